@@ -1,0 +1,170 @@
+package polyv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// run makes one logical call: limiter, deadline, attempts and retries.
+// decode turns an answer into nil or an error.
+func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) error {
+	wait, err := c.take(ctx, op)
+	if err != nil {
+		return err
+	}
+	// The deadline starts once the first token is taken (see WithTimeout).
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	for n := 1; ; n++ {
+		status, body, dur, err := c.attempt(ctx, op, extra)
+		if err == nil {
+			err = decode(status, body)
+		} else {
+			err = c.transportError(ctx, op, err)
+		}
+		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: dur, HTTPStatus: status, Err: err})
+		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
+			slog.Int("http_status", status), slog.Duration("duration", dur), slog.String("kind", Kind(err)))
+		if err == nil || n >= c.attempts || !retryable(ctx, err) {
+			return err
+		}
+		if !c.sleep(ctx, c.delay(n)) {
+			// No time left for another attempt: the last answer says more
+			// than the deadline would.
+			return err
+		}
+		if wait, err = c.take(ctx, op); err != nil {
+			return err
+		}
+	}
+}
+
+// attempt sends one request and reads the whole answer.
+func (c *Client) attempt(ctx context.Context, op string, extra map[string]string) (int, []byte, time.Duration, error) {
+	req, err := c.request(ctx, op, extra)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, time.Since(start), err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil {
+		return 0, nil, time.Since(start), fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	return resp.StatusCode, body, time.Since(start), nil
+}
+
+func (c *Client) request(ctx context.Context, op string, extra map[string]string) (*http.Request, error) {
+	form := c.signed(extra)
+	if op == opStatus {
+		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+statusPath+"?"+form.Encode(), nil)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+stopPath, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", formType)
+	return req, nil
+}
+
+// take waits for one limiter token, refusing with *LimitError when the wait
+// would be longer than MaxWait or than the context allows.
+func (c *Client) take(ctx context.Context, op string) (time.Duration, error) {
+	if c.limiter == nil {
+		return 0, nil
+	}
+	r := c.limiter.Reserve()
+	if !r.OK() {
+		return 0, c.refuse(op, &LimitError{Wait: time.Duration(1<<63 - 1)})
+	}
+	delay := r.Delay()
+	if delay == 0 {
+		return 0, nil
+	}
+	dl, hasDL := ctx.Deadline()
+	if (c.maxWait > 0 && delay > c.maxWait) || (hasDL && time.Until(dl) < delay) {
+		r.Cancel()
+		return 0, c.refuse(op, &LimitError{Wait: delay})
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return delay, nil
+	case <-ctx.Done():
+		r.Cancel()
+		return 0, fmt.Errorf("polyv %s: gave up waiting for the rate limiter: %w", op, ctx.Err())
+	}
+}
+
+func (c *Client) refuse(op string, le *LimitError) error {
+	c.emit(Event{Op: op, Wait: le.Wait, Err: le})
+	c.log.Warn("polyv call refused by the rate limiter", slog.String("op", op), slog.Duration("wait", le.Wait))
+	return le
+}
+
+func (c *Client) emit(e Event) {
+	if c.observe != nil {
+		c.observe(e)
+	}
+}
+
+// transportError wraps a failure to get an answer, keeping the context error
+// reachable for errors.Is.
+func (c *Client) transportError(ctx context.Context, op string, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("polyv %s: no answer from Polyv in time (timeout %s): %w", op, c.timeout, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("polyv %s: canceled: %w", op, err)
+	}
+	return fmt.Errorf("polyv %s: cannot reach Polyv at %s: %w", op, c.base, err)
+}
+
+// retryable: transport errors and HTTP 5xx, while the context lives. A JSON
+// error answer below 500, any 4xx and 429 are final.
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.HTTPStatus >= 500
+	}
+	var le *LimitError
+	return !errors.As(err, &le)
+}
+
+// delay is the jittered exponential backoff after attempt n: base·2^(n-1),
+// scaled by a random factor in [0.5, 1.5) so callers do not retry in step.
+func (c *Client) delay(n int) time.Duration {
+	d := c.backoff << min(n-1, 16)
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+// sleep waits d unless the deadline would pass first; false means no time
+// was left for another attempt.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

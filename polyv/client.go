@@ -1,0 +1,197 @@
+package polyv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Client calls Polyv's live API. It is safe for concurrent use. It never
+// prints, logs or returns its appSecret.
+type Client struct {
+	appID    string
+	secret   secret
+	base     string
+	hc       *http.Client
+	now      func() time.Time
+	method   SignatureMethod
+	limiter  *rate.Limiter
+	maxWait  time.Duration
+	timeout  time.Duration
+	attempts int
+	backoff  time.Duration
+	log      *slog.Logger
+	dryRun   bool
+	observe  func(Event)
+}
+
+// Event describes one attempt, or a limiter refusal (Attempt == 0), for metrics.
+type Event struct {
+	Op         string        // "stop-pull-stream" or "live-status"
+	Attempt    int           // 1-based; 0 when the limiter refused before sending
+	Wait       time.Duration // time spent waiting for a limiter token before this attempt
+	Duration   time.Duration // HTTP round trip including reading the body (0 when not sent)
+	HTTPStatus int           // 0 when no response
+	Err        error         // nil on success
+}
+
+// NewClient returns a client for the Polyv application appID.
+func NewClient(appID, appSecret string, opts ...Option) *Client {
+	c := &Client{
+		appID: appID, secret: secret(appSecret), base: "https://api.polyv.net",
+		hc: defaultHTTPClient(), now: time.Now, method: MD5,
+		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
+		log: slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// StopPullStream stops the pull stream of a Polyv channel:
+// POST {base}/live/v3/channel/stream/stop-pull-stream with a signed form.
+// A channel id outside 1..2147483647 is rejected before any request.
+func (c *Client) StopPullStream(ctx context.Context, channelID int64) error {
+	if err := checkID(channelID); err != nil {
+		return err
+	}
+	extra := map[string]string{"channelId": strconv.FormatInt(channelID, 10)}
+	if c.dryRun {
+		return c.dryStop(ctx, extra)
+	}
+	// A transport error after the request left may mean Polyv did stop the
+	// stream; retrying is still fine because stopping a stopped stream is
+	// idempotent on Polyv's side.
+	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
+		_, err := DecodeResponse(opStop, status, body)
+		return err
+	})
+}
+
+// LiveStatus returns the live status of up to 200 channels:
+// GET {base}/live/v4/channel/live-status/list. Duplicate ids are removed;
+// ids outside 1..2147483647, no ids or more than 200 are rejected before any
+// request.
+func (c *Client) LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]LiveStatus, error) {
+	ids, err := joinIDs(channelIDs)
+	if err != nil {
+		return nil, err
+	}
+	var out map[int64]LiveStatus
+	err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
+		var err error
+		out, err = DecodeLiveStatus(status, body)
+		return err
+	})
+	return out, err
+}
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	if c == nil {
+		return "polyv.Client(nil)"
+	}
+	return fmt.Sprintf("polyv.Client{appId: %s, base: %s, method: %s}", c.appID, c.base, c.method)
+}
+
+// GoString is String, so %#v cannot reach the secret either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no fmt verb reaches the fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue keeps slog from walking the fields.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+const (
+	opStop       = "stop-pull-stream"
+	opStatus     = "live-status"
+	stopPath     = "/live/v3/channel/stream/stop-pull-stream"
+	statusPath   = "/live/v4/channel/live-status/list"
+	maxStatusIDs = 200
+	maxBodyBytes = 1 << 20
+	formType     = "application/x-www-form-urlencoded; charset=UTF-8"
+)
+
+// secret keeps the appSecret out of fmt output even if a Client value is
+// printed field by field.
+type secret string
+
+func (secret) String() string               { return "[redacted]" }
+func (secret) GoString() string             { return "[redacted]" }
+func (secret) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, "[redacted]") }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
+func (secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+func checkID(id int64) error {
+	if id <= 0 || id > math.MaxInt32 {
+		return fmt.Errorf("polyv: channel id %d is not valid: it must be between 1 and %d", id, math.MaxInt32)
+	}
+	return nil
+}
+
+// joinIDs validates, de-duplicates and comma-joins channel ids.
+func joinIDs(ids []int64) (string, error) {
+	if len(ids) == 0 {
+		return "", errors.New("polyv: live status needs at least one channel id")
+	}
+	seen := make(map[int64]bool, len(ids))
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if err := checkID(id); err != nil {
+			return "", err
+		}
+		if !seen[id] {
+			seen[id] = true
+			parts = append(parts, strconv.FormatInt(id, 10))
+		}
+	}
+	if len(parts) > maxStatusIDs {
+		return "", fmt.Errorf("polyv: live status takes at most %d channel ids, got %d", maxStatusIDs, len(parts))
+	}
+	return strings.Join(parts, ","), nil
+}
+
+// signed builds the parameters of one attempt: a fresh timestamp and sign.
+func (c *Client) signed(extra map[string]string) url.Values {
+	p := make(map[string]string, len(extra)+4)
+	maps.Copy(p, extra)
+	p["appId"] = c.appID
+	p["timestamp"] = strconv.FormatInt(c.now().UnixMilli(), 10)
+	if c.method == SHA256 {
+		p["signatureMethod"] = string(SHA256)
+	}
+	p["sign"] = Sign(p, string(c.secret))
+	v := make(url.Values, len(p))
+	for k, val := range p {
+		v.Set(k, val)
+	}
+	return v
+}
+
+func (c *Client) dryStop(ctx context.Context, extra map[string]string) error {
+	if _, err := c.take(ctx, opStop); err != nil {
+		return err
+	}
+	form := c.signed(extra)
+	attrs := []any{slog.String("op", opStop), slog.String("url", c.base+stopPath)}
+	for _, k := range []string{"appId", "timestamp", "channelId", "signatureMethod", "sign"} {
+		if v := form.Get(k); v != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
+	}
+	c.log.InfoContext(ctx, "dry run: stop-pull-stream not sent", attrs...)
+	return nil
+}

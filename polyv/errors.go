@@ -1,0 +1,204 @@
+package polyv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The kinds of failure a caller can act on. Test with errors.Is; every
+// *APIError matches at most one of them, and Kind turns them into labels.
+var (
+	// ErrInvalidSignature: Polyv rejected the sign (usually a wrong appSecret).
+	ErrInvalidSignature error = &kind{"invalid_signature", "invalid signature"}
+	// ErrInvalidTimestamp: Polyv rejected the timestamp; the host clock is off
+	// by more than 3 minutes.
+	ErrInvalidTimestamp error = &kind{"invalid_timestamp", "invalid timestamp"}
+	// ErrAppNotFound: the appId is missing or unknown to Polyv.
+	ErrAppNotFound error = &kind{"app_not_found", "application not found"}
+	// ErrChannelNotFound: the channel does not exist under this appId.
+	ErrChannelNotFound error = &kind{"channel_not_found", "channel not found"}
+	// ErrQuotaExceeded: Polyv's per-IP request quota is used up (HTTP 429 or
+	// "qps exceeds number of calls").
+	ErrQuotaExceeded error = &kind{"quota_exceeded", "quota exceeded"}
+	// ErrServer: Polyv failed on its side (HTTP 5xx or status "fail").
+	ErrServer error = &kind{"server_error", "server error"}
+	// ErrBadResponse: the answer was empty, not JSON or not in Polyv's shape.
+	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
+	// ErrRateLimited: this process's own rate limiter refused the call.
+	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
+)
+
+// APIError is every Polyv answer that is not code 200, and every answer the
+// client could not read.
+type APIError struct {
+	HTTPStatus int
+	Code       int
+	Status     string // Polyv's status: "error", "fail", …
+	Message    string // Polyv's message (v3 message, v4 error.desc) or a body excerpt, sanitised
+	Op         string // "stop-pull-stream" or "live-status"
+	kind       *kind
+}
+
+// Error reads like `polyv stop-pull-stream: invalid signature. (code 403, HTTP 200)`
+// followed by a hint on what to check when there is one.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "polyv %s: ", e.Op)
+	switch {
+	case e.Code == 0 && e.kind != nil:
+		// No JSON code: say what went wrong and show what came back.
+		fmt.Fprintf(&b, "%s (HTTP %d)", e.kind.text, e.HTTPStatus)
+		if e.Message != "" {
+			fmt.Fprintf(&b, ": %s", e.Message)
+		}
+	default:
+		msg := e.Message
+		if msg == "" {
+			msg = "no message"
+		}
+		fmt.Fprintf(&b, "%s (code %d, HTTP %d)", msg, e.Code, e.HTTPStatus)
+	}
+	if h := e.hint(); h != "" {
+		b.WriteString(" — ")
+		b.WriteString(h)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the kind sentinel this error belongs to.
+func (e *APIError) Is(target error) bool {
+	return e.kind != nil && target == error(e.kind)
+}
+
+// LimitError is returned when this process's rate limiter would have made the
+// call wait longer than allowed. Nothing was sent.
+type LimitError struct {
+	Wait time.Duration // how long the limiter would have made us wait
+}
+
+// Error reads like "polyv rate limit: next call possible in 12s".
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("polyv rate limit: next call possible in %s", roundWait(e.Wait))
+}
+
+// Is matches ErrRateLimited.
+func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// Kind returns a short stable label for err, for metrics and logs: "ok" for
+// nil, the label of its kind ("invalid_signature", "invalid_timestamp",
+// "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
+// "bad_response", "rate_limited"), "timeout", "canceled", "transport" for
+// network failures, and "other" for anything else.
+func Kind(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return "rate_limited"
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		if ae.kind != nil {
+			return ae.kind.label
+		}
+		return "other"
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var ue *url.Error
+	var ne net.Error
+	if errors.As(err, &ue) || errors.As(err, &ne) {
+		return "transport"
+	}
+	return "other"
+}
+
+// kind is the type of the sentinel errors.
+type kind struct{ label, text string }
+
+func (k *kind) Error() string { return "polyv: " + k.text }
+
+func (e *APIError) hint() string {
+	switch e.kind {
+	case ErrInvalidSignature:
+		return "check the Polyv appSecret (and the signature method)"
+	case ErrInvalidTimestamp:
+		return "the host clock is off by more than 3 minutes; fix its time sync"
+	case ErrAppNotFound:
+		return "check the Polyv appId"
+	case ErrChannelNotFound:
+		return "check the channel id; it does not exist under this appId"
+	case ErrQuotaExceeded:
+		return "Polyv's request quota for this IP is used up; wait before retrying"
+	case ErrServer:
+		return "Polyv failed on its side; try again shortly"
+	}
+	return ""
+}
+
+// classify picks the kind of a Polyv answer: the message first (the codes in
+// Polyv's docs disagree), then the HTTP status and the status field.
+func classify(httpStatus, code int, status, msg string) *kind {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "invalid signature"):
+		return ErrInvalidSignature.(*kind)
+	case strings.Contains(m, "invalid timestamp"):
+		return ErrInvalidTimestamp.(*kind)
+	case strings.Contains(m, "application not found"), strings.Contains(m, "appid is required"):
+		return ErrAppNotFound.(*kind)
+	case strings.Contains(m, "channel") &&
+		(strings.Contains(m, "not found") || strings.Contains(m, "not exist")):
+		return ErrChannelNotFound.(*kind)
+	case strings.Contains(m, "qps exceeds"), httpStatus == 429, code == 429:
+		return ErrQuotaExceeded.(*kind)
+	case httpStatus >= 500, code == 500, strings.EqualFold(status, "fail"):
+		return ErrServer.(*kind)
+	}
+	return nil
+}
+
+// sanitize makes outside text safe to show: valid UTF-8, control characters
+// turned into spaces and runs of spaces collapsed, at most max bytes.
+func sanitize(s string, max int) string {
+	if len(s) > 4*max+16 {
+		s = s[:4*max+16] // no need to look further than what can be kept
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			if !space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		if b.Len()+utf8.RuneLen(r) > max {
+			return strings.TrimSpace(b.String()) + "…"
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// roundWait shows a wait the way a person reads it.
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}

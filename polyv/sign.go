@@ -1,0 +1,95 @@
+package polyv
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// SignatureMethod is the hash Polyv uses for the sign parameter.
+type SignatureMethod string
+
+// The signature methods Polyv accepts. MD5 is what Polyv assumes when a request
+// carries no signatureMethod parameter.
+const (
+	MD5    SignatureMethod = "MD5"
+	SHA256 SignatureMethod = "SHA256"
+)
+
+// ParseSignatureMethod turns a configuration value into a SignatureMethod. It
+// accepts "", "MD5" and "SHA256" in any letter case; "" means MD5.
+func ParseSignatureMethod(s string) (SignatureMethod, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", string(MD5):
+		return MD5, nil
+	case string(SHA256):
+		return SHA256, nil
+	}
+	return "", fmt.Errorf("polyv: unknown signature method %q: accepted values are MD5 (default) and SHA256", s)
+}
+
+// Sign computes Polyv's sign parameter for params. Parameters whose value is
+// blank (empty or only whitespace, as in Polyv's Java SDK) and the key "sign"
+// are left out; the remaining keys are sorted in byte order and the hash input
+// is appSecret + k1 + v1 + k2 + v2 + … + appSecret over the raw UTF-8 values.
+// The result is the upper-case hex MD5 of that input, or the upper-case hex
+// SHA-256 when params["signatureMethod"] is "SHA256".
+func Sign(params map[string]string, appSecret string) string {
+	// A stack array keeps the usual handful of keys off the heap.
+	var keyArr [16]string
+	keys := keyArr[:0]
+	for k, v := range params {
+		if k == "sign" || isBlank(v) {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+
+	bp := bufPool.Get().(*[]byte)
+	buf := append((*bp)[:0], appSecret...)
+	for _, k := range keys {
+		buf = append(buf, k...)
+		buf = append(buf, params[k]...)
+	}
+	buf = append(buf, appSecret...)
+
+	var out [2 * sha256.Size]byte
+	var n int
+	if params["signatureMethod"] == string(SHA256) {
+		sum := sha256.Sum256(buf)
+		n = upperHex(out[:], sum[:])
+	} else {
+		sum := md5.Sum(buf)
+		n = upperHex(out[:], sum[:])
+	}
+	// The buffer held the secret: wipe it before it goes back to the pool.
+	clear(buf)
+	*bp = buf
+	bufPool.Put(bp)
+	return string(out[:n])
+}
+
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 256)
+	return &b
+}}
+
+const hexDigits = "0123456789ABCDEF"
+
+// upperHex writes src as upper-case hex into dst and returns the length written.
+func upperHex(dst, src []byte) int {
+	for i, b := range src {
+		dst[2*i] = hexDigits[b>>4]
+		dst[2*i+1] = hexDigits[b&0x0f]
+	}
+	return 2 * len(src)
+}
+
+// isBlank mirrors the Java SDK's StringUtils.isBlank: empty or whitespace only.
+func isBlank(s string) bool {
+	return strings.TrimSpace(s) == ""
+}
