@@ -1,0 +1,162 @@
+package slacktest
+
+import (
+	"encoding/json"
+	"net/url"
+	"time"
+)
+
+// Message is one chat.postMessage call, with later chat.update calls on it.
+type Message struct {
+	Channel, Text, ThreadTS, TS string
+	// Blocks holds the raw blocks JSON as posted, nil if none.
+	Blocks json.RawMessage
+	// Params is everything the client sent, for asserting what it did not
+	// send (link_names, parse=full).
+	Params url.Values
+	// Updates holds the texts of later chat.update calls, in order; Text
+	// stays the text first posted.
+	Updates []string
+	// UpdatedBlocks holds the blocks of the latest chat.update that had any.
+	UpdatedBlocks json.RawMessage
+	At            time.Time
+}
+
+// Latest returns the text of the last chat.update, or Text if none.
+func (m Message) Latest() string {
+	if len(m.Updates) == 0 {
+		return m.Text
+	}
+	return m.Updates[len(m.Updates)-1]
+}
+
+// Ephemeral is one chat.postEphemeral call.
+type Ephemeral struct {
+	Channel, User, Text string
+	Blocks              json.RawMessage
+	At                  time.Time
+}
+
+// ResponsePost is one POST to a response_url.
+type ResponsePost struct {
+	URL                             string
+	ResponseType, Text              string
+	ReplaceOriginal, DeleteOriginal bool
+	Blocks                          json.RawMessage
+	At                              time.Time
+}
+
+// Ack is one acknowledgement a client sent over a socket.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage // nil when the ack had no payload
+	SentAt     time.Time       // when the envelope was written to the socket
+	At         time.Time       // when the ack arrived
+}
+
+// Text decodes the ack payload's "text" and "response_type"; both are empty
+// when the payload is missing or has no such fields.
+func (a Ack) Text() (text, responseType string) {
+	var p struct {
+		Text         string `json:"text"`
+		ResponseType string `json:"response_type"`
+	}
+	if len(a.Payload) == 0 || json.Unmarshal(a.Payload, &p) != nil {
+		return "", ""
+	}
+	return p.Text, p.ResponseType
+}
+
+// Failure is a scripted Web API failure.
+type Failure struct {
+	HTTPStatus int    // e.g. 429 or 500 (0 = 200)
+	RetryAfter string // Retry-After header value, for 429
+	Error      string // Slack error string for {"ok":false,"error":…}
+}
+
+type userGroup struct {
+	handle  string
+	members []string
+	err     string
+}
+
+// state is everything the server records and every script it follows,
+// guarded by Server.mu.
+type state struct {
+	requests       []Request
+	calls          map[string]int
+	failNext       map[string][]Failure
+	failAlways     map[string]Failure
+	messages       []Message
+	ephemerals     []Ephemeral
+	responsePosts  []ResponsePost
+	responseCounts map[string]int
+	tsSeq          int64
+	groups         map[string]*userGroup
+	notInChannel   map[string]bool
+	channelNames   map[string]string
+	// Socket Mode
+	ticketSeq   int
+	tickets     map[string]bool
+	conns       []*wsConn
+	connSeq     int
+	envSeq      int
+	sentAt      map[string]time.Time
+	acks        []Ack
+	pingsOff    bool
+	dropSockets bool
+}
+
+func newState() state {
+	return state{
+		calls:          map[string]int{},
+		failNext:       map[string][]Failure{},
+		failAlways:     map[string]Failure{},
+		responseCounts: map[string]int{},
+		groups:         map[string]*userGroup{},
+		notInChannel:   map[string]bool{},
+		channelNames:   map[string]string{},
+		tickets:        map[string]bool{},
+		sentAt:         map[string]time.Time{},
+	}
+}
+
+// liveConns returns the sockets still open, oldest first.
+func (st *state) liveConns() []*wsConn {
+	var out []*wsConn
+	for _, c := range st.conns {
+		if !c.isDone() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// newestReady returns the newest open socket that has had its hello.
+func (st *state) newestReady() *wsConn {
+	for i := len(st.conns) - 1; i >= 0; i-- {
+		if c := st.conns[i]; !c.isDone() && c.hello {
+			return c
+		}
+	}
+	return nil
+}
+
+// failure pops the scripted failure for method, if any.
+func (st *state) failure(method string) (Failure, bool) {
+	if q := st.failNext[method]; len(q) > 0 {
+		st.failNext[method] = q[1:]
+		return q[0], true
+	}
+	f, ok := st.failAlways[method]
+	return f, ok
+}
+
+func (st *state) findMessage(channel, ts string) *Message {
+	for i := range st.messages {
+		if st.messages[i].Channel == channel && st.messages[i].TS == ts {
+			return &st.messages[i]
+		}
+	}
+	return nil
+}
