@@ -1,0 +1,124 @@
+package polyvtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Reply is one scripted answer of the fake: a Polyv JSON answer, a raw body,
+// a delay, a hang or a reset connection. Build it with the functions below.
+type Reply struct {
+	name        string
+	httpStatus  int
+	code        int
+	status      string
+	message     string
+	v4code      int
+	raw         *string
+	contentType string
+	delay       time.Duration
+	hang        bool
+	reset       bool
+	success     bool
+}
+
+// OK is a successful answer: {"code":200,"status":"success",…}.
+func OK() Reply {
+	return Reply{name: "ok", httpStatus: 200, code: 200, status: "success", success: true}
+}
+
+// InvalidSignature is Polyv's 403 "invalid signature." answer, the one the
+// fake's own verification gives for a wrong sign.
+func InvalidSignature() Reply { return apiError("invalid signature", 403, 20004, "invalid signature.") }
+
+// InvalidTimestamp is Polyv's 400 "invalid timestamp." answer.
+func InvalidTimestamp() Reply { return apiError("invalid timestamp", 400, 20003, "invalid timestamp.") }
+
+// AppNotFound is Polyv's 400 "application not found." answer.
+func AppNotFound() Reply {
+	return apiError("application not found", 400, 20001, "application not found.")
+}
+
+// AppIDRequired is Polyv's 400 "appId is required." answer.
+func AppIDRequired() Reply { return apiError("appId is required", 400, 20002, "appId is required.") }
+
+// ChannelNotFound is a 400 "channel not found." answer. Polyv does not
+// document what the stop call returns for an unknown channel; this is a
+// plausible guess.
+func ChannelNotFound() Reply { return apiError("channel not found", 400, 20005, "channel not found.") }
+
+// QuotaExceeded is HTTP 429 with {"code":429,"status":"error","message":
+// "qps exceeds number of calls"}. Polyv does not document its over-limit
+// answer; the message is the one in its error list.
+func QuotaExceeded() Reply {
+	return apiError("qps exceeds number of calls", 429, 20429, "qps exceeds number of calls")
+}
+
+// ServerFail is HTTP 500 with {"code":500,"status":"fail",…}.
+func ServerFail() Reply {
+	r := apiError("server fail", 500, 20500, "system error, please try again later.")
+	r.status = "fail"
+	return r
+}
+
+// HTML is an nginx-style HTML error page with the given HTTP status.
+func HTML(status int) Reply {
+	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	page := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	return Reply{name: "html " + text, httpStatus: status, raw: &page, contentType: "text/html"}
+}
+
+// Empty is an empty body with the given HTTP status.
+func Empty(status int) Reply {
+	empty := ""
+	return Reply{name: fmt.Sprintf("empty %d", status), httpStatus: status, raw: &empty}
+}
+
+// Garbage is HTTP 200 with the body "not json".
+func Garbage() Reply { return Custom(200, "not json") }
+
+// Slow is a successful answer after d.
+func Slow(d time.Duration) Reply {
+	r := OK()
+	r.name, r.delay = "slow "+d.String(), d
+	return r
+}
+
+// Hang never answers; the request ends when the client gives up or the
+// server is closed.
+func Hang() Reply { return Reply{name: "hang", hang: true} }
+
+// ResetConn closes the TCP connection (with a reset) without answering.
+func ResetConn() Reply { return Reply{name: "reset connection", reset: true} }
+
+// Custom answers httpStatus with body as is (Content-Type application/json).
+func Custom(httpStatus int, body string) Reply {
+	return Reply{name: fmt.Sprintf("custom %d", httpStatus), httpStatus: httpStatus, raw: &body}
+}
+
+// v4 error codes are the fake's own: Polyv documents only 20001.
+func apiError(name string, code, v4code int, msg string) Reply {
+	return Reply{name: name, httpStatus: code, code: code, status: "error", message: msg, v4code: v4code}
+}
+
+// body renders the reply in the v3 or v4 shape; data is the v4 success data.
+func (r Reply) body(v4 bool, data any) []byte {
+	if r.raw != nil {
+		return []byte(*r.raw)
+	}
+	var v any
+	switch {
+	case !v4:
+		v = map[string]any{"code": r.code, "status": r.status, "message": r.message, "data": ""}
+	case r.success:
+		v = map[string]any{"code": 200, "status": "success", "requestId": "polyvtest", "data": data, "success": true}
+	default:
+		v = map[string]any{"code": r.code, "status": r.status, "requestId": "polyvtest",
+			"error": map[string]any{"code": r.v4code, "desc": r.message}, "success": false}
+	}
+	b, _ := json.Marshal(v) // maps of plain values always marshal
+	return b
+}
