@@ -1,0 +1,108 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fakeDir is a Directory that counts calls and can be made to fail or block.
+type fakeDir struct {
+	calls atomic.Int32
+
+	mu      sync.Mutex
+	members map[string][]string
+	err     error
+	gate    chan struct{} // when non-nil, calls wait for it to close
+	started chan string   // when non-nil, receives the group of every call
+	handles map[string]string
+	hCalls  atomic.Int32
+}
+
+func newFakeDir(members map[string][]string) *fakeDir {
+	return &fakeDir{members: members}
+}
+
+func (d *fakeDir) UserGroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	d.calls.Add(1)
+	d.mu.Lock()
+	gate, started := d.gate, d.started
+	d.mu.Unlock()
+	if started != nil {
+		started <- groupID
+	}
+	if gate != nil {
+		<-gate
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return append([]string(nil), d.members[groupID]...), nil
+}
+
+func (d *fakeDir) set(f func(d *fakeDir)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f(d)
+}
+
+// handleDir adds group handles to fakeDir.
+type handleDir struct{ *fakeDir }
+
+func (d handleDir) UserGroupHandles(ctx context.Context) (map[string]string, error) {
+	d.hCalls.Add(1)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.handles, nil
+}
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger writing from goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
