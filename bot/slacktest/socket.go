@@ -40,6 +40,14 @@ func (s *Server) ConnectionsOpened() int {
 	return s.Calls("apps.connections.open")
 }
 
+// SocketsOpened returns how many sockets were accepted and got their hello,
+// so a test can wait for a reconnect to complete.
+func (s *Server) SocketsOpened() int {
+	var n int
+	s.read(func(st *state) { n = st.hellos })
+	return n
+}
+
 // SendSlashCommand delivers a slash_commands envelope over the newest socket,
 // waiting (bounded by ctx) for one. It returns the envelope id and the
 // response_url the command carries, which points at this server.
@@ -267,7 +275,7 @@ func (s *Server) sayHello(c *wsConn) {
 	// Ping before anything else: the client's dead-man timer fires on its
 	// first tick if no ping has arrived yet.
 	s.ping(c)
-	s.mutate(func(*state) { c.hello = true })
+	s.mutate(func(st *state) { c.hello = true; st.hellos++ })
 }
 
 func (s *Server) readLoop(c *wsConn) {

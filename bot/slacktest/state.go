@@ -97,6 +97,7 @@ type state struct {
 	channelNames   map[string]string
 	// Socket Mode
 	ticketSeq   int
+	hellos      int
 	tickets     map[string]bool
 	conns       []*wsConn
 	connSeq     int
