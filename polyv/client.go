@@ -21,7 +21,7 @@ import (
 // prints, logs or returns its appSecret.
 type Client struct {
 	appID    string
-	secret   secret
+	sign     func(map[string]string) string // holds the appSecret; see NewClient
 	base     string
 	hc       *http.Client
 	now      func() time.Time
@@ -49,7 +49,7 @@ type Event struct {
 // NewClient returns a client for the Polyv application appID.
 func NewClient(appID, appSecret string, opts ...Option) *Client {
 	c := &Client{
-		appID: appID, secret: secret(appSecret), base: "https://api.polyv.net",
+		appID: appID, sign: signer(appSecret), base: "https://api.polyv.net",
 		hc: defaultHTTPClient(), now: time.Now, method: MD5,
 		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
 		log: slog.New(slog.DiscardHandler),
@@ -125,15 +125,12 @@ const (
 	formType     = "application/x-www-form-urlencoded; charset=UTF-8"
 )
 
-// secret keeps the appSecret out of fmt output even if a Client value is
-// printed field by field.
-type secret string
-
-func (secret) String() string               { return "[redacted]" }
-func (secret) GoString() string             { return "[redacted]" }
-func (secret) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, "[redacted]") }
-func (secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
-func (secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+// signer keeps the appSecret inside a closure: fmt prints a func as an
+// address, so even a Client value printed field by field (where fmt cannot
+// call methods on unexported fields) cannot show the secret.
+func signer(appSecret string) func(map[string]string) string {
+	return func(p map[string]string) string { return Sign(p, appSecret) }
+}
 
 func checkID(id int64) error {
 	if id <= 0 || id > math.MaxInt32 {
@@ -173,7 +170,7 @@ func (c *Client) signed(extra map[string]string) url.Values {
 	if c.method == SHA256 {
 		p["signatureMethod"] = string(SHA256)
 	}
-	p["sign"] = Sign(p, string(c.secret))
+	p["sign"] = c.sign(p)
 	v := make(url.Values, len(p))
 	for k, val := range p {
 		v.Set(k, val)

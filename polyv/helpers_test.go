@@ -1,0 +1,91 @@
+package polyv_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/polyv"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+const (
+	testAppID     = "testapp01"
+	testAppSecret = "S3cr3t-polyv-APPSECRET-do-not-print"
+)
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fake starts a fake Polyv that is closed when the test ends.
+func fake(t *testing.T, opts ...polyvtest.Option) *polyvtest.Server {
+	t.Helper()
+	srv := polyvtest.NewServer(testAppID, testAppSecret, opts...)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newClient returns a client of srv that logs at debug level into logs and
+// retries quickly; the test checks at the end that logs never saw the secret.
+func newClient(t *testing.T, srv *polyvtest.Server, opts ...polyv.Option) (*polyv.Client, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	base := []polyv.Option{
+		polyv.WithBaseURL(srv.URL + "/"),
+		polyv.WithLogger(log),
+		polyv.WithRetries(3, time.Millisecond),
+		polyv.WithTimeout(5 * time.Second),
+	}
+	c := polyv.NewClient(testAppID, testAppSecret, append(base, opts...)...)
+	t.Cleanup(func() { require.NotContains(t, logs.String(), testAppSecret, "secret in logs") })
+	return c, logs
+}
+
+// closedURL is a loopback address nobody listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return "http://" + addr
+}
+
+// events collects observer events.
+type events struct {
+	mu  sync.Mutex
+	got []polyv.Event
+}
+
+func (e *events) add(ev polyv.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.got = append(e.got, ev)
+}
+
+func (e *events) all() []polyv.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]polyv.Event(nil), e.got...)
+}
