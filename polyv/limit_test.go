@@ -1,0 +1,104 @@
+package polyv_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/polyvbot/polyvbot/polyv"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+func TestLimiterRefusesBeyondBurst(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	var ev events
+	lim := rate.NewLimiter(rate.Every(time.Hour), 2)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Second), polyv.WithObserver(ev.add))
+	ctx := context.Background()
+	require.NoError(t, c.StopPullStream(ctx, 1))
+	_, err := c.LiveStatus(ctx, 1)
+	require.NoError(t, err, "status calls take a token too")
+
+	err = c.StopPullStream(ctx, 1)
+	var le *polyv.LimitError
+	require.ErrorAs(t, err, &le)
+	require.ErrorIs(t, err, polyv.ErrRateLimited)
+	require.Equal(t, "rate_limited", polyv.Kind(err))
+	require.Greater(t, le.Wait, 50*time.Minute)
+	require.Contains(t, err.Error(), "polyv rate limit: next call possible in")
+	require.Len(t, srv.Calls(), 2, "the refused call sent nothing")
+
+	got := ev.all()
+	require.Len(t, got, 3)
+	require.Equal(t, 0, got[2].Attempt, "a refusal is reported as attempt 0")
+	require.ErrorIs(t, got[2].Err, polyv.ErrRateLimited)
+	require.Equal(t, 0, got[2].HTTPStatus)
+}
+
+func TestLimiterRefusesBeyondContextDeadline(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim))
+	require.NoError(t, c.StopPullStream(context.Background(), 1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := c.StopPullStream(ctx, 1)
+	require.ErrorIs(t, err, polyv.ErrRateLimited, "an hour's wait cannot fit a minute's deadline")
+	require.Equal(t, 1, srv.StopCalls(1))
+	require.Greater(t, lim.Tokens(), -0.5, "the refused reservation was given back")
+}
+
+func TestLimiterMakesTheNextCallWait(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	var ev events
+	lim := rate.NewLimiter(rate.Every(20*time.Millisecond), 1)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithObserver(ev.add))
+	require.NoError(t, c.StopPullStream(context.Background(), 1))
+	require.NoError(t, c.StopPullStream(context.Background(), 1))
+	got := ev.all()
+	require.Len(t, got, 2)
+	require.Zero(t, got[0].Wait, "the burst token is free")
+	require.Positive(t, got[1].Wait, "the second call waited for a token")
+	require.Equal(t, 2, srv.StopCalls(1))
+}
+
+func TestRetriesTakeTokens(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	srv.Script(1, polyvtest.HTML(502), polyvtest.HTML(502), polyvtest.OK())
+	lim := rate.NewLimiter(rate.Every(time.Hour), 2)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Second))
+	err := c.StopPullStream(context.Background(), 1)
+	require.ErrorIs(t, err, polyv.ErrRateLimited, "the third attempt found no token")
+	require.Equal(t, 2, srv.StopCalls(1))
+}
+
+func TestDryRunTakesAToken(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Second), polyv.WithDryRun(true))
+	require.NoError(t, c.StopPullStream(context.Background(), 1))
+	err := c.StopPullStream(context.Background(), 1)
+	require.True(t, errors.Is(err, polyv.ErrRateLimited), "err = %v", err)
+	require.Empty(t, srv.Calls())
+}
+
+func TestLimitErrorText(t *testing.T) {
+	t.Parallel()
+	tests := map[time.Duration]string{
+		12 * time.Second:         "polyv rate limit: next call possible in 12s",
+		12400 * time.Millisecond: "polyv rate limit: next call possible in 12s",
+		250 * time.Millisecond:   "polyv rate limit: next call possible in 250ms",
+	}
+	for wait, want := range tests {
+		require.Equal(t, want, (&polyv.LimitError{Wait: wait}).Error())
+	}
+}
