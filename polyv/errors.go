@@ -171,7 +171,8 @@ func classify(httpStatus, code int, status, msg string) *kind {
 }
 
 // sanitize makes outside text safe to show: valid UTF-8, control characters
-// turned into spaces and runs of spaces collapsed, at most max bytes.
+// turned into spaces and runs of spaces collapsed, invisible format
+// characters dropped, at most max bytes (plus an ellipsis when cut).
 func sanitize(s string, max int) string {
 	if len(s) > 4*max+16 {
 		s = s[:4*max+16] // no need to look further than what can be kept
@@ -185,6 +186,9 @@ func sanitize(s string, max int) string {
 			}
 			space = true
 			continue
+		}
+		if unicode.Is(unicode.Cf, r) {
+			continue // invisible format characters such as bidi overrides
 		}
 		space = false
 		if b.Len()+utf8.RuneLen(r) > max {

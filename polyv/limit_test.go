@@ -58,13 +58,16 @@ func TestLimiterMakesTheNextCallWait(t *testing.T) {
 	t.Parallel()
 	srv := fake(t)
 	var ev events
-	lim := rate.NewLimiter(rate.Every(20*time.Millisecond), 1)
+	lim := rate.NewLimiter(rate.Every(100*time.Millisecond), 1)
 	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithObserver(ev.add))
 	require.NoError(t, c.StopPullStream(context.Background(), 1))
+	// Someone else sharing the bucket runs it into debt: the next call has to
+	// wait about 200ms, far more than the time between these lines.
+	lim.Reserve()
+	lim.Reserve()
 	require.NoError(t, c.StopPullStream(context.Background(), 1))
 	got := ev.all()
 	require.Len(t, got, 2)
-	require.Zero(t, got[0].Wait, "the burst token is free")
 	require.Positive(t, got[1].Wait, "the second call waited for a token")
 	require.Equal(t, 2, srv.StopCalls(1))
 }
