@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// auditRecord collects what one command did, for the one audit log line it
+// produces whatever happens.
+type auditRecord struct {
+	reqID    string
+	j        job
+	decision string // allowed, denied:<reason>, usage
+	outcome  string
+	thread   string
+	results  []result
+	polyvErr error
+}
+
+func (b *Bot) newAudit(j job) *auditRecord {
+	return &auditRecord{reqID: j.reqID, j: j}
+}
+
+// writeAudit logs the audit line and counts the command. The reason is logged
+// as typed: log lines are JSON, so it cannot forge fields.
+func (b *Bot) writeAudit(rec *auditRecord) {
+	verb := string(rec.j.parsed.Verb)
+	outcome := rec.outcome
+	if outcome == "" {
+		outcome = "unknown"
+	}
+	b.metrics.commands.WithLabelValues(verb, outcomeLabel(outcome, rec.results)).Inc()
+	attrs := []any{
+		"request_id", rec.reqID,
+		"user_id", rec.j.cmd.UserID,
+		"user_name", rec.j.cmd.UserName,
+		"slack_channel", rec.j.cmd.ChannelID,
+		"verb", verb,
+		"polyv_channels", rec.j.parsed.ChannelIDs,
+		"reason", rec.j.parsed.Reason,
+		"decision", rec.decision,
+		"outcome", outcome,
+		"latency_ms", b.now().Sub(rec.j.received).Milliseconds(),
+	}
+	if rec.thread != "" {
+		attrs = append(attrs, "thread", rec.thread)
+	}
+	if rec.polyvErr != nil {
+		attrs = append(attrs, polyvAttrs(rec.polyvErr)...)
+	}
+	if len(rec.results) > 0 {
+		attrs = append(attrs, "results", resultAttrs(rec.results))
+	}
+	if b.cfg.DryRun {
+		attrs = append(attrs, "dry_run", true)
+	}
+	b.log.Info("audit", attrs...)
+}
+
+// outcomeLabel keeps the metric's label set small: a stop's per-channel
+// results become stopped, failed or mixed.
+func outcomeLabel(outcome string, results []result) string {
+	if len(results) == 0 {
+		return outcome
+	}
+	label := ""
+	for _, r := range results {
+		state := r.state
+		if state == "dry_run" {
+			state = "stopped"
+		} else if state != "stopped" {
+			state = "failed"
+		}
+		if label != "" && label != state {
+			return "mixed"
+		}
+		label = state
+	}
+	return label
+}
+
+func resultAttrs(results []result) []map[string]any {
+	out := make([]map[string]any, 0, len(results))
+	for _, r := range results {
+		m := map[string]any{"polyv_channel": r.id, "state": r.state, "elapsed_ms": r.elapsed.Milliseconds()}
+		if r.err != nil {
+			m["kind"] = polyv.Kind(r.err)
+			m["error"] = r.err.Error()
+			if api, ok := asAPIError(r.err); ok {
+				m["polyv_code"], m["polyv_message"] = api.Code, api.Message
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func polyvAttrs(err error) []any {
+	attrs := []any{"polyv_kind", polyv.Kind(err), "polyv_error", err.Error()}
+	if api, ok := asAPIError(err); ok {
+		attrs = append(attrs, "polyv_code", api.Code, "polyv_message", api.Message)
+	}
+	return attrs
+}
+
+// auditUsage logs a refused command (bad input) on the ack path: cheap, and
+// without the text beyond a bound.
+func (b *Bot) auditUsage(cmd slack.SlashCommand, err error) {
+	text := cmd.Text
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	b.log.Info("audit", slog.String("user_id", cmd.UserID), slog.String("user_name", cmd.UserName),
+		slog.String("slack_channel", cmd.ChannelID), slog.String("decision", "usage"),
+		slog.String("outcome", "usage"), slog.String("text", text), slog.String("why", err.Error()))
+}
+
+// auditPost sends one line to AUDIT_CHANNEL, if set. It runs on the command's
+// goroutine but never fails the command.
+func (b *Bot) auditPost(ctx context.Context, rec *auditRecord, line string) {
+	if b.cfg.AuditChannel == "" {
+		return
+	}
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	line = fmt.Sprintf("%s _(request %s, %s)_", line, rec.reqID, b.now().UTC().Format(time.RFC3339))
+	if err := b.msg.post(pctx, b.cfg.AuditChannel, line); err != nil {
+		b.log.Error("audit channel post failed", "audit_channel", b.cfg.AuditChannel, "request_id", rec.reqID, "line", line, "err", err)
+	}
+}
+
+func asAPIError(err error) (*polyv.APIError, bool) {
+	var target *polyv.APIError
+	ok := errors.As(err, &target)
+	return target, ok
+}

@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackutilsx"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Action ids of the confirmation buttons.
+const (
+	ActionConfirm = "polyv_stop_confirm"
+	ActionCancel  = "polyv_stop_cancel"
+)
+
+// askConfirmation answers privately with what will be stopped and two
+// buttons; nothing is sent to Polyv until the requester clicks "Stop stream".
+func (b *Bot) askConfirmation(ctx context.Context, j job, rec *auditRecord) {
+	token := b.prompts.add(j)
+	rec.outcome = "confirmation_requested"
+	text := fmt.Sprintf("Stop the pull stream of Polyv channel %s?", describeIDs(j.parsed.ChannelIDs))
+	if j.parsed.Reason != "" {
+		text += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
+	}
+	text += fmt.Sprintf("\n_This prompt expires in %s._", b.cfg.ConfirmTTL)
+	confirm := slack.NewConfirmationBlockObject(
+		slack.NewTextBlockObject(slack.PlainTextType, "Stop the stream?", false, false),
+		slack.NewTextBlockObject(slack.PlainTextType, "Viewers of Polyv channel "+describeIDs(j.parsed.ChannelIDs)+" lose the stream now.", false, false),
+		slack.NewTextBlockObject(slack.PlainTextType, "Stop stream", false, false),
+		slack.NewTextBlockObject(slack.PlainTextType, "Keep it running", false, false))
+	stop := slack.NewButtonBlockElement(ActionConfirm, token, slack.NewTextBlockObject(slack.PlainTextType, "Stop stream", false, false)).
+		WithStyle(slack.StyleDanger).WithConfirm(confirm)
+	cancel := slack.NewButtonBlockElement(ActionCancel, token, slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false))
+	blocks := []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
+		slack.NewActionBlock("polyv_stop_"+token, stop, cancel),
+	}
+	pctx, done := postCtx(ctx)
+	defer done()
+	_, _, _, err := b.msg.api.SendMessageContext(pctx, "", slack.MsgOptionResponseURL(j.cmd.ResponseURL, slack.ResponseTypeEphemeral),
+		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		b.log.Error("confirmation prompt not posted", "request_id", j.reqID, "user", j.cmd.UserID, "err", err)
+	}
+}
+
+// onInteraction acks a button click at once and queues it.
+func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
+	start := time.Now()
+	if req == nil {
+		return
+	}
+	dup := b.seen.add(req.EnvelopeID)
+	b.ack(ctx, req, nil)
+	b.metrics.observeAck(time.Since(start))
+	if dup || cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return
+	}
+	if !strings.HasPrefix(cb.ActionCallback.BlockActions[0].ActionID, "polyv_stop_") {
+		return
+	}
+	j := job{action: &cb, reqID: req.EnvelopeID, received: start, parsed: Command{Verb: VerbStop},
+		cmd: slack.SlashCommand{UserID: cb.User.ID, UserName: cb.User.Name, ChannelID: cb.Channel.ID, ResponseURL: cb.ResponseURL}}
+	if text := b.enqueue(j); text != "" {
+		go b.private(b.workCtx, j, text)
+	}
+}
+
+// handleClick resolves a click: only the requester's first click within the
+// prompt's lifetime counts.
+func (b *Bot) handleClick(ctx context.Context, click job) {
+	action := click.action.ActionCallback.BlockActions[0]
+	user := click.action.User.ID
+	orig, state := b.prompts.take(action.Value, user)
+	switch state {
+	case promptGone:
+		b.log.Info("click on a used or unknown prompt ignored", "user", user, "action", action.ActionID)
+	case promptNotYours:
+		b.private(ctx, job{cmd: slack.SlashCommand{UserID: user, ChannelID: click.cmd.ChannelID}},
+			"🚫 This confirmation is not yours: only the person who ran the command can confirm it.")
+	case promptExpired:
+		b.replace(ctx, click, fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", b.cfg.ConfirmTTL))
+	case promptTaken:
+		if action.ActionID == ActionCancel {
+			b.replace(ctx, click, "Cancelled: nothing was sent to Polyv.")
+			b.writeAudit(&auditRecord{reqID: orig.reqID, j: orig, decision: "allowed", outcome: "cancelled"})
+			return
+		}
+		b.replace(ctx, click, "Confirmed: stopping Polyv channel "+describeIDs(orig.parsed.ChannelIDs)+"…")
+		rec := b.newAudit(orig)
+		defer b.writeAudit(rec)
+		if b.authorize(ctx, orig, rec, b.cfg.StopPolicy) {
+			b.runStop(ctx, orig, rec)
+		}
+	}
+}
+
+// replace rewrites the prompt the button sat in.
+func (b *Bot) replace(ctx context.Context, click job, text string) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	_, _, _, err := b.msg.api.SendMessageContext(pctx, "", slack.MsgOptionReplaceOriginal(click.cmd.ResponseURL), slack.MsgOptionText(text, false))
+	if err != nil {
+		b.log.Warn("prompt not updated", "user", click.cmd.UserID, "err", err)
+	}
+}

@@ -1,0 +1,154 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// authorize checks the policy; a denial is answered privately, counted and
+// audited.
+func (b *Bot) authorize(ctx context.Context, j job, rec *auditRecord, policy Authorizer) bool {
+	d := policy.Check(ctx, j.cmd.UserID, j.cmd.ChannelID)
+	if d.Allowed {
+		rec.decision = "allowed"
+		return true
+	}
+	rec.decision = "denied:" + string(d.Denial)
+	rec.outcome = "denied"
+	b.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
+	b.private(ctx, j, "🚫 Not allowed: "+d.Message+" Nothing was sent to Polyv.")
+	b.auditPost(ctx, rec, fmt.Sprintf("🚫 denied <@%s> `%s` in <#%s>: %s", j.cmd.UserID, j.parsed.Verb, j.cmd.ChannelID, d.Denial))
+	return false
+}
+
+// handleStatus answers privately with each channel's live status in words.
+func (b *Bot) handleStatus(ctx context.Context, j job) {
+	rec := b.newAudit(j)
+	defer b.writeAudit(rec)
+	if !b.authorize(ctx, j, rec, b.cfg.StatusPolicy) {
+		return
+	}
+	if ok, wait := b.cfg.Users.Take(j.cmd.UserID); !ok {
+		b.metrics.limiterRefusals.WithLabelValues("user").Inc()
+		rec.outcome = "rate_limited_user"
+		b.private(ctx, j, fmt.Sprintf("⏳ You have used your command budget (USER_RATE_LIMIT_PER_MINUTE); try again in %s.", roundUp(wait)))
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.cfg.PolyvTimeout+5*time.Second)
+	defer cancel()
+	statuses, err := b.cfg.Polyv.LiveStatus(cctx, j.parsed.ChannelIDs...)
+	if err != nil {
+		rec.outcome = "failed"
+		rec.polyvErr = err
+		b.private(ctx, j, "❌ Could not read the status: "+explainStatus(err, b.cfg.PolyvTimeout))
+		return
+	}
+	rec.outcome = "ok"
+	b.private(ctx, j, statusText(j.parsed.ChannelIDs, statuses))
+}
+
+func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
+	lines := make([]string, 0, len(ids))
+	for _, id := range ids {
+		st, ok := statuses[id]
+		if !ok {
+			lines = append(lines, fmt.Sprintf("• Polyv channel %d: Polyv returned no status (does the channel exist?)", id))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("• Polyv channel %d: %s", id, st.Describe()))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// explainStatus reuses the stop wording, minus what only applies to a stop.
+func explainStatus(err error, timeout time.Duration) string {
+	s := explain(err, timeout)
+	s = strings.ReplaceAll(s, "the stream may or may not be stopped; check with `status` before retrying", "try again")
+	s = strings.ReplaceAll(s, "the stream may or may not be stopped; check with `status`", "try again")
+	return strings.ReplaceAll(s, "the stream is probably not stopped; ", "")
+}
+
+// verify polls LiveStatus after Polyv accepted stops, and says in the thread
+// whether each channel really stopped. Status calls take global tokens too.
+func (b *Bot) verify(ctx context.Context, j job, parent msgRef, claimed []int64, results []result, summary string) {
+	var pending []int64
+	for _, r := range results {
+		if r.state == "stopped" {
+			pending = append(pending, r.id)
+		}
+	}
+	if len(pending) == 0 {
+		return
+	}
+	// Checks at 1, 3, 7 and 15 s of a 15 s window: early for the usual quick
+	// stop, sparse later so the global bucket is not drained by polling.
+	var lastErr error
+	for wait, spent := b.cfg.VerifyWindow/15, time.Duration(0); len(pending) > 0 && spent+wait <= b.cfg.VerifyWindow; spent, wait = spent+wait, wait*2 {
+		if !sleep(ctx, wait) {
+			break
+		}
+		cctx, cancel := context.WithTimeout(ctx, b.cfg.PolyvTimeout)
+		statuses, err := b.cfg.Polyv.LiveStatus(cctx, pending...)
+		cancel()
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		lastErr = nil
+		pending = b.reportStopped(ctx, j, parent, pending, statuses)
+	}
+	b.reportStillLive(ctx, j, parent, claimed, pending, lastErr, summary)
+}
+
+// reportStopped posts a line for each channel that is no longer live and
+// returns those still live.
+func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, pending []int64, statuses map[int64]polyv.LiveStatus) []int64 {
+	var still []int64
+	for _, id := range pending {
+		st, ok := statuses[id]
+		if ok && st == polyv.StatusLive {
+			still = append(still, id)
+			continue
+		}
+		b.replyOrLog(ctx, parent, j, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, describeStatus(st, ok)))
+	}
+	return still
+}
+
+func (b *Bot) reportStillLive(ctx context.Context, j job, parent msgRef, claimed, still []int64, lastErr error, summary string) {
+	if len(still) == 0 {
+		return
+	}
+	for _, id := range still {
+		line := fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
+		if lastErr != nil {
+			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(lastErr, b.cfg.PolyvTimeout))
+		}
+		b.replyOrLog(ctx, parent, j, line)
+	}
+	if lastErr == nil {
+		b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", still live: "+describeIDs(still)))
+	}
+}
+
+func describeStatus(st polyv.LiveStatus, ok bool) string {
+	if !ok {
+		return "Polyv no longer lists it"
+	}
+	return st.Describe()
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,244 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// postTimeout bounds each Slack post of an outcome; it is cut from the
+// command's context so that outcomes are still posted during shutdown.
+const postTimeout = 20 * time.Second
+
+// result is what happened to one Polyv channel.
+type result struct {
+	id      int64
+	err     error
+	elapsed time.Duration
+	line    string // the thread line
+	state   string // stopped, failed, rate_limited, busy, dry_run
+}
+
+// handleStop authorizes, throttles and runs (or asks to confirm) a stop.
+func (b *Bot) handleStop(ctx context.Context, j job) {
+	rec := b.newAudit(j)
+	defer b.writeAudit(rec)
+	if !b.authorize(ctx, j, rec, b.cfg.StopPolicy) {
+		return
+	}
+	if b.cfg.ConfirmStop {
+		b.askConfirmation(ctx, j, rec)
+		return
+	}
+	b.runStop(ctx, j, rec)
+}
+
+// runStop is the action itself, also reached by a confirmation click.
+func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
+	ids, throttled := b.takeUserTokens(j.cmd.UserID, j.parsed.ChannelIDs)
+	if len(ids) == 0 {
+		rec.outcome = "rate_limited_user"
+		b.private(ctx, j, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", roundUp(throttled[0].wait)))
+		return
+	}
+	claimed, busy := b.flights.claim(ids, j.cmd.UserID)
+	defer b.flights.release(claimed)
+	if len(claimed) == 0 {
+		rec.outcome = "already_in_progress"
+		b.private(ctx, j, busyText(busy))
+		return
+	}
+	rec.decision = "allowed"
+	parent, err := b.postParent(ctx, j, claimed)
+	if err != nil {
+		b.log.Error("parent message not posted; the stop goes ahead", "request_id", j.reqID, "err", err)
+	}
+	rec.thread = parent.Link
+	b.flights.setLink(claimed, parent.Link)
+	b.auditPost(ctx, rec, fmt.Sprintf("🛑 <@%s> is stopping Polyv channel %s in <#%s>%s", j.cmd.UserID, describeIDs(claimed), j.cmd.ChannelID, linkSuffix(parent.Link)))
+
+	results := b.skipped(claimed, throttled, busy)
+	for _, r := range results {
+		b.replyOrLog(ctx, parent, j, r.line)
+	}
+	results = append(results, b.stopAll(ctx, j, parent, claimed)...)
+	summary := summarize(results)
+	rec.results, rec.outcome = results, summary
+	b.updateParent(ctx, j, parent, b.parentText(j, claimed, summary))
+	b.auditPost(ctx, rec, fmt.Sprintf("%s <@%s> stop of Polyv channel %s%s", summary, j.cmd.UserID, describeIDs(claimed), linkSuffix(parent.Link)))
+	if b.cfg.VerifyStop && !b.cfg.DryRun {
+		b.verify(ctx, j, parent, claimed, results, summary)
+	}
+}
+
+type throttledID struct {
+	id   int64
+	wait time.Duration
+}
+
+// takeUserTokens spends one token of the requester's bucket per channel.
+func (b *Bot) takeUserTokens(user string, ids []int64) (ok []int64, refused []throttledID) {
+	for _, id := range ids {
+		if took, wait := b.cfg.Users.Take(user); took {
+			ok = append(ok, id)
+		} else {
+			refused = append(refused, throttledID{id, wait})
+			b.metrics.limiterRefusals.WithLabelValues("user").Inc()
+		}
+	}
+	return ok, refused
+}
+
+// skipped are the thread lines for channels that will not be called.
+func (b *Bot) skipped(claimed []int64, throttled []throttledID, busy map[int64]flight) []result {
+	var out []result
+	for _, t := range throttled {
+		out = append(out, result{id: t.id, state: "rate_limited",
+			line: fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", t.id, roundUp(t.wait))})
+	}
+	for id, fl := range busy {
+		out = append(out, result{id: id, state: "busy",
+			line: fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", id, fl.user, linkSuffix(fl.link))})
+	}
+	return out
+}
+
+// stopAll calls Polyv for every claimed channel at once; each outcome is
+// posted in the thread as soon as it is known.
+func (b *Bot) stopAll(ctx context.Context, j job, parent msgRef, ids []int64) []result {
+	results := make([]result, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			results[i] = b.stopOne(ctx, id)
+			b.replyOrLog(ctx, parent, j, results[i].line)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+func (b *Bot) stopOne(ctx context.Context, id int64) result {
+	start := b.now()
+	err := b.cfg.Polyv.StopPullStream(ctx, id)
+	r := result{id: id, err: err, elapsed: b.now().Sub(start)}
+	switch {
+	case err == nil && b.cfg.DryRun:
+		r.state = "dry_run"
+		r.line = fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", id)
+	case err == nil:
+		r.state = "stopped"
+		r.line = fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", id, r.elapsed.Round(time.Millisecond))
+	default:
+		r.state = "failed"
+		if polyv.Kind(err) == "rate_limited" {
+			r.state = "rate_limited"
+		}
+		r.line = fmt.Sprintf("❌ Polyv channel %d: %s", id, explain(err, b.cfg.PolyvTimeout))
+	}
+	return r
+}
+
+// summarize is the at-a-glance result for the parent, e.g. "✅ 2 stopped, ❌ 1 failed".
+func summarize(results []result) string {
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.state]++
+	}
+	parts := []string{}
+	add := func(state, emoji, words string) {
+		if n := counts[state]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d %s", emoji, n, words))
+		}
+	}
+	add("stopped", "✅", "stopped")
+	add("dry_run", "🧪", "dry run")
+	add("failed", "❌", "failed")
+	add("rate_limited", "⏳", "rate-limited")
+	add("busy", "⏳", "already in progress")
+	return strings.Join(parts, ", ")
+}
+
+// parentText names the requester, the channels and the reason (escaped); the
+// summary is added once the outcome is known.
+func (b *Bot) parentText(j job, ids []int64, summary string) string {
+	noun := "channel"
+	if len(ids) > 1 {
+		noun = "channels"
+	}
+	var s string
+	if summary == "" {
+		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s %s", j.cmd.UserID, noun, describeIDs(ids))
+	} else {
+		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s", summary, j.cmd.UserID, noun, describeIDs(ids))
+	}
+	if j.parsed.Reason != "" {
+		s += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
+	}
+	if b.cfg.DryRun {
+		s += "\n_Dry run: nothing is sent to Polyv._"
+	}
+	return s
+}
+
+func busyText(busy map[int64]flight) string {
+	var lines []string
+	for id, fl := range busy {
+		lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", id, fl.user, linkSuffix(fl.link)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func linkSuffix(link string) string {
+	if link == "" {
+		return ""
+	}
+	return " (<" + link + "|thread>)"
+}
+
+func (b *Bot) postParent(ctx context.Context, j job, ids []int64) (msgRef, error) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	return b.msg.postParent(pctx, j.cmd.ChannelID, j.cmd.ResponseURL, b.parentText(j, ids, ""))
+}
+
+func (b *Bot) updateParent(ctx context.Context, j job, parent msgRef, text string) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if err := b.msg.update(pctx, parent, text); err != nil {
+		b.log.Warn("parent not updated", "request_id", j.reqID, "err", err)
+	}
+}
+
+// replyOrLog posts a thread line; if Slack cannot take it, the line is logged
+// at error level with everything needed to reconstruct it.
+func (b *Bot) replyOrLog(ctx context.Context, parent msgRef, j job, line string) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if err := b.msg.reply(pctx, parent, line); err != nil {
+		b.log.Error("outcome not posted", "request_id", j.reqID, "user", j.cmd.UserID, "channel", j.cmd.ChannelID,
+			"thread_ts", parent.TS, "outcome", line, "err", err)
+	}
+}
+
+// private answers only the invoker; if that fails the answer is logged.
+func (b *Bot) private(ctx context.Context, j job, text string) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if err := b.msg.private(pctx, j.cmd.ResponseURL, j.cmd.ChannelID, j.cmd.UserID, text); err != nil {
+		b.log.Error("private answer not posted", "request_id", j.reqID, "user", j.cmd.UserID, "channel", j.cmd.ChannelID,
+			"text", text, "err", err)
+	}
+}
+
+// postCtx keeps posting alive after the command's context is cancelled at
+// the end of the shutdown grace period: the outcome must still reach Slack.
+func postCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/time/rate"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// globalMaxWait is how long a command may wait for the global Polyv bucket
+// before it is reported as rate-limited instead of hanging.
+const globalMaxWait = 5 * time.Second
+
+// app is the wired bot: every part built from one validated config.
+type app struct {
+	cfg      config
+	log      *slog.Logger
+	slack    *bot.SlackClient
+	polyv    *polyv.Client
+	bot      *bot.Bot
+	registry *prometheus.Registry
+}
+
+func newApp(cfg config, log *slog.Logger) (*app, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := bot.NewMetrics(reg)
+	sc := bot.NewSlackClient(bot.SlackOptions{
+		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: log,
+	})
+	groups := auth.NewGroupCache(sc, auth.WithLogger(log))
+	stopPolicy, err := auth.NewPolicy(cfg.Rules, groups)
+	if err != nil {
+		return nil, fmt.Errorf("stop policy: %w", err)
+	}
+	statusPolicy, err := auth.NewPolicy(cfg.StatusRules, groups)
+	if err != nil {
+		return nil, fmt.Errorf("status policy: %w", err)
+	}
+	pc := newPolyvClient(cfg, log, metrics)
+	b, err := bot.New(bot.Config{
+		Slack: sc, Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
+		Users:   auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
+		Logger:  log,
+		Metrics: metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
+		DryRun: cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, slack: sc, polyv: pc, bot: b, registry: reg}, nil
+}
+
+func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.Client {
+	limiter := rate.NewLimiter(rate.Limit(cfg.RatePerMinute/60), cfg.RateBurst)
+	return polyv.NewClient(cfg.PolyvAppID, cfg.PolyvAppSecret,
+		polyv.WithBaseURL(cfg.PolyvAPIURL),
+		polyv.WithLimiter(limiter),
+		polyv.WithMaxWait(globalMaxWait),
+		polyv.WithTimeout(cfg.PolyvTimeout),
+		polyv.WithSignatureMethod(cfg.PolyvSignature),
+		polyv.WithLogger(log),
+		polyv.WithDryRun(cfg.DryRun),
+		polyv.WithObserver(metrics.ObservePolyv),
+	)
+}
+
+// run serves until ctx ends (then drains) or Slack rejects a token.
+func (a *app) run(ctx context.Context) error {
+	a.logStart()
+	return a.bot.Run(ctx)
+}
+
+func (a *app) logStart() {
+	if a.cfg.Rules.Everyone {
+		a.log.Warn("ALLOWED_USERS=* lets every member of the workspace stop streams")
+	}
+	if a.cfg.DryRun {
+		a.log.Warn("dry run: stop calls are signed and logged, not sent to Polyv")
+	}
+	a.log.Info("polyvbot starting", "version", version, "who_may_stop", a.cfg.Rules.Summary(),
+		"rate_per_minute", a.cfg.RatePerMinute, "rate_burst", a.cfg.RateBurst,
+		"user_rate_per_minute", a.cfg.UserRatePerMinute, "user_rate_burst", a.cfg.UserRateBurst,
+		"polyv_timeout", a.cfg.PolyvTimeout.String(), "verify_stop", a.cfg.VerifyStop, "confirm_stop", a.cfg.ConfirmStop)
+}
