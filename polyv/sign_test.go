@@ -133,3 +133,18 @@ func BenchmarkSign(b *testing.B) {
 		}
 	})
 }
+
+func FuzzParseSignatureMethod(f *testing.F) {
+	f.Add("SHA256")
+	f.Add("md5")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := polyv.ParseSignatureMethod(s)
+		if err != nil {
+			require.Empty(t, m)
+			require.Contains(t, err.Error(), "accepted values are MD5")
+			return
+		}
+		require.Contains(t, []polyv.SignatureMethod{polyv.MD5, polyv.SHA256}, m)
+	})
+}
