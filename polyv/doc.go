@@ -1,3 +1,44 @@
-// Package polyv is a client for the parts of Polyv's live API that polyvbot
-// uses. It knows nothing of Slack.
+// Package polyv is a client for the parts of Polyv's (保利威) live API that
+// polyvbot uses: stopping a channel's pull stream and reading channels' live
+// status. It knows nothing of Slack.
+//
+// # Calls
+//
+//	c := polyv.NewClient(appID, appSecret,
+//		polyv.WithTimeout(10*time.Second),
+//		polyv.WithLimiter(rate.NewLimiter(rate.Every(time.Second), 5)),
+//		polyv.WithMaxWait(2*time.Second),
+//		polyv.WithLogger(logger))
+//	err := c.StopPullStream(ctx, 10001)            // POST /live/v3/channel/stream/stop-pull-stream
+//	st, err := c.LiveStatus(ctx, 10001, 10002)     // GET  /live/v4/channel/live-status/list
+//
+// Every request carries appId, a fresh 13-digit millisecond timestamp and a
+// sign (see Sign), recomputed on every attempt. Polyv refuses timestamps more
+// than 3 minutes off, so a host with a drifting clock sees ErrInvalidTimestamp.
+// WithSignatureMethod(SHA256) switches the sign to SHA-256.
+//
+// # Failures
+//
+// Every answer that is not code 200 is an *APIError. Test it with errors.Is
+// against ErrInvalidSignature, ErrInvalidTimestamp, ErrAppNotFound,
+// ErrChannelNotFound, ErrQuotaExceeded, ErrServer and ErrBadResponse; the
+// classification follows Polyv's message first because its documented codes
+// disagree. A refusal by the process's own limiter is a *LimitError
+// (ErrRateLimited) and nothing was sent. Time-outs keep
+// context.DeadlineExceeded reachable. Kind gives a stable label for metrics.
+//
+// # Retries and limits
+//
+// Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
+// exponential backoff), all within the call's time-out; 4xx, 429 and JSON
+// refusals are final. Each attempt first takes a token from the limiter, so
+// the limiter bounds what reaches Polyv (which blocks an IP for 5 minutes
+// beyond 1500 requests per 10 seconds).
+//
+// # Secrets
+//
+// The appSecret is only ever hashed: it is not sent, logged, put into errors,
+// or printed by any fmt verb applied to a Client.
+//
+// Package polyvtest provides a fake Polyv server for tests.
 package polyv
