@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -80,6 +81,7 @@ func TestKind(t *testing.T) {
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), "timeout"},
 		{context.Canceled, "canceled"},
 		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, "transport"},
+		{fmt.Errorf("reading the answer: %w", io.ErrUnexpectedEOF), "transport"},
 		{errors.New("something"), "other"},
 	}
 	for _, tc := range tests {

@@ -40,5 +40,5 @@
 // The appSecret is only ever hashed: it is not sent, logged, put into errors,
 // or printed by any fmt verb applied to a Client.
 //
-// Package polyvtest provides a fake Polyv server for tests.
+// The polyvtest subpackage is a fake Polyv server for tests and load tests.
 package polyv
