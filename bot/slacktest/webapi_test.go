@@ -282,13 +282,24 @@ func TestRequestsRecordEverything(t *testing.T) {
 	require.Equal(t, srv.BotToken(), srv.Messages()[0].Params.Get("token"))
 }
 
-func TestLatencyAndClock(t *testing.T) {
+func TestClockStampsRecords(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	srv, api := newAPI(t, []slacktest.Option{
-		slacktest.WithLatency(20 * time.Millisecond), slacktest.WithClock(func() time.Time { return at }),
-	})
+	srv, api := newAPI(t, []slacktest.Option{slacktest.WithClock(func() time.Time { return at })})
 	_, _, err := api.PostMessageContext(testCtx(t), "C1", slack.MsgOptionText("hi", false))
 	require.NoError(t, err)
 	require.Equal(t, at, srv.Messages()[0].At)
+	require.Equal(t, at, srv.Requests()[0].At)
+}
+
+func TestLatencyDelaysAnswersAndCloseCutsItShort(t *testing.T) {
+	t.Parallel()
+	srv, api := newAPI(t, []slacktest.Option{slacktest.WithLatency(time.Hour)})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hi", false))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, 1, srv.Calls("chat.postMessage"))
+	require.Empty(t, srv.Messages(), "the answer must not have been processed yet")
+	// The cleanup's Close must return although a handler is still asleep.
 }
