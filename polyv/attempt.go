@@ -16,6 +16,7 @@ import (
 // decode turns an answer into nil or an error.
 func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) error {
 	wait, err := c.take(ctx, op)
+	recordWait(ctx, wait)
 	if err != nil {
 		return err
 	}
@@ -23,6 +24,7 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	for n := 1; ; n++ {
+		recordAttempt(ctx)
 		status, body, dur, err := c.attempt(ctx, op, extra)
 		if err == nil {
 			err = decode(status, body)
@@ -40,7 +42,9 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 			// than the deadline would.
 			return err
 		}
-		if wait, err = c.take(ctx, op); err != nil {
+		wait, err = c.take(ctx, op)
+		recordWait(ctx, wait)
+		if err != nil {
 			return err
 		}
 	}
