@@ -89,7 +89,8 @@ func outcomeLabel(outcome string, results []result) string {
 func resultAttrs(results []result) []map[string]any {
 	out := make([]map[string]any, 0, len(results))
 	for _, r := range results {
-		m := map[string]any{"polyv_channel": r.id, "state": r.state, "elapsed_ms": r.elapsed.Milliseconds()}
+		m := map[string]any{"polyv_channel": r.id, "state": r.state, "elapsed_ms": r.elapsed.Milliseconds(),
+			"limiter_wait_ms": r.wait.Milliseconds(), "attempts": r.attempts}
 		if r.err != nil {
 			m["kind"] = polyv.Kind(r.err)
 			m["error"] = r.err.Error()

@@ -18,11 +18,13 @@ const postTimeout = 20 * time.Second
 
 // result is what happened to one Polyv channel.
 type result struct {
-	id      int64
-	err     error
-	elapsed time.Duration
-	line    string // the thread line
-	state   string // stopped, failed, rate_limited, busy, dry_run
+	id       int64
+	err      error
+	elapsed  time.Duration
+	wait     time.Duration // spent waiting for the global bucket
+	attempts int
+	line     string // the thread line
+	state    string // stopped, failed, rate_limited, busy, dry_run
 }
 
 // handleStop authorizes, throttles and runs (or asks to confirm) a stop.
@@ -126,8 +128,9 @@ func (b *Bot) stopAll(ctx context.Context, j job, parent msgRef, ids []int64) []
 
 func (b *Bot) stopOne(ctx context.Context, id int64) result {
 	start := b.now()
-	err := b.cfg.Polyv.StopPullStream(ctx, id)
-	r := result{id: id, err: err, elapsed: b.now().Sub(start)}
+	var stats polyv.CallStats
+	err := b.cfg.Polyv.StopPullStream(polyv.WithCallStats(ctx, &stats), id)
+	r := result{id: id, err: err, elapsed: b.now().Sub(start), wait: stats.LimiterWait, attempts: stats.Attempts}
 	switch {
 	case err == nil && b.cfg.DryRun:
 		r.state = "dry_run"
