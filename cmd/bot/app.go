@@ -27,9 +27,14 @@ type app struct {
 	polyv    *polyv.Client
 	bot      *bot.Bot
 	registry *prometheus.Registry
+	health   *healthServer // nil until start, and when HEALTH_ADDR is empty
 }
 
-func newApp(cfg config, log *slog.Logger) (*app, error) {
+// appOption adjusts the bot's wiring beyond what the environment can say;
+// only the demo and tests use it, so production keeps the bot's defaults.
+type appOption func(*bot.Config)
+
+func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(reg)
@@ -46,13 +51,17 @@ func newApp(cfg config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("status policy: %w", err)
 	}
 	pc := newPolyvClient(cfg, log, metrics)
-	b, err := bot.New(bot.Config{
+	bcfg := bot.Config{
 		Slack: sc, Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
 		Users:   auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		Logger:  log,
 		Metrics: metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
 		DryRun: cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
-	})
+	}
+	for _, o := range opts {
+		o(&bcfg)
+	}
+	b, err := bot.New(bcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +84,33 @@ func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.C
 
 // run serves until ctx ends (then drains) or Slack rejects a token.
 func (a *app) run(ctx context.Context) error {
+	if err := a.start(); err != nil {
+		return err
+	}
+	return a.serve(ctx)
+}
+
+// start logs the configuration and opens the health server, so that a port
+// already in use fails start-up at once.
+func (a *app) start() error {
 	a.logStart()
+	if a.cfg.HealthAddr == "" {
+		return nil
+	}
+	hs, err := startHealth(a.cfg.HealthAddr, healthHandler(a.bot.Ready, a.registry), a.log)
+	if err != nil {
+		return err
+	}
+	a.health = hs
+	return nil
+}
+
+// serve runs the bot; the health server goes down with it, after the drain,
+// so /readyz keeps saying "not ready" while accepted commands finish.
+func (a *app) serve(ctx context.Context) error {
+	if a.health != nil {
+		defer a.health.shutdown()
+	}
 	return a.bot.Run(ctx)
 }
 
