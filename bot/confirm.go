@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -22,14 +21,15 @@ const (
 func (b *Bot) askConfirmation(ctx context.Context, j job, rec *auditRecord) {
 	token := b.prompts.add(j)
 	rec.outcome = "confirmation_requested"
-	text := fmt.Sprintf("Stop the pull stream of Polyv channel %s?", describeIDs(j.parsed.ChannelIDs))
+	what := channelNoun(j.parsed.ChannelIDs) + " " + describeIDs(j.parsed.ChannelIDs)
+	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", what)
 	if j.parsed.Reason != "" {
 		text += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
 	}
 	text += fmt.Sprintf("\n_This prompt expires in %s._", b.cfg.ConfirmTTL)
 	confirm := slack.NewConfirmationBlockObject(
 		slack.NewTextBlockObject(slack.PlainTextType, "Stop the stream?", false, false),
-		slack.NewTextBlockObject(slack.PlainTextType, "Viewers of Polyv channel "+describeIDs(j.parsed.ChannelIDs)+" lose the stream now.", false, false),
+		slack.NewTextBlockObject(slack.PlainTextType, "Viewers of Polyv "+what+" lose the stream now.", false, false),
 		slack.NewTextBlockObject(slack.PlainTextType, "Stop stream", false, false),
 		slack.NewTextBlockObject(slack.PlainTextType, "Keep it running", false, false))
 	stop := slack.NewButtonBlockElement(ActionConfirm, token, slack.NewTextBlockObject(slack.PlainTextType, "Stop stream", false, false)).
@@ -60,7 +60,8 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb sla
 	if dup || cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
-	if !strings.HasPrefix(cb.ActionCallback.BlockActions[0].ActionID, "polyv_stop_") {
+	// Only our two buttons: a click on anything else must never run a stop.
+	if id := cb.ActionCallback.BlockActions[0].ActionID; id != ActionConfirm && id != ActionCancel {
 		return
 	}
 	j := job{action: &cb, reqID: req.EnvelopeID, received: start, parsed: Command{Verb: VerbStop},
@@ -90,7 +91,7 @@ func (b *Bot) handleClick(ctx context.Context, click job) {
 			b.writeAudit(&auditRecord{reqID: orig.reqID, j: orig, decision: "allowed", outcome: "cancelled"})
 			return
 		}
-		b.replace(ctx, click, "Confirmed: stopping Polyv channel "+describeIDs(orig.parsed.ChannelIDs)+"…")
+		b.replace(ctx, click, "Confirmed: stopping Polyv "+channelNoun(orig.parsed.ChannelIDs)+" "+describeIDs(orig.parsed.ChannelIDs)+"…")
 		rec := b.newAudit(orig)
 		defer b.writeAudit(rec)
 		if b.authorize(ctx, orig, rec, b.cfg.StopPolicy) {
@@ -107,4 +108,11 @@ func (b *Bot) replace(ctx context.Context, click job, text string) {
 	if err != nil {
 		b.log.Warn("prompt not updated", "user", click.cmd.UserID, "err", err)
 	}
+}
+
+func channelNoun(ids []int64) string {
+	if len(ids) > 1 {
+		return "channels"
+	}
+	return "channel"
 }

@@ -126,7 +126,9 @@ func (p *prompts) add(j job) string {
 	defer p.mu.Unlock()
 	now := p.now()
 	for k, v := range p.m {
-		if now.After(v.expires) {
+		// Kept one more lifetime after expiry, so a late click is told the
+		// prompt expired instead of being met with silence.
+		if now.After(v.expires.Add(p.ttl)) {
 			delete(p.m, k)
 		}
 	}
@@ -138,8 +140,8 @@ func (p *prompts) add(j job) string {
 type promptState int
 
 const (
-	promptGone    promptState = iota // unknown, used or expired earlier
-	promptExpired                    // expired just now
+	promptGone    promptState = iota // unknown, used, or expired long ago
+	promptExpired                    // expired; the first such click consumes it
 	promptNotYours
 	promptTaken // the requester's click: the prompt is consumed
 )

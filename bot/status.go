@@ -84,24 +84,32 @@ func (b *Bot) verify(ctx context.Context, j job, parent msgRef, claimed []int64,
 	if len(pending) == 0 {
 		return
 	}
+	v := verification{pending: pending}
 	// Checks at 1, 3, 7 and 15 s of a 15 s window: early for the usual quick
 	// stop, sparse later so the global bucket is not drained by polling.
-	var lastErr error
-	for wait, spent := b.cfg.VerifyWindow/15, time.Duration(0); len(pending) > 0 && spent+wait <= b.cfg.VerifyWindow; spent, wait = spent+wait, wait*2 {
+	for wait, spent := b.cfg.VerifyWindow/15, time.Duration(0); len(v.pending) > 0 && spent+wait <= b.cfg.VerifyWindow; spent, wait = spent+wait, wait*2 {
 		if !sleep(ctx, wait) {
+			v.cut = true
 			break
 		}
 		cctx, cancel := context.WithTimeout(ctx, b.cfg.PolyvTimeout)
-		statuses, err := b.cfg.Polyv.LiveStatus(cctx, pending...)
+		statuses, err := b.cfg.Polyv.LiveStatus(cctx, v.pending...)
 		cancel()
 		if err != nil {
-			lastErr = err
+			v.lastErr = err
 			continue
 		}
-		lastErr = nil
-		pending = b.reportStopped(ctx, j, parent, pending, statuses)
+		v.lastErr = nil
+		v.pending = b.reportStopped(ctx, j, parent, v.pending, statuses)
 	}
-	b.reportStillLive(ctx, j, parent, claimed, pending, lastErr, summary)
+	b.reportUnverified(ctx, j, parent, claimed, v, summary)
+}
+
+// verification is where polling left the channels Polyv accepted stops for.
+type verification struct {
+	pending []int64 // not yet seen to be no longer live
+	lastErr error   // the last status call failed
+	cut     bool    // the bot shut down before the window was over
 }
 
 // reportStopped posts a line for each channel that is no longer live and
@@ -119,20 +127,29 @@ func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, pending [
 	return still
 }
 
-func (b *Bot) reportStillLive(ctx context.Context, j job, parent msgRef, claimed, still []int64, lastErr error, summary string) {
-	if len(still) == 0 {
+// reportUnverified warns about each channel not seen to stop, saying why:
+// still live, status unreadable, or verification cut short by a shutdown
+// (which proves nothing either way). The parent gets a ⚠️ in every case.
+func (b *Bot) reportUnverified(ctx context.Context, j job, parent msgRef, claimed []int64, v verification, summary string) {
+	if len(v.pending) == 0 {
 		return
 	}
-	for _, id := range still {
-		line := fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
-		if lastErr != nil {
-			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(lastErr, b.cfg.PolyvTimeout))
+	still := "still live"
+	for _, id := range v.pending {
+		var line string
+		switch {
+		case v.lastErr != nil:
+			still = "unverified"
+			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(v.lastErr, b.cfg.PolyvTimeout))
+		case v.cut:
+			still = "unverified"
+			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+		default:
+			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
 		}
 		b.replyOrLog(ctx, parent, j, line)
 	}
-	if lastErr == nil {
-		b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", still live: "+describeIDs(still)))
-	}
+	b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", "+still+": "+describeIDs(v.pending)))
 }
 
 func describeStatus(st polyv.LiveStatus, ok bool) string {

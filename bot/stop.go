@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +106,8 @@ func (b *Bot) skipped(claimed []int64, throttled []throttledID, busy map[int64]f
 		out = append(out, result{id: t.id, state: "rate_limited",
 			line: fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", t.id, roundUp(t.wait))})
 	}
-	for id, fl := range busy {
+	for _, id := range sortedIDs(busy) {
+		fl := busy[id]
 		out = append(out, result{id: id, state: "busy",
 			line: fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", id, fl.user, linkSuffix(fl.link))})
 	}
@@ -171,10 +174,7 @@ func summarize(results []result) string {
 // parentText names the requester, the channels and the reason (escaped); the
 // summary is added once the outcome is known.
 func (b *Bot) parentText(j job, ids []int64, summary string) string {
-	noun := "channel"
-	if len(ids) > 1 {
-		noun = "channels"
-	}
+	noun := channelNoun(ids)
 	var s string
 	if summary == "" {
 		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s %s", j.cmd.UserID, noun, describeIDs(ids))
@@ -192,10 +192,18 @@ func (b *Bot) parentText(j job, ids []int64, summary string) string {
 
 func busyText(busy map[int64]flight) string {
 	var lines []string
-	for id, fl := range busy {
+	for _, id := range sortedIDs(busy) {
+		fl := busy[id]
 		lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", id, fl.user, linkSuffix(fl.link)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sortedIDs keeps messages about busy channels in a stable order.
+func sortedIDs(busy map[int64]flight) []int64 {
+	ids := slices.Collect(maps.Keys(busy))
+	slices.Sort(ids)
+	return ids
 }
 
 func linkSuffix(link string) string {
