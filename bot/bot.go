@@ -223,7 +223,13 @@ func (b *Bot) shutdown() {
 		b.log.Warn("grace period over: cancelling the commands still running")
 		b.cancelWork()
 	}
-	<-done
+	// Cancelled commands still post their outcome, each post bounded by
+	// postTimeout; past that, give up rather than hang the exit.
+	select {
+	case <-done:
+	case <-time.After(postTimeout + 5*time.Second):
+		b.log.Error("commands still running after the grace period; exiting anyway")
+	}
 }
 
 // admit counts a command as pending unless the bot is shutting down.
