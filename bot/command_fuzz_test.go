@@ -1,0 +1,90 @@
+package bot_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/bot"
+)
+
+// FuzzParseCommand checks what the parser promises for any text Slack may
+// deliver: it never panics, refuses only with a *UsageError whose words are
+// safe to post, and accepts only commands that name valid, distinct ids and a
+// printable reason — and that read back the same when written out again.
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{
+		"", "help", "stop 10001", "STOP 10001 leaked", "status 10001,10002", "stop 1O001",
+		"stop １０００１", "stop 10001 \u202Eevil", "stop 0", "stop 2147483648", "stop <!channel>",
+		"stop 10001 <@U1> `x` *bold*", "stop 10001 10001", "stop ,,,", "ſtop 1", "10001",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmd, err := bot.ParseCommand(text)
+		if err != nil {
+			checkRefusal(t, text, err)
+			return
+		}
+		checkCommand(t, text, cmd)
+		again, err := bot.ParseCommand(render(cmd))
+		require.NoError(t, err, "re-parsing %q", render(cmd))
+		require.Equal(t, cmd, again)
+	})
+}
+
+func checkRefusal(t *testing.T, text string, err error) {
+	t.Helper()
+	var ue *bot.UsageError
+	require.ErrorAs(t, err, &ue, "%q", text)
+	require.True(t, utf8.ValidString(ue.Msg), "%q", text)
+	require.LessOrEqual(t, len(ue.Msg), 400, "a refusal stays short: %q", ue.Msg)
+	// Slack markup in the input (<!channel>, <@U…>, links) is escaped, and
+	// no control or direction character survives into the message.
+	require.NotContains(t, ue.Msg, "<", "%q", text)
+	require.NotContains(t, ue.Msg, ">", "%q", text)
+	for _, r := range ue.Msg {
+		require.False(t, r < 0x20 || r == 0x7f || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069), "%U in %q", r, ue.Msg)
+	}
+}
+
+func checkCommand(t *testing.T, text string, cmd bot.Command) {
+	t.Helper()
+	switch cmd.Verb {
+	case bot.VerbHelp:
+		require.Empty(t, cmd.ChannelIDs)
+		require.Empty(t, cmd.Reason)
+		return
+	case bot.VerbStop, bot.VerbStatus:
+	default:
+		t.Fatalf("unknown verb %q from %q", cmd.Verb, text)
+	}
+	require.NotEmpty(t, cmd.ChannelIDs, "%q", text)
+	require.LessOrEqual(t, len(cmd.ChannelIDs), bot.MaxChannels)
+	seen := map[int64]bool{}
+	for _, id := range cmd.ChannelIDs {
+		require.True(t, id >= 1 && id <= bot.MaxChannelID, "id %d from %q", id, text)
+		require.False(t, seen[id], "id %d twice from %q", id, text)
+		seen[id] = true
+		require.Contains(t, text, fmt.Sprint(id), "an id the text does not hold")
+	}
+	require.LessOrEqual(t, utf8.RuneCountInString(cmd.Reason), bot.MaxReasonRunes)
+	require.Equal(t, strings.Join(strings.Fields(cmd.Reason), " "), cmd.Reason, "reason is normalised")
+	if cmd.Verb == bot.VerbStatus {
+		require.Empty(t, cmd.Reason)
+	}
+}
+
+func render(cmd bot.Command) string {
+	parts := []string{string(cmd.Verb)}
+	for _, id := range cmd.ChannelIDs {
+		parts = append(parts, fmt.Sprint(id))
+	}
+	if cmd.Reason != "" {
+		parts = append(parts, cmd.Reason)
+	}
+	return strings.Join(parts, " ")
+}
