@@ -205,3 +205,17 @@ func TestRejectedAppTokenIsFatal(t *testing.T) {
 	require.Contains(t, err.Error(), "SLACK_APP_TOKEN")
 	require.False(t, strings.Contains(err.Error(), "wrong-token"), "the token is never printed")
 }
+
+func TestAuditChannelGetsActionDenialAndOutcome(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.AuditChannel, c.VerifyStop = "C0AUDIT", false }})
+	h.send(slacktest.SlashCommand{Text: "stop 10001 leak"})
+	h.parentWithReplies(1)
+	h.send(slacktest.SlashCommand{Text: "stop 10002", UserID: "U0STRANGER"})
+	h.waitFor("three audit lines", func(s *slacktest.Server) bool { return len(s.ChannelMessages("C0AUDIT")) == 3 })
+	audit := h.slack.ChannelMessages("C0AUDIT")
+	require.Contains(t, audit[0].Text, "<@"+responder+"> is stopping Polyv channel 10001 in <#"+opsChannel+">")
+	require.Contains(t, audit[0].Text, "|thread>")
+	require.Contains(t, audit[1].Text, "✅ 1 stopped")
+	require.Contains(t, audit[2].Text, "denied <@U0STRANGER>")
+}
