@@ -15,6 +15,17 @@
 //
 //	-version   print the version and exit
 //	-dry-run   sign and log the stop call instead of sending it (DRY_RUN=true)
+//	-check     preflight: check the configuration and every credential for
+//	           real (Slack tokens, user groups, AUDIT_CHANNEL, Polyv
+//	           credentials, clock and reachability) without posting or
+//	           stopping anything; prints a ✓/✗ checklist, exits 1 on any ✗
+//	-demo      play a short scripted session against a built-in fake Slack
+//	           and fake Polyv on loopback (no tokens, no network) and print
+//	           what Slack would show
+//
+// With HEALTH_ADDR set (for example :8080) it serves /healthz (the process
+// is up), /readyz (200 while the Socket Mode connection is up, else 503 with
+// the reason) and /metrics (Prometheus).
 package main
 
 import (
@@ -53,12 +64,19 @@ func run(ctx context.Context, args []string, lookup lookupFunc, stdout, stderr i
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	dryRun := fs.Bool("dry-run", false, "sign and log the Polyv stop call instead of sending it")
+	check := fs.Bool("check", false, "check the configuration and every credential for real, without side effects, and exit")
+	demo := fs.Bool("demo", false, "play a scripted session against a built-in fake Slack and fake Polyv (no tokens, no network) and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *showVersion {
+	switch {
+	case *showVersion:
 		fmt.Fprintf(stdout, "polyvbot %s\n", version)
 		return 0
+	case *demo:
+		return runDemo(ctx, stdout, stderr)
+	case *check:
+		return runCheck(ctx, lookup, *dryRun, stdout)
 	}
 	cfg, err := loadConfig(lookup)
 	if err != nil {

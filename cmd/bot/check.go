@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// checkChannelID is the Polyv channel the preflight asks about. Reading its
+// live status is harmless whether or not it exists: any answer but a refusal
+// of the credentials proves they work.
+const checkChannelID = 1
+
+// check marks.
+const (
+	markOK      = "✓"
+	markFail    = "✗"
+	markSkipped = "–" // not checked; does not fail the preflight
+)
+
+// checkResult is one line of the preflight checklist.
+type checkResult struct {
+	mark   string
+	name   string // what was checked, and with which call
+	detail string // what was found
+	fix    string // what to do about a ✗
+}
+
+// runCheck is `bot -check`: it loads the configuration, checks every
+// credential for real without side effects (nothing is posted, no stream is
+// stopped, the Socket Mode URL is opened but never dialled) and prints a
+// checklist. It returns 0 when every check passed, 1 otherwise.
+func runCheck(ctx context.Context, lookup lookupFunc, dryRun bool, stdout io.Writer) int {
+	fmt.Fprintln(stdout, "polyvbot preflight: checks every credential; posts nothing and stops nothing.")
+	cfg, err := loadConfig(lookup)
+	if err != nil {
+		printChecklist(stdout, []checkResult{{mark: markFail, name: "configuration",
+			detail: "the configuration has problems", fix: indent(err) + "\nSee .env.example for every variable."}}, nil)
+		return 1
+	}
+	cfg.DryRun = cfg.DryRun || dryRun
+	results := append([]checkResult{configResult(cfg)}, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
+	if printChecklist(stdout, results, secretsOf(cfg)) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// preflight runs every check after the configuration's.
+func preflight(ctx context.Context, cfg config, log *slog.Logger) []checkResult {
+	sc := bot.NewSlackClient(bot.SlackOptions{
+		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
+		Timeout: 15 * time.Second, Logger: log,
+	})
+	out := []checkResult{checkBotToken(ctx, sc), checkAppToken(ctx, sc)}
+	for _, g := range configuredGroups(cfg) {
+		out = append(out, checkGroup(ctx, sc, g))
+	}
+	out = append(out, checkAuditChannel(ctx, sc, cfg.AuditChannel))
+	return append(out, checkPolyv(ctx, cfg, log)...)
+}
+
+// printChecklist writes the results with the fix under each ✗, scrubbing
+// every secret, and returns how many failed.
+func printChecklist(w io.Writer, results []checkResult, secrets []string) int {
+	failed := 0
+	for _, r := range results {
+		line := fmt.Sprintf("%s %s: %s\n", r.mark, r.name, r.detail)
+		if r.mark == markFail {
+			failed++
+			line += "    fix: " + strings.ReplaceAll(r.fix, "\n", "\n         ") + "\n"
+		}
+		fmt.Fprint(w, redact(line, secrets))
+	}
+	if failed == 0 {
+		fmt.Fprintln(w, "All checks passed: start the bot with `go run ./cmd/bot` (or the built binary).")
+	} else {
+		fmt.Fprintf(w, "%d check(s) failed; fix them and run -check again.\n", failed)
+	}
+	return failed
+}
+
+func configResult(cfg config) checkResult {
+	detail := "valid; who may stop: " + cfg.Rules.Summary()
+	if cfg.DryRun {
+		detail += "; DRY RUN (stop calls are signed and logged, not sent)"
+	}
+	return checkResult{mark: markOK, name: "configuration", detail: detail}
+}
+
+func checkBotToken(ctx context.Context, sc *bot.SlackClient) checkResult {
+	r := checkResult{name: "SLACK_BOT_TOKEN (auth.test)"}
+	resp, err := sc.API.AuthTestContext(ctx)
+	if err != nil {
+		r.mark, r.detail = markFail, slackProblem(err)
+		r.fix = "copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page; " +
+			"reinstall the app to the workspace if the token was revoked"
+		return r
+	}
+	r.mark = markOK
+	r.detail = fmt.Sprintf("workspace %q, bot user %s (%s)", resp.Team, resp.User, resp.UserID)
+	return r
+}
+
+func checkAppToken(ctx context.Context, sc *bot.SlackClient) checkResult {
+	r := checkResult{name: "SLACK_APP_TOKEN (apps.connections.open)"}
+	if _, _, err := sc.API.StartSocketModeContext(ctx); err != nil {
+		r.mark, r.detail = markFail, slackProblem(err)
+		r.fix = "create an app-level token (xapp-…) with scope connections:write under Basic Information › " +
+			"App-Level Tokens, and turn Socket Mode on for the app"
+		return r
+	}
+	r.mark, r.detail = markOK, "Socket Mode can connect (the URL was opened, not dialled)"
+	return r
+}
+
+// configuredGroups lists every user group the bot will ask Slack about.
+func configuredGroups(cfg config) []string {
+	groups := append(append([]string(nil), cfg.Rules.Groups...), cfg.StatusRules.Groups...)
+	slices.Sort(groups)
+	return slices.Compact(groups)
+}
+
+func checkGroup(ctx context.Context, sc *bot.SlackClient, id string) checkResult {
+	r := checkResult{name: "user group " + id + " (usergroups.users.list)"}
+	members, err := sc.UserGroupMembers(ctx, id)
+	if err != nil {
+		r.mark, r.detail = markFail, slackProblem(err)
+		r.fix = groupFix(slackCode(err))
+		return r
+	}
+	r.mark = markOK
+	r.detail = fmt.Sprintf("%d member(s)", len(members))
+	if len(members) == 0 {
+		r.detail += " — nobody in it can act until someone joins"
+	}
+	return r
+}
+
+func groupFix(code string) string {
+	switch code {
+	case "missing_scope":
+		return "add the usergroups:read bot scope (it is in deploy/slack-app-manifest.yaml) and reinstall the app"
+	case "paid_teams_only", "paid_only", "team_not_paid":
+		return "user groups need a paid Slack plan: list the people in ALLOWED_USERS instead"
+	case "no_such_subteam", "subteam_not_found":
+		return "copy the group's S… id from its page in Slack (People › User groups) into ALLOWED_USERGROUPS"
+	}
+	return "check the S… id in ALLOWED_USERGROUPS / STATUS_ALLOWED_USERGROUPS and that Slack is reachable"
+}
+
+// checkAuditChannel uses conversations.info, which posts nothing. It needs
+// channels:read, which the manifest leaves out on purpose (the bot itself
+// never reads channels): without it the channel is reported as not checked
+// rather than failed.
+func checkAuditChannel(ctx context.Context, sc *bot.SlackClient, id string) checkResult {
+	r := checkResult{name: "AUDIT_CHANNEL (conversations.info)"}
+	if id == "" {
+		r.mark, r.detail = markSkipped, "not set (optional): the audit trail is the JSON log and the thread of each action"
+		return r
+	}
+	r.name = "AUDIT_CHANNEL " + id + " (conversations.info)"
+	ch, err := sc.API.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	switch code := slackCode(err); {
+	case err == nil:
+		return auditChannelFound(r, ch)
+	case code == "missing_scope":
+		r.mark = markSkipped
+		r.detail = "not checked: conversations.info needs channels:read, which the bot does not ask for; " +
+			"make sure the bot is in the channel (/invite @polyvbot) or that it is public"
+	default:
+		r.mark, r.detail = markFail, slackProblem(err)
+		r.fix = "copy the channel ID (C…) from the channel's details in Slack; for a private channel " +
+			"/invite @polyvbot first"
+	}
+	return r
+}
+
+func auditChannelFound(r checkResult, ch *slack.Channel) checkResult {
+	r.mark, r.detail = markOK, "#"+ch.Name
+	switch {
+	case ch.IsMember:
+		r.detail += ", the bot is a member"
+	case ch.IsPrivate:
+		r.mark, r.detail = markFail, "#"+ch.Name+" is private and the bot is not in it"
+		r.fix = "run /invite @polyvbot in #" + ch.Name
+	default:
+		r.detail += ", public: the bot posts there with chat:write.public"
+	}
+	return r
+}
+
+// checkPolyv asks Polyv for the live status of checkChannelID, read-only,
+// within POLYV_TIMEOUT, and reports reachability and credentials apart.
+func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult {
+	pc := newPolyvClient(cfg, log, bot.NewMetrics(nil))
+	ctx, cancel := context.WithTimeout(ctx, cfg.PolyvTimeout)
+	defer cancel()
+	start := time.Now()
+	_, err := pc.LiveStatus(ctx, checkChannelID)
+	took := time.Since(start).Round(time.Millisecond)
+
+	reach := checkResult{name: fmt.Sprintf("Polyv reachable within POLYV_TIMEOUT=%s", cfg.PolyvTimeout)}
+	creds := checkResult{name: fmt.Sprintf("Polyv credentials and clock (live status of channel %d)", checkChannelID)}
+	if !polyvAnswered(err) {
+		reach.mark, reach.detail = markFail, fmt.Sprintf("no answer from %s: %v", cfg.PolyvAPIURL, err)
+		reach.fix = "let this host reach " + cfg.PolyvAPIURL + " over HTTPS (firewall, HTTPS_PROXY, DNS); " +
+			"raise POLYV_TIMEOUT only if Polyv is merely slow from here"
+		creds.mark, creds.detail = markSkipped, "not checked: Polyv did not answer"
+		return []checkResult{reach, creds}
+	}
+	reach.mark, reach.detail = markOK, "answered in "+took.String()
+	creds.mark, creds.detail, creds.fix = polyvVerdict(polyv.Kind(err), err)
+	return []checkResult{reach, creds}
+}
+
+// polyvAnswered reports whether Polyv itself answered: a success or any
+// *APIError (even an unreadable body came from the far side).
+func polyvAnswered(err error) bool {
+	var ae *polyv.APIError
+	return err == nil || errors.As(err, &ae)
+}
+
+// polyvVerdict reads Polyv's answer: only a refusal of the sign, the appId or
+// the timestamp means the credentials or the clock are wrong.
+func polyvVerdict(kind string, err error) (mark, detail, fix string) {
+	switch kind {
+	case "invalid_signature":
+		return markFail, "Polyv says invalid signature",
+			"check POLYV_APP_SECRET (the appSecret from the Polyv console, 开发设置) and POLYV_SIGNATURE_METHOD"
+	case "app_not_found":
+		return markFail, "Polyv says application not found", "check POLYV_APP_ID (the appId from the Polyv console, 开发设置)"
+	case "invalid_timestamp":
+		return markFail, "Polyv says invalid timestamp: this host's clock is off by more than 3 minutes",
+			"synchronise the clock with NTP (for example `timedatectl set-ntp true`, or chrony)"
+	case "ok":
+		return markOK, "accepted", ""
+	}
+	return markOK, "accepted (Polyv answered: " + err.Error() + ")", ""
+}
+
+// slackProblem describes a Slack failure by its error code when there is one.
+func slackProblem(err error) string {
+	if code := slackCode(err); code != "" {
+		return "Slack answered " + code
+	}
+	return "Slack did not answer: " + err.Error()
+}
+
+func slackCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
+
+// secretsOf lists the values that must never be printed.
+func secretsOf(cfg config) []string {
+	return []string{cfg.SlackAppToken, cfg.SlackBotToken, cfg.PolyvAppSecret}
+}
+
+// redact replaces every secret in s, in case some error ever quotes one.
+func redact(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return s
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+// The demo's cast: Slack IDs and the names the transcript shows for them.
+const (
+	demoChannel = "C0INCIDENT"
+	demoAlice   = "U0ALICE"   // in ALLOWED_USERS
+	demoCarol   = "U0CAROL"   // in the on-call user group
+	demoBob     = "U0BOB"     // in ALLOWED_USERS; runs the burst
+	demoMallory = "U0MALLORY" // allowed nowhere
+	demoGroup   = "S0ONCALL"
+	demoAppID   = "demoAppId"
+	// demoRefused is the Polyv channel the fake Polyv refuses to stop.
+	demoRefused = 10003
+	// demoStepTimeout bounds the wait for each scene's final outcome.
+	demoStepTimeout = 10 * time.Second
+)
+
+var demoNames = map[string]string{
+	demoChannel: "#incident", demoAlice: "@alice", demoCarol: "@carol", demoBob: "@bob",
+	demoMallory: "@mallory", demoGroup: "@oncall",
+}
+
+// demoScene is one slash command and what the narrator says about it.
+type demoScene struct {
+	title string
+	user  string
+	text  string
+}
+
+var demoScript = []demoScene{
+	{"An allowed responder stops a leaked stream", demoAlice, "stop 10001 leaked test stream"},
+	{"A member of the on-call user group stops a stream", demoCarol, "stop 10002"},
+	{"Someone who is not allowed tries", demoMallory, "stop 10001"},
+	{"Bad input: a channel id that is not a number", demoAlice, "stop abc"},
+	{"Polyv refuses the call (the fake Polyv answers \"invalid signature\" for 10003)", demoAlice, "stop 10003"},
+	{"A burst: more channels than the per-user budget (USER_RATE_LIMIT_BURST=3)", demoBob, "stop 10004 10005 10006 10007"},
+	{"The same user again, budget used up", demoBob, "stop 10008"},
+}
+
+// runDemo is `bot -demo`: the real wiring against a fake Slack and a fake
+// Polyv on loopback, playing demoScript and printing what Slack would show.
+// It needs no token and no network.
+func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
+	if err := playDemo(ctx, stdout); err != nil {
+		fmt.Fprintf(stderr, "polyvbot demo: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func playDemo(ctx context.Context, out io.Writer) error {
+	sl := slacktest.NewServer(slacktest.WithTeam("T0DEMO", "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
+	defer sl.Close()
+	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
+	defer pv.Close()
+	sl.SetUserGroup(demoGroup, "oncall", demoCarol)
+	pv.Script(demoRefused, polyvtest.InvalidSignature())
+
+	audits := newAuditCounter()
+	a, err := demoApp(sl, pv, audits)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	if err := waitConnected(ctx, sl); err != nil {
+		return err
+	}
+	printDemoIntro(out, a.cfg)
+	for i, sc := range demoScript {
+		if err := playScene(ctx, out, sl, audits, i+1, sc); err != nil {
+			return err
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		return fmt.Errorf("the bot stopped with an error: %w", err)
+	}
+	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
+	return nil
+}
+
+// demoApp wires the real app with the demo's configuration. The logs are
+// dropped (the transcript is the output) but audit lines are counted, to
+// know when a command is over.
+func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (*app, error) {
+	env := map[string]string{
+		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
+		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
+		"POLYV_TIMEOUT": "3s",
+		"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
+		"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
+		"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
+	}
+	cfg, err := loadConfig(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
+	if err != nil {
+		return nil, fmt.Errorf("demo configuration: %w", err)
+	}
+	return newApp(cfg, slog.New(audits), func(c *bot.Config) { c.VerifyWindow = time.Second })
+}
+
+func waitConnected(ctx context.Context, sl *slacktest.Server) error {
+	wctx, cancel := context.WithTimeout(ctx, demoStepTimeout)
+	defer cancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		return fmt.Errorf("the bot did not connect to the fake Slack: %w", err)
+	}
+	return nil
+}
+
+func printDemoIntro(out io.Writer, cfg config) {
+	fmt.Fprintln(out, "polyvbot demo: the real bot against a fake Slack and a fake Polyv on this machine (no tokens, no network).")
+	fmt.Fprintf(out, "Cast: @alice (%s) and @bob (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
+		demoAlice, demoBob, demoCarol, demoGroup, demoMallory)
+	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %d at once, then %g a minute.\n",
+		cfg.Rules.Summary(), cfg.UserRateBurst, cfg.UserRatePerMinute)
+}
+
+// playScene sends one command, waits until the bot is done with it and
+// prints everything Slack would show because of it.
+func playScene(ctx context.Context, out io.Writer, sl *slacktest.Server, audits *auditCounter, n int, sc demoScene) error {
+	fmt.Fprintf(out, "\n── %d. %s\n", n, sc.title)
+	fmt.Fprintf(out, "%s in %s types: /polyv %s\n", demoNames[sc.user], demoNames[demoChannel], sc.text)
+	before := len(sl.ChannelMessages(demoChannel))
+	sctx, cancel := context.WithTimeout(ctx, demoStepTimeout)
+	defer cancel()
+	seen := audits.count()
+	env, responseURL, err := sl.SendSlashCommand(sctx, slacktest.SlashCommand{
+		Command: "/polyv", Text: sc.text, UserID: sc.user, UserName: strings.TrimPrefix(demoNames[sc.user], "@"),
+		ChannelID: demoChannel, ChannelName: "incident",
+	})
+	if err != nil {
+		return fmt.Errorf("scene %d: %w", n, err)
+	}
+	ack, err := sl.WaitAck(sctx, env)
+	if err != nil {
+		return fmt.Errorf("scene %d: no ack: %w", n, err)
+	}
+	if text, _ := ack.Text(); text != "" {
+		printLines(out, "  (only you see) ", text)
+		return nil
+	}
+	if err := audits.waitAbove(sctx, seen); err != nil {
+		return fmt.Errorf("scene %d: the bot did not finish in %s", n, demoStepTimeout)
+	}
+	printSlack(out, sl, before, responseURL)
+	return nil
+}
+
+// printSlack prints the channel messages posted since before, with their
+// threads, and the private answers sent to responseURL.
+func printSlack(out io.Writer, sl *slacktest.Server, before int, responseURL string) {
+	for _, p := range sl.ResponsePosts() {
+		if p.URL == responseURL {
+			prefix := "  (only you see) "
+			if p.ResponseType == "in_channel" {
+				prefix = "  " + demoNames[demoChannel] + " › polyvbot: "
+			}
+			printLines(out, prefix, p.Text)
+		}
+	}
+	msgs := sl.ChannelMessages(demoChannel)
+	for _, m := range msgs[min(before, len(msgs)):] {
+		printLines(out, "  "+demoNames[demoChannel]+" › polyvbot: ", m.Latest())
+		for _, r := range sl.Thread(demoChannel, m.TS) {
+			printLines(out, "      ↳ in thread: ", r.Text)
+		}
+	}
+}
+
+func printLines(out io.Writer, prefix, text string) {
+	pad := strings.Repeat(" ", len([]rune(prefix)))
+	for i, line := range strings.Split(render(text), "\n") {
+		if i == 0 {
+			fmt.Fprintln(out, prefix+line)
+		} else {
+			fmt.Fprintln(out, pad+line)
+		}
+	}
+}
+
+// slackMarkup matches mentions (<@U…>, <#C…>, <!subteam^S…>) and links
+// (<https://…|label>); other text in angle brackets is left alone.
+var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
+
+// render turns Slack markup into what a reader sees: <@U0ALICE> → @alice,
+// <https://…|thread> → thread.
+func render(text string) string {
+	return slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
+		g := slackMarkup.FindStringSubmatch(m)
+		switch name, ok := demoNames[g[2]]; {
+		case ok:
+			return name
+		case g[3] != "":
+			return g[3]
+		case strings.HasPrefix(g[1], "http"):
+			return g[1] + g[2]
+		}
+		return g[1] + g[2]
+	})
+}
+
+func countStops(pv *polyvtest.Server) int {
+	n := 0
+	for _, c := range pv.Calls() {
+		if strings.HasSuffix(c.Path, "stop-pull-stream") {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+// TestMain fails the package if any test leaves a goroutine behind: run must
+// return with the bot, its workers and every post ended.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// Credentials distinctive enough that finding them anywhere is a leak.
+const (
+	runAppToken    = "xapp-1-A0TEST-7351-appTokenValue-9f3c0b2e"
+	runBotToken    = "xoxb-1234-5678-botTokenValue-7e2d44a1"
+	runPolyvID     = "appRUN0001"
+	runPolyvSecret = "pv-secret-0e8d1c7b5a-never-print-me"
+	runResponder   = "U0RESP"
+	runChannel     = "C0OPS"
+)
+
+// runOpts shape one end-to-end run of the real main wiring.
+type runOpts struct {
+	env       map[string]string // added to or overriding the base; "" removes
+	slackOpts []slacktest.Option
+	polyvOpts []polyvtest.Option
+	noWait    bool // do not wait for the socket (the run is expected to fail)
+}
+
+// runHarness runs run() — flags, config, wiring, bot — against both fakes.
+type runHarness struct {
+	t              *testing.T
+	slack          *slacktest.Server
+	polyv          *polyvtest.Server
+	stdout, stderr *lockedBuffer
+	cancel         context.CancelFunc
+	done           chan int
+	code           int
+	once           sync.Once
+}
+
+func startRun(t *testing.T, o runOpts) *runHarness {
+	t.Helper()
+	h := &runHarness{t: t, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan int, 1)}
+	h.slack = slacktest.NewServer(append([]slacktest.Option{
+		slacktest.WithAppToken(runAppToken), slacktest.WithBotToken(runBotToken)}, o.slackOpts...)...)
+	h.polyv = polyvtest.NewServer(runPolyvID, runPolyvSecret, o.polyvOpts...)
+	env := h.baseEnv()
+	for k, v := range o.env {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() {
+		h.done <- run(ctx, nil, func(name string) (string, bool) { v, ok := env[name]; return v, ok }, h.stdout, h.stderr)
+	}()
+	t.Cleanup(h.close)
+	if !o.noWait {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, h.slack.WaitConnected(ctx), "bot never connected; stderr:\n%s", h.stderr)
+	}
+	return h
+}
+
+func (h *runHarness) baseEnv() map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN": runAppToken, "SLACK_BOT_TOKEN": runBotToken, "SLACK_API_URL": h.slack.APIURL(),
+		"POLYV_APP_ID": runPolyvID, "POLYV_APP_SECRET": runPolyvSecret, "POLYV_API_URL": h.polyv.URL,
+		"POLYV_TIMEOUT": "2s", "ALLOWED_USERS": runResponder, "LOG_LEVEL": "debug", "VERIFY_STOP": "false",
+	}
+}
+
+// stop cancels the run (as SIGTERM does) and returns its exit code.
+func (h *runHarness) stop() int {
+	h.once.Do(func() {
+		h.cancel()
+		h.code = h.wait(30 * time.Second)
+	})
+	return h.code
+}
+
+// wait returns run's exit code, failing the test if it takes longer than d.
+func (h *runHarness) wait(d time.Duration) int {
+	select {
+	case code := <-h.done:
+		h.done <- code
+		return code
+	case <-time.After(d):
+		h.t.Fatalf("run did not return within %s", d)
+		return -1
+	}
+}
+
+func (h *runHarness) close() {
+	h.stop()
+	h.slack.Close()
+	h.polyv.Close()
+	if h.t.Failed() {
+		h.t.Logf("stderr:\n%s\nstdout:\n%s", h.stderr, h.stdout)
+	}
+}
+
+// send delivers a slash command from the responder and waits for the ack.
+func (h *runHarness) send(text string) (slacktest.Ack, string) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	env, url, err := h.slack.SendSlashCommand(ctx, slacktest.SlashCommand{Text: text, UserID: runResponder, ChannelID: runChannel})
+	require.NoError(h.t, err)
+	ack, err := h.slack.WaitAck(ctx, env)
+	require.NoError(h.t, err)
+	return ack, url
+}
+
+// outcome waits for the final line about Polyv channel id, wherever the
+// requester can see it: the thread, or posts to the command's response_url.
+func (h *runHarness) outcome(responseURL string, id int64) string {
+	h.t.Helper()
+	var line string
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := h.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
+		line = findOutcome(s, responseURL, id)
+		return line != ""
+	})
+	require.NoError(h.t, err, "no outcome for Polyv channel %d", id)
+	return line
+}
+
+func findOutcome(s *slacktest.Server, responseURL string, id int64) string {
+	want := fmt.Sprintf("Polyv channel %d:", id)
+	final := func(text string) bool {
+		return strings.Contains(text, want) && strings.ContainsAny(text, "✅❌⏳🧪")
+	}
+	for _, m := range s.ChannelMessages(runChannel) {
+		for _, r := range s.Thread(runChannel, m.TS) {
+			if final(r.Text) {
+				return r.Text
+			}
+		}
+	}
+	for _, p := range s.ResponsePosts() {
+		if p.URL == responseURL && final(p.Text) {
+			return p.Text
+		}
+	}
+	return ""
+}
+
+// checkPolyv asserts the no-double-action invariant: stop calls only for the
+// channels asked for, at most attempts per command (retries of 5xx and
+// transport errors), and at most one that succeeded per command.
+func (h *runHarness) checkPolyv(asked map[int64]int, attempts int) {
+	h.t.Helper()
+	calls, ok := map[int64]int{}, map[int64]int{}
+	for _, c := range h.polyv.Calls() {
+		if !strings.HasSuffix(c.Path, "stop-pull-stream") {
+			continue
+		}
+		for _, id := range c.ChannelIDs {
+			calls[id]++
+			if c.Verdict == "ok" {
+				ok[id]++
+			}
+		}
+	}
+	for id, n := range calls {
+		require.Contains(h.t, asked, id, "Polyv got a stop for channel %d nobody asked for", id)
+		require.LessOrEqual(h.t, n, asked[id]*attempts, "stop calls for %d", id)
+		require.LessOrEqual(h.t, ok[id], asked[id], "successful stops for %d", id)
+	}
+	require.NotContains(h.t, h.stderr.String(), "panic")
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
