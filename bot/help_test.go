@@ -1,0 +1,51 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+)
+
+// everyVerb is every verb ParseCommand accepts; a new verb must be added here
+// and to bot.Help.
+var everyVerb = []bot.Verb{bot.VerbStop, bot.VerbStatus, bot.VerbHelp}
+
+func TestHelpListsEveryVerbWithAnExample(t *testing.T) {
+	t.Parallel()
+	for _, v := range everyVerb {
+		var entry *bot.HelpEntry
+		for i := range bot.Help {
+			if bot.Help[i].Verb == v {
+				entry = &bot.Help[i]
+			}
+		}
+		require.NotNil(t, entry, "verb %q has no help entry", v)
+		require.True(t, strings.HasPrefix(entry.Example, string(v)), "example %q does not use %q", entry.Example, v)
+		cmd, err := bot.ParseCommand(entry.Example)
+		require.NoError(t, err, "the example for %q must parse", v)
+		require.Equal(t, v, cmd.Verb)
+		require.Contains(t, bot.UsageHint, string(v), "manifest usage hint")
+	}
+	require.Len(t, bot.Help, len(everyVerb), "a help entry for a verb the parser does not know")
+
+	h := newHarness(t, harnessOpts{})
+	for _, text := range []string{"help", "", "HELP"} {
+		ack, _ := h.send(slacktest.SlashCommand{Text: text, Command: "/polyv"})
+		msg, kind := ack.Text()
+		require.Equal(t, "ephemeral", kind)
+		for _, e := range bot.Help {
+			require.Contains(t, msg, "Example: `/polyv "+e.Example+"`", "help for %q", text)
+			require.Contains(t, msg, "`/polyv "+strings.TrimSpace(string(e.Verb)+" "+e.Args)+"`")
+		}
+	}
+	ack, _ := h.send(slacktest.SlashCommand{Text: "launch 10001", Command: "/polyv"})
+	msg, _ := ack.Text()
+	for _, v := range everyVerb {
+		require.Contains(t, msg, "`/polyv "+string(v), "the usage sent with a refusal names %q", v)
+	}
+	require.Empty(t, h.polyv.Calls())
+}
