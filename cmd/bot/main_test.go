@@ -38,6 +38,8 @@ type runOpts struct {
 	slackOpts []slacktest.Option
 	polyvOpts []polyvtest.Option
 	noWait    bool // do not wait for the socket (the run is expected to fail)
+	// setup scripts the fakes before the run starts.
+	setup func(*slacktest.Server, *polyvtest.Server)
 }
 
 // runHarness runs run() — flags, config, wiring, bot — against both fakes.
@@ -65,6 +67,9 @@ func startRun(t *testing.T, o runOpts) *runHarness {
 			continue
 		}
 		env[k] = v
+	}
+	if o.setup != nil {
+		o.setup(h.slack, h.polyv)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
