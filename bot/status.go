@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,63 +101,68 @@ func (b *Bot) verify(ctx context.Context, j job, parent msgRef, claimed []int64,
 			continue
 		}
 		v.lastErr = nil
-		v.pending = b.reportStopped(ctx, j, parent, v.pending, statuses)
+		b.reportStopped(ctx, j, parent, &v, statuses)
 	}
 	b.reportUnverified(ctx, j, parent, claimed, v, summary)
 }
 
 // verification is where polling left the channels Polyv accepted stops for.
 type verification struct {
-	pending []int64 // not yet seen to be no longer live
-	lastErr error   // the last status call failed
-	cut     bool    // the bot shut down before the window was over
+	pending  []int64 // not yet seen to be no longer live
+	unlisted []int64 // missing from Polyv's status answer
+	lastErr  error   // the last status call failed
+	cut      bool    // the bot shut down before the window was over
 }
 
 // reportStopped posts a line for each channel that is no longer live and
-// returns those still live.
-func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, pending []int64, statuses map[int64]polyv.LiveStatus) []int64 {
+// keeps those still live pending. A channel missing from Polyv's answer proves
+// nothing, so it is warned about at once and counted as unverified.
+func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, v *verification, statuses map[int64]polyv.LiveStatus) {
 	var still []int64
-	for _, id := range pending {
+	for _, id := range v.pending {
 		st, ok := statuses[id]
-		if ok && st == polyv.StatusLive {
+		switch {
+		case !ok:
+			v.unlisted = append(v.unlisted, id)
+			b.replyOrLog(ctx, parent, j, fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id))
+		case st == polyv.StatusLive:
 			still = append(still, id)
-			continue
+		default:
+			b.replyOrLog(ctx, parent, j, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, st.Describe()))
 		}
-		b.replyOrLog(ctx, parent, j, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, describeStatus(st, ok)))
 	}
-	return still
+	v.pending = still
 }
 
 // reportUnverified warns about each channel not seen to stop, saying why:
 // still live, status unreadable, or verification cut short by a shutdown
 // (which proves nothing either way). The parent gets a ⚠️ in every case.
 func (b *Bot) reportUnverified(ctx context.Context, j job, parent msgRef, claimed []int64, v verification, summary string) {
-	if len(v.pending) == 0 {
-		return
-	}
-	still := "still live"
 	for _, id := range v.pending {
 		var line string
 		switch {
 		case v.lastErr != nil:
-			still = "unverified"
 			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(v.lastErr, b.cfg.PolyvTimeout))
 		case v.cut:
-			still = "unverified"
 			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
 		default:
 			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
 		}
 		b.replyOrLog(ctx, parent, j, line)
 	}
-	b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", "+still+": "+describeIDs(v.pending)))
-}
-
-func describeStatus(st polyv.LiveStatus, ok bool) string {
-	if !ok {
-		return "Polyv no longer lists it"
+	var flags []string
+	if len(v.pending) > 0 && v.lastErr == nil && !v.cut {
+		flags = append(flags, "still live: "+describeIDs(v.pending))
+	} else if len(v.pending) > 0 {
+		v.unlisted = append(v.unlisted, v.pending...)
 	}
-	return st.Describe()
+	if len(v.unlisted) > 0 {
+		slices.Sort(v.unlisted)
+		flags = append(flags, "unverified: "+describeIDs(v.unlisted))
+	}
+	if len(flags) > 0 {
+		b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", "+strings.Join(flags, ", ")))
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

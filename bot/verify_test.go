@@ -66,6 +66,23 @@ func TestVerifyStatusUnreadable(t *testing.T) {
 	require.Contains(t, parent.Latest(), "unverified: 10001")
 }
 
+func TestVerifyChannelMissingFromTheAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	h.polyv.ScriptStatus(10001, polyvtest.Custom(200, `{"code":200,"status":"success","requestId":"x","data":[],"success":true}`))
+	h.send(slacktest.SlashCommand{Text: "stop 10001 10002"})
+	h.waitFor("the unverified flag", func(s *slacktest.Server) bool {
+		ms := s.ChannelMessages(opsChannel)
+		return len(ms) == 1 && strings.HasPrefix(ms[0].Latest(), "⚠️")
+	})
+	parent, thread := h.parentWithReplies(4)
+	require.Equal(t, 1, countLines(thread, "⚠️ Polyv channel 10001: Polyv accepted the stop, but its status answer does not list the channel"))
+	require.Zero(t, countLines(thread, "Polyv channel 10001: verified"), "a missing row proves nothing")
+	require.Zero(t, countLines(thread, "Polyv channel 10002: verified"), "10002 was asked in the same call, also missing")
+	require.Contains(t, parent.Latest(), "⚠️ ✅ 2 stopped, unverified: 10001, 10002")
+	require.Equal(t, 1, h.statusCalls(), "nothing is left to poll")
+}
+
 func TestVerifyOff(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{cfg: noVerify})
