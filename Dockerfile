@@ -1,0 +1,27 @@
+# polyvbot container image.
+#
+#   docker build --build-arg VERSION=$(git describe --tags --always) -t polyvbot .
+#   docker run --rm --env-file .env -p 8080:8080 polyvbot
+#
+# No secret is baked in: tokens and the Polyv appSecret come from the
+# environment at run time (--env-file, a Kubernetes Secret, …).
+
+# Build stage: the official Go image; the build line is scripts/build.sh,
+# which CI runs too.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN VERSION="${VERSION}" scripts/build.sh /out/bot
+
+# Run stage: distroless static (CA certificates and tzdata, no shell), as the
+# image's non-root user.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/bot /usr/local/bin/polyvbot
+USER nonroot:nonroot
+# /healthz, /readyz and /metrics.
+ENV HEALTH_ADDR=:8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/polyvbot"]
