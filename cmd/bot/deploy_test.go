@@ -36,7 +36,7 @@ type k8sDeployment struct {
 			Spec struct {
 				TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
 				SecurityContext               struct {
-					RunAsNonRoot   bool `yaml:"runAsNonRoot"`
+					RunAsNonRoot   bool                  `yaml:"runAsNonRoot"`
 					SeccompProfile struct{ Type string } `yaml:"seccompProfile"`
 				} `yaml:"securityContext"`
 				Containers []k8sContainer
@@ -61,7 +61,7 @@ type k8sContainer struct {
 		Limits   map[string]string
 	}
 	SecurityContext struct {
-		ReadOnlyRootFilesystem   bool `yaml:"readOnlyRootFilesystem"`
+		ReadOnlyRootFilesystem   bool  `yaml:"readOnlyRootFilesystem"`
 		AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
 		Capabilities             struct{ Drop []string }
 	} `yaml:"securityContext"`
