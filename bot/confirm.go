@@ -39,11 +39,22 @@ func (b *Bot) askConfirmation(ctx context.Context, j job, rec *auditRecord) {
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
 		slack.NewActionBlock("polyv_stop_"+token, stop, cancel),
 	}
+	b.postPrompt(ctx, j, text, blocks)
+}
+
+// postPrompt shows the prompt to the requester only: through response_url,
+// else with chat.postEphemeral, so a dead response_url does not leave the
+// requester waiting for a prompt that never comes.
+func (b *Bot) postPrompt(ctx context.Context, j job, text string, blocks []slack.Block) {
 	pctx, done := postCtx(ctx)
 	defer done()
-	_, _, _, err := b.msg.api.SendMessageContext(pctx, "", slack.MsgOptionResponseURL(j.cmd.ResponseURL, slack.ResponseTypeEphemeral),
-		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-	if err != nil {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+	_, _, _, err := b.msg.api.SendMessageContext(pctx, "", append(opts, slack.MsgOptionResponseURL(j.cmd.ResponseURL, slack.ResponseTypeEphemeral))...)
+	if err == nil {
+		return
+	}
+	b.log.Warn("confirmation prompt not posted to response_url; trying chat.postEphemeral", "request_id", j.reqID, "err", err)
+	if _, err = b.msg.api.PostEphemeralContext(pctx, j.cmd.ChannelID, j.cmd.UserID, opts...); err != nil {
 		b.log.Error("confirmation prompt not posted", "request_id", j.reqID, "user", j.cmd.UserID, "err", err)
 	}
 }
@@ -81,6 +92,7 @@ func (b *Bot) handleClick(ctx context.Context, click job) {
 	case promptGone:
 		b.log.Info("click on a used or unknown prompt ignored", "user", user, "action", action.ActionID)
 	case promptNotYours:
+		b.log.Warn("confirmation clicked by someone other than the requester; ignored", "user", user, "action", action.ActionID)
 		b.private(ctx, job{cmd: slack.SlashCommand{UserID: user, ChannelID: click.cmd.ChannelID}},
 			"🚫 This confirmation is not yours: only the person who ran the command can confirm it.")
 	case promptExpired:

@@ -163,6 +163,21 @@ func TestConfirmIgnoresOtherActions(t *testing.T) {
 	require.Contains(t, h.replacements(url)[0].Text, "Cancelled")
 }
 
+func TestConfirmPromptFallsBackToEphemeral(t *testing.T) {
+	t.Parallel()
+	h, _ := newConfirmHarness(t)
+	h.slack.FailAlways("response_url", slacktest.Failure{HTTPStatus: 404, Error: "expired_url"})
+	h.send(slacktest.SlashCommand{Text: "stop 10001"})
+	h.waitFor("ephemeral prompt", func(s *slacktest.Server) bool { return len(s.Ephemerals()) == 1 })
+	e := h.slack.Ephemerals()[0]
+	require.Equal(t, responder, e.User)
+	require.Contains(t, e.Text, "Stop the pull stream of Polyv channel 10001?")
+	btns := buttons(t, slacktest.ResponsePost{Blocks: e.Blocks})
+	require.Len(t, btns, 2)
+	require.Equal(t, bot.ActionConfirm, btns[0].ActionID)
+	require.Zero(t, h.stopCalls())
+}
+
 // fakeClock is the bot's injected clock; tests move it forward by hand.
 type fakeClock struct {
 	mu sync.Mutex
