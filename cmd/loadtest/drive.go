@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+)
+
+// scenario is one load pattern.
+type scenario struct {
+	Name       string
+	N          int           // commands
+	Users      int           // distinct requesters, round robin
+	Interval   time.Duration // between sends; 0 sends back to back
+	Sequential bool          // wait for each outcome before the next send
+}
+
+// scenarios are the three runs the issue asks for, in order.
+var scenarios = []scenario{
+	{Name: "sequential 200", N: 200, Users: 1, Sequential: true},
+	{Name: "1000 at 200/s, 50 users", N: 1000, Users: 50, Interval: 5 * time.Millisecond},
+	{Name: "1000 at once", N: 1000, Users: 50},
+}
+
+// sent is one command the driver delivered.
+type sent struct {
+	envelope string
+	id       int64 // the Polyv channel id; unique per command so outcomes can be matched
+}
+
+// outcome is what happened to the commands of one run, read from the fake.
+type outcome struct {
+	ack, e2e, own []time.Duration
+	refused, lost int
+}
+
+// driver delivers commands through the fake Slack and reads their outcomes.
+type driver struct {
+	slack    *slacktest.Server
+	nextID   int64
+	fakeTime time.Duration // the fakes' share of one command, from calibrate
+	settle   time.Duration // how long to wait for the last outcomes
+	refused0 int           // refusals acked before this run, so finished counts only this run's
+}
+
+// drive runs sc in Slack channel ch and returns each command sent.
+func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, error) {
+	d.refused0 = refusals(d.slack)
+	out := make([]sent, 0, sc.N)
+	start := time.Now()
+	for i := range sc.N {
+		if sc.Interval > 0 {
+			if !sleepUntil(ctx, start.Add(time.Duration(i)*sc.Interval)) {
+				return out, ctx.Err()
+			}
+		}
+		d.nextID++
+		id := d.nextID
+		env, _, err := d.slack.SendSlashCommand(ctx, slacktest.SlashCommand{
+			Text: fmt.Sprintf("stop %d load test", id), UserID: fmt.Sprintf("U0LOAD%02d", i%sc.Users), ChannelID: ch,
+		})
+		if err != nil {
+			return out, fmt.Errorf("send command %d of %s: %w", i+1, sc.Name, err)
+		}
+		out = append(out, sent{envelope: env, id: id})
+		if sc.Sequential {
+			wctx, cancel := context.WithTimeout(ctx, d.settle)
+			err := d.slack.WaitFor(wctx, func(s *slacktest.Server) bool { return d.finished(s, ch) >= len(out) })
+			cancel()
+			if err != nil {
+				return out, fmt.Errorf("command %d of %s got no outcome within %s", i+1, sc.Name, d.settle)
+			}
+		}
+	}
+	return out, nil
+}
+
+// await polls until every command in ch has an outcome, or until nothing has
+// changed for d.settle.
+func (d *driver) await(ctx context.Context, ch string, n int) {
+	last, since := -1, time.Now()
+	for {
+		got := d.finished(d.slack, ch)
+		if got >= n || time.Since(since) > d.settle {
+			return
+		}
+		if got != last {
+			last, since = got, time.Now()
+		}
+		if !sleepUntil(ctx, time.Now().Add(50*time.Millisecond)) {
+			return
+		}
+	}
+}
+
+// finished counts commands in ch with a final word: a thread reply naming a
+// Polyv channel, or a refusal in the ack.
+func (d *driver) finished(s *slacktest.Server, ch string) int {
+	return len(firstReplies(s.Messages(), ch)) + refusals(s) - d.refused0
+}
+
+// refusals counts acks that carried a text: the bot said no at once.
+func refusals(s *slacktest.Server) int {
+	n := 0
+	for _, a := range s.Acks() {
+		if text, _ := a.Text(); text != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// collect matches what the fake recorded to the commands sent.
+func (d *driver) collect(ch string, cmds []sent) outcome {
+	acks := map[string]slacktest.Ack{}
+	for _, a := range d.slack.Acks() {
+		acks[a.EnvelopeID] = a
+	}
+	replies := firstReplies(d.slack.Messages(), ch)
+	var o outcome
+	for _, c := range cmds {
+		a, acked := acks[c.envelope]
+		if acked {
+			o.ack = append(o.ack, a.At.Sub(a.SentAt))
+		}
+		if text, _ := a.Text(); acked && text != "" {
+			o.refused++
+			continue
+		}
+		at, ok := replies[c.id]
+		if !acked || !ok {
+			o.lost++
+			continue
+		}
+		e2e := at.Sub(a.SentAt)
+		o.e2e = append(o.e2e, e2e)
+		o.own = append(o.own, max(e2e-d.fakeTime, 0))
+	}
+	return o
+}
+
+// firstReplies maps each Polyv channel id to the time of the first thread
+// reply in ch naming it.
+func firstReplies(msgs []slacktest.Message, ch string) map[int64]time.Time {
+	out := map[int64]time.Time{}
+	for _, m := range msgs {
+		if m.ThreadTS == "" || m.Channel != ch {
+			continue
+		}
+		id, ok := replyID(m.Text)
+		if !ok {
+			continue
+		}
+		if at, seen := out[id]; !seen || m.At.Before(at) {
+			out[id] = m.At
+		}
+	}
+	return out
+}
+
+var replyIDPattern = regexp.MustCompile(`Polyv channel (\d{1,18}):`)
+
+// replyID finds the Polyv channel id an outcome line names ("… Polyv channel
+// 10001: stopped …").
+func replyID(text string) (int64, bool) {
+	m := replyIDPattern.FindStringSubmatch(text)
+	if m == nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(m[1], 10, 64)
+	return id, err == nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}

@@ -1,0 +1,105 @@
+// Command loadtest measures polyvbot under load against fake Slack and fake
+// Polyv servers on loopback, next to a minimal baseline bot, and checks the
+// numbers against the performance targets of issue 7.
+//
+// Run it from the repository root:
+//
+//	go run ./cmd/loadtest          # table
+//	go run ./cmd/loadtest -json    # the same numbers as JSON
+//
+// It builds ./cmd/bot and ./cmd/loadtest/baseline as stripped binaries in a
+// temporary directory, starts bot/slacktest and polyv/polyvtest in its own
+// process on 127.0.0.1, and runs each binary as a child process whose
+// environment holds only the fakes' URLs and tokens (never the caller's), with
+// ALLOWED_USERS=* and every rate limit at its maximum so no bucket throttles.
+// Against each bot it drives three runs: 200 commands one after another, 1000
+// at 200 per second from 50 users, and 1000 back to back. Every run and the
+// whole tool are bounded by time-outs; the children are stopped with SIGTERM
+// (then killed) whatever happens.
+//
+// See README.md in this directory for what each column means.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the tool's flags.
+type options struct {
+	json     bool
+	verify   bool
+	baseline bool
+	timeout  time.Duration
+	keep     bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of a table")
+	fs.BoolVar(&o.verify, "verify", false, "run polyvbot with VERIFY_STOP=true (each command then holds a worker for the 1 s first check)")
+	fs.BoolVar(&o.baseline, "baseline", true, "also measure the baseline bot and report ours/baseline ratios")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the binaries and the bots' logs")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	rep, err := measure(ctx, o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	if o.json {
+		err = writeJSON(stdout, rep)
+	} else {
+		err = writeTable(stdout, rep)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// measure builds both bots and measures each in turn.
+func measure(ctx context.Context, o options, progress io.Writer) (report, error) {
+	dir, err := os.MkdirTemp("", "polyvbot-loadtest-")
+	if err != nil {
+		return report{}, fmt.Errorf("temporary directory: %w", err)
+	}
+	if o.keep {
+		fmt.Fprintf(progress, "loadtest: keeping %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	var rep report
+	rep.Ours, err = measureBot(ctx, dir, ours(o.verify), progress)
+	if err != nil {
+		return rep, err
+	}
+	if o.baseline {
+		b, err := measureBot(ctx, dir, baselineBot(), progress)
+		if err != nil {
+			return rep, err
+		}
+		rep.Baseline = &b
+	}
+	rep.finish()
+	return rep, nil
+}

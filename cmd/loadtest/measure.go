@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+const (
+	fakeAppID     = "appLOAD01"
+	fakeAppSecret = "loadtest-fake-polyv-secret"
+	settleTime    = 1 * time.Second  // after a run, before reading final RSS and goroutines
+	outcomeWait   = 20 * time.Second // no new outcome for this long ends a run
+)
+
+// botSpec says how to build and configure one bot.
+type botSpec struct {
+	name   string
+	pkg    string
+	health bool // serves HEALTH_ADDR
+	extra  []string
+}
+
+func ours(verify bool) botSpec {
+	return botSpec{name: "polyvbot", pkg: "./cmd/bot", health: true, extra: []string{
+		"ALLOWED_USERS=*", "LOG_LEVEL=info", "VERIFY_STOP=" + strconv.FormatBool(verify),
+		"RATE_LIMIT_PER_MINUTE=9000", "RATE_LIMIT_BURST=1000",
+		"USER_RATE_LIMIT_PER_MINUTE=9000", "USER_RATE_LIMIT_BURST=1000",
+	}}
+}
+
+func baselineBot() botSpec {
+	return botSpec{name: "baseline", pkg: "./cmd/loadtest/baseline"}
+}
+
+// measureBot builds spec, starts fresh fakes and the bot, and drives every
+// scenario against it.
+func measureBot(ctx context.Context, dir string, spec botSpec, progress io.Writer) (botReport, error) {
+	rep := botReport{Name: spec.name, StartToReady: -1, IdleGoroutines: -1}
+	bin, size, err := build(ctx, dir, spec.name, spec.pkg)
+	if err != nil {
+		return rep, err
+	}
+	rep.BinaryBytes = size
+	slack := slacktest.NewServer()
+	defer slack.Close()
+	pv := polyvtest.NewServer(fakeAppID, fakeAppSecret)
+	defer pv.Close()
+	rtt, err := calibrate(ctx, slack, pv, 200)
+	if err != nil {
+		return rep, err
+	}
+	rep.Fakes = rtt
+	proc, err := launch(ctx, dir, spec, bin, slack, pv, &rep)
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		if err := proc.stop(30 * time.Second); err != nil {
+			fmt.Fprintf(progress, "loadtest: %s: %v\n", spec.name, err)
+		}
+	}()
+	d := &driver{slack: slack, nextID: 100000, fakeTime: rtt.perCommand(), settle: outcomeWait}
+	for i, sc := range scenarios {
+		fmt.Fprintf(progress, "loadtest: %s: %s\n", spec.name, sc.Name)
+		r, err := runScenario(ctx, d, proc, sc, "C0RUN"+string(rune('A'+i)))
+		if err != nil {
+			return rep, fmt.Errorf("%s, %s: %w", spec.name, sc.Name, err)
+		}
+		rep.Runs = append(rep.Runs, r)
+	}
+	return rep, nil
+}
+
+// launch starts the bot and records how long it took to be usable and what it
+// holds when idle.
+func launch(ctx context.Context, dir string, spec botSpec, bin string, slack *slacktest.Server, pv *polyvtest.Server, rep *botReport) (*botProc, error) {
+	env := append([]string{
+		"SLACK_APP_TOKEN=" + slack.AppToken(), "SLACK_BOT_TOKEN=" + slack.BotToken(), "SLACK_API_URL=" + slack.APIURL(),
+		"POLYV_APP_ID=" + fakeAppID, "POLYV_APP_SECRET=" + fakeAppSecret, "POLYV_API_URL=" + pv.URL,
+	}, spec.extra...)
+	addr := ""
+	if spec.health {
+		var err error
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		env = append(env, "HEALTH_ADDR="+addr)
+	}
+	proc, err := startBot(spec.name, bin, filepath.Join(dir, spec.name+".log"), addr, env)
+	if err != nil {
+		return nil, err
+	}
+	ready := make(chan time.Duration, 1)
+	if addr != "" {
+		go func() {
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			d, err := proc.waitReady(rctx)
+			if err != nil {
+				d = -1
+			}
+			ready <- d
+		}()
+	}
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := slack.WaitConnected(hctx); err != nil {
+		_ = proc.stop(5 * time.Second)
+		return nil, fmt.Errorf("%s never connected to the fake Slack (log in %s): %w", spec.name, dir, err)
+	}
+	rep.StartToHello = msDuration(time.Since(proc.started))
+	if addr != "" {
+		rep.StartToReady = msDuration(<-ready)
+	}
+	time.Sleep(settleTime)
+	if _, rep.IdleRSS, err = proc.memory(); err != nil {
+		_ = proc.stop(5 * time.Second)
+		return nil, err
+	}
+	if m, err := proc.scrape(); err == nil {
+		rep.IdleGoroutines = m["go_goroutines"]
+	}
+	return proc, nil
+}
+
+// runScenario drives sc and reads the bot's memory and metrics around it.
+func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch string) (runReport, error) {
+	r := runReport{Name: sc.Name, Commands: sc.N, Goroutines: -1, AllocsPerCommand: -1}
+	if err := proc.resetPeak(); err != nil {
+		return r, fmt.Errorf("reset peak RSS: %w", err)
+	}
+	before, scrapeErr := proc.scrape()
+	cmds, err := d.drive(ctx, sc, ch)
+	if err != nil {
+		return r, err
+	}
+	d.await(ctx, ch, len(cmds))
+	out := d.collect(ch, cmds)
+	r.Ack, r.EndToEnd, r.Own = summarize(out.ack), summarize(out.e2e), summarize(out.own)
+	r.Refused, r.Lost = out.refused, out.lost
+	if r.PeakRSS, _, err = proc.memory(); err != nil {
+		return r, err
+	}
+	time.Sleep(settleTime)
+	if _, r.FinalRSS, err = proc.memory(); err != nil {
+		return r, err
+	}
+	if after, err := proc.scrape(); err == nil && scrapeErr == nil {
+		r.Goroutines = after["go_goroutines"]
+		r.AllocsPerCommand = (after["go_memstats_mallocs_total"] - before["go_memstats_mallocs_total"]) / float64(sc.N)
+	}
+	return r, nil
+}
+
+// freeAddr finds a loopback port nobody listens on.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseProcStatus(t *testing.T) {
+	t.Parallel()
+	got := parseProcStatus([]byte("Name:\tpolyvbot\nVmHWM:\t   19876 kB\nVmRSS:\t   18000 kB\nThreads:\t7\nVmBad:\t-5 kB\n"))
+	require.Equal(t, map[string]int64{"VmHWM": 19876, "VmRSS": 18000}, got)
+}
+
+func TestParseMetrics(t *testing.T) {
+	t.Parallel()
+	got := parseMetrics([]byte("# HELP go_goroutines Number of goroutines.\n# TYPE go_goroutines gauge\ngo_goroutines 37\n" +
+		"go_memstats_mallocs_total 1.2345e+06\npolyvbot_commands_total{verb=\"stop\",outcome=\"ok\"} 9\nbroken\n"))
+	require.Equal(t, map[string]float64{"go_goroutines": 37, "go_memstats_mallocs_total": 1234500}, got)
+}
+
+func TestReplyID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		id   int64
+		ok   bool
+	}{
+		{"✅ Polyv channel 100001: stopped (Polyv answered in 1ms)", 100001, true},
+		{"🔎 Polyv channel 7: verified, no longer live", 7, true},
+		{"🛑 <@U1> is stopping Polyv channel 100001", 0, false},
+		{"Polyv channel 99999999999999999999: x", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := replyID(tt.text)
+		require.Equal(t, tt.ok, ok, tt.text)
+		require.Equal(t, tt.id, id, tt.text)
+	}
+}
+
+func FuzzParseProcStatus(f *testing.F) {
+	f.Add([]byte("VmHWM:\t 1 kB\nVmRSS:\t2 kB\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for name, kb := range parseProcStatus(b) {
+			if kb < 0 {
+				t.Fatalf("%s: negative size %d", name, kb)
+			}
+		}
+	})
+}
+
+func FuzzParseMetrics(f *testing.F) {
+	f.Add([]byte("go_goroutines 37\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for name := range parseMetrics(b) {
+			if name == "" || name[0] == '#' {
+				t.Fatalf("bad series name %q", name)
+			}
+		}
+	})
+}
+
+func FuzzReplyID(f *testing.F) {
+	f.Add("✅ Polyv channel 10001: stopped")
+	f.Fuzz(func(t *testing.T, text string) {
+		if id, ok := replyID(text); ok && (id < 0 || id > math.MaxInt64) {
+			t.Fatalf("id %d out of range", id)
+		}
+	})
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything one invocation measured.
+type report struct {
+	Ours     botReport  `json:"ours"`
+	Baseline *botReport `json:"baseline,omitempty"`
+	Ratios   []ratios   `json:"ratios,omitempty"`
+	Targets  []target   `json:"targets"`
+}
+
+// botReport is one bot's numbers.
+type botReport struct {
+	Name           string      `json:"name"`
+	BinaryBytes    int64       `json:"binary_bytes"`
+	StartToHello   msDuration  `json:"start_to_hello_ms"`
+	StartToReady   msDuration  `json:"start_to_readyz_ms"` // -1: no /readyz
+	IdleRSS        int64       `json:"idle_rss_bytes"`
+	IdleGoroutines float64     `json:"idle_goroutines"` // -1: no /metrics
+	Fakes          fakeRTT     `json:"fake_rtt"`
+	Runs           []runReport `json:"runs"`
+}
+
+// runReport is one scenario against one bot.
+type runReport struct {
+	Name             string    `json:"name"`
+	Commands         int       `json:"commands"`
+	Ack              durations `json:"ack"`
+	EndToEnd         durations `json:"end_to_end"`
+	Own              durations `json:"own_time"`
+	Refused          int       `json:"refused_busy"`
+	Lost             int       `json:"lost"`
+	PeakRSS          int64     `json:"peak_rss_bytes"`
+	FinalRSS         int64     `json:"final_rss_bytes"`
+	Goroutines       float64   `json:"goroutines_after"`   // -1: no /metrics
+	AllocsPerCommand float64   `json:"allocs_per_command"` // -1: no /metrics
+}
+
+// ratios compares one run of ours with the same run of the baseline.
+type ratios struct {
+	Run          string  `json:"run"`
+	EndToEndP50  float64 `json:"end_to_end_p50"`
+	PeakRSS      float64 `json:"peak_rss"`
+	FinalRSS     float64 `json:"final_rss"`
+	BaselineLost int     `json:"baseline_lost"`
+}
+
+// target is one goal of issue 7 and whether this run met it.
+type target struct {
+	Goal string `json:"goal"`
+	Got  string `json:"got"`
+	Met  bool   `json:"met"`
+}
+
+// msDuration is a duration that marshals as fractional milliseconds; a
+// negative one means "not measured".
+type msDuration time.Duration
+
+// MarshalJSON writes d in milliseconds.
+func (d msDuration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatFloat(ms(time.Duration(d)), 'f', 3, 64)), nil
+}
+
+// String is d in milliseconds, or n/a.
+func (d msDuration) String() string {
+	if d < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f ms", ms(time.Duration(d)))
+}
+
+// MarshalJSON writes the summary in milliseconds.
+func (d durations) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"p50_ms": ms(d.P50), "p99_ms": ms(d.P99), "max_ms": ms(d.Max), "n": d.N})
+}
+
+// MarshalJSON writes the round trips in milliseconds.
+func (f fakeRTT) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"slack_post_ms": ms(f.SlackPost), "polyv_stop_ms": ms(f.PolyvStop),
+		"per_command_ms": ms(f.perCommand())})
+}
+
+// finish computes the ratios and checks the targets.
+func (r *report) finish() {
+	if r.Baseline != nil {
+		for i, o := range r.Ours.Runs {
+			if i >= len(r.Baseline.Runs) {
+				break
+			}
+			b := r.Baseline.Runs[i]
+			r.Ratios = append(r.Ratios, ratios{Run: o.Name,
+				EndToEndP50: ratio(float64(o.EndToEnd.P50), float64(b.EndToEnd.P50)),
+				PeakRSS:     ratio(float64(o.PeakRSS), float64(b.PeakRSS)),
+				FinalRSS:    ratio(float64(o.FinalRSS), float64(b.FinalRSS)), BaselineLost: b.Lost})
+		}
+	}
+	r.Targets = r.targets()
+}
+
+// poolGoroutines is what the bot's idle HTTP connections may hold once a
+// burst has opened them: 2 to Slack (net/http's default per host) and 4 to
+// Polyv (the polyv client's pool), two goroutines each, closed after 90 s idle.
+const poolGoroutines = (2 + 4) * 2
+
+func (r *report) targets() []target {
+	o := r.Ours
+	if len(o.Runs) < len(scenarios) {
+		return nil
+	}
+	seq, paced, burst := o.Runs[0], o.Runs[1], o.Runs[2]
+	ts := []target{
+		{"ack p99 < 2 ms at 200 commands/s", seq2(paced.Ack.P99), paced.Ack.P99 < 2*time.Millisecond},
+		{"own time per command p50 < 1 ms (sequential run)", seq2(seq.Own.P50), seq.Own.P50 < time.Millisecond},
+		{"peak RSS < 30 MB in the 1000-command burst", mibs(burst.PeakRSS), burst.PeakRSS < 30<<20},
+		{"idle RSS < 15 MB", mibs(o.IdleRSS), o.IdleRSS < 15<<20},
+		{"stripped binary < 20 MB", mibs(o.BinaryBytes), o.BinaryBytes < 20<<20},
+		{"start to /readyz 200 < 300 ms", o.StartToReady.String(), o.StartToReady >= 0 && o.StartToReady < msDuration(300*time.Millisecond)},
+		{fmt.Sprintf("no goroutine growth after the runs (idle + at most %d for pooled keep-alive connections)", poolGoroutines),
+			fmt.Sprintf("idle %.0f → after burst %.0f", o.IdleGoroutines, burst.Goroutines),
+			o.IdleGoroutines >= 0 && burst.Goroutines >= 0 && burst.Goroutines <= o.IdleGoroutines+poolGoroutines},
+	}
+	lost := 0
+	for _, run := range o.Runs {
+		lost += run.Lost
+	}
+	ts = append(ts, target{"commands lost = 0", strconv.Itoa(lost), lost == 0})
+	for _, rt := range r.Ratios {
+		ts = append(ts, target{"end-to-end p50 ≤ 1.2× baseline (" + rt.Run + ")", fmt.Sprintf("%.2f×", rt.EndToEndP50),
+			rt.EndToEndP50 > 0 && rt.EndToEndP50 <= 1.2})
+	}
+	return ts
+}
+
+func seq2(d time.Duration) string { return fmt.Sprintf("%.2f ms", ms(d)) }
+func mibs(b int64) string         { return fmt.Sprintf("%.1f MiB", mib(b)) }
+
+func writeJSON(w io.Writer, r report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+// writeTable prints one row per bot and run, then the bots, ratios and targets.
+func writeTable(w io.Writer, r report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
+	bots := []botReport{r.Ours}
+	if r.Baseline != nil {
+		bots = append(bots, *r.Baseline)
+	}
+	for _, b := range bots {
+		for _, run := range b.Runs {
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
+				b.Name, run.Name, ms(run.Ack.P50), ms(run.Ack.P99), ms(run.Ack.Max), ms(run.EndToEnd.P50), ms(run.EndToEnd.P99),
+				ms(run.Own.P50), ms(run.Own.P99), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
+				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
+		}
+	}
+	fmt.Fprintln(tw, "(times in ms, memory in MiB)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, b := range bots {
+		fmt.Fprintf(w, "%s: binary %s stripped, start→hello %s, start→/readyz %s, idle RSS %s, idle goroutines %s, fakes' share per command %s (post %s, stop %s)\n",
+			b.Name, mibs(b.BinaryBytes), b.StartToHello, b.StartToReady, mibs(b.IdleRSS), orNA(b.IdleGoroutines, "%.0f"),
+			seq2(b.Fakes.perCommand()), seq2(b.Fakes.SlackPost), seq2(b.Fakes.PolyvStop))
+	}
+	for _, rt := range r.Ratios {
+		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, peak RSS %.2f×, final RSS %.2f×\n", rt.Run, rt.EndToEndP50, rt.PeakRSS, rt.FinalRSS)
+	}
+	fmt.Fprintln(w)
+	for _, t := range r.Targets {
+		mark := "MET   "
+		if !t.Met {
+			mark = "MISSED"
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", mark, t.Goal, t.Got)
+	}
+	return nil
+}
+
+func orNA(v float64, format string) string {
+	if v < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, v)
+}
