@@ -22,6 +22,7 @@ type fakeDir struct {
 	mu      sync.Mutex
 	members map[string][]string
 	err     error
+	errFor  map[string]error // per-group failures, checked after err
 	gate    chan struct{} // when non-nil, calls wait for it to close
 	started chan string   // when non-nil, receives the group of every call
 	handles map[string]string
@@ -47,6 +48,9 @@ func (d *fakeDir) UserGroupMembers(ctx context.Context, groupID string) ([]strin
 	defer d.mu.Unlock()
 	if d.err != nil {
 		return nil, d.err
+	}
+	if err := d.errFor[groupID]; err != nil {
+		return nil, err
 	}
 	return append([]string(nil), d.members[groupID]...), nil
 }

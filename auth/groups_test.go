@@ -1,0 +1,247 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestGroupCacheHitAndExpiry(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	// No stale window: an expired entry must be looked up again at once.
+	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute), WithMaxStale(time.Minute))
+	ctx := context.Background()
+
+	requireMember(t, g, "S1A", "U1A", true)
+	requireMember(t, g, "S1A", "U2B", false)
+	require.Equal(t, int32(1), dir.calls.Load(), "second lookup is a cache hit")
+
+	dir.set(func(d *fakeDir) { d.members["S1A"] = []string{"U2B"} })
+	clock.advance(59 * time.Second)
+	requireMember(t, g, "S1A", "U1A", true)
+	require.Equal(t, int32(1), dir.calls.Load(), "still fresh")
+
+	clock.advance(time.Second)
+	ok, err := g.IsMember(ctx, "S1A", "U1A")
+	require.NoError(t, err)
+	require.False(t, ok, "expired entry was looked up again")
+	require.Equal(t, int32(2), dir.calls.Load())
+}
+
+func TestGroupCacheServesStaleWhileRefreshing(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute))
+	requireMember(t, g, "S1A", "U1A", true)
+
+	gate := make(chan struct{})
+	dir.set(func(d *fakeDir) {
+		d.members["S1A"] = nil
+		d.gate, d.started = gate, make(chan string, 10)
+	})
+	clock.advance(90 * time.Second)
+	requireMember(t, g, "S1A", "U1A", true) // stale, answered at once
+	recv(t, dir.started)
+	requireMember(t, g, "S1A", "U1A", true) // refresh running: no second call
+	require.Equal(t, int32(2), dir.calls.Load())
+
+	close(gate)
+	require.Eventually(t, func() bool {
+		ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+		return err == nil && !ok
+	}, failAfter, time.Millisecond, "refreshed list replaces the stale one")
+	require.Equal(t, int32(2), dir.calls.Load())
+}
+
+func TestGroupCachePastMaxStaleBlocks(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute), WithMaxStale(2*time.Minute))
+	requireMember(t, g, "S1A", "U1A", true)
+
+	gate := make(chan struct{})
+	dir.set(func(d *fakeDir) {
+		d.members["S1A"] = nil
+		d.gate, d.started = gate, make(chan string, 10)
+	})
+	clock.advance(2 * time.Minute)
+	res := make(chan bool, 1)
+	go func() {
+		ok, _ := g.IsMember(context.Background(), "S1A", "U1A")
+		res <- ok
+	}()
+	recv(t, dir.started)
+	select {
+	case <-res:
+		t.Fatal("answered from an entry older than the max staleness")
+	default:
+	}
+	close(gate)
+	require.False(t, recv(t, res), "caller got the fresh answer")
+}
+
+func TestGroupCacheSharesConcurrentLookups(t *testing.T) {
+	t.Parallel()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	gate := make(chan struct{})
+	dir.gate = gate
+	g := NewGroupCache(dir)
+
+	const n = 1000
+	var ready, done sync.WaitGroup
+	ready.Add(n)
+	done.Add(n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+			if err == nil && !ok {
+				err = errors.New("member reported as non-member")
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	ready.Wait()
+	close(gate)
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, int32(1), dir.calls.Load())
+}
+
+func TestGroupCacheLogsOncePerCause(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	var buf syncBuffer
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	dir.err = errors.New("missing_scope")
+	g := NewGroupCache(dir, WithClock(clock.now), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+
+	failures := func(n int) {
+		t.Helper()
+		for range n {
+			clock.advance(maxErrorBackoff) // every check reaches the Directory
+			ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+			require.False(t, ok)
+			require.Error(t, err)
+		}
+	}
+	failures(100)
+	require.Equal(t, int32(100), dir.calls.Load())
+	require.Equal(t, 1, strings.Count(buf.String(), "lookup failed"), buf.String())
+	require.Contains(t, buf.String(), "missing_scope")
+
+	dir.set(func(d *fakeDir) { d.err = errors.New("ratelimited") })
+	failures(10)
+	require.Equal(t, 2, strings.Count(buf.String(), "lookup failed"), "a new cause is logged")
+
+	dir.set(func(d *fakeDir) { d.err = nil })
+	clock.advance(maxErrorBackoff)
+	requireMember(t, g, "S1A", "U1A", true)
+	require.Equal(t, 1, strings.Count(buf.String(), "level=INFO msg=\"user-group lookup recovered\""), buf.String())
+
+	dir.set(func(d *fakeDir) { d.err = errors.New("ratelimited") })
+	clock.advance(10 * DefaultGroupTTL) // past max staleness
+	failures(1)
+	require.Equal(t, 3, strings.Count(buf.String(), "lookup failed"), "a failure after recovery is news")
+}
+
+func TestGroupCacheBacksOffAfterFailure(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(nil)
+	dir.err = errors.New("missing_scope")
+	g := NewGroupCache(dir, WithClock(clock.now))
+	for range 50 {
+		_, err := g.IsMember(context.Background(), "S1A", "U1A")
+		require.ErrorContains(t, err, "missing_scope")
+	}
+	require.Equal(t, int32(1), dir.calls.Load(), "failure remembered for the backoff")
+	clock.advance(maxErrorBackoff)
+	_, err := g.IsMember(context.Background(), "S1A", "U1A")
+	require.Error(t, err)
+	require.Equal(t, int32(2), dir.calls.Load())
+}
+
+func TestGroupCacheCallerCancelDoesNotCancelLookup(t *testing.T) {
+	t.Parallel()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	gate := make(chan struct{})
+	dir.gate, dir.started = gate, make(chan string, 1)
+	g := NewGroupCache(dir)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() {
+		_, err := g.IsMember(ctx, "S1A", "U1A")
+		res <- err
+	}()
+	recv(t, dir.started)
+	cancel()
+	require.ErrorIs(t, recv(t, res), context.Canceled)
+	close(gate)
+	require.Eventually(t, func() bool {
+		ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+		return err == nil && ok
+	}, failAfter, time.Millisecond)
+	require.Equal(t, int32(1), dir.calls.Load(), "the shared lookup finished and was cached")
+}
+
+func TestGroupCacheSurvivesPanickingDirectory(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	g := NewGroupCache(panicDir{}, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+	require.False(t, ok)
+	require.ErrorContains(t, err, "failed unexpectedly")
+	require.NotContains(t, err.Error(), "secret-ish")
+	require.Contains(t, buf.String(), "panicked")
+}
+
+type panicDir struct{}
+
+func (panicDir) UserGroupMembers(context.Context, string) ([]string, error) {
+	panic("secret-ish detail")
+}
+
+func requireMember(t *testing.T, g *GroupCache, group, user string, want bool) {
+	t.Helper()
+	// The deadline only turns a wrongly blocking lookup into a failure.
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	ok, err := g.IsMember(ctx, group, user)
+	require.NoError(t, err)
+	require.Equal(t, want, ok, "IsMember(%s, %s)", group, user)
+}
+
+// failAfter bounds waits that only a broken implementation would exceed;
+// no test asserts on speed.
+const failAfter = 10 * time.Second
+
+// recv receives from ch, failing the test rather than hanging.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(failAfter):
+		t.Fatal("timed out: the code under test is stuck")
+		panic("unreachable")
+	}
+}

@@ -1,0 +1,197 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPolicyCheck(t *testing.T) {
+	t.Parallel()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	oneGroup := Rules{Users: []string{"U1A"}, Groups: []string{"S1A"}}
+	tests := []struct {
+		name    string
+		rules   Rules
+		members map[string][]string
+		dirErr  error
+		errFor  map[string]error
+		ctx     context.Context
+		user    string
+		channel string
+		// A cache scenario: check once first, then change the directory
+		// (remove everyone, set thenErr) and move the clock on.
+		prime   bool
+		thenErr error
+		advance time.Duration
+
+		want      Denial
+		wantMsg   []string // substrings of Decision.Message
+		wantCalls int32    // Directory calls in the end
+	}{
+		{name: "listed user allowed", rules: oneGroup, user: "U1A", want: Allowed},
+		{name: "listed user needs no lookup", rules: oneGroup, dirErr: errors.New("missing_scope"), user: "U1A", want: Allowed},
+		{name: "group member allowed", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B", want: Allowed, wantCalls: 1},
+		{
+			name: "in neither", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U3C", want: DenyUser, wantCalls: 1,
+			wantMsg: []string{"you are not in ALLOWED_USERS or the user groups S1A (oncall); ask an admin to add your member ID `U3C`"},
+		},
+		{
+			name: "not listed, no groups configured", rules: Rules{Users: []string{"U1A"}}, user: "U3C", want: DenyUser,
+			wantMsg: []string{"you are not in ALLOWED_USERS; ask an admin to add your member ID `U3C` to ALLOWED_USERS"},
+		},
+		{name: "wildcard allows anyone", rules: Rules{Everyone: true}, user: "W9Z9", want: Allowed},
+		{name: "groups in order, first yes stops", rules: Rules{Groups: []string{"S1A", "S2B"}}, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B", want: Allowed, wantCalls: 1},
+		{name: "second group says yes", rules: Rules{Groups: []string{"S1A", "S2B"}}, members: map[string][]string{"S2B": {"U2B"}}, user: "U2B", want: Allowed, wantCalls: 2},
+		{name: "channel allowed", rules: Rules{Everyone: true, Channels: []string{"C1A", "C2B"}}, user: "U2B", channel: "C2B", want: Allowed},
+		{
+			name: "channel not allowed", rules: Rules{Everyone: true, Channels: []string{"C1A", "C2B"}}, user: "U2B", channel: "C3C", want: DenyChannel,
+			wantMsg: []string{"commands are accepted only in <#C1A>, <#C2B>"},
+		},
+		{name: "channel checked before user", rules: Rules{Users: []string{"U1A"}, Channels: []string{"C1A"}}, user: "U1A", channel: "C9Z", want: DenyChannel},
+		{name: "any channel", rules: Rules{Users: []string{"U1A"}}, user: "U1A", channel: "G7Z7", want: Allowed},
+		{
+			name: "fail closed", rules: oneGroup, dirErr: errors.New("missing_scope"), user: "U2B", want: DenyLookup, wantCalls: 1,
+			wantMsg: []string{"your membership of S1A (oncall) could not be verified (missing_scope); ask an admin to check the bot's usergroups:read scope, or to add you to ALLOWED_USERS"},
+		},
+		{
+			name: "failed group then yes", rules: Rules{Groups: []string{"S1A", "S2B"}}, errFor: map[string]error{"S1A": errors.New("boom")},
+			members: map[string][]string{"S2B": {"U2B"}}, user: "U2B", want: Allowed, wantCalls: 2,
+		},
+		{
+			name: "failed group and no", rules: Rules{Groups: []string{"S1A", "S2B"}}, errFor: map[string]error{"S2B": errors.New("boom")},
+			user: "U2B", want: DenyLookup, wantCalls: 2, wantMsg: []string{"your membership of S2B could not be verified (boom)"},
+		},
+		{
+			name: "lookup reason is escaped", rules: oneGroup, dirErr: errors.New("<!channel> & <@U1A>"), user: "U2B", want: DenyLookup, wantCalls: 1,
+			wantMsg: []string{"(&lt;!channel&gt; &amp; &lt;@U1A&gt;)"},
+		},
+		{
+			name: "canceled ctx", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, ctx: canceled, user: "U2B", want: DenyLookup,
+			wantMsg: []string{"could not be verified (the lookup was canceled or timed out)"},
+		},
+		{name: "malformed user id", rules: Rules{Everyone: true}, user: "alice", want: DenyUser, wantMsg: []string{"no valid Slack member ID"}},
+		{name: "lower-case user id", rules: Rules{Everyone: true}, user: "u1a", want: DenyUser},
+		{name: "empty user id", rules: Rules{Everyone: true}, user: "", want: DenyUser},
+		{name: "mention as user id", rules: oneGroup, user: "<@U1A>", want: DenyUser},
+		{name: "cache hit", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B", prime: true, want: Allowed, wantCalls: 1},
+		{
+			name: "cache expiry", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B",
+			prime: true, advance: DefaultMaxStaleFactor * DefaultGroupTTL, want: DenyUser, wantCalls: 2,
+		},
+		{
+			name: "stale served while refreshing", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B",
+			prime: true, advance: DefaultGroupTTL, want: Allowed, wantCalls: 2,
+		},
+		{
+			name: "stale served when refresh fails", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B",
+			prime: true, thenErr: errors.New("ratelimited"), advance: 2 * DefaultGroupTTL, want: Allowed, wantCalls: 2,
+		},
+		{
+			name: "past max staleness with failing lookup", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, user: "U2B",
+			prime: true, thenErr: errors.New("ratelimited"), advance: DefaultMaxStaleFactor * DefaultGroupTTL, want: DenyLookup, wantCalls: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock()
+			dir := newFakeDir(tt.members)
+			dir.err, dir.errFor = tt.dirErr, tt.errFor
+			dir.handles = map[string]string{"S1A": "oncall"}
+			p, err := NewPolicy(tt.rules, NewGroupCache(handleDir{dir}, WithClock(clock.now)))
+			require.NoError(t, err)
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if tt.prime {
+				require.True(t, p.Check(ctx, tt.user, tt.channel).Allowed, "priming check")
+				dir.set(func(d *fakeDir) { d.members, d.err = nil, tt.thenErr })
+				clock.advance(tt.advance)
+			}
+
+			got := p.Check(ctx, tt.user, tt.channel)
+
+			require.Equal(t, tt.want, got.Denial)
+			require.Equal(t, tt.want == Allowed, got.Allowed)
+			if got.Allowed {
+				require.Empty(t, got.Message)
+			} else {
+				require.NotEmpty(t, got.Message)
+			}
+			for _, want := range tt.wantMsg {
+				require.Contains(t, got.Message, want)
+			}
+			// Background refreshes count too; wait for them to be made.
+			require.Eventually(t, func() bool { return dir.calls.Load() == tt.wantCalls },
+				failAfter, time.Millisecond, "Directory calls = %d; want %d", dir.calls.Load(), tt.wantCalls)
+		})
+	}
+}
+
+func TestNewPolicy(t *testing.T) {
+	t.Parallel()
+	_, err := NewPolicy(Rules{Groups: []string{"S1A"}}, nil)
+	require.ErrorContains(t, err, "no group cache")
+
+	_, err = NewPolicy(Rules{Users: []string{"@alice"}, Channels: []string{"ops"}}, nil)
+	require.ErrorContains(t, err, `"@alice" is a name`)
+	require.ErrorContains(t, err, `"ops" is a name`)
+
+	rules := Rules{Users: []string{"U1A"}, Channels: []string{"C1A"}}
+	p, err := NewPolicy(rules, nil)
+	require.NoError(t, err)
+	rules.Users[0] = "U2B"
+	got := p.Rules()
+	require.Equal(t, []string{"U1A"}, got.Users, "policy keeps its own copy")
+	got.Channels[0] = "C9Z"
+	require.Equal(t, Denial(Allowed), p.Check(context.Background(), "U1A", "C1A").Denial, "Rules returns a copy")
+}
+
+func TestPolicyMessagesWithoutHandles(t *testing.T) {
+	t.Parallel()
+	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+	p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(dir))
+	require.NoError(t, err)
+	d := p.Check(context.Background(), "U3C", "C1A")
+	require.Contains(t, d.Message, "the user groups S1A; ask")
+}
+
+func TestPolicyHandlesFetchedOncePerTTL(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+	dir.handles = map[string]string{"S1A": "on<call>"}
+	p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(handleDir{dir}, WithClock(clock.now)))
+	require.NoError(t, err)
+	for range 20 {
+		require.Contains(t, p.Check(context.Background(), "U3C", "").Message, "S1A (on&lt;call&gt;)")
+	}
+	require.Equal(t, int32(1), dir.hCalls.Load())
+	clock.advance(DefaultGroupTTL)
+	p.Check(context.Background(), "U3C", "")
+	require.Equal(t, int32(2), dir.hCalls.Load())
+}
+
+func BenchmarkPolicyCheck(b *testing.B) {
+	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}, "S2B": {"U3C"}})
+	p, err := NewPolicy(Rules{Users: []string{"U1A"}, Groups: []string{"S1A", "S2B"}, Channels: []string{"C1A"}}, NewGroupCache(dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if !p.Check(ctx, "U3C", "C1A").Allowed {
+		b.Fatal("warm-up check denied")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !p.Check(ctx, "U3C", "C1A").Allowed {
+			b.Fatal("denied")
+		}
+	}
+}
