@@ -1,13 +1,16 @@
 package bot_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
@@ -141,6 +144,33 @@ func TestMultiGlobalBucketPerChannel(t *testing.T) {
 	require.Equal(t, 1, h.stopCalls())
 	require.Equal(t, 2, countLines(thread, "RATE_LIMIT_PER_MINUTE"))
 	require.Contains(t, parent.Latest(), "✅ 1 stopped, ⏳ 2 rate-limited")
+}
+
+func TestMultiInFlightGuardPerChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{polyvTimeout: time.Second, cfg: noVerify, rules: auth.Rules{Users: []string{responder, "U0SECOND"}}})
+	h.polyv.Script(10001, polyvtest.Hang())
+	h.send(slacktest.SlashCommand{Text: "stop 10001"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, h.polyv.WaitCalls(ctx, 1))
+
+	// 10001 hangs in the first command until POLYV_TIMEOUT: the second
+	// command stops 10002 only and points at the first thread for 10001.
+	h.send(slacktest.SlashCommand{Text: "stop 10001 10002", UserID: "U0SECOND"})
+	h.waitFor("both outcomes", func(s *slacktest.Server) bool {
+		ms := s.ChannelMessages(opsChannel)
+		return len(ms) == 2 && len(ms[0].Updates) > 0 && len(ms[1].Updates) > 0
+	})
+	ms := h.slack.ChannelMessages(opsChannel)
+	first, second := ms[0], ms[1]
+	require.Contains(t, first.Latest(), "❌ 1 failed")
+	require.Contains(t, second.Latest(), "✅ 1 stopped, ⏳ 1 already in progress")
+	thread := h.slack.Thread(opsChannel, second.TS)
+	require.Equal(t, 1, countLines(thread, "⏳ Polyv channel 10001: already being stopped by <@"+responder+">"))
+	require.Equal(t, 1, countLines(thread, "(<https://test.slack.com/archives/C0OPS/p"), "the busy line links the first thread")
+	require.Equal(t, 1, h.polyv.StopCalls(10001), "the busy channel is not called again")
+	require.Equal(t, 1, h.polyv.StopCalls(10002))
 }
 
 // countLines counts the thread messages that contain want.
