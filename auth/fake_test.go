@@ -23,8 +23,8 @@ type fakeDir struct {
 	members map[string][]string
 	err     error
 	errFor  map[string]error // per-group failures, checked after err
-	gate    chan struct{} // when non-nil, calls wait for it to close
-	started chan string   // when non-nil, receives the group of every call
+	gate    chan struct{}    // when non-nil, calls wait for it to close
+	started chan string      // when non-nil, receives the group of every call
 	handles map[string]string
 	hCalls  atomic.Int32
 }
