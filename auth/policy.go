@@ -74,6 +74,13 @@ func (p *Policy) Rules() Rules { return p.rules.clone() }
 // DenyLookup: unverifiable membership is a no. An empty or malformed
 // userID is DenyUser. Check never panics.
 func (p *Policy) Check(ctx context.Context, userID, channelID string) Decision {
+	if p == nil {
+		// A wiring mistake must not turn into a crash or an open door.
+		return Decision{Denial: DenyUser, Message: "the bot has no authorization policy configured; ask an admin"}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if len(p.channels) > 0 {
 		if _, ok := p.channels[channelID]; !ok {
 			return p.channelDeny

@@ -153,6 +153,17 @@ func TestNewPolicy(t *testing.T) {
 	require.Equal(t, Denial(Allowed), p.Check(context.Background(), "U1A", "C1A").Denial, "Rules returns a copy")
 }
 
+func TestPolicyCheckNeverPanics(t *testing.T) {
+	t.Parallel()
+	var nilPolicy *Policy
+	require.Equal(t, DenyUser, nilPolicy.Check(context.Background(), "U1A", "C1A").Denial)
+
+	p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(newFakeDir(map[string][]string{"S1A": {"U1A"}})))
+	require.NoError(t, err)
+	//nolint:staticcheck // a nil context is the point of the test
+	require.True(t, p.Check(nil, "U1A", "").Allowed)
+}
+
 func TestPolicyMessagesWithoutHandles(t *testing.T) {
 	t.Parallel()
 	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
