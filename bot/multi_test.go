@@ -173,6 +173,33 @@ func TestMultiInFlightGuardPerChannel(t *testing.T) {
 	require.Equal(t, 1, h.polyv.StopCalls(10002))
 }
 
+func TestMultiWithoutThreadFitsResponseURLLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	h.slack.SetNotInChannel(opsChannel)
+	h.polyv.Script(10002, polyvtest.ChannelNotFound())
+	h.polyv.KeepLive(10003)
+	_, url := h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003 10004"})
+	h.waitFor("parent, outcomes and verification", func(*slacktest.Server) bool { return len(h.privateTo(url)) >= 3 })
+	h.waitAudit()
+	posts := h.privateTo(url)
+	require.Len(t, posts, 3, "Slack takes five posts per response_url: outcomes and checks are batched")
+	for _, p := range posts {
+		require.Equal(t, "in_channel", p.ResponseType)
+	}
+	require.Contains(t, posts[0].Text, "is stopping Polyv channels 10001, 10002, 10003, 10004")
+	outcomes := strings.Split(posts[1].Text, "\n")
+	require.Equal(t, "✅ 3 stopped, ❌ 1 failed", outcomes[0], "the summary heads the outcomes")
+	require.Len(t, outcomes, 5)
+	checks := strings.Split(posts[2].Text, "\n")
+	require.Equal(t, "⚠️ ✅ 3 stopped, ❌ 1 failed, still live: 10003", checks[0])
+	require.Len(t, checks, 4)
+	require.Contains(t, posts[2].Text, "🔎 Polyv channel 10001: verified")
+	require.Contains(t, posts[2].Text, "🔎 Polyv channel 10004: verified")
+	require.Contains(t, posts[2].Text, "⚠️ Polyv channel 10003: Polyv accepted the stop, but the channel still reports live")
+	require.NotContains(t, h.logs.String(), "outcome not posted")
+}
+
 // countLines counts the thread messages that contain want.
 func countLines(thread []slacktest.Message, want string) int {
 	return len(slices.DeleteFunc(slices.Clone(thread), func(m slacktest.Message) bool { return !strings.Contains(m.Text, want) }))

@@ -75,7 +75,7 @@ func explainStatus(err error, timeout time.Duration) string {
 
 // verify polls LiveStatus after Polyv accepted stops, and says in the thread
 // whether each channel really stopped. Status calls take global tokens too.
-func (b *Bot) verify(ctx context.Context, j job, parent msgRef, claimed []int64, results []result, summary string) {
+func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results []result, summary string) {
 	var pending []int64
 	for _, r := range results {
 		if r.state == "stopped" {
@@ -101,9 +101,9 @@ func (b *Bot) verify(ctx context.Context, j job, parent msgRef, claimed []int64,
 			continue
 		}
 		v.lastErr = nil
-		b.reportStopped(ctx, j, parent, &v, statuses)
+		reportStopped(ctx, th, &v, statuses)
 	}
-	b.reportUnverified(ctx, j, parent, claimed, v, summary)
+	b.reportUnverified(ctx, th, claimed, v, summary)
 }
 
 // verification is where polling left the channels Polyv accepted stops for.
@@ -117,18 +117,18 @@ type verification struct {
 // reportStopped posts a line for each channel that is no longer live and
 // keeps those still live pending. A channel missing from Polyv's answer proves
 // nothing, so it is warned about at once and counted as unverified.
-func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, v *verification, statuses map[int64]polyv.LiveStatus) {
+func reportStopped(ctx context.Context, th *thread, v *verification, statuses map[int64]polyv.LiveStatus) {
 	var still []int64
 	for _, id := range v.pending {
 		st, ok := statuses[id]
 		switch {
 		case !ok:
 			v.unlisted = append(v.unlisted, id)
-			b.replyOrLog(ctx, parent, j, fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id))
+			th.say(ctx, fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id))
 		case st == polyv.StatusLive:
 			still = append(still, id)
 		default:
-			b.replyOrLog(ctx, parent, j, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, st.Describe()))
+			th.say(ctx, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, st.Describe()))
 		}
 	}
 	v.pending = still
@@ -137,7 +137,7 @@ func (b *Bot) reportStopped(ctx context.Context, j job, parent msgRef, v *verifi
 // reportUnverified warns about each channel not seen to stop, saying why:
 // still live, status unreadable, or verification cut short by a shutdown
 // (which proves nothing either way). The parent gets a ⚠️ in every case.
-func (b *Bot) reportUnverified(ctx context.Context, j job, parent msgRef, claimed []int64, v verification, summary string) {
+func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64, v verification, summary string) {
 	for _, id := range v.pending {
 		var line string
 		switch {
@@ -148,7 +148,7 @@ func (b *Bot) reportUnverified(ctx context.Context, j job, parent msgRef, claime
 		default:
 			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
 		}
-		b.replyOrLog(ctx, parent, j, line)
+		th.say(ctx, line)
 	}
 	var flags []string
 	if len(v.pending) > 0 && v.lastErr == nil && !v.cut {
@@ -160,9 +160,12 @@ func (b *Bot) reportUnverified(ctx context.Context, j job, parent msgRef, claime
 		slices.Sort(v.unlisted)
 		flags = append(flags, "unverified: "+describeIDs(v.unlisted))
 	}
+	head := ""
 	if len(flags) > 0 {
-		b.updateParent(ctx, j, parent, b.parentText(j, claimed, "⚠️ "+summary+", "+strings.Join(flags, ", ")))
+		head = "⚠️ " + summary + ", " + strings.Join(flags, ", ")
+		b.updateParent(ctx, th.j, th.parent, b.parentText(th.j, claimed, head))
 	}
+	th.flush(ctx, head)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -67,17 +67,19 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	b.flights.setLink(claimed, parent.Link)
 	b.auditPost(ctx, rec, fmt.Sprintf("🛑 <@%s> is stopping Polyv channel %s in <#%s>%s", j.cmd.UserID, describeIDs(claimed), j.cmd.ChannelID, linkSuffix(parent.Link)))
 
+	th := &thread{b: b, j: j, parent: parent}
 	results := b.skipped(claimed, throttled, busy)
 	for _, r := range results {
-		b.replyOrLog(ctx, parent, j, r.line)
+		th.say(ctx, r.line)
 	}
-	results = append(results, b.stopAll(ctx, j, parent, claimed)...)
+	results = append(results, b.stopAll(ctx, th, claimed)...)
 	summary := summarize(results)
 	rec.results, rec.outcome = results, summary
 	b.updateParent(ctx, j, parent, b.parentText(j, claimed, summary))
+	th.flush(ctx, summary)
 	b.auditPost(ctx, rec, fmt.Sprintf("%s <@%s> stop of Polyv channel %s%s", summary, j.cmd.UserID, describeIDs(claimed), linkSuffix(parent.Link)))
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
-		b.verify(ctx, j, parent, claimed, results, summary)
+		b.verify(ctx, th, claimed, results, summary)
 	}
 }
 
@@ -116,13 +118,13 @@ func (b *Bot) skipped(claimed []int64, throttled []throttledID, busy map[int64]f
 
 // stopAll calls Polyv for every claimed channel at once; each outcome is
 // posted in the thread as soon as it is known.
-func (b *Bot) stopAll(ctx context.Context, j job, parent msgRef, ids []int64) []result {
+func (b *Bot) stopAll(ctx context.Context, th *thread, ids []int64) []result {
 	results := make([]result, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
 			results[i] = b.stopOne(ctx, id)
-			b.replyOrLog(ctx, parent, j, results[i].line)
+			th.say(ctx, results[i].line)
 		})
 	}
 	wg.Wait()
@@ -225,6 +227,44 @@ func (b *Bot) updateParent(ctx context.Context, j job, parent msgRef, text strin
 	if err := b.msg.update(pctx, parent, text); err != nil {
 		b.log.Warn("parent not updated", "request_id", j.reqID, "err", err)
 	}
+}
+
+// thread is where an action's outcome lines go. A parent posted through
+// response_url has no thread, and Slack takes only five posts per
+// response_url, so there the lines are held and posted together by flush.
+type thread struct {
+	b      *Bot
+	j      job
+	parent msgRef
+	mu     sync.Mutex
+	held   []string
+}
+
+// say posts line in the thread at once, or holds it when there is no thread.
+func (t *thread) say(ctx context.Context, line string) {
+	if t.parent.threaded() {
+		t.b.replyOrLog(ctx, t.parent, t.j, line)
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.held = append(t.held, line)
+}
+
+// flush posts the held lines as one message, headed by head (the summary the
+// unthreaded parent cannot be updated with) when it is not empty.
+func (t *thread) flush(ctx context.Context, head string) {
+	t.mu.Lock()
+	lines := t.held
+	t.held = nil
+	t.mu.Unlock()
+	if len(lines) == 0 {
+		return
+	}
+	if head != "" {
+		lines = append([]string{head}, lines...)
+	}
+	t.b.replyOrLog(ctx, t.parent, t.j, strings.Join(lines, "\n"))
 }
 
 // replyOrLog posts a thread line; if Slack cannot take it, the line is logged

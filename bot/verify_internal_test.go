@@ -53,7 +53,7 @@ func TestVerifyCutShortByShutdownClaimsNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	results := []result{{id: 10001, state: "stopped"}}
-	b.verify(ctx, j, parent, j.parsed.ChannelIDs, results, summarize(results))
+	b.verify(ctx, &thread{b: b, j: j, parent: parent}, j.parsed.ChannelIDs, results, summarize(results))
 
 	thread := fake.Thread(parent.Channel, parent.TS)
 	require.Len(t, thread, 1)
