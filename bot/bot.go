@@ -50,7 +50,7 @@ type Config struct {
 	ConfirmTTL   time.Duration // how long a confirmation prompt stays valid; default 2 min
 
 	Workers     int           // concurrent commands; default 16
-	Queue       int           // accepted commands waiting for a worker; default 256
+	Queue       int           // accepted commands waiting for a worker; default 4096 (about 1 KB each)
 	PingTimeout time.Duration // Socket Mode: reconnect when Slack sent no ping for this long; default 30 s
 	Clock       func() time.Time
 }
@@ -144,7 +144,11 @@ func withDefaults(cfg Config) Config {
 		cfg.Workers = 16
 	}
 	if cfg.Queue <= 0 {
-		cfg.Queue = 256
+		// A waiting command costs about 1 KB, so 4096 bound the backlog to
+		// ~4 MB while a burst of 1000 commands at once is still all taken:
+		// a "busy" refusal makes a responder retry mid-incident, a short
+		// wait does not.
+		cfg.Queue = 4096
 	}
 	return cfg
 }
