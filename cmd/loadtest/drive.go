@@ -80,7 +80,8 @@ func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, err
 }
 
 // await polls until every command in ch has an outcome, or until nothing has
-// changed for d.settle.
+// changed for d.settle. It polls slowly: reading the fake copies every
+// message, and this process shares the CPUs with the bot being measured.
 func (d *driver) await(ctx context.Context, ch string, n int) {
 	last, since := -1, time.Now()
 	for {
@@ -91,7 +92,7 @@ func (d *driver) await(ctx context.Context, ch string, n int) {
 		if got != last {
 			last, since = got, time.Now()
 		}
-		if !sleepUntil(ctx, time.Now().Add(50*time.Millisecond)) {
+		if !sleepUntil(ctx, time.Now().Add(200*time.Millisecond)) {
 			return
 		}
 	}
