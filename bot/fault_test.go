@@ -34,3 +34,25 @@ func TestFaultNoPingsReconnects(t *testing.T) {
 	require.NoError(t, h.stopBot())
 	require.Equal(t, 1, h.stopCalls())
 }
+
+// TestSlackTokensTravelOnlyInHeaders: slack-go puts the token in the form
+// body of most calls; the Slack client moves it to the Authorization header,
+// where request dumps and proxies know to redact it.
+func TestSlackTokensTravelOnlyInHeaders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h.send(slacktest.SlashCommand{Text: "stop 10001"})
+	h.parentWithReplies(1)
+	require.NoError(t, h.stopBot())
+	posts := 0
+	for _, r := range h.slack.Requests() {
+		require.NotContains(t, string(r.Body), h.slack.BotToken(), r.Path)
+		require.NotContains(t, string(r.Body), h.slack.AppToken(), r.Path)
+		require.NotContains(t, r.Path, "token=", r.Path)
+		if r.Path == "/api/chat.postMessage" || r.Path == "/api/auth.test" {
+			posts++
+			require.Equal(t, "Bearer "+h.slack.BotToken(), r.Header.Get("Authorization"), r.Path)
+		}
+	}
+	require.GreaterOrEqual(t, posts, 3, "auth.test, the parent and the thread line")
+}

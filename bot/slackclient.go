@@ -1,12 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -46,7 +49,7 @@ func NewSlackClient(o SlackOptions) *SlackClient {
 		o.APIURL += "/"
 	}
 	gate := newConnectGate(time.Now)
-	hc := &http.Client{Timeout: o.Timeout, Transport: gate.wrap(http.DefaultTransport)}
+	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(http.DefaultTransport))}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.RetryAfterDuration = 5 * time.Second
@@ -208,6 +211,43 @@ func (g *connectGate) next() time.Duration {
 	g.attempts++
 	// Full jitter in [d/2, d): many bots restarting together do not reconnect in step.
 	return d/2 + rand.N(d/2+1)
+}
+
+// tokenInHeader moves a token that slack-go put in a form body (auth.test,
+// chat.postMessage and most other form posts) into the Authorization header,
+// which is where Slack prefers it and where proxies and request dumps know to
+// redact it. A token in a body ends up in any log of that body.
+func tokenInHeader(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Body == nil || req.Method != http.MethodPost ||
+			req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+			return next.RoundTrip(req)
+		}
+		body, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading the %s form: %w", req.URL.Path, err)
+		}
+		return next.RoundTrip(withoutFormToken(req, body))
+	})
+}
+
+// withoutFormToken returns req with body, minus its token field, which
+// becomes a bearer header unless the request already has one.
+func withoutFormToken(req *http.Request, body []byte) *http.Request {
+	out := req.Clone(req.Context())
+	form, err := url.ParseQuery(string(body))
+	if err == nil && form.Has("token") {
+		if out.Header.Get("Authorization") == "" && form.Get("token") != "" {
+			out.Header.Set("Authorization", "Bearer "+form.Get("token"))
+		}
+		form.Del("token")
+		body = []byte(form.Encode())
+	}
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return out
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
