@@ -26,7 +26,7 @@ func (b *Bot) askConfirmation(ctx context.Context, j job, rec *auditRecord) {
 	if j.parsed.Reason != "" {
 		text += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
 	}
-	text += fmt.Sprintf("\n_This prompt expires in %s._", b.cfg.ConfirmTTL)
+	text += fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(b.cfg.ConfirmTTL))
 	confirm := slack.NewConfirmationBlockObject(
 		slack.NewTextBlockObject(slack.PlainTextType, "Stop the stream?", false, false),
 		slack.NewTextBlockObject(slack.PlainTextType, "Viewers of Polyv "+what+" lose the stream now.", false, false),
@@ -96,7 +96,7 @@ func (b *Bot) handleClick(ctx context.Context, click job) {
 		b.private(ctx, job{cmd: slack.SlashCommand{UserID: user, ChannelID: click.cmd.ChannelID}},
 			"🚫 This confirmation is not yours: only the person who ran the command can confirm it.")
 	case promptExpired:
-		b.replace(ctx, click, fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", b.cfg.ConfirmTTL))
+		b.replace(ctx, click, fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", humanDuration(b.cfg.ConfirmTTL)))
 	case promptTaken:
 		if action.ActionID == ActionCancel {
 			b.replace(ctx, click, "Cancelled: nothing was sent to Polyv.")
@@ -127,4 +127,17 @@ func channelNoun(ids []int64) string {
 		return "channels"
 	}
 	return "channel"
+}
+
+// humanDuration says "2 minutes" rather than Go's "2m0s".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d == time.Minute:
+		return "1 minute"
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	case d%time.Second == 0 && d < time.Minute:
+		return fmt.Sprintf("%d seconds", d/time.Second)
+	}
+	return d.String()
 }

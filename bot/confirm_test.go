@@ -26,7 +26,7 @@ func TestConfirmPromptAsksBeforeCallingPolyv(t *testing.T) {
 	require.Equal(t, "ephemeral", p.ResponseType)
 	require.Contains(t, p.Text, "Stop the pull stream of Polyv channels 10001, 10002?")
 	require.Contains(t, p.Text, "Reason: leaked &lt;!here&gt; stream")
-	require.Contains(t, p.Text, "expires in 2m0s")
+	require.Contains(t, p.Text, "expires in 2 minutes.")
 
 	btns := buttons(t, p)
 	require.Len(t, btns, 2)
@@ -93,7 +93,7 @@ func TestConfirmExpired(t *testing.T) {
 	clock.advance(2*time.Minute + time.Second)
 	h.click(responder, url, bot.ActionConfirm, token)
 	h.waitFor("expiry answer", func(*slacktest.Server) bool { return len(h.replacements(url)) == 1 })
-	require.Contains(t, h.replacements(url)[0].Text, "⌛ This confirmation expired after 2m0s; nothing was sent to Polyv")
+	require.Contains(t, h.replacements(url)[0].Text, "⌛ This confirmation expired after 2 minutes; nothing was sent to Polyv")
 	require.Zero(t, h.stopCalls())
 	require.Empty(t, h.slack.Messages())
 }
