@@ -1,0 +1,83 @@
+package main
+
+import (
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzLoadConfig sets one variable of an otherwise valid environment to any
+// text and derives the three secrets from another: loadConfig must never
+// panic, never quote a secret back, name the variable in every problem, and
+// accept only values inside the documented bounds.
+func FuzzLoadConfig(f *testing.F) {
+	f.Add(uint8(0), "xoxb-swapped", "abc")
+	f.Add(uint8(9), "U0A,U0B *", "s")
+	f.Add(uint8(6), "https://api.polyv.net", "")
+	f.Add(uint8(13), "NaN", "x")
+	f.Add(uint8(14), "-1", "\n")
+	f.Add(uint8(18), "[::1]:", " ")
+	f.Add(uint8(7), "1ns", "secret with spaces")
+	f.Fuzz(func(t *testing.T, which uint8, value, secret string) {
+		name := configVars[int(which)%len(configVars)]
+		secrets := map[string]string{
+			"SLACK_APP_TOKEN":  "xapp-SECRET-A" + secret,
+			"SLACK_BOT_TOKEN":  "xoxb-SECRET-B" + secret,
+			"POLYV_APP_SECRET": "SECRET-P" + secret,
+		}
+		env := map[string]string{"POLYV_APP_ID": "app1", "ALLOWED_USERS": "U0RESP"}
+		for k, v := range secrets {
+			env[k] = v
+		}
+		if _, isSecret := secrets[name]; !isSecret {
+			env[name] = value
+		}
+		cfg, err := loadConfig(func(n string) (string, bool) { v, ok := env[n]; return v, ok })
+		if err != nil {
+			checkConfigError(t, err, secrets)
+			return
+		}
+		checkConfig(t, cfg)
+	})
+}
+
+func checkConfigError(t *testing.T, err error, secrets map[string]string) {
+	t.Helper()
+	msg := err.Error()
+	for _, s := range secrets {
+		if strings.TrimSpace(s) != "" {
+			require.NotContains(t, msg, strings.TrimSpace(s), "a secret quoted back")
+		}
+	}
+	for _, line := range strings.Split(msg, "\n") {
+		named := false
+		for _, v := range configVars {
+			named = named || strings.HasPrefix(line, v+":") || strings.HasPrefix(line, v+" ")
+		}
+		require.True(t, named, "a problem that names no variable: %q", line)
+	}
+}
+
+func checkConfig(t *testing.T, c config) {
+	t.Helper()
+	require.True(t, strings.HasPrefix(c.SlackAppToken, "xapp-"))
+	require.True(t, strings.HasPrefix(c.SlackBotToken, "xoxb-"))
+	require.True(t, c.RatePerMinute > 0 && c.RatePerMinute <= polyvMaxPerMinute, "rate %v", c.RatePerMinute)
+	require.True(t, c.UserRatePerMinute > 0 && c.UserRatePerMinute <= polyvMaxPerMinute)
+	require.True(t, c.RateBurst >= 1 && c.RateBurst <= 1000)
+	require.True(t, c.UserRateBurst >= 1 && c.UserRateBurst <= 1000)
+	require.True(t, c.PolyvTimeout >= time.Second && c.PolyvTimeout <= 5*time.Minute)
+	require.Contains(t, []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}, c.LogLevel)
+	for _, raw := range []string{c.SlackAPIURL, c.PolyvAPIURL} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		require.Contains(t, []string{"http", "https"}, u.Scheme)
+		require.NotEmpty(t, u.Host)
+	}
+	require.True(t, strings.HasPrefix(c.PolyvAPIURL, "https://") || isLoopbackURL(c.PolyvAPIURL), c.PolyvAPIURL)
+	require.True(t, c.Rules.Everyone || len(c.Rules.Users)+len(c.Rules.Groups) > 0, "someone may stop")
+}
