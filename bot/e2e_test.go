@@ -213,9 +213,32 @@ func TestAuditChannelGetsActionDenialAndOutcome(t *testing.T) {
 	h.parentWithReplies(1)
 	h.send(slacktest.SlashCommand{Text: "stop 10002", UserID: "U0STRANGER"})
 	h.waitFor("three audit lines", func(s *slacktest.Server) bool { return len(s.ChannelMessages("C0AUDIT")) == 3 })
-	audit := h.slack.ChannelMessages("C0AUDIT")
-	require.Contains(t, audit[0].Text, "<@"+responder+"> is stopping Polyv channel 10001 in <#"+opsChannel+">")
-	require.Contains(t, audit[0].Text, "|thread>")
-	require.Contains(t, audit[1].Text, "✅ 1 stopped")
-	require.Contains(t, audit[2].Text, "denied <@U0STRANGER>")
+	// The denial may overtake the outcome line: only the action's own two
+	// lines have an order.
+	var lines []string
+	for _, m := range h.slack.ChannelMessages("C0AUDIT") {
+		lines = append(lines, m.Text)
+	}
+	joined := strings.Join(lines, "\n")
+	require.Contains(t, joined, "<@"+responder+"> is stopping Polyv channel 10001 in <#"+opsChannel+">")
+	require.Contains(t, joined, "|thread>")
+	require.Contains(t, joined, "✅ 1 stopped")
+	require.Contains(t, joined, "denied <@U0STRANGER>")
+	require.Less(t, strings.Index(joined, "is stopping"), strings.Index(joined, "✅ 1 stopped"))
+}
+
+func TestChannelAlreadyInProgressCostsNoUserToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{userPerMin: 1, userBurst: 3, cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h.polyv.Script(10001, polyvtest.Slow(800*time.Millisecond))
+	h.send(slacktest.SlashCommand{Text: "stop 10001"}) // token 1
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, h.polyv.WaitCalls(ctx, 1))
+	h.send(slacktest.SlashCommand{Text: "stop 10001 10002"}) // 10001 is busy: token 2 for 10002 only
+	h.waitFor("10002 stopped", func(*slacktest.Server) bool { return h.polyv.StopCalls(10002) == 1 })
+	_, url := h.send(slacktest.SlashCommand{Text: "stop 10003"}) // token 3
+	h.waitFor("10003 stopped", func(*slacktest.Server) bool { return h.polyv.StopCalls(10003) == 1 })
+	require.Empty(t, h.privateTo(url), "no refusal for the third channel")
+	require.Equal(t, 1, h.polyv.StopCalls(10001))
 }

@@ -45,17 +45,16 @@ func (b *Bot) handleStop(ctx context.Context, j job) {
 
 // runStop is the action itself, also reached by a confirmation click.
 func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
-	ids, throttled := b.takeUserTokens(j.cmd.UserID, j.parsed.ChannelIDs)
-	if len(ids) == 0 {
-		rec.outcome = "rate_limited_user"
-		b.private(ctx, j, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", roundUp(throttled[0].wait)))
-		return
+	// Claim first, so a channel someone else is already stopping costs the
+	// requester no token.
+	claimed, busy := b.flights.claim(j.parsed.ChannelIDs, j.cmd.UserID)
+	claimed, throttled := b.takeUserTokens(j.cmd.UserID, claimed)
+	for _, t := range throttled {
+		b.flights.release([]int64{t.id})
 	}
-	claimed, busy := b.flights.claim(ids, j.cmd.UserID)
 	defer b.flights.release(claimed)
 	if len(claimed) == 0 {
-		rec.outcome = "already_in_progress"
-		b.private(ctx, j, busyText(busy))
+		b.refuseAll(ctx, j, rec, throttled, busy)
 		return
 	}
 	rec.decision = "allowed"
@@ -81,6 +80,20 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
 		b.verify(ctx, th, claimed, results, summary)
 	}
+}
+
+// refuseAll answers privately when no channel of the command can be called.
+func (b *Bot) refuseAll(ctx context.Context, j job, rec *auditRecord, throttled []throttledID, busy map[int64]flight) {
+	var lines []string
+	if len(busy) > 0 {
+		rec.outcome = "already_in_progress"
+		lines = append(lines, busyText(busy))
+	}
+	if len(throttled) > 0 {
+		rec.outcome = "rate_limited_user"
+		lines = append(lines, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", roundUp(throttled[0].wait)))
+	}
+	b.private(ctx, j, strings.Join(lines, "\n"))
 }
 
 type throttledID struct {
