@@ -26,6 +26,9 @@ type botSpec struct {
 	pkg    string
 	health bool // serves HEALTH_ADDR
 	extra  []string
+	// calls is what one stop command costs in Web API calls when it is
+	// finished: parent, thread reply and, for polyvbot, the parent's update.
+	calls map[string]int
 }
 
 func ours(verify bool) botSpec {
@@ -33,11 +36,11 @@ func ours(verify bool) botSpec {
 		"ALLOWED_USERS=*", "LOG_LEVEL=info", "VERIFY_STOP=" + strconv.FormatBool(verify),
 		"RATE_LIMIT_PER_MINUTE=9000", "RATE_LIMIT_BURST=1000",
 		"USER_RATE_LIMIT_PER_MINUTE=9000", "USER_RATE_LIMIT_BURST=1000",
-	}}
+	}, calls: map[string]int{"chat.postMessage": 2, "chat.update": 1}}
 }
 
 func baselineBot() botSpec {
-	return botSpec{name: "baseline", pkg: "./cmd/loadtest/baseline"}
+	return botSpec{name: "baseline", pkg: "./cmd/loadtest/baseline", calls: map[string]int{"chat.postMessage": 2}}
 }
 
 // measureBot builds spec, starts fresh fakes and the bot, and drives every
@@ -67,7 +70,7 @@ func measureBot(ctx context.Context, dir string, spec botSpec, progress io.Write
 			fmt.Fprintf(progress, "loadtest: %s: %v\n", spec.name, err)
 		}
 	}()
-	d := &driver{slack: slack, nextID: 100000, fakeTime: rtt.perCommand(), settle: outcomeWait}
+	d := &driver{slack: slack, nextID: 100000, fakeTime: rtt.perCommand(), settle: outcomeWait, perCommand: spec.calls}
 	for i, sc := range scenarios {
 		fmt.Fprintf(progress, "loadtest: %s: %s\n", spec.name, sc.Name)
 		r, err := runScenario(ctx, d, proc, sc, "C0RUN"+string(rune('A'+i)))
