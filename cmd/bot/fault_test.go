@@ -205,11 +205,39 @@ func TestFaultSIGTERMWithFiveInFlight(t *testing.T) {
 		asked[id] = 1
 	}
 	waitPolyvCalls(t, h.polyv, 5)
+	h.cancel() // what SIGTERM does through signal.NotifyContext
+	late, _ := h.send("stop 10006")
+	text, kind := late.Text()
+	require.Equal(t, "ephemeral", kind)
+	require.Contains(t, text, "restarting and took no action", "a command during the drain is refused, not lost")
 	require.Equal(t, 0, h.stop(), "a drained shutdown exits 0")
+	require.Zero(t, h.polyv.StopCalls(10006))
 	for id, url := range urls {
 		require.Contains(t, findOutcome(h.slack, url, id), "✅", "channel %d's outcome was posted before run returned", id)
 	}
 	h.checkPolyv(asked, 1)
+}
+
+// TestFaultEnvelopeRedelivered: Slack redelivers an envelope it saw no ack
+// for, on whichever socket is up; the second delivery must not stop twice.
+func TestFaultEnvelopeRedelivered(t *testing.T) {
+	t.Parallel()
+	h := startRun(t, runOpts{})
+	h.polyv.Script(10001, polyvtest.Slow(300*time.Millisecond))
+	cmd := slacktest.SlashCommand{Text: "stop 10001", UserID: runResponder, ChannelID: runChannel, EnvelopeID: "env-redelivered"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, url, err := h.slack.SendSlashCommand(ctx, cmd)
+	require.NoError(t, err)
+	h.slack.Disconnect("refresh_requested")
+	waitSockets(t, h.slack, 2)
+	_, _, err = h.slack.SendSlashCommand(ctx, cmd)
+	require.NoError(t, err)
+	require.NoError(t, h.slack.WaitFor(ctx, func(s *slacktest.Server) bool { return len(s.Acks()) >= 2 }))
+	require.Contains(t, h.outcome(url, 10001), "✅")
+	require.Equal(t, 0, h.stop())
+	require.Equal(t, 1, h.polyv.StopCalls(10001))
+	require.Len(t, h.slack.ChannelMessages(runChannel), 1)
 }
 
 func rep(r polyvtest.Reply, n int) []polyvtest.Reply {
