@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -103,8 +104,8 @@ func checkBotToken(ctx context.Context, sc *bot.SlackClient) checkResult {
 	resp, err := sc.API.AuthTestContext(ctx)
 	if err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
-		r.fix = "copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page; " +
-			"reinstall the app to the workspace if the token was revoked"
+		r.fix = slackFix(err, "copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page; "+
+			"reinstall the app to the workspace if the token was revoked")
 		return r
 	}
 	r.mark = markOK
@@ -116,8 +117,8 @@ func checkAppToken(ctx context.Context, sc *bot.SlackClient) checkResult {
 	r := checkResult{name: "SLACK_APP_TOKEN (apps.connections.open)"}
 	if _, _, err := sc.API.StartSocketModeContext(ctx); err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
-		r.fix = "create an app-level token (xapp-…) with scope connections:write under Basic Information › " +
-			"App-Level Tokens, and turn Socket Mode on for the app"
+		r.fix = slackFix(err, "create an app-level token (xapp-…) with scope connections:write under Basic Information › "+
+			"App-Level Tokens, and turn Socket Mode on for the app")
 		return r
 	}
 	r.mark, r.detail = markOK, "Socket Mode can connect (the URL was opened, not dialled)"
@@ -136,7 +137,7 @@ func checkGroup(ctx context.Context, sc *bot.SlackClient, id string) checkResult
 	members, err := sc.UserGroupMembers(ctx, id)
 	if err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
-		r.fix = groupFix(slackCode(err))
+		r.fix = slackFix(err, groupFix(slackCode(err)))
 		return r
 	}
 	r.mark = markOK
@@ -180,8 +181,8 @@ func checkAuditChannel(ctx context.Context, sc *bot.SlackClient, id string) chec
 			"make sure the bot is in the channel (/invite @polyvbot) or that it is public"
 	default:
 		r.mark, r.detail = markFail, slackProblem(err)
-		r.fix = "copy the channel ID (C…) from the channel's details in Slack; for a private channel " +
-			"/invite @polyvbot first"
+		r.fix = slackFix(err, "copy the channel ID (C…) from the channel's details in Slack; for a private channel "+
+			"/invite @polyvbot first")
 	}
 	return r
 }
@@ -213,7 +214,7 @@ func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult
 	reach := checkResult{name: fmt.Sprintf("Polyv reachable within POLYV_TIMEOUT=%s", cfg.PolyvTimeout)}
 	creds := checkResult{name: fmt.Sprintf("Polyv credentials and clock (live status of channel %d)", checkChannelID)}
 	if !polyvAnswered(err) {
-		reach.mark, reach.detail = markFail, fmt.Sprintf("no answer from %s: %v", cfg.PolyvAPIURL, err)
+		reach.mark, reach.detail = markFail, fmt.Sprintf("no answer from %s (%s: %v)", cfg.PolyvAPIURL, polyv.Kind(err), cause(err))
 		reach.fix = "let this host reach " + cfg.PolyvAPIURL + " over HTTPS (firewall, HTTPS_PROXY, DNS); " +
 			"raise POLYV_TIMEOUT only if Polyv is merely slow from here"
 		creds.mark, creds.detail = markSkipped, "not checked: Polyv did not answer"
@@ -255,6 +256,24 @@ func slackProblem(err error) string {
 		return "Slack answered " + code
 	}
 	return "Slack did not answer: " + err.Error()
+}
+
+// slackFix is fix when Slack answered, and how to reach Slack when it did not.
+func slackFix(err error, fix string) string {
+	if slackCode(err) != "" {
+		return fix
+	}
+	return "let this host reach SLACK_API_URL (default https://slack.com/api/) over HTTPS: firewall, HTTPS_PROXY, DNS"
+}
+
+// cause drops the request URL from a transport error: it is long, and the
+// query (appId, sign) says nothing about why the network failed.
+func cause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 func slackCode(err error) string {

@@ -74,6 +74,8 @@ func TestCheckFailures(t *testing.T) {
 		{"audit channel not found", map[string]string{"AUDIT_CHANNEL": "C0GONE"}, func(f *fakes) {
 			f.slack.FailAlways("conversations.info", slacktest.Failure{Error: "channel_not_found"})
 		}, "✗ AUDIT_CHANNEL C0GONE (conversations.info): Slack answered channel_not_found", "/invite @polyvbot"},
+		{"Slack unreachable", map[string]string{"SLACK_API_URL": "http://127.0.0.1:1/api/"}, nil,
+			"✗ SLACK_BOT_TOKEN (auth.test): Slack did not answer", "reach SLACK_API_URL"},
 		{"bad configuration", map[string]string{"POLYV_TIMEOUT": "forever"}, nil,
 			"✗ configuration: the configuration has problems", "POLYV_TIMEOUT: must be a Go duration"},
 	}
