@@ -56,3 +56,37 @@ func TestSlackTokensTravelOnlyInHeaders(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, posts, 3, "auth.test, the parent and the thread line")
 }
+
+// TestRedeliveredRefusalIsAnsweredAgain: when the first ack died with its
+// socket, Slack's redelivery of the envelope must bring the refusal again,
+// not an empty ack that leaves the invoker with nothing.
+func TestRedeliveredRefusalIsAnsweredAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{})
+	for _, text := range []string{"stop 1O001", "help"} {
+		env := "env-again-" + text[:4]
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		for range 2 {
+			_, _, err := h.slack.SendSlashCommand(ctx, slacktest.SlashCommand{Text: text, UserID: responder, ChannelID: opsChannel, EnvelopeID: env})
+			require.NoError(t, err)
+		}
+		var acks []slacktest.Ack
+		require.NoError(t, h.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
+			acks = acks[:0]
+			for _, a := range s.Acks() {
+				if a.EnvelopeID == env {
+					acks = append(acks, a)
+				}
+			}
+			return len(acks) == 2
+		}))
+		cancel()
+		first, _ := acks[0].Text()
+		second, kind := acks[1].Text()
+		require.NotEmpty(t, first, text)
+		require.Equal(t, first, second, text)
+		require.Equal(t, "ephemeral", kind)
+	}
+	require.Empty(t, h.slack.Messages())
+	require.Empty(t, h.polyv.Calls())
+}

@@ -123,8 +123,10 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 		return
 	}
 	if b.seen.add(req.EnvelopeID) {
+		// The first ack may have died with the old socket, so the invoker
+		// gets the same instant answer again; the command is not run again.
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID)
-		b.ack(ctx, req, nil)
+		b.ackText(ctx, req, "", instantReply(cmd))
 		return
 	}
 	parsed, err := ParseCommand(cmd.Text)
@@ -142,6 +144,20 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 	}
 	b.ackText(ctx, req, cmd.ResponseURL, reply)
 	b.metrics.observeAck(time.Since(start))
+}
+
+// instantReply is the answer a command gets in its ack without any work:
+// the refusal of bad input or the help; "" for commands that run. It depends
+// on the text alone, so a redelivery gets the same answer as the original.
+func instantReply(cmd slack.SlashCommand) string {
+	parsed, err := ParseCommand(cmd.Text)
+	switch {
+	case err != nil:
+		return refusal(cmd.Command, err)
+	case parsed.Verb == VerbHelp:
+		return HelpText(cmd.Command, "")
+	}
+	return ""
 }
 
 // enqueue hands a command to the pool. It returns what to tell the invoker
