@@ -1,0 +1,134 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/joho/godotenv"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/bot"
+)
+
+// The operator's documents live at the repository root; tests run in cmd/bot.
+const (
+	envExamplePath = "../../.env.example"
+	readmePath     = "../../README.md"
+)
+
+// TestEnvExampleMatchesConfig keeps .env.example and configVars in step both
+// ways, and makes sure the copied file is a configuration the bot accepts.
+func TestEnvExampleMatchesConfig(t *testing.T) {
+	t.Parallel()
+	env, err := godotenv.Read(envExamplePath)
+	require.NoError(t, err)
+	for _, name := range configVars {
+		require.Contains(t, env, name, "%s is read by the bot but missing from .env.example", name)
+	}
+	for name := range env {
+		require.Contains(t, configVars, name, ".env.example sets %s, which the bot does not read", name)
+	}
+	_, err = loadConfig(mapLookup(env))
+	require.NoError(t, err, "`cp .env.example .env` must give a configuration that loads")
+	for _, secret := range secretVars {
+		require.Contains(t, env[secret], "REPLACE-ME", "%s must be a placeholder", secret)
+	}
+}
+
+// TestEnvExampleCommentsEveryVariable: one comment line right above each.
+func TestEnvExampleCommentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(envExamplePath)
+	require.NoError(t, err)
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		name, _, ok := strings.Cut(l, "=")
+		if !ok || strings.HasPrefix(l, "#") {
+			continue
+		}
+		require.Positive(t, i, name)
+		require.True(t, strings.HasPrefix(lines[i-1], "# "), "%s has no comment above it", name)
+	}
+}
+
+var readmeTableVar = regexp.MustCompile("^\\| `([A-Z_]+)` \\|")
+
+// TestReadmeConfigTable: every variable the bot reads has a row in the
+// README's configuration table, and every row is a variable it reads.
+func TestReadmeConfigTable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	rows := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if m := readmeTableVar.FindStringSubmatch(l); m != nil {
+			rows[m[1]] = true
+		}
+	}
+	for _, name := range configVars {
+		require.True(t, rows[name], "%s is missing from the README's configuration table", name)
+	}
+	for name := range rows {
+		require.Contains(t, configVars, name, "the README documents %s, which the bot does not read", name)
+	}
+}
+
+// TestReadmeListsMetrics: every series bot.NewMetrics registers is
+// documented in the README.
+func TestReadmeListsMetrics(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	rec := &descRecorder{}
+	bot.NewMetrics(rec)
+	require.NotEmpty(t, rec.names)
+	for _, name := range rec.names {
+		require.Contains(t, string(b), "`"+name+"`", "metric %s is not in the README", name)
+	}
+}
+
+// descRecorder is a prometheus.Registerer that only notes metric names.
+type descRecorder struct{ names []string }
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+func (r *descRecorder) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for d := range ch {
+		if m := fqName.FindStringSubmatch(d.String()); m != nil {
+			r.names = append(r.names, m[1])
+		}
+	}
+	return nil
+}
+
+func (r *descRecorder) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		_ = r.Register(c)
+	}
+}
+
+func (r *descRecorder) Unregister(prometheus.Collector) bool { return false }
+
+// TestReadmeQuickstartOrder: the demo comes first, then the preflight, then
+// the real run; and the manual names no machine's paths.
+func TestReadmeQuickstartOrder(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	readme := string(b)
+	steps := []string{"go run ./cmd/bot -demo", "deploy/slack-app-manifest.yaml", "cp .env.example .env", "go run ./cmd/bot -check", "go run ./cmd/bot\n"}
+	last := -1
+	for _, s := range steps {
+		i := strings.Index(readme, s)
+		require.Greater(t, i, last, "%q must come after the previous Quickstart step", s)
+		last = i
+	}
+	for _, p := range []string{"/work/", "/tmp/", "/home/", "/root/"} {
+		require.NotContains(t, readme, p)
+	}
+}
