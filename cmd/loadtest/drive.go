@@ -28,8 +28,9 @@ var scenarios = []scenario{
 
 // sent is one command the driver delivered.
 type sent struct {
-	envelope string
-	id       int64 // the Polyv channel id; unique per command so outcomes can be matched
+	envelope    string
+	responseURL string // where a private refusal (per-user limit, …) would go
+	id          int64  // the Polyv channel id; unique per command so outcomes can be matched
 }
 
 // outcome is what happened to the commands of one run, read from the fake.
@@ -42,9 +43,10 @@ type outcome struct {
 type driver struct {
 	slack    *slacktest.Server
 	nextID   int64
-	fakeTime time.Duration // the fakes' share of one command, from calibrate
-	settle   time.Duration // how long to wait for the last outcomes
-	refused0 int           // refusals acked before this run, so finished counts only this run's
+	fakeTime time.Duration   // the fakes' share of one command, from calibrate
+	settle   time.Duration   // how long to wait for the last outcomes
+	refused0 int             // refusals acked before this run, so finished counts only this run's
+	urls     map[string]bool // response_urls of this run's commands
 	// perCommand is the Web API calls one finished command makes; the
 	// sequential run waits for them before sending the next command.
 	perCommand map[string]int
@@ -53,6 +55,7 @@ type driver struct {
 // drive runs sc in Slack channel ch and returns each command sent.
 func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, error) {
 	d.refused0 = refusals(d.slack)
+	d.urls = map[string]bool{}
 	calls0 := d.calls()
 	out := make([]sent, 0, sc.N)
 	start := time.Now()
@@ -64,15 +67,17 @@ func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, err
 		}
 		d.nextID++
 		id := d.nextID
-		env, _, err := d.slack.SendSlashCommand(ctx, slacktest.SlashCommand{
+		private0 := d.slack.Calls("response_url")
+		env, responseURL, err := d.slack.SendSlashCommand(ctx, slacktest.SlashCommand{
 			Text: fmt.Sprintf("stop %d load test", id), UserID: fmt.Sprintf("U0LOAD%02d", i%sc.Users), ChannelID: ch,
 		})
 		if err != nil {
 			return out, fmt.Errorf("send command %d of %s: %w", i+1, sc.Name, err)
 		}
-		out = append(out, sent{envelope: env, id: id})
+		out = append(out, sent{envelope: env, responseURL: responseURL, id: id})
+		d.urls[responseURL] = true
 		if sc.Sequential {
-			if err := d.awaitOne(ctx, env, calls0, len(out)); err != nil {
+			if err := d.awaitOne(ctx, env, calls0, len(out), private0); err != nil {
 				return out, fmt.Errorf("command %d of %s: %w", i+1, sc.Name, err)
 			}
 		}
@@ -80,11 +85,12 @@ func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, err
 	return out, nil
 }
 
-// awaitOne waits for one command to finish: a refusal in its ack, or every
-// Web API call a command makes (d.perCommand) made n times since calls0. It
+// awaitOne waits for one command to finish: a refusal in its ack or through
+// a response_url (more posts there than private0), or every Web API call a
+// command makes (d.perCommand) made n times since calls0. It
 // only counts, because the fake runs the predicate on every request it
 // records, on the CPUs the bot under test needs.
-func (d *driver) awaitOne(ctx context.Context, env string, calls0 map[string]int, n int) error {
+func (d *driver) awaitOne(ctx context.Context, env string, calls0 map[string]int, n, private0 int) error {
 	wctx, cancel := context.WithTimeout(ctx, d.settle)
 	defer cancel()
 	ack, err := d.slack.WaitAck(wctx, env)
@@ -95,6 +101,9 @@ func (d *driver) awaitOne(ctx context.Context, env string, calls0 map[string]int
 		return nil
 	}
 	err = d.slack.WaitFor(wctx, func(s *slacktest.Server) bool {
+		if s.Calls("response_url") > private0 {
+			return true // refused privately
+		}
 		for method, per := range d.perCommand {
 			if s.Calls(method) < calls0[method]+per*n {
 				return false
@@ -139,7 +148,20 @@ func (d *driver) await(ctx context.Context, ch string, n int) {
 // finished counts commands in ch with a final word: a thread reply naming a
 // Polyv channel, or a refusal in the ack.
 func (d *driver) finished(s *slacktest.Server, ch string) int {
-	return len(firstReplies(s.Messages(), ch)) + refusals(s) - d.refused0
+	return len(firstReplies(s.Messages(), ch)) + refusals(s) - d.refused0 + d.privatelyRefused(s.ResponsePosts())
+}
+
+// privatelyRefused counts this run's commands answered only privately
+// through their response_url: refused after the ack, e.g. by the per-user
+// limit.
+func (d *driver) privatelyRefused(posts []slacktest.ResponsePost) int {
+	seen := map[string]bool{}
+	for _, p := range posts {
+		if d.urls[p.URL] {
+			seen[p.URL] = true
+		}
+	}
+	return len(seen)
 }
 
 // refusals counts acks that carried a text: the bot said no at once.
@@ -160,17 +182,21 @@ func (d *driver) collect(ch string, cmds []sent) outcome {
 		acks[a.EnvelopeID] = a
 	}
 	replies := firstReplies(d.slack.Messages(), ch)
+	private := map[string]bool{}
+	for _, p := range d.slack.ResponsePosts() {
+		private[p.URL] = true
+	}
 	var o outcome
 	for _, c := range cmds {
 		a, acked := acks[c.envelope]
 		if acked {
 			o.ack = append(o.ack, a.At.Sub(a.SentAt))
 		}
-		if text, _ := a.Text(); acked && text != "" {
+		at, ok := replies[c.id]
+		if text, _ := a.Text(); (acked && text != "") || (!ok && private[c.responseURL]) {
 			o.refused++
 			continue
 		}
-		at, ok := replies[c.id]
 		if !acked || !ok {
 			o.lost++
 			continue

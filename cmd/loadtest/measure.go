@@ -141,6 +141,10 @@ func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch 
 		return r, fmt.Errorf("reset peak RSS: %w", err)
 	}
 	before, scrapeErr := proc.scrape()
+	cpu0, err := proc.cpu()
+	if err != nil {
+		return r, err
+	}
 	cmds, err := d.drive(ctx, sc, ch)
 	if err != nil {
 		return r, err
@@ -152,6 +156,11 @@ func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch 
 	if r.PeakRSS, _, err = proc.memory(); err != nil {
 		return r, err
 	}
+	cpu1, err := proc.cpu()
+	if err != nil {
+		return r, err
+	}
+	r.CPUPerCommand = msDuration((cpu1 - cpu0) / time.Duration(sc.N))
 	time.Sleep(settleTime)
 	if _, r.FinalRSS, err = proc.memory(); err != nil {
 		return r, err

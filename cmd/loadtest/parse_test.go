@@ -20,6 +20,36 @@ func TestParseMetrics(t *testing.T) {
 	require.Equal(t, map[string]float64{"go_goroutines": 37, "go_memstats_mallocs_total": 1234500}, got)
 }
 
+func TestParseProcStat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		line  string
+		ticks int64
+		ok    bool
+	}{
+		{"plain", "4242 (polyvbot) S 1 4242 4242 0 -1 4194560 900 0 0 0 37 5 0 0 20 0 9 0", 42, true},
+		{"name with ) and spaces", "7 (a) b) R 1 7 7 0 -1 0 0 0 0 0 10 1 0 0", 11, true},
+		{"truncated", "7 (bot) S 1 2", 0, false},
+		{"no name", "garbage", 0, false},
+		{"negative", "7 (bot) S 1 7 7 0 -1 0 0 0 0 0 -1 1 0 0", 0, false},
+	}
+	for _, tt := range tests {
+		ticks, ok := parseProcStat([]byte(tt.line))
+		require.Equal(t, tt.ok, ok, tt.name)
+		require.Equal(t, tt.ticks, ticks, tt.name)
+	}
+}
+
+func FuzzParseProcStat(f *testing.F) {
+	f.Add([]byte("4242 (polyvbot) S 1 4242 4242 0 -1 4194560 900 0 0 0 37 5 0 0 20 0 9 0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if ticks, ok := parseProcStat(b); ok && ticks < 0 {
+			t.Fatalf("negative CPU time %d", ticks)
+		}
+	})
+}
+
 func TestReplyID(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -111,6 +112,23 @@ func (p *botProc) memory() (peak, now int64, err error) {
 	return kb["VmHWM"] * 1024, kb["VmRSS"] * 1024, nil
 }
 
+// userHZ is the unit of the CPU times in /proc/<pid>/stat; it is 100 on
+// every Linux the tool is meant for.
+const userHZ = 100
+
+// cpu reads the CPU time (user + system) the bot has used so far.
+func (p *botProc) cpu() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read %s stat: %w", p.name, err)
+	}
+	ticks, ok := parseProcStat(b)
+	if !ok {
+		return 0, fmt.Errorf("%s: unreadable /proc stat", p.name)
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
 // resetPeak makes VmHWM start again from the current RSS, so each run reports
 // its own peak (Linux: "5" in clear_refs).
 func (p *botProc) resetPeak() error {
@@ -153,6 +171,26 @@ func parseProcStatus(b []byte) map[string]int64 {
 		}
 	}
 	return out
+}
+
+// parseProcStat returns utime + stime (fields 14 and 15) of a
+// /proc/<pid>/stat line. The command name in parentheses may hold spaces and
+// parentheses, so fields are counted from the last ")".
+func parseProcStat(b []byte) (ticks int64, ok bool) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 { // state is field 3, so utime and stime are f[11] and f[12]
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil || u < 0 || s < 0 || u > math.MaxInt64/2 || s > math.MaxInt64/2 {
+		return 0, false
+	}
+	return u + s, true
 }
 
 // parseMetrics reads the unlabelled samples ("name value") of the Prometheus

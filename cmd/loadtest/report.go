@@ -31,23 +31,25 @@ type botReport struct {
 
 // runReport is one scenario against one bot.
 type runReport struct {
-	Name             string    `json:"name"`
-	Commands         int       `json:"commands"`
-	Ack              durations `json:"ack"`
-	EndToEnd         durations `json:"end_to_end"`
-	Own              durations `json:"own_time"`
-	Refused          int       `json:"refused_busy"`
-	Lost             int       `json:"lost"`
-	PeakRSS          int64     `json:"peak_rss_bytes"`
-	FinalRSS         int64     `json:"final_rss_bytes"`
-	Goroutines       float64   `json:"goroutines_after"`   // -1: no /metrics
-	AllocsPerCommand float64   `json:"allocs_per_command"` // -1: no /metrics
+	Name             string     `json:"name"`
+	Commands         int        `json:"commands"`
+	Ack              durations  `json:"ack"`
+	EndToEnd         durations  `json:"end_to_end"`
+	Own              durations  `json:"own_time"`
+	CPUPerCommand    msDuration `json:"cpu_per_command_ms"` // user + system, 10 ms ticks over the run
+	Refused          int        `json:"refused_busy"`
+	Lost             int        `json:"lost"`
+	PeakRSS          int64      `json:"peak_rss_bytes"`
+	FinalRSS         int64      `json:"final_rss_bytes"`
+	Goroutines       float64    `json:"goroutines_after"`   // -1: no /metrics
+	AllocsPerCommand float64    `json:"allocs_per_command"` // -1: no /metrics
 }
 
 // ratios compares one run of ours with the same run of the baseline.
 type ratios struct {
 	Run          string  `json:"run"`
 	EndToEndP50  float64 `json:"end_to_end_p50"`
+	CPU          float64 `json:"cpu_per_command"`
 	PeakRSS      float64 `json:"peak_rss"`
 	FinalRSS     float64 `json:"final_rss"`
 	BaselineLost int     `json:"baseline_lost"`
@@ -98,6 +100,7 @@ func (r *report) finish() {
 			b := r.Baseline.Runs[i]
 			r.Ratios = append(r.Ratios, ratios{Run: o.Name,
 				EndToEndP50: ratio(float64(o.EndToEnd.P50), float64(b.EndToEnd.P50)),
+				CPU:         ratio(float64(o.CPUPerCommand), float64(b.CPUPerCommand)),
 				PeakRSS:     ratio(float64(o.PeakRSS), float64(b.PeakRSS)),
 				FinalRSS:    ratio(float64(o.FinalRSS), float64(b.FinalRSS)), BaselineLost: b.Lost})
 		}
@@ -155,20 +158,20 @@ func writeJSON(w io.Writer, r report) error {
 // writeTable prints one row per bot and run, then the bots, ratios and targets.
 func writeTable(w io.Writer, r report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
+	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tCPU/cmd\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
 	bots := []botReport{r.Ours}
 	if r.Baseline != nil {
 		bots = append(bots, *r.Baseline)
 	}
 	for _, b := range bots {
 		for _, run := range b.Runs {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
 				b.Name, run.Name, ms(run.Ack.P50), ms(run.Ack.P99), ms(run.Ack.Max), ms(run.EndToEnd.P50), ms(run.EndToEnd.P99),
-				ms(run.Own.P50), ms(run.Own.P99), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
+				ms(run.Own.P50), ms(run.Own.P99), ms(time.Duration(run.CPUPerCommand)), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
 				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
 		}
 	}
-	fmt.Fprintln(tw, "(times in ms, memory in MiB)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
+	fmt.Fprintln(tw, "(times in ms, memory in MiB)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -179,7 +182,7 @@ func writeTable(w io.Writer, r report) error {
 			seq2(b.Fakes.perCommand()), seq2(b.Fakes.SlackPost), seq2(b.Fakes.PolyvStop))
 	}
 	for _, rt := range r.Ratios {
-		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, peak RSS %.2f×, final RSS %.2f×\n", rt.Run, rt.EndToEndP50, rt.PeakRSS, rt.FinalRSS)
+		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, CPU/command %.2f×, peak RSS %.2f×, final RSS %.2f×\n", rt.Run, rt.EndToEndP50, rt.CPU, rt.PeakRSS, rt.FinalRSS)
 	}
 	fmt.Fprintln(w)
 	for _, t := range r.Targets {
