@@ -160,7 +160,7 @@ func TestPolicyCheckNeverPanics(t *testing.T) {
 
 	p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(newFakeDir(map[string][]string{"S1A": {"U1A"}})))
 	require.NoError(t, err)
-	//nolint:staticcheck // a nil context is the point of the test
+	//lint:ignore SA1012 a nil context is the point of the test
 	require.True(t, p.Check(nil, "U1A", "").Allowed)
 }
 

@@ -113,7 +113,7 @@ func TestDuplicateEnvelopeIsAckedAndIgnored(t *testing.T) {
 	h.send(slacktest.SlashCommand{Text: "stop 10001", EnvelopeID: "env-dup-1"})
 	h.send(slacktest.SlashCommand{Text: "stop 10001", EnvelopeID: "env-dup-1"})
 	h.parentWithReplies(1)
-	require.Len(t, h.slack.Acks(), 2, "both deliveries were acked")
+	h.waitFor("both deliveries acked", func(s *slacktest.Server) bool { return len(s.Acks()) == 2 })
 	time.Sleep(100 * time.Millisecond) // a second action would have posted by now
 	require.Equal(t, 1, h.stopCalls())
 	require.Len(t, h.slack.ChannelMessages(opsChannel), 1)

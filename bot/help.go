@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"strings"
+
+	"github.com/slack-go/slack/slackutilsx"
 )
 
 // HelpEntry documents one verb. The help text, the usage shown with every
@@ -36,7 +38,9 @@ func HelpText(command, who string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* stops Polyv live streams and records who did it.\n", command)
 	for _, h := range Help {
-		usage := strings.TrimSpace(string(h.Verb) + " " + h.Args)
+		// Slack reads <…> as markup even inside code spans, so the
+		// placeholders are escaped.
+		usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb) + " " + h.Args))
 		fmt.Fprintf(&b, "• `%s %s` — %s. Example: `%s %s`\n", command, usage, h.Summary, command, h.Example)
 	}
 	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); separate several with spaces.")
@@ -51,5 +55,5 @@ func usageText(command string) string {
 	if command == "" {
 		command = "/polyv"
 	}
-	return fmt.Sprintf("Usage: `%s stop <channelId>… [reason…]`, `%s status <channelId>…`, `%s help`", command, command, command)
+	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
 }

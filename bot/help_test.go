@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slack-go/slack/slackutilsx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/bot"
@@ -39,7 +40,10 @@ func TestHelpListsEveryVerbWithAnExample(t *testing.T) {
 		require.Equal(t, "ephemeral", kind)
 		for _, e := range bot.Help {
 			require.Contains(t, msg, "Example: `/polyv "+e.Example+"`", "help for %q", text)
-			require.Contains(t, msg, "`/polyv "+strings.TrimSpace(string(e.Verb)+" "+e.Args)+"`")
+			// Placeholders are escaped: Slack reads <…> as markup even in code spans.
+			usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(e.Verb) + " " + e.Args))
+			require.Contains(t, msg, "`/polyv "+usage+"`")
+			require.NotContains(t, msg, "<channelId>")
 		}
 	}
 	ack, _ := h.send(slacktest.SlashCommand{Text: "launch 10001", Command: "/polyv"})
