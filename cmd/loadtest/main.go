@@ -17,6 +17,11 @@
 // whole tool are bounded by time-outs; the children are stopped with SIGTERM
 // (then killed) whatever happens.
 //
+// With -cpuprofile the polyvbot binary is built a second time with a
+// profiling hook (added through go build -overlay, so the shipped code has
+// none) and writes a CPU profile of all three runs; the binary size reported
+// is still the plain build's.
+//
 // See README.md in this directory for what each column means.
 package main
 
@@ -27,6 +32,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -44,6 +50,7 @@ type options struct {
 	baseline bool
 	timeout  time.Duration
 	keep     bool
+	profile  string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -55,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.baseline, "baseline", true, "also measure the baseline bot and report ours/baseline ratios")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the binaries and the bots' logs")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the polyvbot process over all runs to this file (read it with go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -89,12 +97,22 @@ func measure(ctx context.Context, o options, progress io.Writer) (report, error)
 		defer os.RemoveAll(dir)
 	}
 	var rep report
-	rep.Ours, err = measureBot(ctx, dir, ours(o.verify), progress)
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return rep, err
+	}
+	profile := o.profile
+	if profile != "" {
+		if profile, err = filepath.Abs(profile); err != nil {
+			return report{}, fmt.Errorf("-cpuprofile: %w", err)
+		}
+	}
+	rep.Ours, err = measureBot(ctx, dir, withRoot(ours(o.verify, profile), root), progress)
 	if err != nil {
 		return rep, err
 	}
 	if o.baseline {
-		b, err := measureBot(ctx, dir, baselineBot(), progress)
+		b, err := measureBot(ctx, dir, withRoot(baselineBot(), root), progress)
 		if err != nil {
 			return rep, err
 		}
@@ -102,4 +120,9 @@ func measure(ctx context.Context, o options, progress io.Writer) (report, error)
 	}
 	rep.finish()
 	return rep, nil
+}
+
+func withRoot(s botSpec, root string) botSpec {
+	s.root = root
+	return s
 }

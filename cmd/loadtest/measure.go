@@ -23,16 +23,19 @@ const (
 // botSpec says how to build and configure one bot.
 type botSpec struct {
 	name   string
-	pkg    string
-	health bool // serves HEALTH_ADDR
+	pkg    string // relative to root
+	root   string // the module's directory
+	health bool   // serves HEALTH_ADDR
 	extra  []string
 	// calls is what one stop command costs in Web API calls when it is
 	// finished: parent, thread reply and, for polyvbot, the parent's update.
 	calls map[string]int
+	// profile, when set, is where the bot writes a CPU profile of the runs.
+	profile string
 }
 
-func ours(verify bool) botSpec {
-	return botSpec{name: "polyvbot", pkg: "./cmd/bot", health: true, extra: []string{
+func ours(verify bool, profile string) botSpec {
+	return botSpec{name: "polyvbot", pkg: "./cmd/bot", health: true, profile: profile, extra: []string{
 		"ALLOWED_USERS=*", "LOG_LEVEL=info", "VERIFY_STOP=" + strconv.FormatBool(verify),
 		"RATE_LIMIT_PER_MINUTE=9000", "RATE_LIMIT_BURST=1000",
 		"USER_RATE_LIMIT_PER_MINUTE=9000", "USER_RATE_LIMIT_BURST=1000",
@@ -47,11 +50,22 @@ func baselineBot() botSpec {
 // scenario against it.
 func measureBot(ctx context.Context, dir string, spec botSpec, progress io.Writer) (botReport, error) {
 	rep := botReport{Name: spec.name, StartToReady: -1, IdleGoroutines: -1}
-	bin, size, err := build(ctx, dir, spec.name, spec.pkg)
+	bin, size, err := build(ctx, dir, spec.root, spec.name, spec.pkg)
 	if err != nil {
 		return rep, err
 	}
 	rep.BinaryBytes = size
+	if spec.profile != "" {
+		// Measured above as shipped; run with the profiling hook added.
+		overlay, err := profilingOverlay(ctx, dir, spec.root, spec.pkg)
+		if err != nil {
+			return rep, err
+		}
+		if bin, _, err = build(ctx, dir, spec.root, spec.name+"-profiling", spec.pkg, overlay); err != nil {
+			return rep, err
+		}
+		spec.extra = append(spec.extra, profileEnv+"="+spec.profile)
+	}
 	slack := slacktest.NewServer()
 	defer slack.Close()
 	pv := polyvtest.NewServer(fakeAppID, fakeAppSecret)
@@ -66,6 +80,11 @@ func measureBot(ctx context.Context, dir string, spec botSpec, progress io.Write
 		return rep, err
 	}
 	defer func() {
+		if spec.profile != "" {
+			if err := proc.finishProfile(spec.profile); err != nil {
+				fmt.Fprintf(progress, "loadtest: %v\n", err)
+			}
+		}
 		if err := proc.stop(30 * time.Second); err != nil {
 			fmt.Fprintf(progress, "loadtest: %s: %v\n", spec.name, err)
 		}

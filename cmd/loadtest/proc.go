@@ -30,9 +30,11 @@ type botProc struct {
 
 // build compiles pkg into dir as a stripped binary (as an operator would ship
 // it) and returns its path and size.
-func build(ctx context.Context, dir, name, pkg string) (string, int64, error) {
+func build(ctx context.Context, dir, root, name, pkg string, flags ...string) (string, int64, error) {
 	out := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}, flags...)
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Dir = root
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", 0, fmt.Errorf("go build %s: %w", pkg, err)
@@ -42,6 +44,17 @@ func build(ctx context.Context, dir, name, pkg string) (string, int64, error) {
 		return "", 0, fmt.Errorf("stat %s: %w", out, err)
 	}
 	return out, st.Size(), nil
+}
+
+// moduleRoot finds the polyvbot module's directory, so the tool works from
+// any directory inside the repository.
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	gomod := strings.TrimSpace(string(out))
+	if err != nil || gomod == "" || gomod == os.DevNull {
+		return "", errors.New("run the load tool inside the polyvbot repository (go env GOMOD finds no module)")
+	}
+	return filepath.Dir(gomod), nil
 }
 
 // startBot runs bin with exactly env (nothing inherited but PATH and HOME, so
