@@ -85,7 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// measure builds both bots and measures each in turn.
+// measure builds both bots, starts them and runs every scenario against
+// each in turn.
 func measure(ctx context.Context, o options, progress io.Writer) (report, error) {
 	dir, err := os.MkdirTemp("", "polyvbot-loadtest-")
 	if err != nil {
@@ -107,16 +108,35 @@ func measure(ctx context.Context, o options, progress io.Writer) (report, error)
 			return report{}, fmt.Errorf("-cpuprofile: %w", err)
 		}
 	}
-	rep.Ours, err = measureBot(ctx, dir, withRoot(ours(o.verify, profile), root), progress)
-	if err != nil {
-		return rep, err
-	}
+	specs := []botSpec{withRoot(ours(o.verify, profile), root)}
 	if o.baseline {
-		b, err := measureBot(ctx, dir, withRoot(baselineBot(), root), progress)
+		specs = append(specs, withRoot(baselineBot(), root))
+	}
+	// Both bots are up (and idle) at once, and the runs alternate between
+	// them, so that a change in the machine's load hits both alike.
+	var subjects []*subject
+	defer func() {
+		for _, s := range subjects {
+			s.close(progress)
+		}
+	}()
+	for _, spec := range specs {
+		s, err := setUp(ctx, dir, spec)
+		subjects = append(subjects, s)
 		if err != nil {
 			return rep, err
 		}
-		rep.Baseline = &b
+	}
+	for i := range scenarios {
+		for _, s := range subjects {
+			if err := s.run(ctx, i, progress); err != nil {
+				return rep, err
+			}
+		}
+	}
+	rep.Ours = subjects[0].rep
+	if len(subjects) > 1 {
+		rep.Baseline = &subjects[1].rep
 	}
 	rep.finish()
 	return rep, nil

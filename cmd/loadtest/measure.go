@@ -46,59 +46,78 @@ func baselineBot() botSpec {
 	return botSpec{name: "baseline", pkg: "./cmd/loadtest/baseline", calls: map[string]int{"chat.postMessage": 2}}
 }
 
-// measureBot builds spec, starts fresh fakes and the bot, and drives every
-// scenario against it.
-func measureBot(ctx context.Context, dir string, spec botSpec, progress io.Writer) (botReport, error) {
-	rep := botReport{Name: spec.name, StartToReady: -1, IdleGoroutines: -1}
+// subject is one bot under test with its own fakes, ready for runs.
+type subject struct {
+	spec  botSpec
+	rep   botReport
+	slack *slacktest.Server
+	pv    *polyvtest.Server
+	proc  *botProc
+	drv   *driver
+}
+
+// setUp builds spec, starts fresh fakes, calibrates them and starts the bot.
+// Call close when done, whatever the error.
+func setUp(ctx context.Context, dir string, spec botSpec) (*subject, error) {
+	s := &subject{spec: spec, rep: botReport{Name: spec.name, StartToReady: -1, IdleGoroutines: -1}}
 	bin, size, err := build(ctx, dir, spec.root, spec.name, spec.pkg)
 	if err != nil {
-		return rep, err
+		return s, err
 	}
-	rep.BinaryBytes = size
+	s.rep.BinaryBytes = size
 	if spec.profile != "" {
 		// Measured above as shipped; run with the profiling hook added.
 		overlay, err := profilingOverlay(ctx, dir, spec.root, spec.pkg)
 		if err != nil {
-			return rep, err
+			return s, err
 		}
 		if bin, _, err = build(ctx, dir, spec.root, spec.name+"-profiling", spec.pkg, overlay); err != nil {
-			return rep, err
+			return s, err
 		}
-		spec.extra = append(spec.extra, profileEnv+"="+spec.profile)
+		s.spec.extra = append(s.spec.extra, profileEnv+"="+spec.profile)
 	}
-	slack := slacktest.NewServer()
-	defer slack.Close()
-	pv := polyvtest.NewServer(fakeAppID, fakeAppSecret)
-	defer pv.Close()
-	rtt, err := calibrate(ctx, slack, pv, 200)
+	s.slack = slacktest.NewServer()
+	s.pv = polyvtest.NewServer(fakeAppID, fakeAppSecret)
+	if s.rep.Fakes, err = calibrate(ctx, s.slack, s.pv, 200); err != nil {
+		return s, err
+	}
+	if s.proc, err = launch(ctx, dir, s.spec, bin, s.slack, s.pv, &s.rep); err != nil {
+		return s, err
+	}
+	s.drv = &driver{slack: s.slack, nextID: 100000, fakeTime: s.rep.Fakes.perCommand(), settle: outcomeWait, perCommand: spec.calls}
+	return s, nil
+}
+
+// run drives scenario i against the subject.
+func (s *subject) run(ctx context.Context, i int, progress io.Writer) error {
+	sc := scenarios[i]
+	fmt.Fprintf(progress, "loadtest: %s: %s\n", s.spec.name, sc.Name)
+	r, err := runScenario(ctx, s.drv, s.proc, sc, "C0RUN"+string(rune('A'+i)))
 	if err != nil {
-		return rep, err
+		return fmt.Errorf("%s, %s: %w", s.spec.name, sc.Name, err)
 	}
-	rep.Fakes = rtt
-	proc, err := launch(ctx, dir, spec, bin, slack, pv, &rep)
-	if err != nil {
-		return rep, err
-	}
-	defer func() {
-		if spec.profile != "" {
-			if err := proc.finishProfile(spec.profile); err != nil {
+	s.rep.Runs = append(s.rep.Runs, r)
+	return nil
+}
+
+// close stops the bot (collecting its profile first) and the fakes.
+func (s *subject) close(progress io.Writer) {
+	if s.proc != nil {
+		if s.spec.profile != "" {
+			if err := s.proc.finishProfile(s.spec.profile); err != nil {
 				fmt.Fprintf(progress, "loadtest: %v\n", err)
 			}
 		}
-		if err := proc.stop(30 * time.Second); err != nil {
-			fmt.Fprintf(progress, "loadtest: %s: %v\n", spec.name, err)
+		if err := s.proc.stop(30 * time.Second); err != nil {
+			fmt.Fprintf(progress, "loadtest: %s: %v\n", s.spec.name, err)
 		}
-	}()
-	d := &driver{slack: slack, nextID: 100000, fakeTime: rtt.perCommand(), settle: outcomeWait, perCommand: spec.calls}
-	for i, sc := range scenarios {
-		fmt.Fprintf(progress, "loadtest: %s: %s\n", spec.name, sc.Name)
-		r, err := runScenario(ctx, d, proc, sc, "C0RUN"+string(rune('A'+i)))
-		if err != nil {
-			return rep, fmt.Errorf("%s, %s: %w", spec.name, sc.Name, err)
-		}
-		rep.Runs = append(rep.Runs, r)
 	}
-	return rep, nil
+	if s.slack != nil {
+		s.slack.Close()
+	}
+	if s.pv != nil {
+		s.pv.Close()
+	}
 }
 
 // launch starts the bot and records how long it took to be usable and what it

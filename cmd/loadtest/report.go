@@ -171,10 +171,10 @@ func writeTable(w io.Writer, r report) error {
 				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
 		}
 	}
-	fmt.Fprintln(tw, "(times in ms, memory in MiB)\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "(times in ms, memory in MiB)")
 	fmt.Fprintln(w)
 	for _, b := range bots {
 		fmt.Fprintf(w, "%s: binary %s stripped, start→hello %s, start→/readyz %s, idle RSS %s, idle goroutines %s, fakes' share per command %s (post %s, stop %s)\n",
