@@ -200,9 +200,9 @@ func printLines(out io.Writer, prefix, text string) {
 var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
 
 // render turns Slack markup into what a reader sees: <@U0ALICE> → @alice,
-// <https://…|thread> → thread.
+// <https://…|thread> → thread, &lt; → <.
 func render(text string) string {
-	return slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
+	text = slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
 		g := slackMarkup.FindStringSubmatch(m)
 		switch name, ok := demoNames[g[2]]; {
 		case ok:
@@ -214,7 +214,11 @@ func render(text string) string {
 		}
 		return g[1] + g[2]
 	})
+	return slackEntities.Replace(text)
 }
+
+// slackEntities are the three escapes Slack shows as plain characters.
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 func countStops(pv *polyvtest.Server) int {
 	n := 0

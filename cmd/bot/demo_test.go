@@ -50,6 +50,7 @@ func TestRenderSlackMarkup(t *testing.T) {
 		{"<@U0NOBODY>", "@U0NOBODY"},
 		{"`stop <channelId>…`", "`stop <channelId>…`"},
 		{"member ID `U0MALLORY`", "member ID `U0MALLORY`"},
+		{"stop &lt;channelId&gt;… a &amp; b", "stop <channelId>… a & b"},
 	}
 	for _, tc := range tests {
 		require.Equal(t, tc.want, render(tc.in), "render(%q)", tc.in)
