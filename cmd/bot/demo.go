@@ -17,6 +17,7 @@ import (
 // The demo's cast: Slack IDs and the names the transcript shows for them.
 const (
 	demoChannel = "C0INCIDENT"
+	demoAudit   = "C0AUDIT"
 	demoAlice   = "U0ALICE"   // in ALLOWED_USERS
 	demoCarol   = "U0CAROL"   // in the on-call user group
 	demoBob     = "U0BOB"     // in ALLOWED_USERS; runs the burst
@@ -30,7 +31,7 @@ const (
 )
 
 var demoNames = map[string]string{
-	demoChannel: "#incident", demoAlice: "@alice", demoCarol: "@carol", demoBob: "@bob",
+	demoChannel: "#incident", demoAudit: "#polyv-audit", demoAlice: "@alice", demoCarol: "@carol", demoBob: "@bob",
 	demoMallory: "@mallory", demoGroup: "@oncall",
 }
 
@@ -83,10 +84,19 @@ func playDemo(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	printDemoIntro(out, a.cfg)
+	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes")
+	results := append([]checkResult{configResult(a.cfg)}, preflight(ctx, a.cfg, slog.New(slog.DiscardHandler))...)
+	if printChecklist(out, results, secretsOf(a.cfg)) > 0 {
+		return fmt.Errorf("the preflight failed against the fakes")
+	}
 	for i, sc := range demoScript {
 		if err := playScene(ctx, out, sl, audits, i+1, sc); err != nil {
 			return err
 		}
+	}
+	fmt.Fprintf(out, "\n── Meanwhile %s (AUDIT_CHANNEL) got one line per action, denial and outcome:\n", demoNames[demoAudit])
+	for _, m := range sl.ChannelMessages(demoAudit) {
+		printLines(out, "  ", m.Latest())
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -103,7 +113,7 @@ func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (
 	env := map[string]string{
 		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
 		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
-		"POLYV_TIMEOUT": "3s",
+		"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
 		"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
 		"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
 		"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",

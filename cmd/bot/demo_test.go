@@ -17,6 +17,11 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 	out := stdout.String()
 	// Each scene's command, then what Slack showed for it.
 	wants := []string{
+		"✓ SLACK_BOT_TOKEN (auth.test)",
+		"✓ user group S0ONCALL (usergroups.users.list): 1 member(s)",
+		"✓ AUDIT_CHANNEL C0AUDIT (conversations.info): #",
+		"✓ Polyv credentials and clock",
+		"All checks passed",
 		"@alice in #incident types: /polyv stop 10001 leaked test stream",
 		"#incident › polyvbot: ✅ 1 stopped — @alice asked to stop Polyv channel 10001",
 		"↳ in thread: ✅ Polyv channel 10001: stopped",
@@ -29,6 +34,8 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		"↳ in thread: ❌ Polyv channel 10003: Polyv rejected the signature",
 		"⏳ Polyv channel 10007: not sent, your per-user limit",
 		"(only you see) ⏳ You have used your stop budget",
+		"#polyv-audit (AUDIT_CHANNEL) got one line per action",
+		"@alice is stopping Polyv channel 10001 in #incident",
 		"6 stop call(s) reached the fake Polyv",
 	}
 	last := 0
