@@ -52,7 +52,8 @@ func main() {
 		appID:    os.Getenv("POLYV_APP_ID"), secr: os.Getenv("POLYV_APP_SECRET"),
 	}
 	go b.events(ctx)
-	if err := b.sm.RunContext(ctx); err != nil && ctx.Err() == nil {
+	// RunContext returns only with an error; after SIGTERM that is expected.
+	if err := b.sm.RunContext(ctx); ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "baseline:", err)
 		os.Exit(1)
 	}
