@@ -279,3 +279,40 @@ func merge(ms ...map[string]string) map[string]string {
 	}
 	return out
 }
+
+func TestDockerfile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../Dockerfile")
+	require.NoError(t, err)
+	var froms, runs, envs, users, exposes []string
+	for _, l := range strings.Split(string(b), "\n") {
+		word, rest, _ := strings.Cut(strings.TrimSpace(l), " ")
+		switch word {
+		case "FROM":
+			froms = append(froms, rest)
+		case "RUN":
+			runs = append(runs, rest)
+		case "ENV", "ARG":
+			envs = append(envs, rest)
+		case "USER":
+			users = append(users, rest)
+		case "EXPOSE":
+			exposes = append(exposes, rest)
+		}
+	}
+	require.Len(t, froms, 2, "multi-stage: build, then run")
+	require.True(t, strings.HasPrefix(froms[0], "golang:1.26 "), froms[0])
+	require.Equal(t, "gcr.io/distroless/static-debian12:nonroot", froms[1])
+	require.Contains(t, strings.Join(runs, "\n"), "scripts/build.sh", "the image builds with the script CI runs")
+	require.Equal(t, []string{"nonroot:nonroot"}, users)
+	require.Equal(t, []string{strconv.Itoa(defaultHealthPort)}, exposes)
+	require.Contains(t, envs, "HEALTH_ADDR=:"+strconv.Itoa(defaultHealthPort))
+	for _, e := range envs {
+		for _, secret := range secretVars {
+			require.NotContains(t, e, secret, "no secret is baked into the image")
+		}
+	}
+	script, err := os.ReadFile("../../scripts/build.sh")
+	require.NoError(t, err)
+	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${version}"`)
+}
