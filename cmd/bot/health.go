@@ -48,7 +48,6 @@ type healthServer struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
-	log  *slog.Logger
 }
 
 // startHealth listens on addr at once (so a taken port fails start-up, not
@@ -60,7 +59,7 @@ func startHealth(addr string, h http.Handler, log *slog.Logger) (*healthServer, 
 	}
 	s := &healthServer{
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
-		ln:  ln, done: make(chan struct{}), log: log,
+		ln:  ln, done: make(chan struct{}),
 	}
 	go func() {
 		defer close(s.done)
