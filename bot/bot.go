@@ -52,7 +52,10 @@ type Config struct {
 	Workers     int           // concurrent commands; default 16
 	Queue       int           // accepted commands waiting for a worker; default 4096 (about 1 KB each)
 	PingTimeout time.Duration // Socket Mode: reconnect when Slack sent no ping for this long; default 30 s
-	Clock       func() time.Time
+	// MaxReconnectWait caps the wait between Socket Mode connection attempts
+	// while Slack cannot be reached; default 30 s.
+	MaxReconnectWait time.Duration
+	Clock            func() time.Time
 }
 
 // Bot is the Slack side of polyvbot.
@@ -73,12 +76,14 @@ type Bot struct {
 	flights *flights
 	prompts *prompts
 
-	ready      atomic.Bool
-	readyWhy   atomic.Value // string
-	fatal      chan error
-	connCount  atomic.Int64
-	workCtx    context.Context
-	cancelWork context.CancelFunc
+	ready    atomic.Bool
+	readyWhy atomic.Value // string
+	fatal    chan error
+	// restartSocket cancels the current RunContext (see supervise).
+	restartSocket atomic.Pointer[context.CancelFunc]
+	connCount     atomic.Int64
+	workCtx       context.Context
+	cancelWork    context.CancelFunc
 }
 
 // New checks the configuration and builds a Bot; Run starts it.
@@ -112,6 +117,7 @@ func New(cfg Config) (*Bot, error) {
 		fatal:   make(chan error, 1),
 	}
 	b.msg = &messenger{api: cfg.Slack.API, log: cfg.Logger}
+	cfg.Slack.gate.setMax(cfg.MaxReconnectWait)
 	b.sm = socketmode.New(cfg.Slack.API,
 		socketmode.OptionPingInterval(cfg.PingTimeout),
 		socketmode.OptionLog(slogPrinter{cfg.Logger}))
@@ -134,7 +140,8 @@ func withDefaults(cfg Config) Config {
 		d   *time.Duration
 		def time.Duration
 	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second},
-		{&cfg.ConfirmTTL, 2 * time.Minute}, {&cfg.PingTimeout, 30 * time.Second}}
+		{&cfg.ConfirmTTL, 2 * time.Minute}, {&cfg.PingTimeout, 30 * time.Second},
+		{&cfg.MaxReconnectWait, 30 * time.Second}}
 	for _, d := range defaults {
 		if *d.d <= 0 {
 			*d.d = d.def

@@ -90,3 +90,22 @@ func TestRedeliveredRefusalIsAnsweredAgain(t *testing.T) {
 	require.Empty(t, h.slack.Messages())
 	require.Empty(t, h.polyv.Calls())
 }
+
+// TestReconnectWaitIsCappedDuringASlackOutage: slack-go's own backoff between
+// failed connection attempts grows to 5 minutes, so after a long outage the
+// bot could stay away for minutes after Slack is back. The supervisor cuts
+// that backoff at MaxReconnectWait.
+func TestReconnectWaitIsCappedDuringASlackOutage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.MaxReconnectWait = 300 * time.Millisecond; c.VerifyStop = false }})
+	h.slack.FailAlways("apps.connections.open", slacktest.Failure{HTTPStatus: 500})
+	h.slack.DropConnections()
+	time.Sleep(8 * time.Second) // uncapped, slack-go would now wait seconds between attempts
+	opened := h.slack.SocketsOpened()
+	h.slack.FailAlways("apps.connections.open", slacktest.Failure{})
+	back := time.Now()
+	h.waitFor("the bot back on a new socket", func(s *slacktest.Server) bool { return s.SocketsOpened() > opened && s.Connected() })
+	require.Less(t, time.Since(back), 2500*time.Millisecond, "reconnected within a few MaxReconnectWaits of Slack coming back")
+	h.send(slacktest.SlashCommand{Text: "stop 10001"})
+	h.parentWithReplies(1)
+}

@@ -171,6 +171,12 @@ func (g *connectGate) wrap(next http.RoundTripper) http.RoundTripper {
 	})
 }
 
+func (g *connectGate) setMax(d time.Duration) {
+	g.mu.Lock()
+	g.max = d
+	g.mu.Unlock()
+}
+
 // hello records that a connection came up.
 func (g *connectGate) hello() {
 	g.mu.Lock()

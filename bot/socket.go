@@ -26,20 +26,26 @@ type job struct {
 
 // supervise keeps Socket Mode running. slack-go reconnects by itself after a
 // disconnect; RunContext returns only on a fatal error or a failed reconnect,
-// so transient returns are retried with capped, jittered backoff.
+// so transient returns are retried with capped, jittered backoff. slack-go's
+// own backoff between failed connection attempts grows to 5 minutes; when it
+// passes MaxReconnectWait, onConnectionError cancels the run and this loop
+// starts a fresh one after its own capped wait, so the bot is back within
+// MaxReconnectWait of Slack coming back.
 func (b *Bot) supervise(ctx context.Context) error {
 	delay := 500 * time.Millisecond
 	for {
-		err := b.sm.RunContext(ctx)
+		runCtx, cancel := context.WithCancel(ctx)
+		b.restartSocket.Store(&cancel)
+		err := b.sm.RunContext(runCtx)
+		cancel()
 		if ctx.Err() != nil {
 			return nil
 		}
-		if fatal := asFatal("apps.connections.open (SLACK_APP_TOKEN)", err); fatal != nil {
+		if runCtx.Err() != nil {
+			err = errors.New("slack-go's reconnect backoff passed MaxReconnectWait")
+			delay = b.cfg.MaxReconnectWait
+		} else if fatal := fatalRunError(err); fatal != nil {
 			return fatal
-		}
-		var sce slack.StatusCodeError
-		if errors.As(err, &sce) && sce.Code == http.StatusNotFound {
-			return &FatalError{Op: "apps.connections.open", SlackError: "HTTP 404", Why: "SLACK_API_URL does not serve the Slack Web API"}
 		}
 		b.setReady(false, "reconnecting after: "+err.Error())
 		b.log.Warn("socket mode stopped; reconnecting", "err", err, "in", delay.String())
@@ -48,8 +54,21 @@ func (b *Bot) supervise(ctx context.Context) error {
 			return nil
 		case <-time.After(delay/2 + rand.N(delay/2+1)):
 		}
-		delay = min(2*delay, 30*time.Second)
+		delay = min(2*delay, b.cfg.MaxReconnectWait)
 	}
+}
+
+// fatalRunError is the *FatalError for what RunContext returned, or nil
+// when a retry may help.
+func fatalRunError(err error) error {
+	if fatal := asFatal("apps.connections.open (SLACK_APP_TOKEN)", err); fatal != nil {
+		return fatal
+	}
+	var sce slack.StatusCodeError
+	if errors.As(err, &sce) && sce.Code == http.StatusNotFound {
+		return &FatalError{Op: "apps.connections.open", SlackError: "HTTP 404", Why: "SLACK_API_URL does not serve the Slack Web API"}
+	}
+	return nil
 }
 
 // drainEvents is the only reader of the Socket Mode events. It must never
@@ -106,6 +125,11 @@ func (b *Bot) onConnectionError(evt socketmode.Event) {
 	}
 	b.setReady(false, "cannot connect: "+ce.ErrorObj.Error())
 	b.log.Warn("socket mode connection failed; retrying", "err", ce.ErrorObj, "attempt", ce.Attempt, "backoff", ce.Backoff.String())
+	if ce.Backoff > b.cfg.MaxReconnectWait {
+		if cancel := b.restartSocket.Load(); cancel != nil {
+			(*cancel)()
+		}
+	}
 }
 
 func (b *Bot) setReadyOnError(evt socketmode.Event) {
