@@ -37,11 +37,12 @@ func (b *Bot) supervise(ctx context.Context) error {
 		runCtx, cancel := context.WithCancel(ctx)
 		b.restartSocket.Store(&cancel)
 		err := b.sm.RunContext(runCtx)
+		cut := runCtx.Err() != nil
 		cancel()
 		if ctx.Err() != nil {
 			return nil
 		}
-		if runCtx.Err() != nil {
+		if cut {
 			err = errors.New("slack-go's reconnect backoff passed MaxReconnectWait")
 			delay = b.cfg.MaxReconnectWait
 		} else if fatal := fatalRunError(err); fatal != nil {
