@@ -62,7 +62,7 @@ func TestStopDeniedOutsideAllowedChannels(t *testing.T) {
 
 func TestStopPerUserRateLimit(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{userPerMin: 1, userBurst: 1})
+	h := newHarness(t, harnessOpts{userPerMin: 1, userBurst: 1, cfg: func(c *bot.Config) { c.AuditChannel = "C0AUDIT" }})
 	h.send(slacktest.SlashCommand{Text: "stop 10001"})
 	h.parentWithReplies(1)
 	_, url := h.send(slacktest.SlashCommand{Text: "stop 10002"})
@@ -70,6 +70,14 @@ func TestStopPerUserRateLimit(t *testing.T) {
 	require.Contains(t, p.Text, "USER_RATE_LIMIT_PER_MINUTE")
 	require.Contains(t, p.Text, "Try again in")
 	require.Equal(t, 1, h.stopCalls())
+	h.waitFor("audit line for the refusal", func(s *slacktest.Server) bool {
+		for _, m := range s.ChannelMessages("C0AUDIT") {
+			if strings.Contains(m.Text, "not sent: <@"+responder+"> stop of Polyv channel 10002") && strings.Contains(m.Text, "rate limited user") {
+				return true
+			}
+		}
+		return false
+	})
 	require.Len(t, h.slack.ChannelMessages(opsChannel), 1)
 }
 

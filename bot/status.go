@@ -21,9 +21,18 @@ func (b *Bot) authorize(ctx context.Context, j job, rec *auditRecord, policy Aut
 	rec.decision = "denied:" + string(d.Denial)
 	rec.outcome = "denied"
 	b.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
-	b.private(ctx, j, "🚫 Not allowed: "+d.Message+" Nothing was sent to Polyv.")
+	b.private(ctx, j, "🚫 Not allowed: "+sentence(d.Message)+" Nothing was sent to Polyv.")
 	b.auditPost(ctx, rec, fmt.Sprintf("🚫 denied <@%s> `%s` in <#%s>: %s", j.cmd.UserID, j.parsed.Verb, j.cmd.ChannelID, d.Denial))
 	return false
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 // handleStatus answers privately with each channel's live status in words.

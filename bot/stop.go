@@ -94,6 +94,8 @@ func (b *Bot) refuseAll(ctx context.Context, j job, rec *auditRecord, throttled 
 		lines = append(lines, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", roundUp(throttled[0].wait)))
 	}
 	b.private(ctx, j, strings.Join(lines, "\n"))
+	b.auditPost(ctx, rec, fmt.Sprintf("⏳ not sent: <@%s> stop of Polyv channel %s in <#%s>: %s", j.cmd.UserID,
+		describeIDs(j.parsed.ChannelIDs), j.cmd.ChannelID, strings.ReplaceAll(rec.outcome, "_", " ")))
 }
 
 type throttledID struct {

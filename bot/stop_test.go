@@ -110,6 +110,7 @@ func TestStopDeniedUserAndChannel(t *testing.T) {
 	p := h.waitPrivate(url)
 	require.Equal(t, "ephemeral", p.ResponseType)
 	require.Contains(t, p.Text, "Not allowed")
+	require.Regexp(t, `[.!?] Nothing was sent to Polyv\.$`, p.Text, "the reason ends its sentence")
 	require.Zero(t, h.stopCalls())
 	require.Empty(t, h.slack.ChannelMessages(opsChannel))
 	require.Eventually(t, func() bool { return strings.Contains(h.logs.String(), `"decision":"denied:user"`) }, 5*time.Second, 10*time.Millisecond)
