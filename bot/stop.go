@@ -165,7 +165,7 @@ func (b *Bot) stopOne(ctx context.Context, id int64) result {
 		r.line = fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", id)
 	case err == nil:
 		r.state = "stopped"
-		r.line = fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", id, r.elapsed.Round(time.Millisecond))
+		r.line = fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", id, humanDuration(r.elapsed))
 	default:
 		r.state = "failed"
 		if polyv.Kind(err) == "rate_limited" {
@@ -174,6 +174,14 @@ func (b *Bot) stopOne(ctx context.Context, id int64) result {
 		r.line = fmt.Sprintf("❌ Polyv channel %d: %s", id, explain(err, b.cfg.PolyvTimeout))
 	}
 	return r
+}
+
+// humanDuration shows an elapsed time to the millisecond, never as "0s".
+func humanDuration(d time.Duration) string {
+	if d < time.Millisecond {
+		return "under 1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // summarize is the at-a-glance result for the parent, e.g. "✅ 2 stopped, ❌ 1 failed".
