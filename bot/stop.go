@@ -165,7 +165,7 @@ func (b *Bot) stopOne(ctx context.Context, id int64) result {
 		r.line = fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", id)
 	case err == nil:
 		r.state = "stopped"
-		r.line = fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", id, humanDuration(r.elapsed))
+		r.line = fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", id, elapsedText(r.elapsed))
 	default:
 		r.state = "failed"
 		if polyv.Kind(err) == "rate_limited" {
@@ -176,8 +176,8 @@ func (b *Bot) stopOne(ctx context.Context, id int64) result {
 	return r
 }
 
-// humanDuration shows an elapsed time to the millisecond, never as "0s".
-func humanDuration(d time.Duration) string {
+// elapsedText shows an elapsed time to the millisecond, never as "0s".
+func elapsedText(d time.Duration) string {
 	if d < time.Millisecond {
 		return "under 1ms"
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestHumanDuration(t *testing.T) {
+func TestElapsedText(t *testing.T) {
 	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		0:                         "under 1ms",
@@ -16,6 +16,6 @@ func TestHumanDuration(t *testing.T) {
 		212400 * time.Microsecond: "212ms",
 		2500 * time.Millisecond:   "2.5s",
 	} {
-		require.Equal(t, want, humanDuration(d), "%s", d)
+		require.Equal(t, want, elapsedText(d), "%s", d)
 	}
 }
