@@ -136,6 +136,8 @@ func humanDuration(d time.Duration) string {
 		return "1 minute"
 	case d%time.Minute == 0:
 		return fmt.Sprintf("%d minutes", d/time.Minute)
+	case d == time.Second:
+		return "1 second"
 	case d%time.Second == 0 && d < time.Minute:
 		return fmt.Sprintf("%d seconds", d/time.Second)
 	}

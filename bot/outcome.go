@@ -47,11 +47,12 @@ func explain(err error, timeout time.Duration) string {
 	return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
 }
 
-// roundUp shows a wait as whole seconds, never "0s".
-func roundUp(d time.Duration) time.Duration {
+// roundUp shows a wait in whole seconds as a person says it ("12 seconds",
+// "1 minute"), never "0s".
+func roundUp(d time.Duration) string {
 	s := (d + time.Second - 1) / time.Second
 	if s < 1 {
 		s = 1
 	}
-	return s * time.Second
+	return humanDuration(s * time.Second)
 }

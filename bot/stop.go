@@ -76,7 +76,7 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	rec.results, rec.outcome = results, summary
 	b.updateParent(ctx, j, parent, b.parentText(j, claimed, summary))
 	th.flush(ctx, summary)
-	b.auditPost(ctx, rec, fmt.Sprintf("%s <@%s> stop of Polyv channel %s%s", summary, j.cmd.UserID, describeIDs(claimed), linkSuffix(parent.Link)))
+	b.auditPost(ctx, rec, fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s%s", summary, j.cmd.UserID, channelNoun(claimed), describeIDs(claimed), linkSuffix(parent.Link)))
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
 		b.verify(ctx, th, claimed, results, summary)
 	}

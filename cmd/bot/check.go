@@ -220,7 +220,7 @@ func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult
 		creds.mark, creds.detail = markSkipped, "not checked: Polyv did not answer"
 		return []checkResult{reach, creds}
 	}
-	reach.mark, reach.detail = markOK, "answered in "+took.String()
+	reach.mark, reach.detail = markOK, "answered in "+max(took, time.Millisecond).Round(time.Millisecond).String()
 	creds.mark, creds.detail, creds.fix = polyvVerdict(polyv.Kind(err), err)
 	return []checkResult{reach, creds}
 }
