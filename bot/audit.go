@@ -22,6 +22,8 @@ type auditRecord struct {
 	thread   string
 	results  []result
 	polyvErr error
+	// verification is the verdict of the post-stop status checks, if any ran.
+	verification string
 }
 
 func (b *Bot) newAudit(j job) *auditRecord {
@@ -57,6 +59,9 @@ func (b *Bot) writeAudit(rec *auditRecord) {
 	}
 	if len(rec.results) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.results))
+	}
+	if rec.verification != "" {
+		attrs = append(attrs, "verification", rec.verification)
 	}
 	if b.cfg.DryRun {
 		attrs = append(attrs, "dry_run", true)

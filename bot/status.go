@@ -84,7 +84,8 @@ func explainStatus(err error, timeout time.Duration) string {
 
 // verify polls LiveStatus after Polyv accepted stops, and says in the thread
 // whether each channel really stopped. Status calls take global tokens too.
-func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results []result, summary string) {
+// It returns the verdict for the audit line: "verified", or what was not.
+func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results []result, summary string) string {
 	var pending []int64
 	for _, r := range results {
 		if r.state == "stopped" {
@@ -92,7 +93,7 @@ func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results [
 		}
 	}
 	if len(pending) == 0 {
-		return
+		return "nothing to verify"
 	}
 	v := verification{pending: pending}
 	// Checks at 1, 3, 7 and 15 s of a 15 s window: early for the usual quick
@@ -112,7 +113,7 @@ func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results [
 		v.lastErr = nil
 		reportStopped(ctx, th, &v, statuses)
 	}
-	b.reportUnverified(ctx, th, claimed, v, summary)
+	return b.reportUnverified(ctx, th, claimed, v, summary)
 }
 
 // verification is where polling left the channels Polyv accepted stops for.
@@ -146,7 +147,7 @@ func reportStopped(ctx context.Context, th *thread, v *verification, statuses ma
 // reportUnverified warns about each channel not seen to stop, saying why:
 // still live, status unreadable, or verification cut short by a shutdown
 // (which proves nothing either way). The parent gets a ⚠️ in every case.
-func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64, v verification, summary string) {
+func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64, v verification, summary string) string {
 	for _, id := range v.pending {
 		var line string
 		switch {
@@ -169,12 +170,14 @@ func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64,
 		slices.Sort(v.unlisted)
 		flags = append(flags, "unverified: "+describeIDs(v.unlisted))
 	}
-	head := ""
+	head, verdict := "", "verified"
 	if len(flags) > 0 {
-		head = "⚠️ " + summary + ", " + strings.Join(flags, ", ")
+		verdict = strings.Join(flags, ", ")
+		head = "⚠️ " + summary + ", " + verdict
 		b.updateParent(ctx, th.j, th.parent, b.parentText(th.j, claimed, head))
 	}
 	th.flush(ctx, head)
+	return verdict
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

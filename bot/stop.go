@@ -78,7 +78,7 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	th.flush(ctx, summary)
 	b.auditPost(ctx, rec, fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s%s", summary, j.cmd.UserID, channelNoun(claimed), describeIDs(claimed), linkSuffix(parent.Link)))
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
-		b.verify(ctx, th, claimed, results, summary)
+		rec.verification = b.verify(ctx, th, claimed, results, summary)
 	}
 }
 

@@ -24,6 +24,7 @@ func TestVerifyStatusTurnsEnd(t *testing.T) {
 	require.Equal(t, parent.TS, thread[1].ThreadTS)
 	require.NotContains(t, parent.Latest(), "⚠️")
 	require.Equal(t, 1, h.statusCalls(), "the first check already saw the channel ended")
+	h.waitLog(`"verification":"verified"`)
 }
 
 func TestVerifyStillLive(t *testing.T) {
@@ -47,6 +48,7 @@ func TestVerifyStillLive(t *testing.T) {
 	for _, c := range h.polyv.Calls()[3:] {
 		require.Equal(t, []int64{10002}, c.ChannelIDs)
 	}
+	h.waitLog(`"verification":"still live: 10002"`)
 }
 
 func TestVerifyStatusUnreadable(t *testing.T) {
