@@ -1,11 +1,9 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
@@ -200,19 +199,5 @@ func orDuration(v, def time.Duration) time.Duration {
 	return v
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer captures logs written from many goroutines.
+type syncBuffer = logtest.Buffer

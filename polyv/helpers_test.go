@@ -1,7 +1,6 @@
 package polyv_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
@@ -19,23 +19,8 @@ const (
 	testAppSecret = "S3cr3t-polyv-APPSECRET-do-not-print"
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer captures logs written from many goroutines.
+type syncBuffer = logtest.Buffer
 
 // fake starts a fake Polyv that is closed when the test ends.
 func fake(t *testing.T, opts ...polyvtest.Option) *polyvtest.Server {

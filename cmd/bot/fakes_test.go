@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
@@ -97,21 +97,7 @@ func startApp(t *testing.T, f *fakes, env map[string]string, logs *syncBuffer, o
 	return a, stop
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer captures logs written from many goroutines.
+type syncBuffer = logtest.Buffer
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

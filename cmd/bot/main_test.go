@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
@@ -195,20 +195,5 @@ func (h *runHarness) checkPolyv(asked map[int64]int, attempts int) {
 	require.NotContains(h.t, h.stderr.String(), "panic")
 }
 
-// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// lockedBuffer captures logs written from many goroutines.
+type lockedBuffer = logtest.Buffer
