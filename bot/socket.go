@@ -155,14 +155,12 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 		return
 	}
 	parsed, err := ParseCommand(cmd.Text)
-	var reply string
+	reply := instantAnswer(cmd.Command, parsed, err)
 	switch {
 	case err != nil:
-		reply = refusal(cmd.Command, err)
 		b.metrics.commands.WithLabelValues("invalid", "usage").Inc()
 		b.auditUsage(cmd, err)
 	case parsed.Verb == VerbHelp:
-		reply = HelpText(cmd.Command, "")
 		b.metrics.commands.WithLabelValues("help", "ok").Inc()
 	default:
 		reply = b.enqueue(job{cmd: cmd, parsed: parsed, reqID: req.EnvelopeID, received: start})
@@ -176,11 +174,15 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 // on the text alone, so a redelivery gets the same answer as the original.
 func instantReply(cmd slack.SlashCommand) string {
 	parsed, err := ParseCommand(cmd.Text)
+	return instantAnswer(cmd.Command, parsed, err)
+}
+
+func instantAnswer(command string, parsed Command, err error) string {
 	switch {
 	case err != nil:
-		return refusal(cmd.Command, err)
+		return refusal(command, err)
 	case parsed.Verb == VerbHelp:
-		return HelpText(cmd.Command, "")
+		return HelpText(command, "")
 	}
 	return ""
 }
