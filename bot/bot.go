@@ -41,6 +41,7 @@ type Config struct {
 	Logger       *slog.Logger
 	Metrics      *Metrics // nil: unregistered series
 
+	WhoMayStop   string        // for the help text, e.g. auth.Rules.Summary(); empty leaves it out
 	AuditChannel string        // also post one line per action, denial and outcome here
 	PolyvTimeout time.Duration // POLYV_TIMEOUT, quoted in messages; shutdown waits this + 5 s
 	DryRun       bool          // the stop call is signed and logged, not sent (the Polyv client does it); messages say so

@@ -18,13 +18,14 @@ import (
 
 func TestHelpUsesTheCommandNameFromThePayload(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.WhoMayStop = "users U0RESP" }})
 	for _, text := range []string{"", "help", "HELP"} {
 		ack, _ := h.send(slacktest.SlashCommand{Command: "/polyv-ops", Text: text})
 		msg, kind := ack.Text()
 		require.Equal(t, "ephemeral", kind)
 		require.Contains(t, msg, "/polyv-ops stop")
 		require.Contains(t, msg, "/polyv-ops status")
+		require.Contains(t, msg, "Who may stop streams: users U0RESP.")
 	}
 	require.Empty(t, h.slack.Messages())
 }

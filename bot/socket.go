@@ -151,11 +151,11 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 		// The first ack may have died with the old socket, so the invoker
 		// gets the same instant answer again; the command is not run again.
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID)
-		b.ackText(ctx, req, "", instantReply(cmd))
+		b.ackText(ctx, req, "", b.instantReply(cmd))
 		return
 	}
 	parsed, err := ParseCommand(cmd.Text)
-	reply := instantAnswer(cmd.Command, parsed, err)
+	reply := b.instantAnswer(cmd.Command, parsed, err)
 	switch {
 	case err != nil:
 		b.metrics.commands.WithLabelValues("invalid", "usage").Inc()
@@ -172,17 +172,17 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 // instantReply is the answer a command gets in its ack without any work:
 // the refusal of bad input or the help; "" for commands that run. It depends
 // on the text alone, so a redelivery gets the same answer as the original.
-func instantReply(cmd slack.SlashCommand) string {
+func (b *Bot) instantReply(cmd slack.SlashCommand) string {
 	parsed, err := ParseCommand(cmd.Text)
-	return instantAnswer(cmd.Command, parsed, err)
+	return b.instantAnswer(cmd.Command, parsed, err)
 }
 
-func instantAnswer(command string, parsed Command, err error) string {
+func (b *Bot) instantAnswer(command string, parsed Command, err error) string {
 	switch {
 	case err != nil:
 		return refusal(command, err)
 	case parsed.Verb == VerbHelp:
-		return HelpText(command, "")
+		return HelpText(command, b.cfg.WhoMayStop)
 	}
 	return ""
 }
