@@ -137,14 +137,17 @@ func (c *Client) transportError(ctx context.Context, op string, err error) error
 }
 
 // retryable: transport errors and HTTP 5xx, while the context lives. A JSON
-// error answer below 500, any 4xx and 429 are final.
+// error answer below 500, any 4xx and 429 are final, and so is a 5xx whose
+// body is a definite refusal (a bad sign, an unknown app, the quota): asking
+// again cannot change those answers, and retrying a quota refusal would only
+// dig the IP deeper into Polyv's 5-minute block.
 func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.HTTPStatus >= 500
+		return ae.HTTPStatus >= 500 && ae.kind == ErrServer
 	}
 	var le *LimitError
 	return !errors.As(err, &le)

@@ -72,8 +72,10 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) error {
 		return c.dryStop(ctx, extra)
 	}
 	// A transport error after the request left may mean Polyv did stop the
-	// stream; retrying is still fine because stopping a stopped stream is
-	// idempotent on Polyv's side.
+	// stream. Retrying cannot start it again, so it is safe; but what Polyv
+	// answers for a channel that is no longer pulling is undocumented, so a
+	// retry may report a refusal for a stop that in fact worked. The bot's
+	// live-status verification is what settles it.
 	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
 		_, err := DecodeResponse(opStop, status, body)
 		return err

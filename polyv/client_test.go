@@ -148,6 +148,9 @@ func TestRetries(t *testing.T) {
 		{"4xx is final", []polyvtest.Reply{polyvtest.ChannelNotFound(), polyvtest.OK()}, polyv.ErrChannelNotFound, 1},
 		{"429 is final", []polyvtest.Reply{polyvtest.QuotaExceeded(), polyvtest.OK()}, polyv.ErrQuotaExceeded, 1},
 		{"garbage 200 is final", []polyvtest.Reply{polyvtest.Garbage(), polyvtest.OK()}, polyv.ErrBadResponse, 1},
+		{"quota under 503 is final", []polyvtest.Reply{polyvtest.Custom(503, `{"code":503,"status":"error","message":"qps exceeds number of calls"}`), polyvtest.OK()}, polyv.ErrQuotaExceeded, 1},
+		{"invalid signature under 500 is final", []polyvtest.Reply{polyvtest.Custom(500, `{"code":403,"status":"error","message":"invalid signature."}`), polyvtest.OK()}, polyv.ErrInvalidSignature, 1},
+		{"code 500 fail under HTTP 200 is final", []polyvtest.Reply{polyvtest.Custom(200, `{"code":500,"status":"fail","message":"boom"}`), polyvtest.OK()}, polyv.ErrServer, 1},
 		{"3 x 5xx", []polyvtest.Reply{polyvtest.HTML(503), polyvtest.ServerFail(), polyvtest.Empty(504), polyvtest.OK()}, polyv.ErrServer, 3},
 	}
 	for _, tc := range tests {
