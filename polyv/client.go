@@ -164,6 +164,8 @@ func joinIDs(ids []int64) (string, error) {
 }
 
 // signed builds the parameters of one attempt: a fresh timestamp and sign.
+// Blank values are not sent at all: Polyv's SDKs disagree on whether they
+// are signed, so only what every signer agrees on goes on the wire.
 func (c *Client) signed(extra map[string]string) url.Values {
 	p := make(map[string]string, len(extra)+4)
 	maps.Copy(p, extra)
@@ -175,7 +177,9 @@ func (c *Client) signed(extra map[string]string) url.Values {
 	p["sign"] = c.sign(p)
 	v := make(url.Values, len(p))
 	for k, val := range p {
-		v.Set(k, val)
+		if !isBlank(val) {
+			v.Set(k, val)
+		}
 	}
 	return v
 }

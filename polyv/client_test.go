@@ -119,6 +119,16 @@ func TestSHA256FormOnTheWire(t *testing.T) {
 	require.Empty(t, form.Get("appSecret"))
 }
 
+func TestBlankValuesAreNotSent(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	c := polyv.NewClient(" ", testAppSecret, polyv.WithBaseURL(srv.URL), polyv.WithRetries(1, 0))
+	require.ErrorIs(t, c.StopPullStream(context.Background(), 5), polyv.ErrAppNotFound)
+	form := srv.Calls()[0].Form
+	require.NotContains(t, form, "appId", "a blank value is neither signed nor sent")
+	require.Equal(t, "appId is required", srv.Calls()[0].Verdict)
+}
+
 func TestWrongSecret(t *testing.T) {
 	t.Parallel()
 	srv := fake(t)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // SignatureMethod is the hash Polyv uses for the sign parameter.
@@ -89,7 +90,27 @@ func upperHex(dst, src []byte) int {
 	return 2 * len(src)
 }
 
-// isBlank mirrors the Java SDK's StringUtils.isBlank: empty or whitespace only.
+// isBlank mirrors the Java SDK's StringUtils.isBlank: empty, or only
+// characters that Java's Character.isWhitespace accepts. That is not Go's
+// unicode.IsSpace: Java counts U+001C–U+001F but not the no-break spaces
+// U+00A0, U+2007, U+202F nor U+0085, and a value Java signs must be signed
+// here too.
 func isBlank(s string) bool {
-	return strings.TrimSpace(s) == ""
+	for _, r := range s {
+		if !javaWhitespace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// javaWhitespace is java.lang.Character.isWhitespace.
+func javaWhitespace(r rune) bool {
+	switch {
+	case r >= '\t' && r <= '\r', r >= 0x1C && r <= 0x1F:
+		return true
+	case r == 0xA0 || r == 0x2007 || r == 0x202F:
+		return false
+	}
+	return unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp)
 }

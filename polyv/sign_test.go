@@ -46,6 +46,11 @@ func TestSignRules(t *testing.T) {
 		{"existing sign is ignored", map[string]string{"sign": "ABC"}, true},
 		{"whitespace-only value is skipped", map[string]string{"desc": " \t"}, true},
 		{"non-blank value counts", map[string]string{"desc": " x "}, false},
+		// Java's Character.isWhitespace, not Go's unicode.IsSpace, decides.
+		{"Java whitespace: ideographic space and separators", map[string]string{"desc": "\u3000\u2028\u001f\v"}, true},
+		{"no-break space is not blank in Java", map[string]string{"desc": "\u00a0"}, false},
+		{"narrow no-break space is not blank in Java", map[string]string{"desc": "\u202f"}, false},
+		{"NEL is not blank in Java", map[string]string{"desc": "\u0085"}, false},
 		{"lower-case sha256 is not SHA-256", map[string]string{"signatureMethod": "sha256"}, false},
 	}
 	for _, tc := range tests {
