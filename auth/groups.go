@@ -46,7 +46,9 @@ const maxErrorBackoff = 10 * time.Second
 // the caller waits for the lookup (or for its ctx). A failed lookup is
 // remembered briefly (min(TTL, 10s)) so callers are not each charged a call.
 // A lookup error is logged once per distinct cause per group, again when
-// the cause changes, at info when it recovers, and is returned.
+// the cause changes, at info when it recovers, and is returned. A group
+// nobody has asked about for the max staleness is forgotten, so memory
+// follows the groups in use rather than every group ever asked about.
 // The zero value is not usable; call NewGroupCache.
 type GroupCache struct {
 	dir      Directory
@@ -55,8 +57,9 @@ type GroupCache struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	mu      sync.Mutex
-	entries map[string]*groupEntry
+	mu        sync.Mutex
+	entries   map[string]*groupEntry
+	lastSweep time.Time
 
 	handles handleCache
 }
@@ -115,8 +118,10 @@ func WithLogger(l *slog.Logger) CacheOption {
 // as "no" (fail closed).
 func (g *GroupCache) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
 	g.mu.Lock()
-	e := g.entry(groupID)
 	now := g.now()
+	g.sweepLocked(now)
+	e := g.entry(groupID)
+	e.asked = now
 	if e.fresh(now, g.ttl) {
 		ok := e.has(userID)
 		g.mu.Unlock()
@@ -148,6 +153,7 @@ type groupEntry struct {
 	err      error     // last lookup error, returned while backing off
 	failedAt time.Time // when err happened
 	cause    string    // cause last logged; "" while healthy
+	asked    time.Time // when IsMember last asked about the group
 }
 
 // lookup is one shared Directory call; done is closed when it finishes.
@@ -207,12 +213,12 @@ func (g *GroupCache) startLocked(ctx context.Context, groupID string, e *groupEn
 	}
 	c := &lookup{done: make(chan struct{})}
 	e.inflight = c
-	go g.run(context.WithoutCancel(ctx), groupID, c)
+	go g.run(context.WithoutCancel(ctx), groupID, e, c)
 	return c
 }
 
 // run performs one Directory call and records its result.
-func (g *GroupCache) run(ctx context.Context, groupID string, c *lookup) {
+func (g *GroupCache) run(ctx context.Context, groupID string, e *groupEntry, c *lookup) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	members, err := g.fetch(ctx, groupID)
@@ -222,7 +228,7 @@ func (g *GroupCache) run(ctx context.Context, groupID string, c *lookup) {
 		c.members = members
 	}
 	g.mu.Lock()
-	g.record(groupID, g.entries[groupID], c)
+	g.record(groupID, e, c)
 	g.mu.Unlock()
 	close(c.done)
 }
@@ -265,6 +271,22 @@ func (g *GroupCache) record(groupID string, e *groupEntry, c *lookup) {
 		g.log.Warn("user-group lookup failed; members of this group are denied until it works",
 			"group", groupID, "error", cause)
 		e.cause = cause
+	}
+}
+
+// sweepLocked forgets groups nobody asked about for maxStale, at most once
+// per maxStale so the cost stays O(groups) per period. An entry with a
+// lookup in flight stays: its waiters and its result need it. Caller holds
+// g.mu.
+func (g *GroupCache) sweepLocked(now time.Time) {
+	if now.Sub(g.lastSweep) < g.maxStale {
+		return
+	}
+	g.lastSweep = now
+	for id, e := range g.entries {
+		if e.inflight == nil && now.Sub(e.asked) >= g.maxStale {
+			delete(g.entries, id)
+		}
 	}
 }
 

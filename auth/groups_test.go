@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -244,4 +245,56 @@ func recv[T any](t *testing.T, ch <-chan T) T {
 		t.Fatal("timed out: the code under test is stuck")
 		panic("unreachable")
 	}
+}
+
+func TestGroupCacheForgetsGroupsNoLongerAsked(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	g := NewGroupCache(dir, WithClock(clock.now)) // max staleness 5 minutes
+	maxLen := 0
+	for i := range 2000 {
+		requireMember(t, g, fmt.Sprintf("S%05d", i), "U1A", false)
+		clock.advance(time.Second)
+		maxLen = max(maxLen, g.len())
+	}
+	// Groups of the last two sweep periods at most: 600, not 2000.
+	require.LessOrEqual(t, maxLen, 2*300+1)
+
+	clock.advance(time.Hour)
+	requireMember(t, g, "S1A", "U1A", true)
+	require.Equal(t, 1, g.len(), "every group idle for the max staleness is forgotten")
+}
+
+func TestGroupCacheSweepKeepsLookupsInFlight(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+	gate := make(chan struct{})
+	dir.gate, dir.started = gate, make(chan string, 2)
+	g := NewGroupCache(dir, WithClock(clock.now))
+
+	res := make(chan bool, 1)
+	go func() {
+		ok, _ := g.IsMember(context.Background(), "S1A", "U1A")
+		res <- ok
+	}()
+	require.Equal(t, "S1A", recv(t, dir.started))
+	clock.advance(time.Hour)
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := g.IsMember(canceled, "S2B", "U1A") // sweeps while S1A is in flight
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, "S2B", recv(t, dir.started))
+	close(gate)
+	require.True(t, recv(t, res))
+	requireMember(t, g, "S1A", "U1A", true)
+	require.Equal(t, int32(2), dir.calls.Load(), "S1A's lookup was kept and cached, not repeated")
+}
+
+// len is the number of groups the cache tracks.
+func (g *GroupCache) len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.entries)
 }
