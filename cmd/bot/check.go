@@ -40,21 +40,23 @@ type checkResult struct {
 // runCheck is `bot -check`: it loads the configuration, checks every
 // credential for real without side effects (nothing is posted, no stream is
 // stopped, the Socket Mode URL is opened but never dialled) and prints a
-// checklist. It returns 0 when every check passed, 1 otherwise.
+// checklist. It returns 0 when every check passed, 2 (as the bot itself
+// does) when the configuration does not load, and 1 when a credential check
+// failed.
 func runCheck(ctx context.Context, lookup lookupFunc, dryRun bool, stdout io.Writer) int {
 	fmt.Fprintln(stdout, "polyvbot preflight: checks every credential; posts nothing and stops nothing.")
 	cfg, err := loadConfig(lookup)
 	if err != nil {
 		printChecklist(stdout, []checkResult{{mark: markFail, name: "configuration",
 			detail: "the configuration has problems", fix: indent(err) + "\nSee .env.example for every variable."}}, nil)
-		return 1
+		return exitConfig
 	}
 	cfg.DryRun = cfg.DryRun || dryRun
 	results := append([]checkResult{configResult(cfg)}, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
 	if printChecklist(stdout, results, secretsOf(cfg)) > 0 {
-		return 1
+		return exitFatal
 	}
-	return 0
+	return exitOK
 }
 
 // preflight runs every check after the configuration's.

@@ -87,7 +87,11 @@ func TestCheckFailures(t *testing.T) {
 				tc.script(f)
 			}
 			code, out := runCheckAgainst(t, f, tc.env)
-			require.Equal(t, 1, code, out)
+			wantCode := exitFatal
+			if tc.name == "bad configuration" {
+				wantCode = exitConfig // as when the bot itself starts
+			}
+			require.Equal(t, wantCode, code, out)
 			require.Contains(t, out, tc.wantBad)
 			require.Contains(t, fixUnder(out, tc.wantBad), tc.wantFix, out)
 			require.Contains(t, out, "check(s) failed")
@@ -112,7 +116,7 @@ func TestCheckNeverPrintsSecrets(t *testing.T) {
 	f.slack.FailAlways("auth.test", slacktest.Failure{Error: "invalid_auth"})
 	env := f.env(map[string]string{"POLYV_APP_SECRET": "wrong-secret-value-123"})
 	var stdout bytes.Buffer
-	code := run(context.Background(), []string{"-check"}, mapLookup(env), &stdout, &stdout)
+	code := run(context.Background(), []string{"-check"}, staticEnv(env), &stdout, &stdout)
 	require.Equal(t, 1, code)
 	for _, secret := range []string{f.slack.BotToken(), f.slack.AppToken(), "wrong-secret-value-123", testAppSecret} {
 		require.NotContains(t, stdout.String(), secret)
@@ -123,7 +127,7 @@ func TestCheckNeverPrintsSecrets(t *testing.T) {
 func runCheckAgainst(t *testing.T, f *fakes, extra map[string]string) (int, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-check"}, mapLookup(f.env(extra)), &stdout, &stderr)
+	code := run(context.Background(), []string{"-check"}, staticEnv(f.env(extra)), &stdout, &stderr)
 	require.Empty(t, stderr.String())
 	return code, stdout.String()
 }

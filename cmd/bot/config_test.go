@@ -27,16 +27,9 @@ func validEnv() map[string]string {
 	}
 }
 
-func lookupMap(m map[string]string) lookupFunc {
-	return func(name string) (string, bool) {
-		v, ok := m[name]
-		return v, ok
-	}
-}
-
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := loadConfig(lookupMap(validEnv()))
+	c, err := loadConfig(mapLookup(validEnv()))
 	require.NoError(t, err)
 	require.Equal(t, defaultSlackAPIURL, c.SlackAPIURL)
 	require.Equal(t, defaultPolyvAPIURL, c.PolyvAPIURL)
@@ -70,7 +63,7 @@ func TestLoadConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"POLYV_API_URL":         "http://api.polyv.net",
 		"ALLOWED_USERS":         "@alice",
 	}
-	_, err := loadConfig(lookupMap(env))
+	_, err := loadConfig(mapLookup(env))
 	require.Error(t, err)
 	msg := err.Error()
 	for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "POLYV_APP_ID", "POLYV_APP_SECRET",
@@ -87,7 +80,7 @@ func TestLoadConfigNeverEchoesSecrets(t *testing.T) {
 	env := validEnv()
 	env["SLACK_APP_TOKEN"] = "xoxp-user-token-secretpart"
 	env["SLACK_BOT_TOKEN"] = "xapp-app-token-secretpart"
-	_, err := loadConfig(lookupMap(env))
+	_, err := loadConfig(mapLookup(env))
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "secretpart")
 	require.NotContains(t, err.Error(), cfgAppSecret)
@@ -98,7 +91,7 @@ func TestLoadConfigStatusRulesAddToStopRules(t *testing.T) {
 	env := validEnv()
 	env["STATUS_ALLOWED_USERS"] = "U0LOOKER"
 	env["STATUS_ALLOWED_USERGROUPS"] = "S0SUPPORT"
-	c, err := loadConfig(lookupMap(env))
+	c, err := loadConfig(mapLookup(env))
 	require.NoError(t, err)
 	require.Equal(t, []string{"U0RESP"}, c.Rules.Users)
 	require.Equal(t, []string{"U0RESP", "U0LOOKER"}, c.StatusRules.Users)
@@ -139,7 +132,7 @@ func TestLoadConfigValues(t *testing.T) {
 			t.Parallel()
 			env := validEnv()
 			env[tc.variable] = tc.value
-			c, err := loadConfig(lookupMap(env))
+			c, err := loadConfig(mapLookup(env))
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				require.Contains(t, err.Error(), tc.wantErr)
@@ -175,7 +168,7 @@ func dedupe(names []string) []string {
 
 func TestIndentListsOneProblemPerLine(t *testing.T) {
 	t.Parallel()
-	_, err := loadConfig(lookupMap(map[string]string{}))
+	_, err := loadConfig(mapLookup(map[string]string{}))
 	out := indent(err)
 	require.GreaterOrEqual(t, strings.Count(out, "\n  - "), 4)
 }

@@ -58,9 +58,9 @@ var demoScript = []demoScene{
 func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	if err := playDemo(ctx, stdout); err != nil {
 		fmt.Fprintf(stderr, "polyvbot demo: %v\n", err)
-		return 1
+		return exitFatal
 	}
-	return 0
+	return exitOK
 }
 
 func playDemo(ctx context.Context, out io.Writer) error {
@@ -118,7 +118,7 @@ func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (
 		"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
 		"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
 	}
-	cfg, err := loadConfig(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
+	cfg, err := loadConfig(mapLookup(env))
 	if err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 func TestDemoPlaysEveryScene(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-demo"}, mapLookup(nil), &stdout, &stderr)
+	code := run(context.Background(), []string{"-demo"}, staticEnv(nil), &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
 	out := stdout.String()
 	// Each scene's command, then what Slack showed for it.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestDryRunWiring(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	startApp(t, f, f.env(map[string]string{"DRY_RUN": "true"}), logs)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -52,9 +53,9 @@ func TestDryRunFlag(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"-dry-run"}, mapLookup(f.env(nil)), logs, logs) }()
+	go func() { done <- run(ctx, []string{"-dry-run"}, staticEnv(f.env(nil)), logs, logs) }()
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	require.NoError(t, f.slack.WaitConnected(wctx))

@@ -41,32 +41,35 @@ func newFakes(t *testing.T) *fakes {
 // env is a complete, valid environment pointing at the fakes; extra
 // overrides or adds variables ("" removes one).
 func (f *fakes) env(extra map[string]string) map[string]string {
-	env := map[string]string{
+	return withOverrides(map[string]string{
 		"SLACK_APP_TOKEN": f.slack.AppToken(), "SLACK_BOT_TOKEN": f.slack.BotToken(),
 		"SLACK_API_URL": f.slack.APIURL(),
 		"POLYV_APP_ID":  testAppID, "POLYV_APP_SECRET": testAppSecret, "POLYV_API_URL": f.polyv.URL,
 		"POLYV_TIMEOUT": "2s", "ALLOWED_USERS": testResponder,
-	}
-	for k, v := range extra {
-		if v == "" {
-			delete(env, k)
-			continue
-		}
-		env[k] = v
-	}
-	return env
+	}, extra)
 }
 
-func mapLookup(env map[string]string) lookupFunc {
-	return func(name string) (string, bool) {
-		v, ok := env[name]
-		return v, ok
+// staticEnv is run's environment for a test: the map, and no .env file.
+func staticEnv(env map[string]string) loadEnvFunc {
+	return func() (lookupFunc, error) { return mapLookup(env), nil }
+}
+
+// withOverrides is base with extra applied: a value replaces or adds a
+// variable, "" removes it.
+func withOverrides(base, extra map[string]string) map[string]string {
+	for k, v := range extra {
+		if v == "" {
+			delete(base, k)
+			continue
+		}
+		base[k] = v
 	}
+	return base
 }
 
 // startApp wires the real app from env, starts it and waits until the fake
 // Slack sees it connected. The app stops when the test ends.
-func startApp(t *testing.T, f *fakes, env map[string]string, logs *syncBuffer, opts ...appOption) (*app, func() error) {
+func startApp(t *testing.T, f *fakes, env map[string]string, logs *logtest.Buffer, opts ...appOption) (*app, func() error) {
 	t.Helper()
 	cfg, err := loadConfig(mapLookup(env))
 	require.NoError(t, err)
@@ -96,8 +99,5 @@ func startApp(t *testing.T, f *fakes, env map[string]string, logs *syncBuffer, o
 	require.NoError(t, f.slack.WaitConnected(wctx), "bot never connected")
 	return a, stop
 }
-
-// syncBuffer captures logs written from many goroutines.
-type syncBuffer = logtest.Buffer
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

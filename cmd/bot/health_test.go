@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 )
 
 func TestHealthHandler(t *testing.T) {
@@ -49,7 +50,7 @@ func TestHealthHandler(t *testing.T) {
 func TestHealthServerFollowsTheBot(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	a, stop := startApp(t, f, f.env(map[string]string{"HEALTH_ADDR": "127.0.0.1:0"}), logs)
 	require.NotNil(t, a.health)
 	base := "http://" + a.health.Addr()

@@ -19,6 +19,7 @@
 //	           real (Slack tokens, user groups, AUDIT_CHANNEL, Polyv
 //	           credentials, clock and reachability) without posting or
 //	           stopping anything; prints a ✓/✗ checklist, exits 1 on any ✗
+//	           (2 when the configuration itself does not load)
 //	-demo      play a short scripted session against a built-in fake Slack
 //	           and fake Polyv on loopback (no tokens, no network) and print
 //	           what Slack would show
@@ -26,6 +27,17 @@
 // With HEALTH_ADDR set (for example :8080) it serves /healthz (the process
 // is up), /readyz (200 while the Socket Mode connection is up, else 503 with
 // the reason) and /metrics (Prometheus).
+//
+// SIGTERM or SIGINT starts a graceful drain; a second one ends the process at
+// once, for the operator who cannot wait.
+//
+// Exit codes:
+//
+//	0  stopped cleanly (after the drain), or -version, -demo, -check passed
+//	1  fatal at run time: Slack rejected a token, HEALTH_ADDR could not be
+//	   bound, a -check credential line failed, or the demo failed
+//	2  bad usage or configuration: an unknown flag, an unreadable .env, a
+//	   missing or invalid variable (also under -check)
 package main
 
 import (
@@ -46,67 +58,94 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
+// Exit codes; see the package doc.
+const (
+	exitOK     = 0
+	exitFatal  = 1
+	exitConfig = 2
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	lookup, err := envLookup(".env")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "polyvbot: %v\n", err)
-		os.Exit(2)
-	}
-	os.Exit(run(ctx, os.Args[1:], lookup, os.Stdout, os.Stderr))
+	// After the first signal the default action comes back, so a second
+	// Ctrl-C or SIGTERM kills a drain that may take tens of seconds.
+	context.AfterFunc(ctx, stop)
+	os.Exit(run(ctx, os.Args[1:], func() (lookupFunc, error) { return envLookup(".env") }, os.Stdout, os.Stderr))
 }
+
+// loadEnvFunc builds the variable lookup. run calls it only in the modes
+// that read configuration, so that a broken .env cannot block -version or
+// -demo.
+type loadEnvFunc func() (lookupFunc, error)
 
 // run is the whole program, so that tests can run it end to end. It returns
 // the exit code.
-func run(ctx context.Context, args []string, lookup lookupFunc, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
+func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("polyvbot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	dryRun := fs.Bool("dry-run", false, "sign and log the Polyv stop call instead of sending it")
 	check := fs.Bool("check", false, "check the configuration and every credential for real, without side effects, and exit")
 	demo := fs.Bool("demo", false, "play a scripted session against a built-in fake Slack and fake Polyv (no tokens, no network) and exit")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitConfig
 	}
 	switch {
 	case *showVersion:
 		fmt.Fprintf(stdout, "polyvbot %s\n", version)
-		return 0
+		return exitOK
 	case *demo:
 		return runDemo(ctx, stdout, stderr)
-	case *check:
+	}
+	lookup, err := loadEnv()
+	if err != nil {
+		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
+		return exitConfig
+	}
+	if *check {
 		return runCheck(ctx, lookup, *dryRun, stdout)
 	}
+	return runBot(ctx, lookup, *dryRun, stderr)
+}
+
+// runBot loads the configuration and serves until ctx ends or Slack rejects
+// a token.
+func runBot(ctx context.Context, lookup lookupFunc, dryRun bool, stderr io.Writer) int {
 	cfg, err := loadConfig(lookup)
 	if err != nil {
-		fmt.Fprintf(stderr, "polyvbot: the configuration has problems:\n%s\nSee .env.example for every variable.\n", indent(err))
-		return 2
+		fmt.Fprint(stderr, configProblems(err))
+		return exitConfig
 	}
-	if *dryRun {
-		cfg.DryRun = true
-	}
+	cfg.DryRun = cfg.DryRun || dryRun
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	app, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
-		return 2
+		return exitConfig
 	}
 	if err := app.run(ctx); err != nil {
 		log.Error("polyvbot stopped", "err", err)
 		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
-		return 1
+		return exitFatal
 	}
-	return 0
+	log.Info("polyvbot stopped")
+	return exitOK
+}
+
+// configProblems is the start-up message for a configuration that does not
+// load: one problem per line, then where to look.
+func configProblems(err error) string {
+	return "polyvbot: the configuration has problems:\n" + indent(err) + "\nSee .env.example for every variable.\n"
 }
 
 // envLookup reads the environment, then the .env file at path when present:
 // variables already set in the environment win. A malformed file is an error
-// (its text is not repeated: it holds secrets).
+// that names the line where parsing breaks but never repeats its text: the
+// file holds secrets, and godotenv's own errors quote it.
 func envLookup(path string) (lookupFunc, error) {
 	file, err := godotenv.Read(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s could not be read; check its syntax (NAME=value per line)", path)
+		return nil, envFileError(path)
 	}
 	return func(name string) (string, bool) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -115,6 +154,45 @@ func envLookup(path string) (lookupFunc, error) {
 		v, ok := file[name]
 		return v, ok
 	}, nil
+}
+
+// mapLookup serves variables from a map: the demo's configuration, and the
+// tests'.
+func mapLookup(env map[string]string) lookupFunc {
+	return func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}
+}
+
+// envFileError says which line of a malformed .env breaks it, or only that it
+// is unreadable (permissions, a directory).
+func envFileError(path string) error {
+	const fix = "write one NAME=value per line, quote values that contain spaces or #, close every quote"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s could not be read: %w", path, errors.Unwrap(err))
+	}
+	if line := badEnvLine(string(b)); line > 0 {
+		return fmt.Errorf("%s line %d cannot be parsed (its text is not shown: the file holds secrets); %s", path, line, fix)
+	}
+	return fmt.Errorf("%s cannot be parsed; %s", path, fix)
+}
+
+// badEnvLine is the first line after the longest prefix of text that
+// parses, so a quote left open is blamed on its own line, not on the end of
+// the file. It is 0 when the whole text parses.
+func badEnvLine(text string) int {
+	lines := strings.SplitAfter(text, "\n")
+	for n := len(lines); n >= 0; n-- {
+		if _, err := godotenv.Unmarshal(strings.Join(lines[:n], "")); err == nil {
+			if n == len(lines) {
+				return 0
+			}
+			return n + 1
+		}
+	}
+	return 1
 }
 
 func indent(err error) string {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +51,7 @@ type runHarness struct {
 	t              *testing.T
 	slack          *slacktest.Server
 	polyv          *polyvtest.Server
-	stdout, stderr *lockedBuffer
+	stdout, stderr *logtest.Buffer
 	cancel         context.CancelFunc
 	done           chan int
 	code           int
@@ -56,25 +60,18 @@ type runHarness struct {
 
 func startRun(t *testing.T, o runOpts) *runHarness {
 	t.Helper()
-	h := &runHarness{t: t, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan int, 1)}
+	h := &runHarness{t: t, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan int, 1)}
 	h.slack = slacktest.NewServer(append([]slacktest.Option{
 		slacktest.WithAppToken(runAppToken), slacktest.WithBotToken(runBotToken)}, o.slackOpts...)...)
 	h.polyv = polyvtest.NewServer(runPolyvID, runPolyvSecret, o.polyvOpts...)
-	env := h.baseEnv()
-	for k, v := range o.env {
-		if v == "" {
-			delete(env, k)
-			continue
-		}
-		env[k] = v
-	}
+	env := withOverrides(h.baseEnv(), o.env)
 	if o.setup != nil {
 		o.setup(h.slack, h.polyv)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() {
-		h.done <- run(ctx, nil, func(name string) (string, bool) { v, ok := env[name]; return v, ok }, h.stdout, h.stderr)
+		h.done <- run(ctx, nil, staticEnv(env), h.stdout, h.stderr)
 	}()
 	t.Cleanup(h.close)
 	if !o.noWait {
@@ -195,5 +192,85 @@ func (h *runHarness) checkPolyv(asked map[int64]int, attempts int) {
 	require.NotContains(h.t, h.stderr.String(), "panic")
 }
 
-// lockedBuffer captures logs written from many goroutines.
-type lockedBuffer = logtest.Buffer
+func TestEnvFileErrorsNameTheLineNotTheText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text string
+		wantLine   int
+	}{
+		{"open quote", "A=1\nSLACK_BOT_TOKEN=\"xoxb-leak-me\nC=3\n", 2},
+		{"not NAME=value", "A=1\nB=2\nxoxb leak me\nC=3\n", 3},
+		{"first line", "'xoxb-leak-me\n", 1},
+		{"after a valid multi-line value", "A=\"multi\nline\"\nB=1\nC='xoxb-leak-me\n", 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), ".env")
+			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o600))
+			_, err := envLookup(path)
+			require.Error(t, err)
+			require.Contains(t, err.Error(), fmt.Sprintf("line %d cannot be parsed", tc.wantLine))
+			require.NotContains(t, err.Error(), "leak")
+		})
+	}
+}
+
+func TestEnvLookupEnvironmentWins(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	require.NoError(t, os.WriteFile(path, []byte("POLYVBOT_TEST_A=file\nPOLYVBOT_TEST_B=file\n"), 0o600))
+	t.Setenv("POLYVBOT_TEST_A", "env")
+	lookup, err := envLookup(path)
+	require.NoError(t, err)
+	for name, want := range map[string]string{"POLYVBOT_TEST_A": "env", "POLYVBOT_TEST_B": "file"} {
+		got, ok := lookup(name)
+		require.True(t, ok, name)
+		require.Equal(t, want, got, name)
+	}
+	_, err = envLookup(filepath.Join(t.TempDir(), "absent.env"))
+	require.NoError(t, err, "no .env file is fine: the environment alone may hold everything")
+}
+
+// A broken .env must not stand between the operator and -version or -demo,
+// and everywhere else it is a configuration error (exit 2), as is a bad flag.
+func TestRunExitCodesWithoutConfiguration(t *testing.T) {
+	t.Parallel()
+	broken := func() (lookupFunc, error) { return nil, errors.New(".env line 2 cannot be parsed") }
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{[]string{"-version"}, exitOK, "polyvbot dev", ""},
+		{nil, exitConfig, "", ".env line 2 cannot be parsed"},
+		{[]string{"-check"}, exitConfig, "", ".env line 2 cannot be parsed"},
+		{[]string{"-dry-run"}, exitConfig, "", ".env line 2 cannot be parsed"},
+		{[]string{"-no-such-flag"}, exitConfig, "", "flag provided but not defined"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, broken, &stdout, &stderr)
+			require.Equal(t, tc.wantCode, code, stderr.String())
+			require.Contains(t, stdout.String(), tc.wantStdout)
+			require.Contains(t, stderr.String(), tc.wantStderr)
+		})
+	}
+}
+
+func TestRunBadConfigurationExits2(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), nil, staticEnv(map[string]string{
+		"SLACK_APP_TOKEN": runBotToken, "SLACK_BOT_TOKEN": runAppToken,
+	}), &stdout, &stderr)
+	require.Equal(t, exitConfig, code)
+	for _, want := range []string{"SLACK_APP_TOKEN: must start with \"xapp-\"", "were the two tokens swapped?",
+		"POLYV_APP_ID: is required", "POLYV_APP_SECRET: is required", "See .env.example"} {
+		require.Contains(t, stderr.String(), want)
+	}
+	require.NotContains(t, stderr.String(), runBotToken)
+	require.NotContains(t, stderr.String(), runAppToken)
+}

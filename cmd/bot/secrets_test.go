@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
@@ -117,8 +118,8 @@ func TestSecretsNeverLeakInConfigErrors(t *testing.T) {
 		for k, v := range extra {
 			env[k] = v
 		}
-		var stdout, stderr lockedBuffer
-		code := run(t.Context(), nil, func(n string) (string, bool) { v, ok := env[n]; return v, ok }, &stdout, &stderr)
+		var stdout, stderr logtest.Buffer
+		code := run(t.Context(), nil, staticEnv(env), &stdout, &stderr)
 		require.Equal(t, 2, code, stderr.String())
 		for _, mark := range []string{runAppToken, runBotToken, "appTokenValue-9f3c0b2e", "botTokenValue-7e2d44a1"} {
 			if strings.Contains(extra["RATE_LIMIT_BURST"], mark) {
