@@ -23,11 +23,13 @@ func TestGroupCacheHitAndExpiry(t *testing.T) {
 
 	requireMember(t, g, "S1A", "U1A", true)
 	requireMember(t, g, "S1A", "U2B", false)
+	settle(t, g)
 	require.Equal(t, int32(1), dir.calls.Load(), "second lookup is a cache hit")
 
 	dir.set(func(d *fakeDir) { d.members["S1A"] = []string{"U2B"} })
 	clock.advance(59 * time.Second)
 	requireMember(t, g, "S1A", "U1A", true)
+	settle(t, g)
 	require.Equal(t, int32(1), dir.calls.Load(), "still fresh")
 
 	clock.advance(time.Second)
@@ -290,6 +292,24 @@ func TestGroupCacheSweepKeepsLookupsInFlight(t *testing.T) {
 	require.True(t, recv(t, res))
 	requireMember(t, g, "S1A", "U1A", true)
 	require.Equal(t, int32(2), dir.calls.Load(), "S1A's lookup was kept and cached, not repeated")
+}
+
+// settle waits until the cache has no lookup in flight, so that a count of
+// Directory calls taken after it includes every background refresh that
+// the calls before it started (IsMember registers a lookup before it
+// returns).
+func settle(t *testing.T, g *GroupCache) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for _, e := range g.entries {
+			if e.inflight != nil {
+				return false
+			}
+		}
+		return true
+	}, failAfter, time.Millisecond, "a group lookup never finished")
 }
 
 // len is the number of groups the cache tracks.
