@@ -24,9 +24,17 @@ const deployDir = "../../deploy"
 // hold exactly these, and the ConfigMap none of them.
 var secretVars = []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "POLYV_APP_ID", "POLYV_APP_SECRET"}
 
-// drainTime is the longest SIGTERM drain with the given POLYV_TIMEOUT (see
-// bot.(*Bot).Run).
-func drainTime(polyvTimeout time.Duration) time.Duration { return polyvTimeout + 5*time.Second }
+// finalPostBound is how long the bot still waits, after its grace period of
+// POLYV_TIMEOUT + 5 s, for cancelled commands to post their outcome: bot's
+// postTimeout (20 s) + 5 s, in bot.(*Bot).shutdown. It is not exported by the
+// bot package, so it is restated here; keep the two in step.
+const finalPostBound = 25 * time.Second
+
+// drainTime is the longest SIGTERM drain with the given POLYV_TIMEOUT: the
+// grace period, the final posts, then the health server's shutdown.
+func drainTime(polyvTimeout time.Duration) time.Duration {
+	return polyvTimeout + 5*time.Second + finalPostBound + healthShutdownTimeout
+}
 
 type k8sDeployment struct {
 	Spec struct {
@@ -110,19 +118,10 @@ func TestK8sDeployment(t *testing.T) {
 	require.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	require.Equal(t, []string{"ALL"}, c.SecurityContext.Capabilities.Drop)
 
-	var refs []string
-	for _, e := range c.EnvFrom {
-		switch {
-		case e.ConfigMapRef != nil:
-			refs = append(refs, "ConfigMap/"+e.ConfigMapRef.Name)
-		case e.SecretRef != nil:
-			refs = append(refs, "Secret/"+e.SecretRef.Name)
-		}
-	}
 	var cm, secret k8sData
 	readYAML(t, "k8s/configmap.yaml", &cm)
 	readYAML(t, "k8s/secret.example.yaml", &secret)
-	require.ElementsMatch(t, []string{"ConfigMap/" + cm.Metadata.Name, "Secret/" + secret.Metadata.Name}, refs)
+	require.ElementsMatch(t, []string{"ConfigMap/" + cm.Metadata.Name, "Secret/" + secret.Metadata.Name}, envFromRefs(c))
 
 	timeout := defaultPolyvTimeout
 	if v := cm.Data["POLYV_TIMEOUT"]; v != "" {
@@ -221,7 +220,7 @@ func TestSystemdUnit(t *testing.T) {
 	for key, want := range map[string]string{
 		"Restart": "always", "EnvironmentFile": "/etc/polyvbot/polyvbot.env", "DynamicUser": "yes",
 		"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
-		"KillSignal": "SIGTERM",
+		"KillSignal": "SIGTERM", "RestartPreventExitStatus": strconv.Itoa(exitConfig),
 	} {
 		require.Contains(t, unit[key], want, "%s=", key)
 	}
@@ -229,6 +228,21 @@ func TestSystemdUnit(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, stop, drainTime(defaultPolyvTimeout))
 	require.Contains(t, unit["Environment"], "HEALTH_ADDR=127.0.0.1:"+strconv.Itoa(defaultHealthPort))
+}
+
+// envFromRefs names the ConfigMaps and Secrets a container takes its
+// environment from, as Kind/name.
+func envFromRefs(c k8sContainer) []string {
+	var refs []string
+	for _, e := range c.EnvFrom {
+		switch {
+		case e.ConfigMapRef != nil:
+			refs = append(refs, "ConfigMap/"+e.ConfigMapRef.Name)
+		case e.SecretRef != nil:
+			refs = append(refs, "Secret/"+e.SecretRef.Name)
+		}
+	}
+	return refs
 }
 
 func readFile(t *testing.T, name string) string {

@@ -20,6 +20,10 @@ const (
 	readyzPath        = "/readyz"
 	metricsPath       = "/metrics"
 	defaultHealthPort = 8080
+
+	// healthShutdownTimeout lets in-flight scrapes finish after the bot has
+	// drained; the deploy manifests' stop timeouts count it in.
+	healthShutdownTimeout = 2 * time.Second
 )
 
 // readiness reports whether the bot can take commands, and why not.
@@ -77,7 +81,7 @@ func (s *healthServer) Addr() string { return s.ln.Addr().String() }
 
 // shutdown lets in-flight scrapes finish for a moment, then closes.
 func (s *healthServer) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), healthShutdownTimeout)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close()
