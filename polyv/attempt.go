@@ -42,8 +42,16 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 			// than the deadline would.
 			return err
 		}
+		last := err
 		wait, err = c.take(ctx, op)
 		recordWait(ctx, wait)
+		var le *LimitError
+		if errors.As(err, &le) {
+			// A retry the limiter will not allow: as with a deadline too
+			// close, the answer that made us retry is the cause a responder
+			// can act on (the observer has seen the refusal).
+			return last
+		}
 		if err != nil {
 			return err
 		}

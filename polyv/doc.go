@@ -31,9 +31,11 @@
 //
 // Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
 // exponential backoff), all within the call's time-out; 4xx, 429 and JSON
-// refusals are final. Each attempt first takes a token from the limiter, so
-// the limiter bounds what reaches Polyv (which blocks an IP for 5 minutes
-// beyond 1500 requests per 10 seconds).
+// refusals are final, and so is a 5xx whose body is a definite refusal (a
+// bad sign, an unknown app, the quota). Each attempt first takes a token from
+// the limiter, so the limiter bounds what reaches Polyv (which blocks an IP
+// for 5 minutes beyond 1500 requests per 10 seconds). When no time or no
+// token is left for a retry, the call ends with the answer that prompted it.
 //
 // # Secrets
 //

@@ -27,6 +27,15 @@ func fake(t *testing.T, opts ...polyvtest.Option) *polyvtest.Server {
 	t.Helper()
 	srv := polyvtest.NewServer(testAppID, testAppSecret, opts...)
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		for _, call := range srv.Calls() {
+			for k, vs := range call.Form {
+				for _, v := range vs {
+					require.NotContains(t, k+"="+v, testAppSecret, "the appSecret went on the wire")
+				}
+			}
+		}
+	})
 	return srv
 }
 

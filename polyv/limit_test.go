@@ -77,10 +77,15 @@ func TestRetriesTakeTokens(t *testing.T) {
 	srv := fake(t)
 	srv.Script(1, polyvtest.HTML(502), polyvtest.HTML(502), polyvtest.OK())
 	lim := rate.NewLimiter(rate.Every(time.Hour), 2)
-	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Second))
+	var ev events
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Second), polyv.WithObserver(ev.add))
 	err := c.StopPullStream(context.Background(), 1)
-	require.ErrorIs(t, err, polyv.ErrRateLimited, "the third attempt found no token")
-	require.Equal(t, 2, srv.StopCalls(1))
+	require.Equal(t, 2, srv.StopCalls(1), "the third attempt found no token")
+	require.ErrorIs(t, err, polyv.ErrServer, "the answer that needed a retry is what the caller sees")
+	require.NotErrorIs(t, err, polyv.ErrRateLimited)
+	got := ev.all()
+	require.Len(t, got, 3)
+	require.ErrorIs(t, got[2].Err, polyv.ErrRateLimited, "the refused retry is still observed")
 }
 
 func TestDryRunTakesAToken(t *testing.T) {
