@@ -26,8 +26,9 @@
 // canceled) counts as "no": the check fails closed with DenyLookup.
 //
 // GroupCache keeps memberships for a minute, shares concurrent lookups,
-// serves an expired list while one refresh runs (up to 5×TTL), and logs a
-// failing lookup once per cause rather than once per command.
+// serves an expired list while one refresh runs (up to 5×TTL), logs a
+// failing lookup once per cause rather than once per command, and forgets
+// groups nobody has asked about for 5×TTL.
 //
 // # Rate limits
 //

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +189,35 @@ func TestPolicyHandlesFetchedOncePerTTL(t *testing.T) {
 	clock.advance(DefaultGroupTTL)
 	p.Check(context.Background(), "U3C", "")
 	require.Equal(t, int32(2), dir.hCalls.Load())
+}
+
+func TestPolicyConcurrentChecksShareOneLookup(t *testing.T) {
+	t.Parallel()
+	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+	gate := make(chan struct{})
+	dir.gate, dir.started = gate, make(chan string, 1000)
+	p, err := NewPolicy(Rules{Users: []string{"U1A"}, Groups: []string{"S1A"}}, NewGroupCache(dir))
+	require.NoError(t, err)
+
+	const n = 1000
+	got := make([]Decision, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			user := "U2B" // member; every third asker is not
+			if i%3 == 0 {
+				user = "U3C"
+			}
+			got[i] = p.Check(context.Background(), user, "C1A")
+		})
+	}
+	recv(t, dir.started) // checks arrive while the lookup is held open
+	close(gate)
+	wg.Wait()
+	for i, d := range got {
+		require.Equal(t, i%3 != 0, d.Allowed, "check %d: %+v", i, d)
+	}
+	require.Equal(t, int32(1), dir.calls.Load(), "1000 checks, one group lookup")
 }
 
 func BenchmarkPolicyCheck(b *testing.B) {
