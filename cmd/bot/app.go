@@ -34,6 +34,8 @@ type app struct {
 // only the demo and tests use it, so production keeps the bot's defaults.
 type appOption func(*bot.Config)
 
+// newApp builds every part from cfg. Its errors are wiring mistakes, not
+// outside failures: nothing is contacted until run.
 func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -63,11 +65,13 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	}
 	b, err := bot.New(bcfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wiring the bot: %w", err)
 	}
 	return &app{cfg: cfg, log: log, slack: sc, polyv: pc, bot: b, registry: reg}, nil
 }
 
+// newPolyvClient builds the Polyv client from cfg, with the global bucket
+// (RATE_LIMIT_*) that every call of the client waits on.
 func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.Client {
 	limiter := rate.NewLimiter(rate.Limit(cfg.RatePerMinute/60), cfg.RateBurst)
 	return polyv.NewClient(cfg.PolyvAppID, cfg.PolyvAppSecret,

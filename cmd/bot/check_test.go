@@ -76,8 +76,6 @@ func TestCheckFailures(t *testing.T) {
 		}, "✗ AUDIT_CHANNEL C0GONE (conversations.info): Slack answered channel_not_found", "/invite @polyvbot"},
 		{"Slack unreachable", map[string]string{"SLACK_API_URL": "http://127.0.0.1:1/api/"}, nil,
 			"✗ SLACK_BOT_TOKEN (auth.test): Slack did not answer", "reach SLACK_API_URL"},
-		{"bad configuration", map[string]string{"POLYV_TIMEOUT": "forever"}, nil,
-			"✗ configuration: the configuration has problems", "POLYV_TIMEOUT: must be a Go duration"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,16 +85,26 @@ func TestCheckFailures(t *testing.T) {
 				tc.script(f)
 			}
 			code, out := runCheckAgainst(t, f, tc.env)
-			wantCode := exitFatal
-			if tc.name == "bad configuration" {
-				wantCode = exitConfig // as when the bot itself starts
-			}
-			require.Equal(t, wantCode, code, out)
+			require.Equal(t, exitFatal, code, out)
 			require.Contains(t, out, tc.wantBad)
 			require.Contains(t, fixUnder(out, tc.wantBad), tc.wantFix, out)
 			require.Contains(t, out, "check(s) failed")
 		})
 	}
+}
+
+// A configuration that does not load is exit 2, as when the bot starts, and
+// nothing is contacted.
+func TestCheckBadConfiguration(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	code, out := runCheckAgainst(t, f, map[string]string{"POLYV_TIMEOUT": "forever"})
+	require.Equal(t, exitConfig, code, out)
+	const bad = "✗ configuration: the configuration has problems"
+	require.Contains(t, out, bad)
+	require.Contains(t, fixUnder(out, bad), "POLYV_TIMEOUT: must be a Go duration")
+	require.Empty(t, f.slack.Requests())
+	require.Empty(t, f.polyv.Calls())
 }
 
 func TestCheckSkipsWhatItCannotSee(t *testing.T) {

@@ -94,16 +94,22 @@ func playDemo(ctx context.Context, out io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "\n── Meanwhile %s (AUDIT_CHANNEL) got one line per action, denial and outcome:\n", demoNames[demoAudit])
-	for _, m := range sl.ChannelMessages(demoAudit) {
-		printLines(out, "  ", m.Latest())
-	}
+	printAuditChannel(out, sl)
 	cancel()
 	if err := <-done; err != nil {
 		return fmt.Errorf("the bot stopped with an error: %w", err)
 	}
 	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
 	return nil
+}
+
+// printAuditChannel ends the transcript with what AUDIT_CHANNEL received,
+// which the scenes do not show as it happens.
+func printAuditChannel(out io.Writer, sl *slacktest.Server) {
+	fmt.Fprintf(out, "\n── Meanwhile %s (AUDIT_CHANNEL) got one line per action, denial and outcome:\n", demoNames[demoAudit])
+	for _, m := range sl.ChannelMessages(demoAudit) {
+		printLines(out, "  ", m.Latest())
+	}
 }
 
 // demoApp wires the real app with the demo's configuration. The logs are

@@ -195,6 +195,7 @@ func badEnvLine(text string) int {
 	return 1
 }
 
+// indent puts each of a joined error's problems on its own "  - " line.
 func indent(err error) string {
 	return "  - " + strings.ReplaceAll(err.Error(), "\n", "\n  - ")
 }
