@@ -113,7 +113,18 @@ type parser struct {
 
 func (p *parser) get(name string) string {
 	v, _ := p.lookup(name)
-	return strings.TrimSpace(v)
+	v = strings.TrimSpace(v)
+	p.placeholder(name, v)
+	return v
+}
+
+// placeholder catches a value still as .env.example, the deploy templates or
+// the README ship it, which would otherwise pass every shape check (U0REPLACEME
+// is a well-formed member ID) and fail only later, at Slack or Polyv.
+func (p *parser) placeholder(name, v string) {
+	if up := strings.ToUpper(v); strings.Contains(up, "REPLACE-ME") || strings.Contains(up, "REPLACEME") {
+		p.fail(name, "still holds the REPLACE-ME placeholder from .env.example; set the real value")
+	}
 }
 
 func (p *parser) fail(name, format string, args ...any) {
@@ -151,6 +162,7 @@ func swappedHint(v string) string {
 
 func (p *parser) secret(name string) string {
 	v, _ := p.lookup(name)
+	p.placeholder(name, v)
 	if strings.TrimSpace(v) == "" {
 		p.fail(name, "is required: the appSecret from the Polyv console (开发设置); it is never printed")
 	}

@@ -151,10 +151,8 @@ func TestK8sConfigAndSecret(t *testing.T) {
 		require.NotContains(t, secretVars, k, "%s is a secret; it belongs in the Secret", k)
 	}
 	require.Equal(t, ":"+strconv.Itoa(defaultHealthPort), cm.Data["HEALTH_ADDR"])
-	_, err := loadConfig(mapLookup(merge(cm.Data, map[string]string{
-		"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "POLYV_APP_ID": "a", "POLYV_APP_SECRET": "s",
-	})))
-	require.NoError(t, err, "the ConfigMap's values must pass the bot's own validation")
+	_, err := loadConfig(mapLookup(filledIn(merge(cm.Data, secret.StringData))))
+	require.NoError(t, err, "the ConfigMap's and Secret's values, filled in, must pass the bot's own validation")
 }
 
 func TestKustomization(t *testing.T) {

@@ -31,11 +31,27 @@ func TestEnvExampleMatchesConfig(t *testing.T) {
 	for name := range env {
 		require.Contains(t, configVars, name, ".env.example sets %s, which the bot does not read", name)
 	}
-	_, err = loadConfig(mapLookup(env))
-	require.NoError(t, err, "`cp .env.example .env` must give a configuration that loads")
 	for _, secret := range secretVars {
 		require.Contains(t, env[secret], "REPLACE-ME", "%s must be a placeholder", secret)
 	}
+	_, err = loadConfig(mapLookup(env))
+	require.Error(t, err, "`cp .env.example .env` left as is must not start")
+	for _, name := range append(secretVars, "ALLOWED_USERS") {
+		require.Contains(t, err.Error(), name+": still holds the REPLACE-ME placeholder")
+	}
+	_, err = loadConfig(mapLookup(filledIn(env)))
+	require.NoError(t, err, "`cp .env.example .env` with the placeholders filled in must load")
+}
+
+// filledIn replaces the templates' placeholders with values of the right
+// shape, as an operator filling in the file would.
+func filledIn(env map[string]string) map[string]string {
+	r := strings.NewReplacer("REPLACE-ME", "filled1", "REPLACEME", "FILLED1")
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = r.Replace(v)
+	}
+	return out
 }
 
 // TestEnvExampleCommentsEveryVariable: one comment line right above each.
