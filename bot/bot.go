@@ -218,13 +218,27 @@ func (b *Bot) whoAmI(ctx context.Context) error {
 	return nil
 }
 
+// MaxShutdown is the longest Run takes to return after its context is
+// cancelled: the grace period for accepted commands (POLYV_TIMEOUT + 5 s),
+// then the bound on posting the outcomes of the commands it had to cancel.
+// Deployment stop timeouts must exceed it.
+func MaxShutdown(polyvTimeout time.Duration) time.Duration {
+	return gracePeriod(polyvTimeout) + finalPostWait
+}
+
+// finalPostWait bounds the wait for cancelled commands to post their
+// outcomes, each post being bounded by postTimeout.
+const finalPostWait = postTimeout + 5*time.Second
+
+func gracePeriod(polyvTimeout time.Duration) time.Duration { return polyvTimeout + 5*time.Second }
+
 // shutdown stops admitting commands and waits for accepted ones; after the
 // grace period it cancels the rest, whose outcomes are still posted.
 func (b *Bot) shutdown() {
 	b.mu.Lock()
 	b.drain = true
 	b.mu.Unlock()
-	grace := b.cfg.PolyvTimeout + 5*time.Second
+	grace := gracePeriod(b.cfg.PolyvTimeout)
 	b.log.Info("shutting down: finishing accepted commands", "grace", grace.String())
 	done := make(chan struct{})
 	go func() { b.pending.Wait(); close(done) }()
@@ -239,7 +253,7 @@ func (b *Bot) shutdown() {
 	// postTimeout; past that, give up rather than hang the exit.
 	select {
 	case <-done:
-	case <-time.After(postTimeout + 5*time.Second):
+	case <-time.After(finalPostWait):
 		b.log.Error("commands still running after the grace period; exiting anyway")
 	}
 }

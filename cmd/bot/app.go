@@ -58,7 +58,8 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 		Users:   auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		Logger:  log,
 		Metrics: metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
-		DryRun: cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
+		WhoMayStop: cfg.Rules.Summary(),
+		DryRun:     cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
 	}
 	for _, o := range opts {
 		o(&bcfg)

@@ -24,16 +24,10 @@ const deployDir = "../../deploy"
 // hold exactly these, and the ConfigMap none of them.
 var secretVars = []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "POLYV_APP_ID", "POLYV_APP_SECRET"}
 
-// finalPostBound is how long the bot still waits, after its grace period of
-// POLYV_TIMEOUT + 5 s, for cancelled commands to post their outcome: bot's
-// postTimeout (20 s) + 5 s, in bot.(*Bot).shutdown. It is not exported by the
-// bot package, so it is restated here; keep the two in step.
-const finalPostBound = 25 * time.Second
-
 // drainTime is the longest SIGTERM drain with the given POLYV_TIMEOUT: the
-// grace period, the final posts, then the health server's shutdown.
+// bot's own bound, then the health server's shutdown.
 func drainTime(polyvTimeout time.Duration) time.Duration {
-	return polyvTimeout + 5*time.Second + finalPostBound + healthShutdownTimeout
+	return bot.MaxShutdown(polyvTimeout) + healthShutdownTimeout
 }
 
 type k8sDeployment struct {
