@@ -251,3 +251,15 @@ func TestChannelAlreadyInProgressCostsNoUserToken(t *testing.T) {
 	require.Empty(t, h.privateTo(url), "no refusal for the third channel")
 	require.Equal(t, 1, h.polyv.StopCalls(10001))
 }
+
+func TestParentNamesEveryChannelAskedFor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{userPerMin: 1, userBurst: 2, cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003"})
+	parent, thread := h.parentWithReplies(3)
+	require.Contains(t, parent.Text, "Polyv channels 10001, 10002, 10003")
+	require.Contains(t, parent.Latest(), "✅ 2 stopped, ⏳ 1 rate-limited")
+	require.Contains(t, parent.Latest(), "10001, 10002, 10003")
+	require.Equal(t, 1, countLines(thread, "⏳ Polyv channel 10003: not sent"))
+	require.Zero(t, h.polyv.StopCalls(10003))
+}

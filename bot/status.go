@@ -174,7 +174,7 @@ func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64,
 	if len(flags) > 0 {
 		verdict = strings.Join(flags, ", ")
 		head = "⚠️ " + summary + ", " + verdict
-		b.updateParent(ctx, th.j, th.parent, b.parentText(th.j, claimed, head))
+		b.updateParent(ctx, th.j, th.parent, b.parentText(th.j, head))
 	}
 	th.flush(ctx, head)
 	return verdict

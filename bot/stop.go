@@ -58,7 +58,7 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 		return
 	}
 	rec.decision = "allowed"
-	parent, err := b.postParent(ctx, j, claimed)
+	parent, err := b.postParent(ctx, j)
 	if err != nil {
 		b.log.Error("parent message not posted; the stop goes ahead", "request_id", j.reqID, "err", err)
 	}
@@ -74,7 +74,7 @@ func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	results = append(results, b.stopAll(ctx, th, claimed)...)
 	summary := summarize(results)
 	rec.results, rec.outcome = results, summary
-	b.updateParent(ctx, j, parent, b.parentText(j, claimed, summary))
+	b.updateParent(ctx, j, parent, b.parentText(j, summary))
 	th.flush(ctx, summary)
 	b.auditPost(ctx, rec, fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s%s", summary, j.cmd.UserID, channelNoun(claimed), describeIDs(claimed), linkSuffix(parent.Link)))
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
@@ -204,9 +204,11 @@ func summarize(results []result) string {
 	return strings.Join(parts, ", ")
 }
 
-// parentText names the requester, the channels and the reason (escaped); the
-// summary is added once the outcome is known.
-func (b *Bot) parentText(j job, ids []int64, summary string) string {
+// parentText names the requester, every channel asked for (the thread says
+// why any was not called) and the reason (escaped); the summary is added once
+// the outcome is known.
+func (b *Bot) parentText(j job, summary string) string {
+	ids := j.parsed.ChannelIDs
 	noun := channelNoun(ids)
 	var s string
 	if summary == "" {
@@ -246,10 +248,10 @@ func linkSuffix(link string) string {
 	return " (<" + link + "|thread>)"
 }
 
-func (b *Bot) postParent(ctx context.Context, j job, ids []int64) (msgRef, error) {
+func (b *Bot) postParent(ctx context.Context, j job) (msgRef, error) {
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	return b.msg.postParent(pctx, j.cmd.ChannelID, j.cmd.ResponseURL, b.parentText(j, ids, ""))
+	return b.msg.postParent(pctx, j.cmd.ChannelID, j.cmd.ResponseURL, b.parentText(j, ""))
 }
 
 func (b *Bot) updateParent(ctx context.Context, j job, parent msgRef, text string) {

@@ -47,7 +47,7 @@ func TestVerifyCutShortByShutdownClaimsNothing(t *testing.T) {
 	})
 	require.NoError(t, err)
 	j := job{cmd: slack.SlashCommand{UserID: "U0RESP", ChannelID: "C0OPS"}, parsed: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
-	parent, err := b.postParent(context.Background(), j, j.parsed.ChannelIDs)
+	parent, err := b.postParent(context.Background(), j)
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
