@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -116,16 +117,18 @@ func polyvAttrs(err error) []any {
 	return attrs
 }
 
-// auditUsage logs a refused command (bad input) on the ack path: cheap, and
-// without the text beyond a bound.
-func (b *Bot) auditUsage(cmd slack.SlashCommand, err error) {
+// auditInstant logs a command answered in its ack (bad input, help, a full
+// queue, a shutdown): cheap enough for the ack path, with the text cut to a
+// bound.
+func (b *Bot) auditInstant(envelopeID string, cmd slack.SlashCommand, verb, outcome, why string) {
 	text := cmd.Text
 	if len(text) > 200 {
-		text = text[:200] + "…"
+		text = strings.ToValidUTF8(text[:200], "") + "…"
 	}
-	b.log.Info("audit", slog.String("user_id", cmd.UserID), slog.String("user_name", cmd.UserName),
-		slog.String("slack_channel", cmd.ChannelID), slog.String("decision", "usage"),
-		slog.String("outcome", "usage"), slog.String("text", text), slog.String("why", err.Error()))
+	b.log.Info("audit", slog.String("request_id", envelopeID), slog.String("user_id", cmd.UserID),
+		slog.String("user_name", cmd.UserName), slog.String("slack_channel", cmd.ChannelID),
+		slog.String("verb", verb), slog.String("decision", outcome), slog.String("outcome", outcome),
+		slog.String("text", text), slog.String("why", why))
 }
 
 // auditPost sends one line to AUDIT_CHANNEL, if set. It runs on the command's

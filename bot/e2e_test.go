@@ -28,6 +28,7 @@ func TestHelpUsesTheCommandNameFromThePayload(t *testing.T) {
 		require.Contains(t, msg, "Who may stop streams: users U0RESP.")
 	}
 	require.Empty(t, h.slack.Messages())
+	h.waitLog(`"verb":"help","decision":"help","outcome":"help"`)
 }
 
 func TestStopByUserGroupMember(t *testing.T) {

@@ -159,9 +159,10 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 	switch {
 	case err != nil:
 		b.metrics.commands.WithLabelValues("invalid", "usage").Inc()
-		b.auditUsage(cmd, err)
+		b.auditInstant(req.EnvelopeID, cmd, "invalid", "usage", err.Error())
 	case parsed.Verb == VerbHelp:
 		b.metrics.commands.WithLabelValues("help", "ok").Inc()
+		b.auditInstant(req.EnvelopeID, cmd, "help", "help", "")
 	default:
 		reply = b.enqueue(job{cmd: cmd, parsed: parsed, reqID: req.EnvelopeID, received: start})
 	}
@@ -192,6 +193,7 @@ func (b *Bot) instantAnswer(command string, parsed Command, err error) string {
 func (b *Bot) enqueue(j job) string {
 	if !b.admit() {
 		b.metrics.commands.WithLabelValues(string(j.parsed.Verb), "shutting_down").Inc()
+		b.auditInstant(j.reqID, j.cmd, string(j.parsed.Verb), "shutting_down", "the bot is draining for a restart")
 		return "⏳ The bot is restarting and took no action. Try again in a minute."
 	}
 	select {
@@ -201,7 +203,7 @@ func (b *Bot) enqueue(j job) string {
 	default:
 		b.pending.Done()
 		b.metrics.commands.WithLabelValues(string(j.parsed.Verb), "busy").Inc()
-		b.log.Warn("worker queue full; command refused", "user", j.cmd.UserID, "text_len", len(j.cmd.Text))
+		b.auditInstant(j.reqID, j.cmd, string(j.parsed.Verb), "busy", "worker queue full")
 		return "⏳ The bot is busy with other commands and took no action. Try again in a few seconds."
 	}
 }
