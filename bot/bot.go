@@ -296,3 +296,15 @@ func describeIDs(ids []int64) string {
 	}
 	return s
 }
+
+// sleep waits for d and reports whether it did; false means ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -185,18 +185,10 @@ func (g *connectGate) hello() {
 }
 
 func (g *connectGate) wait(ctx context.Context) error {
-	d := g.next()
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if d := g.next(); d > 0 && !sleep(ctx, d) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 func (g *connectGate) next() time.Duration {

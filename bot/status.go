@@ -179,14 +179,3 @@ func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64,
 	th.flush(ctx, head)
 	return verdict
 }
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
