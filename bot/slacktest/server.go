@@ -205,8 +205,8 @@ func (s *Server) read(f func(*state)) {
 	f(&s.state)
 }
 
-// sleep waits d unless the server closes first.
-func (s *Server) sleep(d time.Duration) {
+// sleep waits d unless the request ends or the server closes first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
 	}
@@ -214,6 +214,7 @@ func (s *Server) sleep(d time.Duration) {
 	defer t.Stop()
 	select {
 	case <-t.C:
+	case <-ctx.Done():
 	case <-s.closed:
 	}
 }

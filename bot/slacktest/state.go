@@ -67,11 +67,25 @@ func (a Ack) Text() (text, responseType string) {
 	return p.Text, p.ResponseType
 }
 
-// Failure is a scripted Web API failure.
+// Failure is a scripted Web API (or response_url) failure.
 type Failure struct {
 	HTTPStatus int    // e.g. 429 or 500 (0 = 200)
 	RetryAfter string // Retry-After header value, for 429
 	Error      string // Slack error string for {"ok":false,"error":…}
+	// Channel limits the failure to calls whose channel parameter is this
+	// one (chat.postMessage to the ops channel, say, but not to the audit
+	// channel or a DM); empty means every call of the method.
+	Channel string
+	// Delay holds the answer back this long first; the request still ends
+	// early when the client gives up or the server closes, so a long Delay
+	// is a Slack that hangs. A Failure with a Delay and neither HTTPStatus
+	// nor Error is a slow Slack: after the delay the call is answered as
+	// usual.
+	Delay time.Duration
+	// Delivered makes the call take effect before the failure is answered,
+	// like a proxy that forwarded the post and then answered 502: the
+	// message is recorded but the client is told it failed.
+	Delivered bool
 }
 
 type userGroup struct {
@@ -143,13 +157,23 @@ func (st *state) newestReady() *wsConn {
 	return nil
 }
 
-// failure pops the scripted failure for method, if any.
-func (st *state) failure(method string) (Failure, bool) {
-	if q := st.failNext[method]; len(q) > 0 {
-		st.failNext[method] = q[1:]
-		return q[0], true
+// slowOnly reports whether f only delays an answer that is otherwise normal.
+func (f Failure) slowOnly() bool { return f.Delay > 0 && f.HTTPStatus == 0 && f.Error == "" }
+
+// failure pops the first scripted failure for method that applies to
+// channel, if any.
+func (st *state) failure(method, channel string) (Failure, bool) {
+	q := st.failNext[method]
+	for i, f := range q {
+		if f.Channel == "" || f.Channel == channel {
+			st.failNext[method] = append(q[:i:i], q[i+1:]...)
+			return f, true
+		}
 	}
 	f, ok := st.failAlways[method]
+	if ok && f.Channel != "" && f.Channel != channel {
+		return Failure{}, false
+	}
 	return f, ok
 }
 

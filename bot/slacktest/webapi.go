@@ -74,21 +74,41 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	v := params(r, body)
 	s.mutate(func(st *state) { st.calls[method]++ })
-	s.sleep(s.latency)
+	s.sleep(r.Context(), s.latency)
+	if r.Context().Err() != nil {
+		return // the client gave up before the fake got to it: nothing takes effect
+	}
+	fail := s.scriptedFailure(r, method, v.Get("channel"))
 	var res reply
-	var fail *Failure
-	s.mutate(func(st *state) {
-		if f, ok := st.failure(method); ok {
-			fail = &f
-			return
-		}
-		res = s.dispatch(st, method, r.Header.Get("Authorization"), v)
-	})
+	if fail == nil || fail.Delivered {
+		s.mutate(func(st *state) { res = s.dispatch(st, method, r.Header.Get("Authorization"), v) })
+	}
 	if fail != nil {
 		writeFailure(w, *fail)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// scriptedFailure pops the failure scripted for this call, if any, and
+// waits out its Delay.
+func (s *Server) scriptedFailure(r *http.Request, method, channel string) *Failure {
+	var fail *Failure
+	s.mutate(func(st *state) {
+		if f, ok := st.failure(method, channel); ok {
+			fail = &f
+		}
+	})
+	if fail == nil {
+		return nil
+	}
+	s.sleep(r.Context(), fail.Delay)
+	if fail.slowOnly() && r.Context().Err() == nil {
+		return nil
+	}
+	// The client gave up waiting (or the failure is real): nothing takes
+	// effect unless the failure says it was delivered.
+	return fail
 }
 
 func (s *Server) dispatch(st *state, method, authz string, v url.Values) reply {
@@ -237,29 +257,30 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	const method = "response_url"
 	body, _ := io.ReadAll(r.Body)
 	s.mutate(func(st *state) { st.calls[method]++ })
-	s.sleep(s.latency)
+	s.sleep(r.Context(), s.latency)
+	if r.Context().Err() != nil {
+		return
+	}
 	b, err := parseResponseBody(body)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, slackError("invalid_payload"))
 		return
 	}
 	u := s.httpSrv.URL + r.URL.Path
-	var fail *Failure
+	fail := s.scriptedFailure(r, method, "")
 	var used bool
-	s.mutate(func(st *state) {
-		if f, ok := st.failure(method); ok {
-			fail = &f
-			return
-		}
-		if used = st.responseCounts[u] >= 5; used {
-			return
-		}
-		st.responseCounts[u]++
-		st.responsePosts = append(st.responsePosts, ResponsePost{
-			URL: u, ResponseType: b.ResponseType, Text: b.Text, ReplaceOriginal: b.ReplaceOriginal,
-			DeleteOriginal: b.DeleteOriginal, Blocks: b.Blocks, At: s.now(),
+	if fail == nil || fail.Delivered {
+		s.mutate(func(st *state) {
+			if used = st.responseCounts[u] >= 5; used {
+				return
+			}
+			st.responseCounts[u]++
+			st.responsePosts = append(st.responsePosts, ResponsePost{
+				URL: u, ResponseType: b.ResponseType, Text: b.Text, ReplaceOriginal: b.ReplaceOriginal,
+				DeleteOriginal: b.DeleteOriginal, Blocks: b.Blocks, At: s.now(),
+			})
 		})
-	})
+	}
 	switch {
 	case fail != nil:
 		writeFailure(w, *fail)

@@ -303,3 +303,61 @@ func TestLatencyDelaysAnswersAndCloseCutsItShort(t *testing.T) {
 	require.Empty(t, srv.Messages(), "the answer must not have been processed yet")
 	// The cleanup's Close must return although a handler is still asleep.
 }
+
+func TestScriptedFailureShapes(t *testing.T) {
+	t.Parallel()
+	t.Run("channel-scoped failure spares other channels", func(t *testing.T) {
+		t.Parallel()
+		srv, api := newAPI(t, nil)
+		ctx := testCtx(t)
+		srv.FailAlways("chat.postMessage", slacktest.Failure{Error: "fatal_error", Channel: "C1"})
+		_, _, err := api.PostMessageContext(ctx, "C2", slack.MsgOptionText("elsewhere", false))
+		require.NoError(t, err)
+		_, _, err = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("here", false))
+		require.EqualError(t, err, "fatal_error")
+		require.Len(t, srv.Messages(), 1)
+	})
+	t.Run("FailNext skips calls for other channels", func(t *testing.T) {
+		t.Parallel()
+		srv, api := newAPI(t, nil)
+		ctx := testCtx(t)
+		srv.FailNext("chat.postMessage", 1, slacktest.Failure{Error: "fatal_error", Channel: "C1"})
+		_, _, err := api.PostMessageContext(ctx, "C2", slack.MsgOptionText("first", false))
+		require.NoError(t, err)
+		_, _, err = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("second", false))
+		require.EqualError(t, err, "fatal_error")
+		_, _, err = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("third", false))
+		require.NoError(t, err)
+	})
+	t.Run("delivered then failed", func(t *testing.T) {
+		t.Parallel()
+		srv, api := newAPI(t, nil)
+		srv.FailNext("chat.postMessage", 1, slacktest.Failure{HTTPStatus: http.StatusBadGateway, Delivered: true})
+		_, _, err := api.PostMessageContext(testCtx(t), "C1", slack.MsgOptionText("posted anyway", false))
+		var codeErr slack.StatusCodeError
+		require.ErrorAs(t, err, &codeErr)
+		require.Equal(t, http.StatusBadGateway, codeErr.Code)
+		require.Len(t, srv.Messages(), 1, "the post took effect although the answer was 502")
+	})
+	t.Run("a delay ends when the client gives up", func(t *testing.T) {
+		t.Parallel()
+		srv, api := newAPI(t, nil)
+		srv.FailNext("chat.postMessage", 1, slacktest.Failure{Delay: time.Hour})
+		ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+		defer cancel()
+		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hangs", false))
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Empty(t, srv.Messages())
+	})
+}
+
+func TestSlowAnswerIsNormalAfterItsDelay(t *testing.T) {
+	t.Parallel()
+	srv, api := newAPI(t, nil)
+	srv.FailNext("chat.postMessage", 1, slacktest.Failure{Delay: 50 * time.Millisecond})
+	start := time.Now()
+	_, _, err := api.PostMessageContext(testCtx(t), "C1", slack.MsgOptionText("slow", false))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+	require.Len(t, srv.Messages(), 1)
+}
