@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -131,12 +132,41 @@ func (b *Bot) auditInstant(envelopeID string, cmd slack.SlashCommand, verb, outc
 		slog.String("text", text), slog.String("why", why))
 }
 
-// auditPost sends one line to AUDIT_CHANNEL, if set. It runs on the command's
-// goroutine but never fails the command.
-func (b *Bot) auditPost(ctx context.Context, rec *auditRecord, line string) {
-	if b.cfg.AuditChannel == "" {
+// auditLane posts one command's AUDIT_CHANNEL lines in order, each in the
+// background: a slow Slack delays the audit channel, never the command.
+type auditLane struct {
+	b    *Bot
+	rec  *auditRecord
+	mu   sync.Mutex
+	prev chan struct{} // closed when the previous line is done
+}
+
+func (b *Bot) newAuditLane(rec *auditRecord) *auditLane { return &auditLane{b: b, rec: rec} }
+
+// post queues line after the command's earlier ones and returns at once.
+func (l *auditLane) post(ctx context.Context, line string) {
+	if l.b.cfg.AuditChannel == "" {
 		return
 	}
+	l.mu.Lock()
+	prev, done := l.prev, make(chan struct{})
+	l.prev = done
+	l.mu.Unlock()
+	l.b.spawn(func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		l.b.auditPostNow(ctx, l.rec, line)
+	})
+}
+
+// auditPost sends one line to AUDIT_CHANNEL, if set, in the background.
+func (b *Bot) auditPost(ctx context.Context, rec *auditRecord, line string) {
+	b.newAuditLane(rec).post(ctx, line)
+}
+
+func (b *Bot) auditPostNow(ctx context.Context, rec *auditRecord, line string) {
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	line = fmt.Sprintf("%s _(request %s, %s)_", line, rec.reqID, b.now().UTC().Format(time.RFC3339))

@@ -97,7 +97,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	pc := polyv.NewClient(testAppID, testAppSecret, polyv.WithBaseURL(p.URL), polyv.WithLogger(log),
 		polyv.WithLimiter(rate.NewLimiter(rate.Inf, 1)))
 	bt, err := bot.New(bot.Config{Slack: sc, Polyv: pc, StopPolicy: policy, Logger: log,
-		Users: auth.NewUserLimiter(1e9, 1e6), Metrics: bot.NewMetrics(nil)})
+		Users: auth.NewUserLimiter(1e9, 1e6), StatusUsers: auth.NewUserLimiter(1e9, 1e6), Metrics: bot.NewMetrics(nil)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,15 +31,20 @@ type UserThrottle interface {
 	Take(userID string) (ok bool, retryAfter time.Duration)
 }
 
-// Config wires a Bot. Slack, Polyv, StopPolicy and Users are required.
+// Config wires a Bot. Slack, Polyv, StopPolicy, Users and StatusUsers are
+// required.
 type Config struct {
 	Slack        *SlackClient
 	Polyv        Polyv
 	StopPolicy   Authorizer
-	StatusPolicy Authorizer // who may run status; nil means StopPolicy
-	Users        UserThrottle
-	Logger       *slog.Logger
-	Metrics      *Metrics // nil: unregistered series
+	StatusPolicy Authorizer   // who may run status; nil means StopPolicy
+	Users        UserThrottle // stop tokens, one per channel
+	// StatusUsers is the per-user bucket for status, kept apart from the
+	// stop budget: the bot tells people to check with status before
+	// retrying a stop, so looking must never use up stopping.
+	StatusUsers UserThrottle
+	Logger      *slog.Logger
+	Metrics     *Metrics // nil: unregistered series
 
 	WhoMayStop   string        // for the help text, e.g. auth.Rules.Summary(); empty leaves it out
 	AuditChannel string        // also post one line per action, denial and outcome here
@@ -99,8 +104,8 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.StopPolicy == nil {
 		errs = append(errs, errors.New("bot: stop policy is required"))
 	}
-	if cfg.Users == nil {
-		errs = append(errs, errors.New("bot: per-user throttle is required"))
+	if cfg.Users == nil || cfg.StatusUsers == nil {
+		errs = append(errs, errors.New("bot: per-user throttles for stop and status are required"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -256,6 +261,16 @@ func (b *Bot) shutdown() {
 	case <-time.After(finalPostWait):
 		b.log.Error("commands still running after the grace period; exiting anyway")
 	}
+}
+
+// spawn runs f in the background as part of a command that is already
+// pending, so the drain waits for it too.
+func (b *Bot) spawn(f func()) {
+	b.pending.Add(1)
+	go func() {
+		defer b.pending.Done()
+		f()
+	}()
 }
 
 // admit counts a command as pending unless the bot is shutting down.

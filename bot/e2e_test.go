@@ -204,7 +204,7 @@ func TestRejectedAppTokenIsFatal(t *testing.T) {
 	sc := bot.NewSlackClient(bot.SlackOptions{BotToken: srv.BotToken(), AppToken: "xapp-1-wrong-token", APIURL: srv.APIURL()})
 	policy, err := auth.NewPolicy(auth.Rules{Users: []string{responder}}, nil)
 	require.NoError(t, err)
-	b, err := bot.New(bot.Config{Slack: sc, Polyv: polyv.NewClient("a", "b"), StopPolicy: policy, Users: auth.NewUserLimiter(10, 5)})
+	b, err := bot.New(bot.Config{Slack: sc, Polyv: polyv.NewClient("a", "b"), StopPolicy: policy, Users: auth.NewUserLimiter(10, 5), StatusUsers: auth.NewUserLimiter(10, 5)})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

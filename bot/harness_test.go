@@ -76,6 +76,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	cfg := bot.Config{
 		Slack: sc, Polyv: pc, StopPolicy: policy,
 		Users:        auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
+		StatusUsers:  auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
 		Logger:       log,
 		PolyvTimeout: o.polyvTimeout,
 		VerifyStop:   true,

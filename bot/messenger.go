@@ -18,6 +18,9 @@ type msgRef struct {
 	TS          string
 	ResponseURL string
 	Link        string // permalink of the parent, when known
+	// announced: the parent went through response_url because the bot is
+	// not in the channel, so the channel saw the announcement.
+	announced bool
 }
 
 func (r msgRef) threaded() bool { return r.TS != "" }
@@ -56,26 +59,15 @@ func (m *messenger) postParent(ctx context.Context, channel, responseURL, text s
 	}
 	m.log.Info("bot is not in the channel; using response_url", "channel", channel, "slack_error", err.Error())
 	hint := text + "\n_Invite the bot (`/invite @polyvbot`) to get a threaded audit trail here._"
-	ref := msgRef{Channel: channel, ResponseURL: responseURL}
+	ref := msgRef{Channel: channel, ResponseURL: responseURL, announced: true}
 	return ref, m.respond(ctx, responseURL, slack.ResponseTypeInChannel, hint)
 }
 
-// reply posts in the parent's thread, or after it through response_url when the
-// parent has no thread. An outcome is never dropped quietly: when no post gets
-// through, the caller logs it at error level.
+// reply posts in the parent's thread.
 func (m *messenger) reply(ctx context.Context, parent msgRef, text string) error {
-	if parent.threaded() {
-		opts := append(textOptions(text), slack.MsgOptionTS(parent.TS))
-		_, _, err := m.api.PostMessageContext(ctx, parent.Channel, opts...)
-		if err == nil || parent.ResponseURL == "" {
-			return err
-		}
-		m.log.Warn("thread reply failed; trying response_url", "channel", parent.Channel, "thread_ts", parent.TS, "err", err)
-	}
-	if parent.ResponseURL == "" {
-		return errors.New("no thread and no response_url to post to")
-	}
-	return m.respond(ctx, parent.ResponseURL, slack.ResponseTypeInChannel, text)
+	opts := append(textOptions(text), slack.MsgOptionTS(parent.TS))
+	_, _, err := m.api.PostMessageContext(ctx, parent.Channel, opts...)
+	return err
 }
 
 // update rewrites the parent so the channel shows the result at a glance.
@@ -87,18 +79,32 @@ func (m *messenger) update(ctx context.Context, parent msgRef, text string) erro
 	return err
 }
 
-// private answers only the person who ran the command: through response_url
-// (works in any channel), else with chat.postEphemeral.
-func (m *messenger) private(ctx context.Context, responseURL, channel, user, text string) error {
+// deliver gets text to the person who ran the command by the first way that
+// works: the command's response_url (as responseType: ephemeral for a private
+// answer, in_channel for an outcome the channel should see), then
+// chat.postEphemeral in the channel, then a direct message (chat.postMessage
+// to the user's ID, which lands in the app's Messages tab). It returns an
+// error only when every way failed.
+func (m *messenger) deliver(ctx context.Context, responseURL, responseType, channel, user, text string) error {
+	var errs []error
 	if responseURL != "" {
-		err := m.respond(ctx, responseURL, slack.ResponseTypeEphemeral, text)
+		err := m.respond(ctx, responseURL, responseType, text)
 		if err == nil {
 			return nil
 		}
-		m.log.Warn("response_url failed; trying chat.postEphemeral", "channel", channel, "user", user, "err", err)
+		errs = append(errs, fmt.Errorf("response_url: %w", err))
 	}
 	_, err := m.api.PostEphemeralContext(ctx, channel, user, textOptions(text)...)
-	return err
+	if err == nil {
+		return nil
+	}
+	errs = append(errs, fmt.Errorf("chat.postEphemeral: %w", err))
+	if _, _, err = m.api.PostMessageContext(ctx, user, textOptions(text)...); err == nil {
+		return nil
+	}
+	errs = append(errs, fmt.Errorf("direct message: %w", err))
+	m.log.Warn("answer to the requester failed every way", "channel", channel, "user", user, "err", errors.Join(errs...))
+	return errors.Join(errs...)
 }
 
 // post posts a stand-alone message (the audit channel).

@@ -34,7 +34,8 @@ type SlackClient struct {
 }
 
 // NewSlackClient builds a client whose HTTP requests time out, whose Web API
-// calls are retried on 429 (honouring Retry-After) and 5xx, and whose
+// calls are retried on 429 (honouring Retry-After) and, unless they post a
+// message, on 5xx, and whose
 // apps.connections.open calls are spaced out when connections keep dying, so
 // a server that drops every socket cannot cause a reconnect storm (slack-go
 // reconnects at once after a successful dial).
@@ -53,7 +54,8 @@ func NewSlackClient(o SlackOptions) *SlackClient {
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.RetryAfterDuration = 5 * time.Second
-	retry.Handlers = []slack.RetryHandler{slack.NewRateLimitErrorRetryHandler(retry), slack.NewServerErrorRetryHandler(retry)}
+	retry.Handlers = []slack.RetryHandler{slack.NewRateLimitErrorRetryHandler(retry),
+		retryUnlessPosted{api: o.APIURL, next: slack.NewServerErrorRetryHandler(retry)}}
 	api := slack.New(o.BotToken,
 		slack.OptionAppLevelToken(o.AppToken),
 		slack.OptionAPIURL(o.APIURL),
@@ -62,6 +64,32 @@ func NewSlackClient(o SlackOptions) *SlackClient {
 		slack.OptionLog(slogPrinter{logger(o.Logger)}),
 	)
 	return &SlackClient{API: api, gate: gate}
+}
+
+// retryUnlessPosted retries a 5xx only for calls that cannot post twice.
+// chat.postMessage, chat.postEphemeral and response_url posts are not
+// retried: a 5xx may come from a proxy that already delivered the post, and a
+// retry would show it twice (a second parent stuck at "is stopping"). A 429 is
+// safe to retry anywhere: Slack did nothing.
+type retryUnlessPosted struct {
+	api  string // the Web API base URL; anything else is a response_url
+	next slack.RetryHandler
+}
+
+func (h retryUnlessPosted) ShouldRetry(st *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
+	if posts(req, h.api) {
+		return false, 0
+	}
+	return h.next.ShouldRetry(st, req, resp, err)
+}
+
+func posts(req *http.Request, api string) bool {
+	u := req.URL.String()
+	if !strings.HasPrefix(u, api) {
+		return true // a response_url
+	}
+	method := strings.TrimPrefix(u, api)
+	return strings.HasPrefix(method, "chat.postMessage") || strings.HasPrefix(method, "chat.postEphemeral")
 }
 
 // UserGroupMembers lists a user group's members (usergroups.users.list).

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"sync"
@@ -55,19 +56,48 @@ func (s *envelopeSet) add(id string) bool {
 // the first claims it, the second is told where it is already happening.
 type flights struct {
 	mu sync.Mutex
-	m  map[int64]*flight
+	m  map[int64]flight
 }
 
 type flight struct {
-	user string
-	link string
+	user   string
+	parent *parentLink
 }
 
-func newFlights() *flights { return &flights{m: make(map[int64]*flight)} }
+// parentLink is where a command's thread is, known once its parent post
+// has returned: a second requester is pointed at it.
+type parentLink struct {
+	once  sync.Once
+	ready chan struct{}
+	link  string
+}
 
-// claim takes the ids nobody else is stopping; busy maps the others to the
-// flight that holds them (a copy).
-func (f *flights) claim(ids []int64, user string) (claimed []int64, busy map[int64]flight) {
+func newParentLink() *parentLink { return &parentLink{ready: make(chan struct{})} }
+
+// set records the permalink ("" when there is none); only the first call
+// counts.
+func (p *parentLink) set(link string) {
+	p.once.Do(func() {
+		p.link = link
+		close(p.ready)
+	})
+}
+
+// wait returns the permalink once it is known, or "" when ctx ends first.
+func (p *parentLink) wait(ctx context.Context) string {
+	select {
+	case <-p.ready:
+		return p.link
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+func newFlights() *flights { return &flights{m: make(map[int64]flight)} }
+
+// claim takes the ids nobody else is stopping for user, whose thread will be
+// at parent; busy maps the others to the flight that holds them.
+func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed []int64, busy map[int64]flight) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
@@ -75,23 +105,13 @@ func (f *flights) claim(ids []int64, user string) (claimed []int64, busy map[int
 			if busy == nil {
 				busy = make(map[int64]flight)
 			}
-			busy[id] = *other
+			busy[id] = other
 			continue
 		}
-		f.m[id] = &flight{user: user}
+		f.m[id] = flight{user: user, parent: parent}
 		claimed = append(claimed, id)
 	}
 	return claimed, busy
-}
-
-func (f *flights) setLink(ids []int64, link string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, id := range ids {
-		if fl, ok := f.m[id]; ok {
-			fl.link = link
-		}
-	}
 }
 
 func (f *flights) release(ids []int64) {

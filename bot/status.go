@@ -42,10 +42,10 @@ func (b *Bot) handleStatus(ctx context.Context, j job) {
 	if !b.authorize(ctx, j, rec, b.cfg.StatusPolicy) {
 		return
 	}
-	if ok, wait := b.cfg.Users.Take(j.cmd.UserID); !ok {
+	if ok, wait := b.cfg.StatusUsers.Take(j.cmd.UserID); !ok {
 		b.metrics.limiterRefusals.WithLabelValues("user").Inc()
 		rec.outcome = "rate_limited_user"
-		b.private(ctx, j, fmt.Sprintf("⏳ You have used your command budget (USER_RATE_LIMIT_PER_MINUTE); try again in %s.", roundUp(wait)))
+		b.private(ctx, j, fmt.Sprintf("⏳ You have used your status budget (USER_RATE_LIMIT_PER_MINUTE, counted apart from stops); try again in %s. Your stop budget is untouched.", roundUp(wait)))
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, b.cfg.PolyvTimeout+5*time.Second)

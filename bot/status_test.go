@@ -104,12 +104,20 @@ func TestStatusPolyvFails(t *testing.T) {
 	require.NotContains(t, p.Text, testAppSecret)
 }
 
-func TestStatusTakesTheUsersToken(t *testing.T) {
+// Status has a per-user bucket of its own: looking, which the bot's own
+// messages recommend before retrying a stop, never uses up the stop budget.
+func TestStatusHasABudgetOfItsOwn(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{userPerMin: 0.001, userBurst: 1})
+	h := newHarness(t, harnessOpts{userPerMin: 0.001, userBurst: 1, cfg: noVerify})
 	_, url := h.send(slacktest.SlashCommand{Text: "status 10001"})
 	require.Contains(t, h.waitPrivate(url).Text, "live")
 	_, url = h.send(slacktest.SlashCommand{Text: "status 10001"})
-	require.Contains(t, h.waitPrivate(url).Text, "USER_RATE_LIMIT_PER_MINUTE")
-	require.Len(t, h.polyv.Calls(), 1)
+	refusal := h.waitPrivate(url).Text
+	require.Contains(t, refusal, "status")
+	require.Contains(t, refusal, "try again in")
+	require.Len(t, h.polyv.Calls(), 1, "the refused status call never reached Polyv")
+
+	h.send(slacktest.SlashCommand{Text: "stop 10001 leak"})
+	_, thread := h.parentWithReplies(1)
+	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped", "status did not spend the stop budget")
 }

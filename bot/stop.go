@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackutilsx"
 
 	"github.com/polyvbot/polyvbot/polyv"
@@ -43,58 +44,64 @@ func (b *Bot) handleStop(ctx context.Context, j job) {
 	b.runStop(ctx, j, rec)
 }
 
-// runStop is the action itself, also reached by a confirmation click.
+// runStop is the action itself, also reached by a confirmation click. The
+// Polyv calls go out as soon as the channels are claimed and throttled; the
+// parent message is posted alongside, and the thread lines follow once it
+// exists. A slow or failing Slack delays what the channel sees, never the
+// stop.
 func (b *Bot) runStop(ctx context.Context, j job, rec *auditRecord) {
 	// Claim first, so a channel someone else is already stopping costs the
 	// requester no token.
-	claimed, busy := b.flights.claim(j.parsed.ChannelIDs, j.cmd.UserID)
+	link := newParentLink()
+	defer link.set("") // whoever waits for this thread's link stops waiting
+	claimed, busy := b.flights.claim(j.parsed.ChannelIDs, j.cmd.UserID, link)
 	claimed, throttled := b.takeUserTokens(j.cmd.UserID, claimed)
 	for _, t := range throttled {
 		b.flights.release([]int64{t.id})
 	}
 	defer b.flights.release(claimed)
+	lane := b.newAuditLane(rec)
 	if len(claimed) == 0 {
-		b.refuseAll(ctx, j, rec, throttled, busy)
+		b.refuseAll(ctx, j, rec, lane, throttled, busy)
 		return
 	}
 	rec.decision = "allowed"
-	parent, err := b.postParent(ctx, j)
-	if err != nil {
-		b.log.Error("parent message not posted; the stop goes ahead", "request_id", j.reqID, "err", err)
-	}
-	rec.thread = parent.Link
-	b.flights.setLink(claimed, parent.Link)
-	b.auditPost(ctx, rec, fmt.Sprintf("🛑 <@%s> is stopping Polyv channel %s in <#%s>%s", j.cmd.UserID, describeIDs(claimed), j.cmd.ChannelID, linkSuffix(parent.Link)))
-
-	th := &thread{b: b, j: j, parent: parent}
-	results := b.skipped(claimed, throttled, busy)
-	for _, r := range results {
+	th := b.openThread(ctx, j, func(parent msgRef) {
+		link.set(parent.Link)
+		lane.post(ctx, fmt.Sprintf("🛑 <@%s> is stopping Polyv channel %s in <#%s>%s", j.cmd.UserID, describeIDs(claimed), j.cmd.ChannelID, linkSuffix(parent.Link)))
+	})
+	results := b.stopAll(ctx, th, claimed)
+	// After the stops: naming another requester's thread may mean waiting
+	// for its parent post, which must not hold up ours.
+	skipped := b.skipped(ctx, throttled, busy)
+	for _, r := range skipped {
 		th.say(ctx, r.line)
 	}
-	results = append(results, b.stopAll(ctx, th, claimed)...)
+	results = append(skipped, results...)
 	summary := summarize(results)
-	rec.results, rec.outcome = results, summary
+	parent := th.wait()
+	rec.results, rec.outcome, rec.thread = results, summary, parent.Link
 	b.updateParent(ctx, j, parent, b.parentText(j, summary))
 	th.flush(ctx, summary)
-	b.auditPost(ctx, rec, fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s%s", summary, j.cmd.UserID, channelNoun(claimed), describeIDs(claimed), linkSuffix(parent.Link)))
+	lane.post(ctx, fmt.Sprintf("%s — <@%s> asked to stop Polyv %s %s%s", summary, j.cmd.UserID, channelNoun(claimed), describeIDs(claimed), linkSuffix(parent.Link)))
 	if b.cfg.VerifyStop && !b.cfg.DryRun {
 		rec.verification = b.verify(ctx, th, claimed, results, summary)
 	}
 }
 
 // refuseAll answers privately when no channel of the command can be called.
-func (b *Bot) refuseAll(ctx context.Context, j job, rec *auditRecord, throttled []throttledID, busy map[int64]flight) {
+func (b *Bot) refuseAll(ctx context.Context, j job, rec *auditRecord, lane *auditLane, throttled []throttledID, busy map[int64]flight) {
 	var lines []string
 	if len(busy) > 0 {
 		rec.outcome = "already_in_progress"
-		lines = append(lines, busyText(busy))
+		lines = append(lines, busyText(ctx, busy))
 	}
 	if len(throttled) > 0 {
 		rec.outcome = "rate_limited_user"
 		lines = append(lines, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", roundUp(throttled[0].wait)))
 	}
 	b.private(ctx, j, strings.Join(lines, "\n"))
-	b.auditPost(ctx, rec, fmt.Sprintf("⏳ not sent: <@%s> stop of Polyv channel %s in <#%s>: %s", j.cmd.UserID,
+	lane.post(ctx, fmt.Sprintf("⏳ not sent: <@%s> stop of Polyv channel %s in <#%s>: %s", j.cmd.UserID,
 		describeIDs(j.parsed.ChannelIDs), j.cmd.ChannelID, strings.ReplaceAll(rec.outcome, "_", " ")))
 }
 
@@ -117,7 +124,7 @@ func (b *Bot) takeUserTokens(user string, ids []int64) (ok []int64, refused []th
 }
 
 // skipped are the thread lines for channels that will not be called.
-func (b *Bot) skipped(claimed []int64, throttled []throttledID, busy map[int64]flight) []result {
+func (b *Bot) skipped(ctx context.Context, throttled []throttledID, busy map[int64]flight) []result {
 	var out []result
 	for _, t := range throttled {
 		out = append(out, result{id: t.id, state: "rate_limited",
@@ -126,9 +133,17 @@ func (b *Bot) skipped(claimed []int64, throttled []throttledID, busy map[int64]f
 	for _, id := range sortedIDs(busy) {
 		fl := busy[id]
 		out = append(out, result{id: id, state: "busy",
-			line: fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", id, fl.user, linkSuffix(fl.link))})
+			line: fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", id, fl.user, linkSuffix(flightLink(ctx, fl)))})
 	}
 	return out
+}
+
+// flightLink waits, within the bound of one post, for the thread of the
+// command that holds a channel.
+func flightLink(ctx context.Context, fl flight) string {
+	wctx, cancel := postCtx(ctx)
+	defer cancel()
+	return fl.parent.wait(wctx)
 }
 
 // stopAll calls Polyv for every claimed channel at once; each outcome is
@@ -225,11 +240,11 @@ func (b *Bot) parentText(j job, summary string) string {
 	return s
 }
 
-func busyText(busy map[int64]flight) string {
+func busyText(ctx context.Context, busy map[int64]flight) string {
 	var lines []string
 	for _, id := range sortedIDs(busy) {
 		fl := busy[id]
-		lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", id, fl.user, linkSuffix(fl.link)))
+		lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", id, fl.user, linkSuffix(flightLink(ctx, fl))))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -262,31 +277,66 @@ func (b *Bot) updateParent(ctx context.Context, j job, parent msgRef, text strin
 	}
 }
 
-// thread is where an action's outcome lines go. A parent posted through
-// response_url has no thread, and Slack takes only five posts per
-// response_url, so there the lines are held and posted together by flush.
+// thread is where an action's outcome lines go. The parent is posted in the
+// background while Polyv is called; lines wait for it. Where there is no
+// thread (the bot is not in the channel, or the parent could not be posted)
+// and where a thread reply fails, lines are held and flush delivers them
+// together the next way that works: Slack takes only five posts per
+// response_url.
 type thread struct {
 	b      *Bot
 	j      job
-	parent msgRef
-	mu     sync.Mutex
+	ready  chan struct{} // closed once the parent post has returned
+	parent msgRef        // set before ready is closed
+	mu     sync.Mutex    // keeps the lines in order
 	held   []string
 }
 
-// say posts line in the thread at once, or holds it when there is no thread.
+// openThread starts posting the parent and returns at once; onParent runs
+// once the parent post has returned, whatever its result.
+func (b *Bot) openThread(ctx context.Context, j job, onParent func(msgRef)) *thread {
+	t := &thread{b: b, j: j, ready: make(chan struct{})}
+	b.spawn(func() {
+		defer close(t.ready)
+		parent, err := b.postParent(ctx, j)
+		if err != nil {
+			b.log.Error("parent message not posted; the outcome goes to the requester another way", "request_id", j.reqID, "err", err)
+		}
+		t.parent = parent
+		onParent(parent)
+	})
+	return t
+}
+
+// wait returns the parent once its post has returned.
+func (t *thread) wait() msgRef {
+	<-t.ready
+	return t.parent
+}
+
+// say posts line in the thread once the parent exists, or holds it for
+// flush when there is no thread or the reply fails.
 func (t *thread) say(ctx context.Context, line string) {
-	if t.parent.threaded() {
-		t.b.replyOrLog(ctx, t.parent, t.j, line)
-		return
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	parent := t.wait()
+	if parent.threaded() {
+		pctx, cancel := postCtx(ctx)
+		err := t.b.msg.reply(pctx, parent, line)
+		cancel()
+		if err == nil {
+			return
+		}
+		t.b.log.Warn("thread reply failed; the line goes to the requester another way", "request_id", t.j.reqID, "thread_ts", parent.TS, "err", err)
+	}
 	t.held = append(t.held, line)
 }
 
-// flush posts the held lines as one message, headed by head (the summary the
-// unthreaded parent cannot be updated with) when it is not empty.
-func (t *thread) flush(ctx context.Context, head string) {
+// flush delivers the held lines as one message. summary heads it where the
+// parent could not show it: after a parent posted through response_url, the
+// summary alone; where no parent was posted at all, the whole parent text,
+// so the message still names the requester and the reason.
+func (t *thread) flush(ctx context.Context, summary string) {
 	t.mu.Lock()
 	lines := t.held
 	t.held = nil
@@ -294,28 +344,27 @@ func (t *thread) flush(ctx context.Context, head string) {
 	if len(lines) == 0 {
 		return
 	}
-	if head != "" {
-		lines = append([]string{head}, lines...)
+	parent := t.wait()
+	switch {
+	case parent.announced && summary != "":
+		lines = append([]string{summary}, lines...)
+	case !parent.threaded() && !parent.announced && summary != "":
+		lines = append([]string{t.b.parentText(t.j, summary)}, lines...)
 	}
-	t.b.replyOrLog(ctx, t.parent, t.j, strings.Join(lines, "\n"))
-}
-
-// replyOrLog posts a thread line; if Slack cannot take it, the line is logged
-// at error level with everything needed to reconstruct it.
-func (b *Bot) replyOrLog(ctx context.Context, parent msgRef, j job, line string) {
+	text := strings.Join(lines, "\n")
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	if err := b.msg.reply(pctx, parent, line); err != nil {
-		b.log.Error("outcome not posted", "request_id", j.reqID, "user", j.cmd.UserID, "channel", j.cmd.ChannelID,
-			"thread_ts", parent.TS, "outcome", line, "err", err)
+	if err := t.b.msg.deliver(pctx, t.j.cmd.ResponseURL, slack.ResponseTypeInChannel, t.j.cmd.ChannelID, t.j.cmd.UserID, text); err != nil {
+		t.b.log.Error("outcome not posted", "request_id", t.j.reqID, "user", t.j.cmd.UserID, "channel", t.j.cmd.ChannelID,
+			"thread_ts", parent.TS, "outcome", text, "err", err)
 	}
 }
 
-// private answers only the invoker; if that fails the answer is logged.
+// private answers only the invoker; if no way works the answer is logged.
 func (b *Bot) private(ctx context.Context, j job, text string) {
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	if err := b.msg.private(pctx, j.cmd.ResponseURL, j.cmd.ChannelID, j.cmd.UserID, text); err != nil {
+	if err := b.msg.deliver(pctx, j.cmd.ResponseURL, slack.ResponseTypeEphemeral, j.cmd.ChannelID, j.cmd.UserID, text); err != nil {
 		b.log.Error("private answer not posted", "request_id", j.reqID, "user", j.cmd.UserID, "channel", j.cmd.ChannelID,
 			"text", text, "err", err)
 	}

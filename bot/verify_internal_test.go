@@ -40,10 +40,11 @@ func TestVerifyCutShortByShutdownClaimsNothing(t *testing.T) {
 	defer fake.Close()
 	pv := &alwaysLive{}
 	b, err := New(Config{
-		Slack:      NewSlackClient(SlackOptions{BotToken: fake.BotToken(), AppToken: fake.AppToken(), APIURL: fake.APIURL()}),
-		Polyv:      pv,
-		StopPolicy: allowAll{},
-		Users:      auth.NewUserLimiter(60, 10),
+		Slack:       NewSlackClient(SlackOptions{BotToken: fake.BotToken(), AppToken: fake.AppToken(), APIURL: fake.APIURL()}),
+		Polyv:       pv,
+		StopPolicy:  allowAll{},
+		Users:       auth.NewUserLimiter(60, 10),
+		StatusUsers: auth.NewUserLimiter(60, 10),
 	})
 	require.NoError(t, err)
 	j := job{cmd: slack.SlashCommand{UserID: "U0RESP", ChannelID: "C0OPS"}, parsed: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
@@ -53,7 +54,9 @@ func TestVerifyCutShortByShutdownClaimsNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	results := []result{{id: 10001, state: "stopped"}}
-	b.verify(ctx, &thread{b: b, j: j, parent: parent}, j.parsed.ChannelIDs, results, summarize(results))
+	ready := make(chan struct{})
+	close(ready)
+	b.verify(ctx, &thread{b: b, j: j, parent: parent, ready: ready}, j.parsed.ChannelIDs, results, summarize(results))
 
 	thread := fake.Thread(parent.Channel, parent.TS)
 	require.Len(t, thread, 1)

@@ -55,9 +55,10 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	pc := newPolyvClient(cfg, log, metrics)
 	bcfg := bot.Config{
 		Slack: sc, Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
-		Users:   auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
-		Logger:  log,
-		Metrics: metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
+		Users:       auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
+		StatusUsers: auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
+		Logger:      log,
+		Metrics:     metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
 		WhoMayStop: cfg.Rules.Summary(),
 		DryRun:     cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
 	}

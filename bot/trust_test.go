@@ -1,0 +1,121 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slacktest"
+)
+
+// The stop goes to Polyv as soon as the command is authorized and
+// throttled: a slow, hanging or rate-limiting Slack delays what the channel
+// sees, never the stop itself.
+func TestStopDoesNotWaitForSlack(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		failure slacktest.Failure
+		audit   bool
+	}{
+		{"chat.postMessage hangs", slacktest.Failure{Delay: 4 * time.Second, Channel: opsChannel}, false},
+		{"chat.postMessage hangs and AUDIT_CHANNEL is set", slacktest.Failure{Delay: 4 * time.Second}, true},
+		{"chat.postMessage answers 429 with Retry-After: 120", slacktest.Failure{HTTPStatus: 429, RetryAfter: "120", Channel: opsChannel}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) {
+				c.VerifyStop = false
+				if tc.audit {
+					c.AuditChannel = "C0AUDIT"
+				}
+			}})
+			h.slack.FailAlways("chat.postMessage", tc.failure)
+			h.send(slacktest.SlashCommand{Text: "stop 10001 leak"})
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			require.NoError(t, h.polyv.WaitCalls(ctx, 1), "the stop waited for Slack")
+			require.Equal(t, 1, h.polyv.StopCalls(10001))
+			h.slack.FailAlways("chat.postMessage", slacktest.Failure{})
+		})
+	}
+}
+
+// slack-go retries a post that answered 5xx; when a proxy had in fact
+// delivered it, the channel got two parents, one stuck at "is stopping".
+func TestParentIsPostedOnceWhenSlackAnswers502AfterPosting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h.slack.FailNext("chat.postMessage", 1, slacktest.Failure{HTTPStatus: 502, Delivered: true, Channel: opsChannel})
+	_, url := h.send(slacktest.SlashCommand{Text: "stop 10001 leak"})
+	h.waitFor("the outcome through response_url", func(*slacktest.Server) bool { return len(h.privateTo(url)) > 0 })
+	require.Len(t, h.slack.ChannelMessages(opsChannel), 1, "the parent was posted twice")
+	out := h.privateTo(url)[0]
+	require.Equal(t, "in_channel", out.ResponseType)
+	require.Contains(t, out.Text, "<@"+responder+">")
+	require.Contains(t, out.Text, "Reason: leak")
+	require.Contains(t, out.Text, "✅ Polyv channel 10001: stopped")
+	require.Equal(t, 1, h.stopCalls())
+}
+
+// When the parent cannot be posted, the outcome takes the next way that
+// works: response_url (naming the requester and the reason as the parent
+// would), then chat.postEphemeral, then a direct message.
+func TestRequesterLearnsTheOutcomeWhateverFails(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		breakSlack func(*slacktest.Server)
+		got        func(h *harness, responseURL string) string
+	}{
+		{"parent fails: response_url", func(s *slacktest.Server) {},
+			func(h *harness, url string) string {
+				for _, p := range h.privateTo(url) {
+					if p.ResponseType == "in_channel" {
+						return p.Text
+					}
+				}
+				return ""
+			}},
+		{"parent and response_url fail: ephemeral", func(s *slacktest.Server) {
+			s.FailAlways("response_url", slacktest.Failure{HTTPStatus: 404, Error: "expired_url"})
+		}, func(h *harness, _ string) string {
+			for _, e := range h.slack.Ephemerals() {
+				if e.User == responder && e.Channel == opsChannel {
+					return e.Text
+				}
+			}
+			return ""
+		}},
+		{"parent, response_url and ephemeral fail: direct message", func(s *slacktest.Server) {
+			s.FailAlways("response_url", slacktest.Failure{HTTPStatus: 410, Error: "expired_url"})
+			s.FailAlways("chat.postEphemeral", slacktest.Failure{Error: "fatal_error"})
+		}, func(h *harness, _ string) string {
+			for _, m := range h.slack.ChannelMessages(responder) {
+				return m.Text
+			}
+			return ""
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.VerifyStop = false }})
+			h.slack.FailAlways("chat.postMessage", slacktest.Failure{Error: "fatal_error", Channel: opsChannel})
+			tc.breakSlack(h.slack)
+			_, url := h.send(slacktest.SlashCommand{Text: "stop 10001 leaked test stream"})
+			var text string
+			h.waitFor("the outcome", func(*slacktest.Server) bool { text = tc.got(h, url); return text != "" })
+			require.Contains(t, text, "<@"+responder+">")
+			require.Contains(t, text, "Reason: leaked test stream")
+			require.Contains(t, text, "✅ Polyv channel 10001: stopped")
+			require.Equal(t, 1, h.stopCalls())
+			require.False(t, strings.Contains(text, "is stopping"), "the outcome, not the announcement")
+		})
+	}
+}
