@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,7 +40,21 @@ const (
 type Command struct {
 	Verb       Verb
 	ChannelIDs []int64 // distinct, in the order given
-	Reason     string  // free text after the ids (stop only); not escaped
+	// Reason is the free text after the ids (stop only) as the person typed
+	// it: Slack's &amp; &lt; &gt; are decoded once, so whoever posts it must
+	// escape it once. Runs of white space are one space.
+	Reason string
+	// ReasonMarked is true when a marker (`--`, `—`, `–`, `-` or a colon)
+	// said where the reason starts. An empty reason is never marked.
+	ReasonMarked bool
+}
+
+// Ambiguous reports a stop whose reason may have started with a number that
+// was read as a channel id: several ids followed by a reason without a
+// marker, as in `stop 10001 2 viewers`. The bot must then say which channels
+// it stops and how to mark the reason.
+func (c Command) Ambiguous() bool {
+	return c.Verb == VerbStop && len(c.ChannelIDs) > 1 && c.Reason != "" && !c.ReasonMarked
 }
 
 // UsageError is a command that cannot be run as typed. Its message is meant for
@@ -50,13 +65,23 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // ParseCommand parses the text after the slash command:
 //
-//	stop <channelId>… [reason…]
+//	stop <channelId>… [-- reason…]
 //	status <channelId>…
 //	help
 //
 // An empty text means help. Ids are plain ASCII decimal integers from 1 to
 // 2147483647, separated by spaces or commas, without signs, leading zeros,
-// exponents or non-ASCII digits; any bad id rejects the whole command.
+// exponents or non-ASCII digits; any bad id rejects the whole command. An id
+// may also be written `#10001` or as a link to the channel's Polyv watch or
+// console page.
+//
+// The reason starts at the first word that is not an id, or after a marker:
+// `--`, its typographic substitutes `—` and `–`, a lone `-`, or a colon alone
+// or at the end of the last id (`stop 10001: 2 viewers`). Everything after a
+// marker is the reason, numbers and links included.
+//
+// Slack sends &, < and > as &amp;, &lt; and &gt;; they are decoded once
+// before anything else reads the text.
 func ParseCommand(text string) (Command, error) {
 	if len(text) > MaxCommandBytes {
 		return Command{}, usagef("that command is %d bytes long; the limit is %d", len(text), MaxCommandBytes)
@@ -64,7 +89,7 @@ func ParseCommand(text string) (Command, error) {
 	if !utf8.ValidString(text) {
 		return Command{}, usagef("the command is not valid UTF-8 text")
 	}
-	fields := strings.Fields(text)
+	fields := joinBracketed(strings.Fields(unescapeSlack(text)))
 	if len(fields) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
@@ -77,68 +102,115 @@ func ParseCommand(text string) (Command, error) {
 	case VerbStatus:
 		return parseStatus(rest)
 	}
-	if looksLikeID(fields[0]) {
+	if isChannelRef(fields[0]) {
 		return Command{}, usagef("say what to do with it, e.g. `stop %s`", quote(fields[0]))
 	}
 	return Command{}, usagef("unknown command `%s`", quote(fields[0]))
 }
 
-func parseStop(args []string) (Command, error) {
-	ids, rest, err := parseIDs(args)
+func parseStop(fields []string) (Command, error) {
+	a, err := parseArgs(VerbStop, fields)
 	if err != nil {
 		return Command{}, err
 	}
-	if len(ids) == 0 {
-		return Command{}, usagef("`stop` needs the Polyv channel id to stop, e.g. `stop 10001 stream leaked`")
+	if len(a.ids) == 0 {
+		return Command{}, usagef("`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`")
 	}
-	reason, err := parseReason(rest)
+	reason, err := parseReason(a.reason)
 	if err != nil {
 		return Command{}, err
 	}
-	return Command{Verb: VerbStop, ChannelIDs: ids, Reason: reason}, nil
+	return Command{Verb: VerbStop, ChannelIDs: a.ids, Reason: reason, ReasonMarked: a.marked && reason != ""}, nil
 }
 
-func parseStatus(args []string) (Command, error) {
-	ids, rest, err := parseIDs(args)
+func parseStatus(fields []string) (Command, error) {
+	a, err := parseArgs(VerbStatus, fields)
 	if err != nil {
 		return Command{}, err
 	}
-	if len(ids) == 0 {
+	if len(a.ids) == 0 {
 		return Command{}, usagef("`status` needs at least one Polyv channel id, e.g. `status 10001`")
 	}
-	if len(rest) > 0 {
-		return Command{}, usagef("`status` takes only channel ids; `%s` is not one", quote(rest[0]))
+	if a.marked {
+		return Command{}, usagef("`status` takes no reason; type only channel ids, e.g. `status 10001`")
 	}
-	return Command{Verb: VerbStatus, ChannelIDs: ids}, nil
+	if len(a.reason) > 0 {
+		return Command{}, usagef("`status` takes only channel ids; `%s` is not one", quote(a.reason[0]))
+	}
+	return Command{Verb: VerbStatus, ChannelIDs: a.ids}, nil
 }
 
-// parseIDs takes the leading fields that look like ids (start with a digit, a
-// sign or any numeric rune) and returns the distinct ids and the fields after
-// them. A field that looks like an id but is not a valid one is an error rather
-// than the start of the reason, so `stop 1O001` never stops the wrong stream.
-func parseIDs(fields []string) ([]int64, []string, error) {
-	var ids []int64
+// args is what follows the verb.
+type args struct {
+	ids    []int64  // distinct, in the order given
+	reason []string // the words after the ids
+	marked bool     // a marker ended the ids
+}
+
+// parseArgs takes the leading words that name channels and returns the
+// distinct ids and the words after them. A word that looks like an id but is
+// not a valid one is an error rather than the start of the reason, so
+// `stop 1O001` never stops the wrong stream; so is a link that does not name
+// a Polyv channel.
+func parseArgs(verb Verb, fields []string) (args, error) {
+	var a args
 	seen := make(map[int64]bool)
-	i := 0
-	for ; i < len(fields) && looksLikeID(fields[i]); i++ {
-		for _, part := range strings.Split(fields[i], ",") {
-			if part == "" {
-				continue
-			}
-			id, err := parseID(part)
-			if err != nil {
-				return nil, nil, err
-			}
+	for i, f := range fields {
+		if isMarker(f) {
+			a.reason, a.marked = fields[i+1:], true
+			break
+		}
+		ref, colon := cutColon(f)
+		if !isChannelRef(ref) {
+			a.reason = fields[i:]
+			break
+		}
+		ids, err := parseChannelRef(verb, ref, len(a.ids) > 0)
+		if err != nil {
+			return args{}, err
+		}
+		for _, id := range ids {
 			if !seen[id] {
 				seen[id] = true
-				ids = append(ids, id)
+				a.ids = append(a.ids, id)
 			}
 		}
+		if colon {
+			a.reason, a.marked = fields[i+1:], true
+			break
+		}
 	}
-	if len(ids) > MaxChannels {
-		return nil, nil, usagef("that is %d channels; one command may name at most %d", len(ids), MaxChannels)
+	if len(a.ids) > MaxChannels {
+		return args{}, usagef("that is %d channels; one command may name at most %d", len(a.ids), MaxChannels)
 	}
-	return ids, fields[i:], nil
+	return a, nil
+}
+
+// isMarker reports a word that only says "the reason starts here". The
+// dashes are what macOS and phone keyboards make of a typed `--`; the
+// full-width colon is what Chinese input methods type.
+func isMarker(field string) bool {
+	switch field {
+	case "--", "—", "–", "-", ":", "：":
+		return true
+	}
+	return false
+}
+
+// cutColon removes a colon that ends a word, as in `stop 10001: reason`.
+func cutColon(field string) (string, bool) {
+	for _, c := range []string{":", "："} {
+		if rest, ok := strings.CutSuffix(field, c); ok && rest != "" {
+			return rest, true
+		}
+	}
+	return field, false
+}
+
+// isChannelRef reports a word that names channels or tries to: ids (start
+// with a digit, a sign or any numeric rune), `#10001`, or a web link.
+func isChannelRef(field string) bool {
+	return looksLikeID(field) || (strings.HasPrefix(field, "#") && looksLikeID(field[1:])) || isLink(field)
 }
 
 func looksLikeID(field string) bool {
@@ -146,10 +218,38 @@ func looksLikeID(field string) bool {
 	return r == '+' || r == '-' || r == ',' || unicode.IsNumber(r)
 }
 
+func parseChannelRef(verb Verb, ref string, haveIDs bool) ([]int64, error) {
+	if isLink(ref) {
+		id, err := parseLink(verb, ref, haveIDs)
+		if err != nil {
+			return nil, err
+		}
+		return []int64{id}, nil
+	}
+	var ids []int64
+	for _, part := range strings.Split(ref, ",") {
+		if part == "" {
+			continue
+		}
+		if len(part) > 1 {
+			part = strings.TrimPrefix(part, "#")
+		}
+		id, err := parseID(part)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 // parseID accepts exactly [1-9][0-9]* up to MaxChannelID.
 func parseID(s string) (int64, error) {
 	bad := func(why string) error {
 		return usagef("`%s` is not a Polyv channel id: %s", quote(s), why)
+	}
+	if s == "" {
+		return 0, bad("ids are whole numbers written with the digits 0-9 only")
 	}
 	var n int64
 	for i := 0; i < len(s); i++ {
@@ -168,6 +268,88 @@ func parseID(s string) (int64, error) {
 	return n, nil
 }
 
+// isLink reports a web link as typed (`https://…`), as Slack formats it
+// (`<https://…>`, `<https://…|label>`), or a Polyv address without a scheme.
+func isLink(field string) bool {
+	s := strings.TrimPrefix(field, "<")
+	if hasHTTPScheme(s) {
+		return true
+	}
+	host, _, found := strings.Cut(s, "/")
+	return found && isPolyvHost(host)
+}
+
+func hasHTTPScheme(s string) bool {
+	for _, scheme := range []string{"http://", "https://"} {
+		if len(s) >= len(scheme) && asciiLower(s[:len(scheme)]) == scheme {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLink reads the channel id from a link to a Polyv watch page
+// (live.polyv.cn/watch/<id>, the older live.polyv.net/watch/<id>.htm, the
+// splash page /splash/<id>) or to a channel in the Polyv console, whose
+// pages are routes after the # (live.polyv.net/#/channel/<id>/playback).
+// Any other link is refused: guessing which number in it is the channel
+// could stop the wrong stream. The link is only read, never fetched.
+func parseLink(verb Verb, field string, haveIDs bool) (int64, error) {
+	raw := strings.TrimRight(field, ",")
+	if inner, ok := strings.CutPrefix(raw, "<"); ok {
+		inner = strings.TrimSuffix(inner, ">")
+		raw, _, _ = strings.Cut(inner, "|") // the label is only what Slack shows
+	}
+	if !hasHTTPScheme(raw) {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || !isPolyvHost(u.Hostname()) {
+		if haveIDs {
+			return 0, usagef("`%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`, or put `--` before it if it is the reason", quote(field), verb)
+		}
+		return 0, usagef("`%s` needs the Polyv channel id, and `%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`", verb, quote(field), verb)
+	}
+	seg, ok := linkChannelID(u)
+	if !ok {
+		return 0, usagef("`%s` does not show which Polyv channel it is: type the channel id, e.g. `%s 10001`", quote(field), verb)
+	}
+	return parseID(seg)
+}
+
+// isPolyvHost accepts polyv.cn, polyv.net and their subdomains (watch pages
+// may live on a customer's <name>.live.polyv.cn).
+func isPolyvHost(host string) bool {
+	host = strings.TrimSuffix(asciiLower(host), ".")
+	for _, domain := range []string{"polyv.cn", "polyv.net"} {
+		if host == domain || strings.HasSuffix(host, "."+domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// linkChannelID returns the channel id a Polyv link shows, when it shows
+// exactly one: in the path of a watch page or in the console's route.
+func linkChannelID(u *url.URL) (string, bool) {
+	var found []string
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	for _, page := range []string{"/watch/", "/splash/"} {
+		if rest, ok := strings.CutPrefix(path, page); ok && !strings.Contains(rest, "/") {
+			found = append(found, strings.TrimSuffix(rest, ".htm"))
+		}
+	}
+	if rest, ok := strings.CutPrefix(u.EscapedFragment(), "/channel/"); ok {
+		seg, _, _ := strings.Cut(rest, "/")
+		seg, _, _ = strings.Cut(seg, "?")
+		found = append(found, seg)
+	}
+	if len(found) != 1 || !looksLikeID(found[0]) {
+		return "", false
+	}
+	return found[0], true
+}
+
 func parseReason(fields []string) (string, error) {
 	reason := strings.Join(fields, " ")
 	for _, r := range reason {
@@ -179,6 +361,60 @@ func parseReason(fields []string) (string, error) {
 		return "", usagef("the reason is %d characters long; keep it under %d", n, MaxReasonRunes)
 	}
 	return reason, nil
+}
+
+// unescapeSlack decodes the three entities Slack uses for &, < and > in all
+// text, once and only those, so that `A&amp;lt;B` reads `A&lt;B`, as typed.
+func unescapeSlack(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "&amp;"):
+			b.WriteByte('&')
+			s = s[len("&amp;"):]
+		case strings.HasPrefix(s, "&lt;"):
+			b.WriteByte('<')
+			s = s[len("&lt;"):]
+		case strings.HasPrefix(s, "&gt;"):
+			b.WriteByte('>')
+			s = s[len("&gt;"):]
+		default:
+			b.WriteByte('&')
+			s = s[1:]
+		}
+	}
+}
+
+// joinBracketed keeps a Slack link whose label has spaces
+// (`<https://…|Watch the launch>`) in one word. Words are joined with one
+// space, as the reason joins them, so the reason reads the same either way.
+func joinBracketed(fields []string) []string {
+	out := make([]string, 0, len(fields))
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if strings.HasPrefix(f, "<") && strings.Contains(f, "|") && !strings.Contains(f, ">") {
+			for j := i + 1; j < len(fields); j++ {
+				if strings.Contains(fields[j], ">") {
+					f = strings.Join(fields[i:j+1], " ")
+					i = j
+					break
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // isControl reports runes that would corrupt an audit line or flip how the

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/slack-go/slack/slackutilsx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/bot"
@@ -15,15 +16,20 @@ import (
 // deliver: it never panics, refuses only with a *UsageError whose words are
 // safe to post, and accepts only commands that name valid, distinct ids and a
 // printable reason — and that read back the same when written out again.
+// Whatever follows a reason marker is the reason, word for word: no id is
+// ever taken from it.
 func FuzzParseCommand(f *testing.F) {
 	for _, s := range []string{
 		"", "help", "stop 10001", "STOP 10001 leaked", "status 10001,10002", "stop 1O001",
 		"stop １０００１", "stop 10001 \u202Eevil", "stop 0", "stop 2147483648", "stop <!channel>",
 		"stop 10001 <@U1> `x` *bold*", "stop 10001 10001", "stop ,,,", "ſtop 1", "10001",
+		"stop 10001 -- 2 viewers", "stop 10001: 2", "stop 10001 — 2", "stop #10001 leaked",
+		"stop <https://live.polyv.cn/watch/10001|live.polyv.cn/watch/10001>", "stop 10001 A&amp;B &lt;t&gt;",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
+		checkMarkedReason(t, text)
 		cmd, err := bot.ParseCommand(text)
 		if err != nil {
 			checkRefusal(t, text, err)
@@ -34,6 +40,30 @@ func FuzzParseCommand(f *testing.F) {
 		require.NoError(t, err, "re-parsing %q", render(cmd))
 		require.Equal(t, cmd, again)
 	})
+}
+
+// checkMarkedReason puts text after a marker: it is the reason as typed
+// (Slack's three entities decoded once, white space collapsed), or the
+// command is refused for the reason itself, never for an id.
+func checkMarkedReason(t *testing.T, text string) {
+	t.Helper()
+	marked := "stop 10001 -- " + text
+	cmd, err := bot.ParseCommand(marked)
+	if err != nil {
+		checkRefusal(t, marked, err)
+		require.Regexp(t, "the limit is|not valid UTF-8|control or text-direction|keep it under", err.Error())
+		return
+	}
+	want := strings.Join(strings.Fields(decodeSlack(text)), " ")
+	require.Equal(t, []int64{10001}, cmd.ChannelIDs, "an id taken from after the marker in %q", marked)
+	require.Equal(t, want, cmd.Reason)
+	require.Equal(t, want != "", cmd.ReasonMarked)
+	require.False(t, cmd.Ambiguous())
+}
+
+// decodeSlack undoes Slack's escaping in one pass.
+func decodeSlack(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
 }
 
 func checkRefusal(t *testing.T, text string, err error) {
@@ -76,15 +106,23 @@ func checkCommand(t *testing.T, text string, cmd bot.Command) {
 	if cmd.Verb == bot.VerbStatus {
 		require.Empty(t, cmd.Reason)
 	}
+	if cmd.ReasonMarked {
+		require.NotEmpty(t, cmd.Reason, "an empty reason is not marked")
+	}
+	require.Equal(t, len(cmd.ChannelIDs) > 1 && cmd.Reason != "" && !cmd.ReasonMarked, cmd.Ambiguous())
 }
 
+// render writes cmd out as Slack would deliver it: the reason escaped.
 func render(cmd bot.Command) string {
 	parts := []string{string(cmd.Verb)}
 	for _, id := range cmd.ChannelIDs {
 		parts = append(parts, fmt.Sprint(id))
 	}
+	if cmd.ReasonMarked {
+		parts = append(parts, "--")
+	}
 	if cmd.Reason != "" {
-		parts = append(parts, cmd.Reason)
+		parts = append(parts, slackutilsx.EscapeMessage(cmd.Reason))
 	}
 	return strings.Join(parts, " ")
 }

@@ -18,15 +18,15 @@ type HelpEntry struct {
 
 // Help lists every verb the bot understands.
 var Help = []HelpEntry{
-	{VerbStop, "<channelId>… [reason…]",
+	{VerbStop, "<channelId>… [-- reason…]",
 		"stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread",
-		"stop 10001 10002 leaked test stream"},
+		"stop 10001 10002 -- leaked test stream"},
 	{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},
 	{VerbHelp, "", "show this help", "help"},
 }
 
 // UsageHint is the one-line usage for the Slack app manifest's command.
-const UsageHint = "stop <channelId>… [reason] | status <channelId>… | help"
+const UsageHint = "stop <channelId>… [-- reason] | status <channelId>… | help"
 
 // HelpText is the help message for the slash command as the workspace named
 // it (a workspace may register the bot as /polyv-ops). who, when not empty,
@@ -43,7 +43,8 @@ func HelpText(command, who string) string {
 		usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb) + " " + h.Args))
 		fmt.Fprintf(&b, "• `%s %s` — %s. Example: `%s %s`\n", command, usage, h.Summary, command, h.Example)
 	}
-	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); separate several with spaces.")
+	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); `#10001` or a Polyv watch or console link works too; separate several with spaces.\n")
+	fmt.Fprintf(&b, "Put `--` between the ids and the reason, so that a reason starting with a number is not read as an id: `%s stop 10001 -- 2 viewers reported it`.", command)
 	if who != "" {
 		fmt.Fprintf(&b, "\nWho may stop streams: %s.", who)
 	}
@@ -55,5 +56,5 @@ func usageText(command string) string {
 	if command == "" {
 		command = "/polyv"
 	}
-	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
+	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [-- reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
 }

@@ -53,3 +53,33 @@ func TestHelpListsEveryVerbWithAnExample(t *testing.T) {
 	}
 	require.Empty(t, h.polyv.Calls())
 }
+
+// TestHelpAndUsageShowTheReasonMarker: every place that teaches the syntax
+// shows `--`, so a reason that starts with a number is not read as ids.
+func TestHelpAndUsageShowTheReasonMarker(t *testing.T) {
+	t.Parallel()
+	var stop bot.HelpEntry
+	for _, e := range bot.Help {
+		if e.Verb == bot.VerbStop {
+			stop = e
+		}
+	}
+	require.Contains(t, stop.Args, "[-- reason…]")
+	require.Contains(t, stop.Example, " -- ")
+	cmd, err := bot.ParseCommand(stop.Example)
+	require.NoError(t, err)
+	require.NotEmpty(t, cmd.Reason, "the example's reason is read as a reason")
+	require.Contains(t, bot.UsageHint, "stop <channelId>… [-- reason]")
+
+	help := bot.HelpText("/polyv-ops", "")
+	require.Contains(t, help, "`/polyv-ops stop 10001 -- 2 viewers reported it`")
+	require.Contains(t, help, "`#10001`")
+	require.Contains(t, help, "Polyv watch or console link")
+
+	h := newHarness(t, harnessOpts{})
+	ack, _ := h.send(slacktest.SlashCommand{Text: "status 10001 -- why", Command: "/polyv"})
+	msg, _ := ack.Text()
+	require.Contains(t, msg, "`status` takes no reason")
+	require.Contains(t, msg, "Usage: `/polyv stop &lt;channelId&gt;… [-- reason…]`")
+	require.Empty(t, h.polyv.Calls())
+}
