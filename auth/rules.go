@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Rules is the parsed permission configuration.
@@ -56,7 +59,11 @@ func ParseRules(users, groups, channels string) (Rules, error) {
 // duplicates collapsed, keeping the first occurrence's order. "*" is
 // accepted only for UserIDs and is returned as everyone=true, not as an ID.
 // Every bad entry is reported (errors.Join), naming the variable and the
-// entry and, for names and mentions, how to find the ID in Slack.
+// entry and, for names, mentions and links, how to find the ID in Slack.
+// Only a comma separates IDs: an entry holding IDs joined by anything else
+// people type (white space, ";", "|", "/", or the "，" and "、" of Chinese and
+// Japanese input) is refused with "separate IDs with commas", because
+// guessing would silently accept a name with a space in it.
 func ParseIDList(variable, value string, kind IDKind) (ids []string, everyone bool, err error) {
 	var errs []error
 	seen := make(map[string]bool)
@@ -164,10 +171,12 @@ func (k IDKind) explain(entry string) string {
 		return "an entry looks like a Slack token; remove it at once (tokens belong in SLACK_BOT_TOKEN / SLACK_APP_TOKEN)"
 	case entry == "*":
 		return fmt.Sprintf(`"*" is accepted only in ALLOWED_USERS; list %ss`, k.noun())
-	case strings.ContainsAny(entry, " \t"):
-		return fmt.Sprintf("%s contains a space; separate IDs with commas", quote(entry))
 	case mentionRe.MatchString(entry):
 		return k.explainMention(entry)
+	case strings.Contains(entry, "://"):
+		return k.explainLink(entry)
+	case joinsIDs(entry):
+		return k.explainSeparators(entry)
 	case anyIDRe.MatchString(entry):
 		return fmt.Sprintf("%s is a %s, not a %s", quote(entry), kindOf(entry).noun(), k.noun())
 	case idLike(entry) && k.valid(strings.ToUpper(entry)):
@@ -176,6 +185,77 @@ func (k IDKind) explain(entry string) string {
 		return fmt.Sprintf("%s is not a valid %s", quote(entry), k.noun())
 	}
 	return fmt.Sprintf("%s is a name; %s", quote(entry), k.howTo())
+}
+
+// otherSeparators are what people put between IDs instead of a comma,
+// besides white space.
+const otherSeparators = ";；|/，、"
+
+func isSeparator(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune(otherSeparators, r)
+}
+
+// joinsIDs reports whether entry is several IDs (or mistyped IDs) joined by
+// something other than a comma. A name with a space ("Alice Smith") is not:
+// it gets the message for names.
+func joinsIDs(entry string) bool {
+	fields := strings.FieldsFunc(entry, isSeparator)
+	if len(fields) == 1 && fields[0] == entry {
+		return false
+	}
+	for _, f := range fields {
+		if anyIDRe.MatchString(f) || idLike(f) || mentionRe.MatchString(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// explainSeparators names the separators found in entry and, when every
+// part is an ID of kind k, shows the list as it should be written.
+func (k IDKind) explainSeparators(entry string) string {
+	var names []string
+	for _, r := range entry {
+		if name := separatorName(r); name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	msg := fmt.Sprintf("%s contains %s; separate IDs with commas", quote(entry), strings.Join(names, " and "))
+	fields := strings.FieldsFunc(entry, isSeparator)
+	fixed := strings.Join(fields, ",")
+	if len(fixed) <= 4*maxShownEntry && !slices.ContainsFunc(fields, func(f string) bool { return !k.valid(f) }) {
+		msg += ": " + fixed
+	}
+	return msg
+}
+
+// separatorName says how a message names r, or "" when r is not a
+// separator.
+func separatorName(r rune) string {
+	switch {
+	case r == '\t':
+		return "a tab"
+	case r == '\n' || r == '\r':
+		return "a line break"
+	case unicode.IsSpace(r):
+		return "a space"
+	case isSeparator(r):
+		return strconv.Quote(string(r))
+	}
+	return ""
+}
+
+// explainLink handles a pasted Slack link such as
+// https://acme.slack.com/archives/C0123 or …/team/U0123: it names the ID at
+// its end when that ID is of the right kind.
+func (k IDKind) explainLink(entry string) string {
+	msg := fmt.Sprintf("%s is a link, not an ID; %s", quote(entry), k.howTo())
+	path, _, _ := strings.Cut(entry, "?")
+	path = strings.TrimRight(path, "/")
+	if id := path[strings.LastIndex(path, "/")+1:]; k.valid(id) {
+		msg += fmt.Sprintf(" (here probably %s)", id)
+	}
+	return msg
 }
 
 // explainMention handles a pasted mention such as <@U123|alice>: it names
@@ -201,9 +281,10 @@ func kindOf(id string) IDKind {
 	return UserIDs
 }
 
-// looksLikeToken catches Slack tokens pasted into the wrong variable.
+// looksLikeToken catches Slack tokens pasted into the wrong variable,
+// anywhere in an entry: "U0123;xoxb-…" must not be quoted back either.
 func looksLikeToken(s string) bool {
-	return strings.HasPrefix(s, "xox") || strings.HasPrefix(s, "xapp-")
+	return strings.Contains(s, "xox") || strings.Contains(s, "xapp-")
 }
 
 // quote quotes an entry for an error message, shortening long ones.

@@ -48,7 +48,27 @@ func TestParseIDList(t *testing.T) {
 		{name: "wrong kind", variable: "ALLOWED_USERS", value: "C0123", kind: UserIDs, wantErr: []string{`"C0123" is a channel ID (C…/G…), not a member ID (U…/W…)`}},
 		{name: "wildcard in groups", variable: "ALLOWED_USERGROUPS", value: "*", kind: GroupIDs, wantErr: []string{`ALLOWED_USERGROUPS: "*" is accepted only in ALLOWED_USERS`}},
 		{name: "wildcard in channels", variable: "ALLOWED_CHANNELS", value: "*", kind: ChannelIDs, wantErr: []string{`ALLOWED_CHANNELS: "*" is accepted only in ALLOWED_USERS`}},
-		{name: "space instead of comma", variable: "ALLOWED_USERS", value: "U1A U2B", kind: UserIDs, wantErr: []string{`"U1A U2B" contains a space; separate IDs with commas`}},
+		{name: "space instead of comma", variable: "ALLOWED_USERS", value: "U1A U2B", kind: UserIDs, wantErr: []string{`"U1A U2B" contains a space; separate IDs with commas: U1A,U2B`}},
+		{name: "semicolons", variable: "ALLOWED_USERS", value: "U1A;U2B", kind: UserIDs, wantErr: []string{`ALLOWED_USERS: "U1A;U2B" contains ";"; separate IDs with commas: U1A,U2B`}},
+		{name: "pipes", variable: "ALLOWED_USERGROUPS", value: "S1A|S2B", kind: GroupIDs, wantErr: []string{`ALLOWED_USERGROUPS: "S1A|S2B" contains "|"; separate IDs with commas: S1A,S2B`}},
+		{name: "slashes", variable: "ALLOWED_CHANNELS", value: "C1A/C2B", kind: ChannelIDs, wantErr: []string{`ALLOWED_CHANNELS: "C1A/C2B" contains "/"; separate IDs with commas: C1A,C2B`}},
+		{name: "full-width comma", variable: "ALLOWED_USERS", value: "U1A，U2B", kind: UserIDs, wantErr: []string{`"U1A，U2B" contains "，"; separate IDs with commas: U1A,U2B`}},
+		{name: "ideographic comma", variable: "ALLOWED_USERS", value: "U1A、U2B", kind: UserIDs, wantErr: []string{`"U1A、U2B" contains "、"; separate IDs with commas: U1A,U2B`}},
+		{name: "full-width semicolon", variable: "ALLOWED_USERS", value: "U1A；U2B", kind: UserIDs, wantErr: []string{`"U1A；U2B" contains "；"; separate IDs with commas`}},
+		{name: "one per line", variable: "ALLOWED_USERS", value: "U1A\nU2B\r\nW3C", kind: UserIDs, wantErr: []string{`contains a line break; separate IDs with commas: U1A,U2B,W3C`}},
+		{name: "tabs", variable: "STATUS_ALLOWED_USERS", value: "U1A\tU2B", kind: UserIDs, wantErr: []string{`STATUS_ALLOWED_USERS: "U1A\tU2B" contains a tab; separate IDs with commas`}},
+		{name: "mixed separators", variable: "ALLOWED_USERS", value: "U1A; U2B", kind: UserIDs, wantErr: []string{`"U1A; U2B" contains ";" and a space; separate IDs with commas: U1A,U2B`}},
+		{name: "no fix shown when a part is wrong", variable: "ALLOWED_USERS", value: "U1A;C2B", kind: UserIDs, wantErr: []string{`"U1A;C2B" contains ";"; separate IDs with commas`}},
+		{name: "name with a space", variable: "ALLOWED_USERS", value: "Alice Smith", kind: UserIDs, wantErr: []string{`"Alice Smith" is a name; use the member ID`}},
+		{name: "mention with a space", variable: "ALLOWED_USERS", value: "<@U123|alice smith>", kind: UserIDs, wantErr: []string{`is a mention`, "(here probably U123)"}},
+		{
+			name: "channel link", variable: "ALLOWED_CHANNELS", value: "https://acme.slack.com/archives/C0123ABC", kind: ChannelIDs,
+			wantErr: []string{`"https://acme.slack.com/archives/C0123ABC" is a link, not an ID; use the channel ID`, "(here probably C0123ABC)"},
+		},
+		{
+			name: "profile link", variable: "ALLOWED_USERS", value: "https://acme.slack.com/team/U0123ABC/", kind: UserIDs,
+			wantErr: []string{"is a link, not an ID", "(here probably U0123ABC)"},
+		},
 		{
 			name: "every error at once", variable: "ALLOWED_USERS", value: "@alice,U1A,#ops,u123", kind: UserIDs,
 			wantErr: []string{`"@alice" is a name`, `"#ops" is a name`, `"u123": Slack IDs are upper case`}, wantBad: 3,
@@ -78,10 +98,12 @@ func TestParseIDList(t *testing.T) {
 func TestParseIDListNeverRepeatsTokens(t *testing.T) {
 	t.Parallel()
 	for _, token := range []string{"xoxb-1234-5678-abcdef", "xapp-1-A1-2-abc", "xoxp-99"} {
-		_, _, err := ParseIDList("ALLOWED_USERS", "U1A,"+token, UserIDs)
-		require.Error(t, err)
-		require.NotContains(t, err.Error(), token)
-		require.Contains(t, err.Error(), "looks like a Slack token")
+		for _, value := range []string{"U1A," + token, "U1A;" + token, "U1A " + token, "https://x.slack.com/" + token} {
+			_, _, err := ParseIDList("ALLOWED_USERS", value, UserIDs)
+			require.Error(t, err)
+			require.NotContains(t, err.Error(), token)
+			require.Contains(t, err.Error(), "looks like a Slack token")
+		}
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 )
 
 // checkChannelID is the Polyv channel the preflight asks about. Reading its
-// live status is harmless whether or not it exists: any answer but a refusal
-// of the credentials proves they work.
+// live status is harmless whether or not it exists: a success, or Polyv's
+// refusal of the channel, proves the credentials and the clock work.
 const checkChannelID = 1
 
 // check marks.
@@ -223,33 +223,86 @@ func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult
 		return []checkResult{reach, creds}
 	}
 	reach.mark, reach.detail = markOK, "answered in "+max(took, time.Millisecond).Round(time.Millisecond).String()
-	creds.mark, creds.detail, creds.fix = polyvVerdict(polyv.Kind(err), err)
+	creds.mark, creds.detail, creds.fix = polyvVerdict(err)
 	return []checkResult{reach, creds}
 }
 
-// polyvAnswered reports whether Polyv itself answered: a success or any
-// *APIError (even an unreadable body came from the far side).
+// polyvAnswered reports whether something answered over HTTP: a success or
+// any *APIError (even an unreadable body came from the far side). Whether
+// that something is Polyv is polyvVerdict's question.
 func polyvAnswered(err error) bool {
 	var ae *polyv.APIError
-	return err == nil || errors.As(err, &ae)
+	return err == nil || errors.As(err, &ae) || polyv.Kind(err) == "redirect"
 }
 
-// polyvVerdict reads Polyv's answer: only a refusal of the sign, the appId or
-// the timestamp means the credentials or the clock are wrong.
-func polyvVerdict(kind string, err error) (mark, detail, fix string) {
+// polyvVerdict reads the answer to the check call. Only an answer that is
+// recognisably Polyv's proves the credentials: a success, or a Polyv-shaped
+// refusal of the channel, which Polyv can give only after it accepted the
+// sign, the appId and the timestamp. Every other answer is a ✗ saying what
+// it shows and what to do.
+func polyvVerdict(err error) (mark, detail, fix string) {
+	if err == nil {
+		return markOK, "accepted", ""
+	}
+	var ae *polyv.APIError
+	errors.As(err, &ae) // nil for a redirect that is not an *APIError
+	kind := polyv.Kind(err)
+	switch {
+	case kind == "redirect" || (ae != nil && ae.HTTPStatus >= 300 && ae.HTTPStatus < 400):
+		return markFail, "the answer was a redirect (" + err.Error() + ")",
+			"Polyv's API does not redirect: something else answers at POLYV_API_URL (a proxy, a captive portal, " +
+				"or a server sending http:// on to https://); set it to Polyv's API host, such as https://api.polyv.net"
+	case kind == "invalid_signature" || kind == "app_not_found" || kind == "invalid_timestamp":
+		return credentialVerdict(kind)
+	case polyvRefusedChannel(ae, kind):
+		return markOK, "accepted (Polyv answered: " + err.Error() + ")", ""
+	case ae != nil && (ae.HTTPStatus == 404 || ae.Code == 404):
+		return markFail, "no Polyv API at this address (" + err.Error() + ")",
+			"this address does not serve Polyv's API: check POLYV_API_URL (only the scheme and host, such as https://api.polyv.net)"
+	case kind == "quota_exceeded":
+		return markFail, "Polyv says this IP's request quota is used up (" + err.Error() + ")",
+			"Polyv's per-IP quota (1500 calls per 10 s, shared by everything that calls Polyv from this IP) is used up " +
+				"and blocks the IP for 5 minutes: wait 5 minutes and run -check again"
+	case kind == "server_error":
+		return markFail, "server error (" + err.Error() + ")", "Polyv had a server error; run -check again in a minute"
+	case kind == "bad_response" || !polyvShaped(ae):
+		return markFail, "the answer is not Polyv's (" + err.Error() + ")",
+			"something that is not Polyv answered: a proxy, captive portal or wrong host; check POLYV_API_URL and HTTPS_PROXY"
+	}
+	return markFail, "Polyv refused the call for a reason that does not prove the credentials (" + err.Error() + ")",
+		"Polyv's message above is its reason; check POLYV_APP_ID and POLYV_APP_SECRET in the Polyv console (开发设置), " +
+			"then run -check again"
+}
+
+// credentialVerdict is the ✗ for Polyv's refusal of the sign, the appId or
+// the timestamp.
+func credentialVerdict(kind string) (mark, detail, fix string) {
 	switch kind {
 	case "invalid_signature":
 		return markFail, "Polyv says invalid signature",
 			"check POLYV_APP_SECRET (the appSecret from the Polyv console, 开发设置) and POLYV_SIGNATURE_METHOD"
 	case "app_not_found":
 		return markFail, "Polyv says application not found", "check POLYV_APP_ID (the appId from the Polyv console, 开发设置)"
-	case "invalid_timestamp":
-		return markFail, "Polyv says invalid timestamp: this host's clock is off by more than 3 minutes",
-			"synchronise the clock with NTP (for example `timedatectl set-ntp true`, or chrony)"
-	case "ok":
-		return markOK, "accepted", ""
 	}
-	return markOK, "accepted (Polyv answered: " + err.Error() + ")", ""
+	return markFail, "Polyv says invalid timestamp: this host's clock is off by more than 3 minutes",
+		"synchronise the clock with NTP (for example `timedatectl set-ntp true`, or chrony)"
+}
+
+// polyvShaped reports whether ae is a refusal in Polyv's own JSON shape: a
+// 4xx code with status "error", as every documented Polyv refusal has.
+func polyvShaped(ae *polyv.APIError) bool {
+	return ae != nil && ae.Code >= 400 && ae.Code < 500 && strings.EqualFold(ae.Status, "error")
+}
+
+// polyvRefusedChannel reports whether Polyv refused the call because of the
+// channel (it does not exist, or is not this appId's), not because of who
+// asked. A 404 never counts: the "not found" of a wrong path can name the
+// path, and the path holds the word channel.
+func polyvRefusedChannel(ae *polyv.APIError, kind string) bool {
+	if !polyvShaped(ae) || ae.HTTPStatus == 404 || ae.Code == 404 {
+		return false
+	}
+	return kind == "channel_not_found" || kind == "other" && strings.Contains(strings.ToLower(ae.Message), "channel")
 }
 
 // slackProblem describes a Slack failure by its error code when there is one.

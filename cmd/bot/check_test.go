@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -117,6 +121,142 @@ func TestCheckSkipsWhatItCannotSee(t *testing.T) {
 	require.Contains(t, out, "– AUDIT_CHANNEL C0AUDIT (conversations.info): not checked: conversations.info needs channels:read")
 	require.Contains(t, out, "✓ Polyv credentials and clock (live status of channel 1): accepted (Polyv answered: polyv live-status: channel not found")
 }
+
+// TestCheckPolyvAnswersThatProveNothing: only Polyv's own answers prove the
+// credentials. A 404, a 5xx, a quota refusal, a redirect, an HTML page or an
+// unreadable body fails the check with what to do about it.
+func TestCheckPolyvAnswersThatProveNothing(t *testing.T) {
+	t.Parallel()
+	const (
+		notPolyvAPI = "this address does not serve Polyv's API: check POLYV_API_URL"
+		serverError = "Polyv had a server error; run -check again in a minute"
+		notPolyv    = "something that is not Polyv answered: a proxy, captive portal or wrong host"
+	)
+	script := func(replies ...polyvtest.Reply) func(*testing.T, *fakes) map[string]string {
+		return func(_ *testing.T, f *fakes) map[string]string {
+			f.polyv.ScriptStatus(checkChannelID, replies...)
+			return nil
+		}
+	}
+	raw := func(h http.HandlerFunc) func(*testing.T, *fakes) map[string]string {
+		return func(t *testing.T, _ *fakes) map[string]string {
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			return map[string]string{"POLYV_API_URL": srv.URL}
+		}
+	}
+	tests := []struct {
+		name    string
+		answer  func(*testing.T, *fakes) map[string]string
+		wantFix string
+	}{
+		{"JSON 404", script(polyvtest.Custom(404, `{"code":404,"status":"error","message":"not found."}`)), notPolyvAPI},
+		{"404 that names the channel path", script(polyvtest.Custom(404,
+			`{"code":404,"status":"error","message":"/live/v4/channel/live-status/list not found"}`)), notPolyvAPI},
+		{"JSON code 404 under HTTP 200", script(polyvtest.Custom(200, `{"code":404,"status":"error","message":"no such api"}`)), notPolyvAPI},
+		{"HTML 404 page", script(polyvtest.HTML(404)), notPolyvAPI},
+		{"plain 404 at every path", raw(http.NotFoundHandler().ServeHTTP), notPolyvAPI},
+		{"server failure", script(polyvtest.ServerFail(), polyvtest.ServerFail(), polyvtest.ServerFail()), serverError},
+		{"HTML 502", script(polyvtest.HTML(502), polyvtest.HTML(502), polyvtest.HTML(502)), serverError},
+		{"HTML page", script(polyvtest.HTML(200)), notPolyv},
+		{"empty body", script(polyvtest.Empty(200)), notPolyv},
+		{"not JSON", script(polyvtest.Garbage()), notPolyv},
+		{"JSON not in Polyv's shape", script(polyvtest.Custom(200, `{"ok":true}`)), notPolyv},
+		{"quota used up", script(polyvtest.QuotaExceeded()), "wait 5 minutes"},
+		{"redirect", raw(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusFound) }),
+			"Polyv's API does not redirect: something else answers at POLYV_API_URL"},
+		{"redirect to a login page", raw(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/login" {
+				w.Header().Set("Content-Type", "text/html")
+				fmt.Fprint(w, "<html><body>Please log in to use this network</body></html>")
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusFound)
+		}), "POLYV_API_URL"},
+		{"another Polyv refusal", script(polyvtest.Custom(400, `{"code":400,"status":"error","message":"param error."}`)),
+			"check POLYV_APP_ID and POLYV_APP_SECRET"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakes(t)
+			// A generous time-out: each case must get its answer even on a
+			// loaded machine, where a late one would read as unreachable.
+			env := map[string]string{"POLYV_TIMEOUT": "20s"}
+			maps.Copy(env, tc.answer(t, f))
+			code, out := runCheckAgainst(t, f, env)
+			require.Equal(t, exitFatal, code, out)
+			const bad = "✗ Polyv credentials and clock (live status of channel 1):"
+			require.Contains(t, out, bad)
+			require.Contains(t, fixUnder(out, bad), tc.wantFix, out)
+			require.NotContains(t, out, "All checks passed")
+		})
+	}
+}
+
+// TestCheckPolyvAnswersThatProve: a success, or Polyv's own refusal of the
+// channel, passes.
+func TestCheckPolyvAnswersThatProve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		reply  *polyvtest.Reply
+		detail string
+	}{
+		{"success", nil, "accepted"},
+		{"channel not found", ptr(polyvtest.ChannelNotFound()), "accepted (Polyv answered: polyv live-status: channel not found"},
+		{"channel of another account", ptr(polyvtest.Custom(400,
+			`{"code":400,"status":"error","message":"channel does not belong to this appId."}`)),
+			"accepted (Polyv answered: polyv live-status: channel does not belong to this appId."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakes(t)
+			if tc.reply != nil {
+				f.polyv.ScriptStatus(checkChannelID, *tc.reply)
+			}
+			code, out := runCheckAgainst(t, f, map[string]string{"POLYV_TIMEOUT": "20s"})
+			require.Equal(t, exitOK, code, out)
+			require.Contains(t, out, "✓ Polyv credentials and clock (live status of channel 1): "+tc.detail)
+		})
+	}
+}
+
+// A POLYV_API_URL with a path (or a query, a fragment, a password) could
+// never work: the client appends /live/v3/… itself. It is a configuration
+// error, exit 2, before anything is contacted.
+func TestCheckRefusesPolyvURLThatCannotWork(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ suffix, want string }{
+		{"/live/v3", `POLYV_API_URL: remove the path "/live/v3": give only the scheme and host, such as https://api.polyv.net`},
+		{"/?x=1", `POLYV_API_URL: remove the query (everything from "?")`},
+		{"#frag", `POLYV_API_URL: remove the fragment (everything from "#")`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.suffix, func(t *testing.T) {
+			t.Parallel()
+			f := newFakes(t)
+			code, out := runCheckAgainst(t, f, map[string]string{"POLYV_API_URL": f.polyv.URL + tc.suffix})
+			require.Equal(t, exitConfig, code, out)
+			require.Contains(t, fixUnder(out, "✗ configuration"), tc.want)
+			require.Empty(t, f.polyv.Calls())
+			require.Empty(t, f.slack.Requests())
+		})
+	}
+}
+
+// The secret a Kubernetes Secret made with `echo` holds ends in a newline;
+// it is trimmed like every other value, so the sign is right.
+func TestCheckTrimsPolyvSecret(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	code, out := runCheckAgainst(t, f, map[string]string{"POLYV_APP_SECRET": testAppSecret + "\n", "POLYV_TIMEOUT": "20s"})
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "✓ Polyv credentials and clock (live status of channel 1): accepted")
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func TestCheckNeverPrintsSecrets(t *testing.T) {
 	t.Parallel()

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -80,10 +81,10 @@ func loadConfig(lookup lookupFunc) (config, error) {
 	c := config{
 		SlackAppToken:  p.token("SLACK_APP_TOKEN", "xapp-", "the app-level token from Basic Information › App-Level Tokens, with scope connections:write"),
 		SlackBotToken:  p.token("SLACK_BOT_TOKEN", "xoxb-", "the Bot User OAuth Token from OAuth & Permissions"),
-		SlackAPIURL:    p.url("SLACK_API_URL", defaultSlackAPIURL),
+		SlackAPIURL:    p.url("SLACK_API_URL", defaultSlackAPIURL, true),
 		PolyvAppID:     p.required("POLYV_APP_ID", "the appId from the Polyv console (开发设置)"),
 		PolyvAppSecret: p.secret("POLYV_APP_SECRET"),
-		PolyvAPIURL:    p.url("POLYV_API_URL", defaultPolyvAPIURL),
+		PolyvAPIURL:    p.url("POLYV_API_URL", defaultPolyvAPIURL, false),
 		PolyvTimeout:   p.duration("POLYV_TIMEOUT", defaultPolyvTimeout, time.Second, 5*time.Minute),
 
 		RatePerMinute:     p.rate("RATE_LIMIT_PER_MINUTE", defaultRatePerMinute, polyvMaxPerMinute),
@@ -100,9 +101,6 @@ func loadConfig(lookup lookupFunc) (config, error) {
 	}
 	c.PolyvSignature = p.signature("POLYV_SIGNATURE_METHOD")
 	c.Rules, c.StatusRules = p.rules()
-	if c.PolyvAPIURL != "" && !strings.HasPrefix(c.PolyvAPIURL, "https://") && !isLoopbackURL(c.PolyvAPIURL) {
-		p.fail("POLYV_API_URL", "must be https:// (plain http is accepted only for localhost test servers)")
-	}
 	return c, errors.Join(p.errs...)
 }
 
@@ -111,9 +109,13 @@ type parser struct {
 	errs   []error
 }
 
+// get reads a variable with surrounding white space and byte order marks
+// trimmed: a value written with `echo` into a Kubernetes Secret ends in a
+// newline, and one pasted from a Windows editor may start with a BOM; both
+// are invisible and would otherwise fail far from here.
 func (p *parser) get(name string) string {
 	v, _ := p.lookup(name)
-	v = strings.TrimSpace(v)
+	v = strings.TrimFunc(v, func(r rune) bool { return unicode.IsSpace(r) || r == byteOrderMark })
 	p.placeholder(name, v)
 	return v
 }
@@ -160,26 +162,82 @@ func swappedHint(v string) string {
 	return ""
 }
 
+// secret is trimmed like every other value: no appSecret Polyv issues
+// starts or ends with white space.
 func (p *parser) secret(name string) string {
-	v, _ := p.lookup(name)
-	p.placeholder(name, v)
-	if strings.TrimSpace(v) == "" {
+	v := p.get(name)
+	if v == "" {
 		p.fail(name, "is required: the appSecret from the Polyv console (开发设置); it is never printed")
 	}
 	return v
 }
 
-func (p *parser) url(name, def string) string {
+// url parses an http(s) URL. With withPath false it takes only a scheme and
+// a host (and port), because the client appends each call's full path: a
+// path given here would be doubled and every call would end in 404. A query,
+// a fragment or a user:password never belongs in either. Plain http is
+// accepted only for a loopback host (test servers): anywhere else it would
+// carry tokens and signatures in clear text. The result has its scheme and
+// host in lower case, so HTTPS://API.polyv.net is accepted as what it means.
+func (p *parser) url(name, def string, withPath bool) string {
 	v := p.get(name)
 	if v == "" {
 		return def
 	}
+	example := defaultPolyvAPIURL
+	if withPath {
+		example = defaultSlackAPIURL
+	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+		p.fail(name, "must be an absolute URL such as %s, got %s", example, shownValue(v))
 		return ""
 	}
-	return v
+	ok := true
+	if extra := urlExtras(u, v, withPath); len(extra) > 0 {
+		give := "give only the scheme and host, such as " + example
+		if withPath {
+			give = "give only the scheme, host and path, such as " + example
+		}
+		p.fail(name, "remove %s: %s", strings.Join(extra, " and "), give)
+		ok = false
+	}
+	if u.Scheme == "http" && !isLoopbackURL(u) {
+		p.fail(name, "must be https:// (plain http is accepted only for localhost test servers)")
+		ok = false
+	}
+	if !ok {
+		return ""
+	}
+	clean := url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
+	if withPath {
+		clean.Path, clean.RawPath = u.Path, u.RawPath
+	}
+	return clean.String()
+}
+
+// urlExtras names each part of u (parsed from raw) that must go. The query,
+// the fragment and the user:password are named, never shown: they are where
+// a token or a password would be.
+func urlExtras(u *url.URL, raw string, withPath bool) []string {
+	var extra []string
+	if u.User != nil {
+		extra = append(extra, `the user name and password (everything up to "@")`)
+	}
+	if !withPath && u.Path != "" && u.Path != "/" {
+		path := "the path " + strconv.Quote(shorten(u.Path))
+		if mayHoldCredential(u.Path) {
+			path = "the path (everything after the host)"
+		}
+		extra = append(extra, path)
+	}
+	if u.ForceQuery || u.RawQuery != "" {
+		extra = append(extra, `the query (everything from "?")`)
+	}
+	if strings.Contains(raw, "#") {
+		extra = append(extra, `the fragment (everything from "#")`)
+	}
+	return extra
 }
 
 func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration {
@@ -305,15 +363,43 @@ func (p *parser) rules() (stop, status auth.Rules) {
 	return stop, status
 }
 
-func isLoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
+// isLoopbackURL reports whether u names this machine: localhost,
+// 127.0.0.0/8 or ::1.
+func isLoopbackURL(u *url.URL) bool {
 	host := u.Hostname()
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// byteOrderMark is U+FEFF, which some editors put at the start of a file.
+const byteOrderMark = '\uFEFF'
+
+// maxShownValue bounds how much of a bad value a message repeats.
+const maxShownValue = 60
+
+// shownValue quotes a bad value for a message, unless it may hold a
+// credential (a user:password@ or a Slack token), which must never reach a
+// log.
+func shownValue(v string) string {
+	if mayHoldCredential(v) {
+		return "a value that is not shown (it may hold a password or token)"
+	}
+	return strconv.Quote(shorten(v))
+}
+
+// mayHoldCredential reports whether s may contain a user:password@ or a
+// Slack token.
+func mayHoldCredential(s string) bool {
+	return strings.Contains(s, "@") || strings.Contains(s, "xox") || strings.Contains(s, "xapp-")
+}
+
+// shorten cuts s to maxShownValue runes.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > maxShownValue {
+		return string(r[:maxShownValue]) + "…"
+	}
+	return s
 }

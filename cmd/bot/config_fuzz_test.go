@@ -77,7 +77,13 @@ func checkConfig(t *testing.T, c config) {
 		require.NoError(t, err)
 		require.Contains(t, []string{"http", "https"}, u.Scheme)
 		require.NotEmpty(t, u.Host)
+		require.True(t, u.Scheme == "https" || isLoopbackURL(u), "plain http to %s", u.Host)
+		require.Nil(t, u.User, "a user:password in %s", raw)
+		require.False(t, u.ForceQuery || u.RawQuery != "" || strings.Contains(raw, "#"), "a query or fragment in %s", raw)
+		require.Equal(t, strings.ToLower(u.Host), u.Host)
 	}
-	require.True(t, strings.HasPrefix(c.PolyvAPIURL, "https://") || isLoopbackURL(c.PolyvAPIURL), c.PolyvAPIURL)
+	polyvURL, err := url.Parse(c.PolyvAPIURL)
+	require.NoError(t, err)
+	require.Empty(t, polyvURL.Path, "the client appends the path itself")
 	require.True(t, c.Rules.Everyone || len(c.Rules.Users)+len(c.Rules.Groups) > 0, "someone may stop")
 }

@@ -126,6 +126,12 @@ func TestLoadConfigValues(t *testing.T) {
 		{"dry run", "DRY_RUN", "1", func(t *testing.T, c config) { require.True(t, c.DryRun) }, ""},
 		{"everyone", "ALLOWED_USERS", "*", func(t *testing.T, c config) { require.True(t, c.Rules.Everyone) }, ""},
 		{"no users no groups", "ALLOWED_USERS", " , ", nil, "ALLOWED_USERGROUPS"},
+		{"users with semicolons", "ALLOWED_USERS", "U0A;U0B", nil, `ALLOWED_USERS: "U0A;U0B" contains ";"; separate IDs with commas: U0A,U0B`},
+		{"groups with ideographic commas", "ALLOWED_USERGROUPS", "S0A、S0B", nil, `ALLOWED_USERGROUPS: "S0A、S0B" contains "、"; separate IDs with commas`},
+		{"channels with pipes", "ALLOWED_CHANNELS", "C0A|C0B", nil, `ALLOWED_CHANNELS: "C0A|C0B" contains "|"; separate IDs with commas`},
+		{"status users with full-width commas", "STATUS_ALLOWED_USERS", "U0A，U0B", nil, `STATUS_ALLOWED_USERS: "U0A，U0B" contains "，"; separate IDs with commas`},
+		{"status groups one per line", "STATUS_ALLOWED_USERGROUPS", "S0A\nS0B", nil, `STATUS_ALLOWED_USERGROUPS: "S0A\nS0B" contains a line break; separate IDs with commas`},
+		{"audit channel with a slash", "AUDIT_CHANNEL", "C0A/C0B", nil, `AUDIT_CHANNEL: "C0A/C0B" contains "/"; separate IDs with commas`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,4 +177,148 @@ func TestIndentListsOneProblemPerLine(t *testing.T) {
 	_, err := loadConfig(mapLookup(map[string]string{}))
 	out := indent(err)
 	require.GreaterOrEqual(t, strings.Count(out, "\n  - "), 4)
+}
+
+// TestLoadConfigURLs: POLYV_API_URL is a scheme and host only (the client
+// appends each call's path), SLACK_API_URL keeps its path, plain http is for
+// loopback only, the scheme is case-insensitive, and what must go is named
+// without repeating anything that may be a credential.
+func TestLoadConfigURLs(t *testing.T) {
+	t.Parallel()
+	const onlyHost = "give only the scheme and host, such as https://api.polyv.net"
+	cases := []struct {
+		name, variable, value string
+		want                  string   // the normalised URL, when accepted
+		wantErr               []string // the message, when refused
+		hidden                string   // never in the message
+	}{
+		{name: "polyv default host", variable: "POLYV_API_URL", value: "https://api.polyv.net", want: "https://api.polyv.net"},
+		{name: "polyv lone slash", variable: "POLYV_API_URL", value: "https://api.polyv.net/", want: "https://api.polyv.net"},
+		{name: "polyv upper-case scheme", variable: "POLYV_API_URL", value: "HTTPS://api.polyv.net", want: "https://api.polyv.net"},
+		{name: "polyv upper-case host", variable: "POLYV_API_URL", value: "https://API.Polyv.NET:443/", want: "https://api.polyv.net:443"},
+		{name: "polyv localhost http", variable: "POLYV_API_URL", value: "HTTP://LOCALHOST:8080", want: "http://localhost:8080"},
+		{name: "polyv 127/8 http", variable: "POLYV_API_URL", value: "http://127.1.2.3:9", want: "http://127.1.2.3:9"},
+		{name: "polyv ::1 http", variable: "POLYV_API_URL", value: "http://[::1]:9", want: "http://[::1]:9"},
+		{
+			name: "polyv path", variable: "POLYV_API_URL", value: "http://127.0.0.1:9/live/v3",
+			wantErr: []string{`POLYV_API_URL: remove the path "/live/v3": ` + onlyHost},
+		},
+		{
+			name: "polyv path with slash", variable: "POLYV_API_URL", value: "https://api.polyv.net/live/v3/",
+			wantErr: []string{`POLYV_API_URL: remove the path "/live/v3/": ` + onlyHost},
+		},
+		{
+			name: "polyv query", variable: "POLYV_API_URL", value: "https://api.polyv.net?appId=x1&sign=ABCDEF",
+			wantErr: []string{`POLYV_API_URL: remove the query (everything from "?"): ` + onlyHost}, hidden: "ABCDEF",
+		},
+		{
+			name: "polyv empty query", variable: "POLYV_API_URL", value: "https://api.polyv.net?",
+			wantErr: []string{`POLYV_API_URL: remove the query (everything from "?")`},
+		},
+		{
+			name: "polyv fragment", variable: "POLYV_API_URL", value: "https://api.polyv.net#section-7",
+			wantErr: []string{`POLYV_API_URL: remove the fragment (everything from "#"): ` + onlyHost}, hidden: "section-7",
+		},
+		{
+			name: "polyv user and password", variable: "POLYV_API_URL", value: "https://appid:hunter2@api.polyv.net",
+			wantErr: []string{`POLYV_API_URL: remove the user name and password (everything up to "@")`}, hidden: "hunter2",
+		},
+		{
+			name: "polyv everything at once", variable: "POLYV_API_URL", value: "https://api.polyv.net/live/v3?x=1#y",
+			wantErr: []string{`remove the path "/live/v3" and the query (everything from "?") and the fragment (everything from "#")`},
+		},
+		{
+			name: "polyv path and plain http", variable: "POLYV_API_URL", value: "http://api.polyv.net/live/v3",
+			wantErr: []string{`POLYV_API_URL: remove the path "/live/v3"`, "POLYV_API_URL: must be https://"},
+		},
+		{
+			name: "polyv path with a token", variable: "POLYV_API_URL", value: "https://api.polyv.net/xoxb-1-leak",
+			wantErr: []string{"POLYV_API_URL: remove the path (everything after the host)"}, hidden: "leak",
+		},
+		{
+			name: "polyv plain http", variable: "POLYV_API_URL", value: "http://api.polyv.net",
+			wantErr: []string{"POLYV_API_URL: must be https:// (plain http is accepted only for localhost test servers)"},
+		},
+		{
+			name: "polyv no scheme", variable: "POLYV_API_URL", value: "api.polyv.net",
+			wantErr: []string{`POLYV_API_URL: must be an absolute URL such as https://api.polyv.net, got "api.polyv.net"`},
+		},
+		{
+			name: "polyv unparsable with password", variable: "POLYV_API_URL", value: "https://u:hunter2@api.polyv.net:port",
+			wantErr: []string{"POLYV_API_URL: must be an absolute URL such as https://api.polyv.net, got a value that is not shown"},
+			hidden:  "hunter2",
+		},
+		{name: "slack keeps its path", variable: "SLACK_API_URL", value: "https://slack.com/api/", want: "https://slack.com/api/"},
+		{name: "slack upper-case scheme", variable: "SLACK_API_URL", value: "HTTPS://Slack.com/api/", want: "https://slack.com/api/"},
+		{name: "slack loopback http", variable: "SLACK_API_URL", value: "http://127.0.0.1:1/api/", want: "http://127.0.0.1:1/api/"},
+		{
+			name: "slack plain http", variable: "SLACK_API_URL", value: "http://slack.example.com/api/",
+			wantErr: []string{"SLACK_API_URL: must be https:// (plain http is accepted only for localhost test servers)"},
+		},
+		{
+			name: "slack upper-case plain http", variable: "SLACK_API_URL", value: "HTTP://slack.example.com/api/",
+			wantErr: []string{"SLACK_API_URL: must be https://"},
+		},
+		{
+			name: "slack query", variable: "SLACK_API_URL", value: "https://slack.com/api/?token=xoxb-1-2-leak",
+			wantErr: []string{`SLACK_API_URL: remove the query (everything from "?"): give only the scheme, host and path, such as https://slack.com/api/`},
+			hidden:  "leak",
+		},
+		{
+			name: "slack no scheme with a token", variable: "SLACK_API_URL", value: "slack.com/api?token=xoxb-1-2-leak",
+			wantErr: []string{"SLACK_API_URL: must be an absolute URL such as https://slack.com/api/, got a value that is not shown"},
+			hidden:  "leak",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := validEnv()
+			env[tc.variable] = tc.value
+			c, err := loadConfig(mapLookup(env))
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				got := map[string]string{"POLYV_API_URL": c.PolyvAPIURL, "SLACK_API_URL": c.SlackAPIURL}[tc.variable]
+				require.Equal(t, tc.want, got)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tc.wantErr {
+				require.Contains(t, err.Error(), want)
+			}
+			if tc.hidden != "" {
+				require.NotContains(t, err.Error(), tc.hidden)
+			}
+		})
+	}
+}
+
+// TestLoadConfigTrimsEveryValue: the appSecret too is trimmed of the
+// newline `echo` leaves in a Kubernetes Secret, and a byte order mark is
+// trimmed wherever it sticks to a value.
+func TestLoadConfigTrimsEveryValue(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ name, variable, value string }{
+		{"secret with a trailing newline", "POLYV_APP_SECRET", cfgAppSecret + "\n"},
+		{"secret with CRLF and spaces", "POLYV_APP_SECRET", "  " + cfgAppSecret + " \r\n"},
+		{"secret with a BOM", "POLYV_APP_SECRET", "\ufeff" + cfgAppSecret},
+		{"app id with a trailing newline", "POLYV_APP_ID", "app01\n"},
+		{"users with a BOM", "ALLOWED_USERS", "\ufeffU0RESP"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := validEnv()
+			env[tc.variable] = tc.value
+			c, err := loadConfig(mapLookup(env))
+			require.NoError(t, err)
+			require.Equal(t, cfgAppSecret, c.PolyvAppSecret)
+			require.Equal(t, "app01", c.PolyvAppID)
+			require.Equal(t, []string{"U0RESP"}, c.Rules.Users)
+		})
+	}
+	env := validEnv()
+	env["POLYV_APP_SECRET"] = " \n\ufeff"
+	_, err := loadConfig(mapLookup(env))
+	require.ErrorContains(t, err, "POLYV_APP_SECRET: is required")
 }

@@ -170,6 +170,10 @@ func TestSlackAppManifest(t *testing.T) {
 	t.Parallel()
 	var m struct {
 		Features struct {
+			AppHome struct {
+				MessagesTabEnabled         bool `yaml:"messages_tab_enabled"`
+				MessagesTabReadOnlyEnabled bool `yaml:"messages_tab_read_only_enabled"`
+			} `yaml:"app_home"`
 			SlashCommands []struct {
 				Command, Description string
 				UsageHint            string `yaml:"usage_hint"`
@@ -196,8 +200,12 @@ func TestSlackAppManifest(t *testing.T) {
 	for _, h := range bot.Help {
 		require.Contains(t, cmd.UsageHint, string(h.Verb), "every verb of the help is in the hint")
 	}
-	want := []string{"commands", "chat:write", "chat:write.public", "usergroups:read", "users:read"}
+	// Only what the code calls: nothing reads user profiles, so no users:read.
+	want := []string{"commands", "chat:write", "chat:write.public", "usergroups:read"}
 	require.ElementsMatch(t, want, m.OAuthConfig.Scopes.Bot)
+	// The direct-message fallback lands in the Messages tab; nobody writes back.
+	require.True(t, m.Features.AppHome.MessagesTabEnabled, "the DM fallback needs the Messages tab")
+	require.True(t, m.Features.AppHome.MessagesTabReadOnlyEnabled, "the bot reads nothing written in its Messages tab")
 
 	// Each scope is justified in a comment just above it.
 	raw := readFile(t, "slack-app-manifest.yaml")

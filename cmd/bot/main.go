@@ -70,7 +70,7 @@ func main() {
 	// After the first signal the default action comes back, so a second
 	// Ctrl-C or SIGTERM kills a drain that may take tens of seconds.
 	context.AfterFunc(ctx, stop)
-	os.Exit(run(ctx, os.Args[1:], func() (lookupFunc, error) { return envLookup(".env") }, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], func() (lookupFunc, error) { return envLookup(".env", os.Stderr) }, os.Stdout, os.Stderr))
 }
 
 // loadEnvFunc builds the variable lookup. run calls it only in the modes
@@ -141,11 +141,12 @@ func configProblems(err error) string {
 // envLookup reads the environment, then the .env file at path when present:
 // variables already set in the environment win. A malformed file is an error
 // that names the line where parsing breaks but never repeats its text: the
-// file holds secrets, and godotenv's own errors quote it.
-func envLookup(path string) (lookupFunc, error) {
-	file, err := godotenv.Read(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, envFileError(path)
+// file holds secrets, and godotenv's own errors quote it. Warnings about a
+// file that loads all the same go to warn.
+func envLookup(path string, warn io.Writer) (lookupFunc, error) {
+	file, err := readEnvFile(path, warn)
+	if err != nil {
+		return nil, err
 	}
 	return func(name string) (string, bool) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -154,6 +155,30 @@ func envLookup(path string) (lookupFunc, error) {
 		v, ok := file[name]
 		return v, ok
 	}, nil
+}
+
+// readEnvFile parses the .env file at path; no file is an empty one. A
+// UTF-8 byte order mark at its start, which some Windows editors write, is
+// dropped and named on warn: godotenv would read it as part of the first
+// name and refuse line 1 without a word about why.
+func readEnvFile(path string, warn io.Writer) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%s could not be read: %w", path, errors.Unwrap(err))
+	}
+	text, bom := strings.CutPrefix(string(b), string(byteOrderMark))
+	if bom {
+		fmt.Fprintf(warn, "polyvbot: warning: %s starts with a UTF-8 byte order mark (BOM); it was ignored. "+
+			"Save the file as UTF-8 without BOM: other tools that read it may not ignore it.\n", path)
+	}
+	file, err := godotenv.Unmarshal(text)
+	if err != nil {
+		return nil, envFileError(path, text)
+	}
+	return file, nil
 }
 
 // mapLookup serves variables from a map: the demo's configuration, and the
@@ -165,15 +190,11 @@ func mapLookup(env map[string]string) lookupFunc {
 	}
 }
 
-// envFileError says which line of a malformed .env breaks it, or only that it
-// is unreadable (permissions, a directory).
-func envFileError(path string) error {
+// envFileError says which line of a malformed .env (its text, without the
+// byte order mark) breaks it.
+func envFileError(path, text string) error {
 	const fix = "write one NAME=value per line, quote values that contain spaces or #, close every quote"
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%s could not be read: %w", path, errors.Unwrap(err))
-	}
-	if line := badEnvLine(string(b)); line > 0 {
+	if line := badEnvLine(text); line > 0 {
 		return fmt.Errorf("%s line %d cannot be parsed (its text is not shown: the file holds secrets); %s", path, line, fix)
 	}
 	return fmt.Errorf("%s cannot be parsed; %s", path, fix)

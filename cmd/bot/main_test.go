@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,10 +209,58 @@ func TestEnvFileErrorsNameTheLineNotTheText(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), ".env")
 			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o600))
-			_, err := envLookup(path)
+			_, err := envLookup(path, io.Discard)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), fmt.Sprintf("line %d cannot be parsed", tc.wantLine))
 			require.NotContains(t, err.Error(), "leak")
+		})
+	}
+}
+
+// A .env saved with a byte order mark loads, and the operator is told; one
+// that still does not parse is blamed on its own line, not on the mark.
+func TestEnvFileWithByteOrderMark(t *testing.T) {
+	t.Parallel()
+	const bom = "\uFEFF"
+	tests := []struct {
+		name, text string
+		want       map[string]string
+		wantLine   int // 0: the file loads
+		wantWarn   bool
+	}{
+		{"BOM", bom + "POLYVBOT_TEST_BOM_A=1\nPOLYVBOT_TEST_BOM_B=2\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1", "POLYVBOT_TEST_BOM_B": "2"}, 0, true},
+		{"BOM before a comment", bom + "# polyvbot\nPOLYVBOT_TEST_BOM_A=1\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1"}, 0, true},
+		{"BOM and a broken line 3", bom + "POLYVBOT_TEST_BOM_A=1\nPOLYVBOT_TEST_BOM_B=2\nC='xoxb-leak-me\n", nil, 3, true},
+		{"BOM and a broken line 1", bom + "xoxb leak me\n", nil, 1, true},
+		{"no BOM", "POLYVBOT_TEST_BOM_A=1\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1"}, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), ".env")
+			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o600))
+			var warn bytes.Buffer
+			lookup, err := envLookup(path, &warn)
+			if tc.wantWarn {
+				require.Contains(t, warn.String(), path+" starts with a UTF-8 byte order mark (BOM); it was ignored")
+			} else {
+				require.Empty(t, warn.String())
+			}
+			if tc.wantLine > 0 {
+				require.Error(t, err)
+				msg := strings.ReplaceAll(err.Error(), path, ".env") // the test's name is in the path
+				require.Contains(t, msg, fmt.Sprintf(".env line %d cannot be parsed", tc.wantLine))
+				for _, blame := range []string{"BOM", "byte order", "leak"} {
+					require.NotContains(t, msg, blame)
+				}
+				return
+			}
+			require.NoError(t, err)
+			for name, want := range tc.want {
+				got, ok := lookup(name)
+				require.True(t, ok, name)
+				require.Equal(t, want, got, name)
+			}
 		})
 	}
 }
@@ -220,14 +269,14 @@ func TestEnvLookupEnvironmentWins(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".env")
 	require.NoError(t, os.WriteFile(path, []byte("POLYVBOT_TEST_A=file\nPOLYVBOT_TEST_B=file\n"), 0o600))
 	t.Setenv("POLYVBOT_TEST_A", "env")
-	lookup, err := envLookup(path)
+	lookup, err := envLookup(path, io.Discard)
 	require.NoError(t, err)
 	for name, want := range map[string]string{"POLYVBOT_TEST_A": "env", "POLYVBOT_TEST_B": "file"} {
 		got, ok := lookup(name)
 		require.True(t, ok, name)
 		require.Equal(t, want, got, name)
 	}
-	_, err = envLookup(filepath.Join(t.TempDir(), "absent.env"))
+	_, err = envLookup(filepath.Join(t.TempDir(), "absent.env"), io.Discard)
 	require.NoError(t, err, "no .env file is fine: the environment alone may hold everything")
 }
 
