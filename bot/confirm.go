@@ -26,6 +26,9 @@ func (b *Bot) askConfirmation(ctx context.Context, j job, rec *auditRecord) {
 	if j.parsed.Reason != "" {
 		text += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
 	}
+	if j.parsed.Ambiguous() {
+		text += "\n" + ambiguityText(j.cmd.Command, j.parsed)
+	}
 	text += fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(b.cfg.ConfirmTTL))
 	confirm := slack.NewConfirmationBlockObject(
 		slack.NewTextBlockObject(slack.PlainTextType, "Stop the stream?", false, false),

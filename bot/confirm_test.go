@@ -19,7 +19,7 @@ const intruder = "U0OTHER"
 func TestConfirmPromptAsksBeforeCallingPolyv(t *testing.T) {
 	t.Parallel()
 	h, _ := newConfirmHarness(t)
-	ack, url := h.send(slacktest.SlashCommand{Text: "stop 10001 10002 leaked <!here> stream"})
+	ack, url := h.send(slacktest.SlashCommand{Text: "stop 10001 10002 -- leaked <!here> stream"})
 	text, _ := ack.Text()
 	require.Empty(t, text)
 	p := h.waitPrivate(url)

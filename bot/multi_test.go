@@ -18,7 +18,7 @@ import (
 func TestMultiHappyPath(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
-	ack, _ := h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003 leaked test streams"})
+	ack, _ := h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003 -- leaked test streams"})
 	text, _ := ack.Text()
 	require.Empty(t, text)
 
@@ -39,7 +39,7 @@ func TestMultiMixed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{})
 	h.polyv.Script(10002, polyvtest.ChannelNotFound())
-	h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003 leaked test streams"})
+	h.send(slacktest.SlashCommand{Text: "stop 10001 10002 10003 -- leaked test streams"})
 
 	parent, thread := h.parentWithReplies(5)
 	t.Logf("TRANSCRIPT\nparent (posted): %s\nparent (final):  %s", parent.Text, parent.Latest())

@@ -2,12 +2,15 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackutilsx"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -164,15 +167,18 @@ func (b *Bot) onSlashCommand(ctx context.Context, req *socketmode.Request, cmd s
 		b.metrics.commands.WithLabelValues("help", "ok").Inc()
 		b.auditInstant(req.EnvelopeID, cmd, "help", "help", "")
 	default:
-		reply = b.enqueue(job{cmd: cmd, parsed: parsed, reqID: req.EnvelopeID, received: start})
+		if refused := b.enqueue(job{cmd: cmd, parsed: parsed, reqID: req.EnvelopeID, received: start}); refused != "" {
+			reply = refused
+		}
 	}
 	b.ackText(ctx, req, cmd.ResponseURL, reply)
 	b.metrics.observeAck(time.Since(start))
 }
 
 // instantReply is the answer a command gets in its ack without any work:
-// the refusal of bad input or the help; "" for commands that run. It depends
-// on the text alone, so a redelivery gets the same answer as the original.
+// the refusal of bad input, the help, or how an ambiguous stop was read; ""
+// for other commands that run. It depends on the text alone, so a
+// redelivery gets the same answer as the original.
 func (b *Bot) instantReply(cmd slack.SlashCommand) string {
 	parsed, err := ParseCommand(cmd.Text)
 	return b.instantAnswer(cmd.Command, parsed, err)
@@ -184,8 +190,24 @@ func (b *Bot) instantAnswer(command string, parsed Command, err error) string {
 		return refusal(command, err)
 	case parsed.Verb == VerbHelp:
 		return HelpText(command, b.cfg.WhoMayStop)
+	case parsed.Ambiguous():
+		return ambiguityText(command, parsed)
 	}
 	return ""
+}
+
+// ambiguityText says how `stop 10001 2 viewers` was read, before anything
+// else happens: the channels, the reason, and how to write a reason that
+// starts with a number.
+func ambiguityText(command string, c Command) string {
+	if command == "" {
+		command = "/polyv"
+	}
+	ids := c.ChannelIDs
+	last := ids[len(ids)-1]
+	reason := slackutilsx.EscapeMessage(strings.ReplaceAll(c.Reason, "`", "'"))
+	return fmt.Sprintf("ℹ️ Read as: stop Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s stop %s -- %d %s`",
+		describeIDs(ids), reason, last, command, describeIDs(ids[:len(ids)-1]), last, reason)
 }
 
 // enqueue hands a command to the pool. It returns what to tell the invoker

@@ -234,6 +234,9 @@ func (b *Bot) parentText(j job, summary string) string {
 	if j.parsed.Reason != "" {
 		s += "\nReason: " + slackutilsx.EscapeMessage(j.parsed.Reason)
 	}
+	if j.parsed.Ambiguous() {
+		s += "\n_Read as channels " + describeIDs(ids) + "; a reason that starts with a number goes after `--`._"
+	}
 	if b.cfg.DryRun {
 		s += "\n_Dry run: nothing is sent to Polyv._"
 	}

@@ -119,3 +119,32 @@ func TestRequesterLearnsTheOutcomeWhateverFails(t *testing.T) {
 		})
 	}
 }
+
+// `stop 10001 2 viewers` stops 10001 and 2; the ack and the parent say so
+// and how to write a reason that starts with a number, so nothing is
+// stopped silently. With the marker, the number stays in the reason.
+func TestAmbiguousReasonIsCalledOut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: noVerify})
+	ack, _ := h.send(slacktest.SlashCommand{Text: "stop 10001 2 viewers reported it"})
+	text, kind := ack.Text()
+	require.Equal(t, "ephemeral", kind)
+	require.Contains(t, text, "Read as: stop Polyv channels 10001, 2, with the reason “viewers reported it”")
+	require.Contains(t, text, "`/polyv stop 10001 -- 2 viewers reported it`")
+	parent, _ := h.parentWithReplies(2)
+	require.Contains(t, parent.Text, "Read as channels 10001, 2; a reason that starts with a number goes after `--`")
+	require.Equal(t, 1, h.polyv.StopCalls(2), "the ambiguous form still does what it says")
+
+	ack, _ = h.send(slacktest.SlashCommand{Text: "stop 10003 -- 2 viewers reported it"})
+	text, _ = ack.Text()
+	require.Empty(t, text, "a marked reason needs no note")
+	h.waitFor("the second parent", func(s *slacktest.Server) bool {
+		ms := s.ChannelMessages(opsChannel)
+		return len(ms) == 2 && len(ms[1].Updates) > 0
+	})
+	second := h.slack.ChannelMessages(opsChannel)[1]
+	require.Contains(t, second.Text, "Reason: 2 viewers reported it")
+	require.NotContains(t, second.Text, "Read as")
+	require.Equal(t, 1, h.polyv.StopCalls(10003))
+	require.Equal(t, 1, h.polyv.StopCalls(2), "channel 2 was stopped by the first command only")
+}
