@@ -34,15 +34,20 @@ var (
 	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
 	// ErrRateLimited: this process's own rate limiter refused the call.
 	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
+	// ErrRedirect: the base URL answered with an HTTP redirect (3xx). The
+	// client never follows one: a redirect would send the signed request to
+	// another host, or turn the POST into a GET whose answer says nothing
+	// about the stop. Nothing reached the redirect's target.
+	ErrRedirect error = &kind{"redirect", "answered with a redirect"}
 )
 
-// APIError is every Polyv answer that is not code 200, and every answer the
-// client could not read.
+// APIError is every Polyv answer that is not code 200, every answer the
+// client could not read, and every redirect.
 type APIError struct {
 	HTTPStatus int
 	Code       int
 	Status     string // Polyv's status: "error", "fail", …
-	Message    string // Polyv's message (v3 message, v4 error.desc) or a body excerpt, sanitised
+	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer, sanitised
 	Op         string // "stop-pull-stream" or "live-status"
 	kind       *kind
 }
@@ -53,6 +58,8 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "polyv %s: ", e.Op)
 	switch {
+	case e.kind == ErrRedirect:
+		b.WriteString(e.Message) // names the status and the target itself
 	case e.Code == 0 && e.kind != nil:
 		// No JSON code: say what went wrong and show what came back.
 		fmt.Fprintf(&b, "%s (HTTP %d)", e.kind.text, e.HTTPStatus)
@@ -95,8 +102,8 @@ func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 // Kind returns a short stable label for err, for metrics and logs: "ok" for
 // nil, the label of its kind ("invalid_signature", "invalid_timestamp",
 // "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
-// "bad_response", "rate_limited"), "timeout", "canceled", "transport" for
-// network failures, and "other" for anything else.
+// "bad_response", "rate_limited", "redirect"), "timeout", "canceled",
+// "transport" for network failures, and "other" for anything else.
 func Kind(err error) string {
 	if err == nil {
 		return "ok"
