@@ -3,40 +3,62 @@ package polyv
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Limits on what outside text an error may carry.
 const (
 	maxExcerpt = 200 // bytes of a body shown in an error
 	maxMessage = 200 // bytes of Polyv's message kept in an error
+	maxField   = 20  // bytes of a status or success field shown in an error
 )
 
-// DecodeResponse turns one Polyv answer into its data (code 200) or an error.
+// DecodeResponse turns one Polyv answer into its data (a success) or an error.
 // op names the call for the error text. It reads both the v3 shape
 // ({"code","status","message","data"}) and the v4 shape ({"code","status",
 // "error":{"code","desc"},"success","data"}), whatever the HTTP status, because
-// Polyv's HTTP status need not mirror its code. Failures are *APIError values
-// matching one of the kind sentinels where one applies.
+// Polyv's HTTP status need not mirror its code.
+//
+// An answer is a success only when every field that carries the outcome says
+// so: the HTTP status is 2xx, code is 200 (a number or a quoted number),
+// status is "success" in any letter case, success (v4) is absent or the JSON
+// boolean true, and error (v4) is absent, null or empty. An answer whose
+// fields disagree — code 200 with status "error", "fail", "" or no status,
+// success false or "true" (a string), an error description; or a failure
+// code with status "success" or success true — is ErrBadResponse: what Polyv
+// did is unknown. Failures are *APIError values matching one of the kind
+// sentinels where one applies.
 func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
 		return nil, unreadable(op, httpStatus, body)
 	}
 	code := int(*env.Code)
-	if code == 200 && httpStatus >= 200 && httpStatus < 300 {
-		return env.Data, nil
+	if code == 200 && (httpStatus < 200 || httpStatus >= 300) {
+		// A success body under an error status is not something to trust.
+		return nil, unreadable(op, httpStatus, body)
 	}
 	msg := env.Message
 	if env.Error != nil && env.Error.Desc != "" {
 		msg = env.Error.Desc
 	}
-	if code == 200 {
-		// A success body under an error status is not something to trust.
-		return nil, unreadable(op, httpStatus, body)
-	}
 	msg = sanitize(msg, maxMessage)
-	status := sanitize(env.Status, 20)
+	status := sanitize(env.Status, maxField)
+	if bad := contradiction(code, &env); bad != "" {
+		if msg != "" {
+			bad += fmt.Sprintf("; message %q", msg)
+		}
+		return nil, &APIError{
+			HTTPStatus: httpStatus, Code: code, Status: status, Op: op,
+			Message: "contradictory answer: code " + strconv.Itoa(code) + " but " + bad,
+			kind:    ErrBadResponse.(*kind),
+		}
+	}
+	if code == 200 {
+		return env.Data, nil
+	}
 	return nil, &APIError{
 		HTTPStatus: httpStatus, Code: code, Status: status, Message: msg, Op: op,
 		kind: classify(httpStatus, code, status, msg),
@@ -64,12 +86,54 @@ func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error)
 	return out, nil
 }
 
+// contradiction names the fields that disagree with code about the outcome,
+// or returns "" when they all agree. A failure code without a status or a
+// success field is no contradiction: only a claim of success is.
+func contradiction(code int, env *envelope) string {
+	statusOK := strings.EqualFold(env.Status, "success")
+	successTrue := bytes.Equal(bytes.TrimSpace(env.Success), []byte("true"))
+	var bad []string
+	switch {
+	case code != 200:
+		if statusOK {
+			bad = append(bad, fmt.Sprintf("status %q", env.Status))
+		}
+		if successTrue {
+			bad = append(bad, "success true")
+		}
+	default:
+		if env.Status == "" {
+			bad = append(bad, "no status")
+		} else if !statusOK {
+			bad = append(bad, "status "+showStatus(env.Status))
+		}
+		if env.Success != nil && !successTrue {
+			bad = append(bad, "success "+sanitize(string(env.Success), maxField))
+		}
+		if env.Error != nil && (env.Error.Code != 0 || env.Error.Desc != "") {
+			bad = append(bad, "an error object")
+		}
+	}
+	return strings.Join(bad, " and ")
+}
+
+// showStatus quotes a status that is not "success" as it can be shown, and
+// says so when only cleaning made it look like "success".
+func showStatus(status string) string {
+	shown := sanitize(status, maxField)
+	if strings.EqualFold(shown, "success") {
+		return fmt.Sprintf("%q with spaces or invisible characters", shown)
+	}
+	return fmt.Sprintf("%q", shown)
+}
+
 // envelope covers Polyv's v3 and v4 answer shapes.
 type envelope struct {
 	Code    *flexInt        `json:"code"`
 	Status  string          `json:"status"`
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data"`
+	Success json.RawMessage `json:"success"` // v4; nil when absent
 	Error   *struct {
 		Code flexInt `json:"code"`
 		Desc string  `json:"desc"`

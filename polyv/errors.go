@@ -41,13 +41,14 @@ var (
 	ErrRedirect error = &kind{"redirect", "answered with a redirect"}
 )
 
-// APIError is every Polyv answer that is not code 200, every answer the
-// client could not read, and every redirect.
+// APIError is every Polyv answer that is not a success (see DecodeResponse
+// for what a success is), every answer the client could not read, and every
+// redirect. Its text fields hold what came back, sanitised and cut short.
 type APIError struct {
 	HTTPStatus int
 	Code       int
 	Status     string // Polyv's status: "error", "fail", …
-	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer, sanitised
+	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer
 	Op         string // "stop-pull-stream" or "live-status"
 	kind       *kind
 }
@@ -60,6 +61,9 @@ func (e *APIError) Error() string {
 	switch {
 	case e.kind == ErrRedirect:
 		b.WriteString(e.Message) // names the status and the target itself
+	case e.kind == ErrBadResponse && e.Code != 0:
+		// A contradictory answer: the message says which fields disagree.
+		fmt.Fprintf(&b, "%s (HTTP %d)", e.Message, e.HTTPStatus)
 	case e.Code == 0 && e.kind != nil:
 		// No JSON code: say what went wrong and show what came back.
 		fmt.Fprintf(&b, "%s (HTTP %d)", e.kind.text, e.HTTPStatus)
