@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -66,22 +67,34 @@ func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, er
 }
 
 // DecodeLiveStatus decodes one answer of the live-status/list call into each
-// channel's status. It is the decoder the client uses.
+// channel's status. The documented values come back in their documented
+// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
+// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
+// row whose channelId is missing, zero or out of range names no channel and
+// is dropped. When rows for one channel disagree, its status is "" (unknown).
 func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
 	data, err := DecodeResponse(opStatus, httpStatus, body)
 	if err != nil {
 		return nil, err
 	}
 	var rows []struct {
-		ChannelID  flexInt    `json:"channelId"`
-		LiveStatus LiveStatus `json:"liveStatus"`
+		ChannelID  flexInt `json:"channelId"`
+		LiveStatus string  `json:"liveStatus"`
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
 		return nil, unreadable(opStatus, httpStatus, body)
 	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {
-		out[int64(r.ChannelID)] = LiveStatus(sanitize(string(r.LiveStatus), 40))
+		id := int64(r.ChannelID)
+		if id <= 0 || id > math.MaxInt32 {
+			continue // names no channel the client can ask about
+		}
+		st := LiveStatus(sanitize(r.LiveStatus, 40)).canonical()
+		if prev, seen := out[id]; seen && prev != st {
+			st = "" // Polyv contradicts itself about this channel
+		}
+		out[id] = st
 	}
 	return out, nil
 }

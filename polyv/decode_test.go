@@ -202,7 +202,12 @@ func FuzzDecodeResponse(f *testing.F) {
 			require.Nil(t, got)
 			return
 		}
-		for _, st := range got {
+		for id, st := range got {
+			require.True(t, id > 0 && id <= 1<<31-1, "row for channel %d", id)
+			require.False(t, st.IsLive() && st.IsNotLive(), "%q is both", st)
+			if st.IsLive() {
+				require.Equal(t, polyv.StatusLive, st, "documented values come back canonical")
+			}
 			checkText(t, st.Describe())
 		}
 	})

@@ -37,6 +37,10 @@
 // (ErrRateLimited) and nothing was sent. Time-outs keep
 // context.DeadlineExceeded reachable. Kind gives a stable label for metrics.
 //
+// LiveStatus values compare in any letter case: IsLive and IsNotLive say what
+// a status proves, and "" (no status) or an undocumented value proves
+// neither.
+//
 // # Retries and limits
 //
 // Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
