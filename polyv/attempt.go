@@ -104,7 +104,7 @@ func (c *Client) redirected(op string, a answer) error {
 		case u.Host == "":
 			where = "with a redirect to an address without a host"
 		default:
-			host := sanitize(u.Host, 100)
+			host := keep(u.Host, 100, c.redact)
 			if u.Scheme == "http" || u.Scheme == "https" {
 				host = u.Scheme + "://" + host
 			}

@@ -21,7 +21,8 @@ import (
 // prints, logs or returns its appSecret.
 type Client struct {
 	appID    string
-	sign     func(map[string]string) string // holds the appSecret; see NewClient
+	sign     func(map[string]string) string // holds the appSecret; see signer
+	redact   func(string) string            // holds the appSecret; see redactor
 	base     string
 	hc       *http.Client
 	now      func() time.Time
@@ -49,7 +50,7 @@ type Event struct {
 // NewClient returns a client for the Polyv application appID.
 func NewClient(appID, appSecret string, opts ...Option) *Client {
 	c := &Client{
-		appID: appID, sign: signer(appSecret), base: "https://api.polyv.net",
+		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), base: "https://api.polyv.net",
 		hc: defaultHTTPClient(), now: time.Now, method: MD5,
 		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
 		log: slog.New(slog.DiscardHandler),
@@ -78,7 +79,7 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) error {
 	// retry may report a refusal for a stop that in fact worked. The bot's
 	// live-status verification is what settles it.
 	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
-		_, err := DecodeResponse(opStop, status, body)
+		_, err := decodeResponse(opStop, status, body, c.redact)
 		return err
 	})
 }
@@ -95,7 +96,7 @@ func (c *Client) LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64
 	var out map[int64]LiveStatus
 	err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
 		var err error
-		out, err = DecodeLiveStatus(status, body)
+		out, err = decodeLiveStatus(status, body, c.redact)
 		return err
 	})
 	return out, err

@@ -32,22 +32,38 @@ const (
 // did is unknown. Failures are *APIError values matching one of the kind
 // sentinels where one applies.
 func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, error) {
+	return decodeResponse(op, httpStatus, body, nil)
+}
+
+// DecodeLiveStatus decodes one answer of the live-status/list call into each
+// channel's status. The documented values come back in their documented
+// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
+// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
+// row whose channelId is missing, zero or out of range names no channel and
+// is dropped. When rows for one channel disagree, its status is "" (unknown).
+func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
+	return decodeLiveStatus(httpStatus, body, nil)
+}
+
+// decodeResponse is DecodeResponse with redact (nil for none) applied to every
+// piece of the answer an error keeps.
+func decodeResponse(op string, httpStatus int, body []byte, redact func(string) string) (json.RawMessage, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
-		return nil, unreadable(op, httpStatus, body)
+		return nil, unreadable(op, httpStatus, body, redact)
 	}
 	code := int(*env.Code)
 	if code == 200 && (httpStatus < 200 || httpStatus >= 300) {
 		// A success body under an error status is not something to trust.
-		return nil, unreadable(op, httpStatus, body)
+		return nil, unreadable(op, httpStatus, body, redact)
 	}
 	msg := env.Message
 	if env.Error != nil && env.Error.Desc != "" {
 		msg = env.Error.Desc
 	}
-	msg = sanitize(msg, maxMessage)
-	status := sanitize(env.Status, maxField)
-	if bad := contradiction(code, &env); bad != "" {
+	msg = keep(msg, maxMessage, redact)
+	status := keep(env.Status, maxField, redact)
+	if bad := contradiction(code, &env, redact); bad != "" {
 		if msg != "" {
 			bad += fmt.Sprintf("; message %q", msg)
 		}
@@ -66,43 +82,10 @@ func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, er
 	}
 }
 
-// DecodeLiveStatus decodes one answer of the live-status/list call into each
-// channel's status. The documented values come back in their documented
-// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
-// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
-// row whose channelId is missing, zero or out of range names no channel and
-// is dropped. When rows for one channel disagree, its status is "" (unknown).
-func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
-	data, err := DecodeResponse(opStatus, httpStatus, body)
-	if err != nil {
-		return nil, err
-	}
-	var rows []struct {
-		ChannelID  flexInt `json:"channelId"`
-		LiveStatus string  `json:"liveStatus"`
-	}
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, unreadable(opStatus, httpStatus, body)
-	}
-	out := make(map[int64]LiveStatus, len(rows))
-	for _, r := range rows {
-		id := int64(r.ChannelID)
-		if id <= 0 || id > math.MaxInt32 {
-			continue // names no channel the client can ask about
-		}
-		st := LiveStatus(sanitize(r.LiveStatus, 40)).canonical()
-		if prev, seen := out[id]; seen && prev != st {
-			st = "" // Polyv contradicts itself about this channel
-		}
-		out[id] = st
-	}
-	return out, nil
-}
-
 // contradiction names the fields that disagree with code about the outcome,
 // or returns "" when they all agree. A failure code without a status or a
 // success field is no contradiction: only a claim of success is.
-func contradiction(code int, env *envelope) string {
+func contradiction(code int, env *envelope, redact func(string) string) string {
 	statusOK := strings.EqualFold(env.Status, "success")
 	successTrue := bytes.Equal(bytes.TrimSpace(env.Success), []byte("true"))
 	var bad []string
@@ -118,10 +101,10 @@ func contradiction(code int, env *envelope) string {
 		if env.Status == "" {
 			bad = append(bad, "no status")
 		} else if !statusOK {
-			bad = append(bad, "status "+showStatus(env.Status))
+			bad = append(bad, "status "+showStatus(env.Status, redact))
 		}
 		if env.Success != nil && !successTrue {
-			bad = append(bad, "success "+sanitize(string(env.Success), maxField))
+			bad = append(bad, "success "+keep(string(env.Success), maxField, redact))
 		}
 		if env.Error != nil && (env.Error.Code != 0 || env.Error.Desc != "") {
 			bad = append(bad, "an error object")
@@ -132,12 +115,41 @@ func contradiction(code int, env *envelope) string {
 
 // showStatus quotes a status that is not "success" as it can be shown, and
 // says so when only cleaning made it look like "success".
-func showStatus(status string) string {
-	shown := sanitize(status, maxField)
+func showStatus(status string, redact func(string) string) string {
+	shown := keep(status, maxField, redact)
 	if strings.EqualFold(shown, "success") {
 		return fmt.Sprintf("%q with spaces or invisible characters", shown)
 	}
 	return fmt.Sprintf("%q", shown)
+}
+
+// decodeLiveStatus is DecodeLiveStatus with redact (nil for none) applied to
+// every piece of the answer it keeps, statuses included.
+func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (map[int64]LiveStatus, error) {
+	data, err := decodeResponse(opStatus, httpStatus, body, redact)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ChannelID  flexInt `json:"channelId"`
+		LiveStatus string  `json:"liveStatus"`
+	}
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return nil, unreadable(opStatus, httpStatus, body, redact)
+	}
+	out := make(map[int64]LiveStatus, len(rows))
+	for _, r := range rows {
+		id := int64(r.ChannelID)
+		if id <= 0 || id > math.MaxInt32 {
+			continue // names no channel the client can ask about
+		}
+		st := LiveStatus(keep(r.LiveStatus, 40, redact)).canonical()
+		if prev, seen := out[id]; seen && prev != st {
+			st = "" // Polyv contradicts itself about this channel
+		}
+		out[id] = st
+	}
+	return out, nil
 }
 
 // envelope covers Polyv's v3 and v4 answer shapes.
@@ -172,7 +184,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 
 // unreadable is the error for a body that is not a Polyv answer. HTTP 429 and
 // 5xx keep their meaning even when the body is an HTML page.
-func unreadable(op string, httpStatus int, body []byte) *APIError {
+func unreadable(op string, httpStatus int, body []byte, redact func(string) string) *APIError {
 	k := ErrBadResponse.(*kind)
 	switch {
 	case httpStatus == 429:
@@ -180,7 +192,7 @@ func unreadable(op string, httpStatus int, body []byte) *APIError {
 	case httpStatus >= 500:
 		k = ErrServer.(*kind)
 	}
-	excerpt := sanitize(string(body), maxExcerpt)
+	excerpt := keep(string(body), maxExcerpt, redact)
 	if excerpt == "" {
 		excerpt = "empty body"
 	}

@@ -55,7 +55,9 @@
 // # Secrets
 //
 // The appSecret is only ever hashed: it is not sent, logged, put into errors,
-// or printed by any fmt verb applied to a Client.
+// or printed by any fmt verb applied to a Client. When an answer echoes it
+// (in a message, a status, an HTML page or a redirect's host), every piece
+// the client keeps has it replaced by "[redacted]" before any cut.
 //
 // The polyvtest subpackage is a fake Polyv server for tests and load tests.
 package polyv

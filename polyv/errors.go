@@ -43,7 +43,8 @@ var (
 
 // APIError is every Polyv answer that is not a success (see DecodeResponse
 // for what a success is), every answer the client could not read, and every
-// redirect. Its text fields hold what came back, sanitised and cut short.
+// redirect. Its text fields hold what came back, sanitised, cut short and
+// with the appSecret replaced by "[redacted]".
 type APIError struct {
 	HTTPStatus int
 	Code       int
@@ -183,13 +184,47 @@ func classify(httpStatus, code int, status, msg string) *kind {
 	return nil
 }
 
-// sanitize makes outside text safe to show: valid UTF-8, control characters
-// turned into spaces and runs of spaces collapsed, invisible format
-// characters dropped, at most max bytes (plus an ellipsis when cut).
-func sanitize(s string, max int) string {
-	if len(s) > 4*max+16 {
-		s = s[:4*max+16] // no need to look further than what can be kept
+// redacted replaces the appSecret wherever outside text carries it.
+const redacted = "[redacted]"
+
+// redactor returns a function that replaces appSecret in outside text with
+// "[redacted]". Like signer, it keeps the secret inside a closure. The
+// cleaned form of the secret is replaced too, in case cleaning changes it.
+func redactor(appSecret string) func(string) string {
+	if appSecret == "" {
+		return nil
 	}
+	targets := []string{appSecret}
+	if c := clean(appSecret); c != "" && c != appSecret {
+		targets = append(targets, c)
+	}
+	return func(s string) string {
+		for _, t := range targets {
+			s = strings.ReplaceAll(s, t, redacted)
+		}
+		return s
+	}
+}
+
+// keep makes outside text fit to keep: the secret redacted, cleaned (see
+// clean), redacted again because cleaning can join the pieces of a secret
+// that an invisible character kept apart, and only then cut to at most max
+// bytes, so a cut cannot leave part of a secret visible. redact may be nil.
+func keep(s string, max int, redact func(string) string) string {
+	if redact == nil {
+		return cut(clean(s), max)
+	}
+	return cut(redact(clean(redact(s))), max)
+}
+
+// sanitize makes outside text safe to show when no secret is known.
+func sanitize(s string, max int) string { return keep(s, max, nil) }
+
+// clean makes outside text safe to show: valid UTF-8, control characters
+// turned into spaces and runs of spaces collapsed, invisible format
+// characters dropped, no leading or trailing space. It looks at the whole
+// text (answers are at most maxBodyBytes) so that redaction sees all of it.
+func clean(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
@@ -204,12 +239,25 @@ func sanitize(s string, max int) string {
 			continue // invisible format characters such as bidi overrides
 		}
 		space = false
-		if b.Len()+utf8.RuneLen(r) > max {
-			return strings.TrimSpace(b.String()) + "…"
-		}
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// cut shortens cleaned text to at most max bytes on a rune boundary, plus an
+// ellipsis when something was cut.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		if i+utf8.RuneLen(r) > max {
+			break
+		}
+		n = i + utf8.RuneLen(r)
+	}
+	return strings.TrimSpace(s[:n]) + "…"
 }
 
 // roundWait shows a wait the way a person reads it.
