@@ -86,7 +86,7 @@ func decodeResponse(op string, httpStatus int, body []byte, redact func(string) 
 // or returns "" when they all agree. A failure code without a status or a
 // success field is no contradiction: only a claim of success is.
 func contradiction(code int, env *envelope, redact func(string) string) string {
-	statusOK := strings.EqualFold(env.Status, "success")
+	statusOK := equalFoldASCII(env.Status, "success")
 	successTrue := bytes.Equal(bytes.TrimSpace(env.Success), []byte("true"))
 	var bad []string
 	switch {
@@ -117,7 +117,7 @@ func contradiction(code int, env *envelope, redact func(string) string) string {
 // says so when only cleaning made it look like "success".
 func showStatus(status string, redact func(string) string) string {
 	shown := keep(status, maxField, redact)
-	if strings.EqualFold(shown, "success") {
+	if equalFoldASCII(shown, "success") {
 		return fmt.Sprintf("%q with spaces or invisible characters", shown)
 	}
 	return fmt.Sprintf("%q", shown)

@@ -96,6 +96,7 @@ func TestSuccessMustBeSaid(t *testing.T) {
 		{name: "status null", body: `{"code":200,"status":null}`, text: "code 200 but no status"},
 		{name: "status with spaces", body: `{"code":200,"status":" success "}`, text: `code 200 but status "success" with spaces or invisible characters`},
 		{name: "status with a zero-width space", body: `{"code":200,"status":"succ\u200bess"}`, text: `code 200 but status "success" with spaces or invisible characters`},
+		{name: "status with a long s", body: `{"code":200,"status":"ſuccess"}`, text: `code 200 but status "ſuccess"`},
 		{name: "status successful", body: `{"code":200,"status":"successful"}`, text: `status "successful"`},
 		{name: "success false", body: `{"code":200,"status":"success","success":false}`, text: "code 200 but success false"},
 		{name: "success as a string", body: `{"code":200,"status":"success","success":"true"}`, text: `code 200 but success "true"`},
@@ -222,7 +223,7 @@ func checkSaysSuccess(t *testing.T, body []byte) {
 		Success json.RawMessage `json:"success"`
 	}
 	require.NoError(t, json.Unmarshal(body, &env))
-	require.True(t, strings.EqualFold(env.Status, "success"), "accepted with status %q", env.Status)
+	require.Equal(t, "success", strings.ToLower(env.Status), "accepted with status %q", env.Status)
 	if env.Success != nil {
 		require.Equal(t, "true", strings.TrimSpace(string(env.Success)), "accepted with success %s", env.Success)
 	}

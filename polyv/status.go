@@ -1,9 +1,6 @@
 package polyv
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // LiveStatus is a channel's liveStatus as Polyv reports it.
 type LiveStatus string
@@ -62,9 +59,31 @@ func (s LiveStatus) Describe() string {
 // or s itself.
 func (s LiveStatus) canonical() LiveStatus {
 	for _, d := range [...]LiveStatus{StatusUnstart, StatusLive, StatusEnd, StatusWaiting, StatusPlayback, StatusBanpush} {
-		if strings.EqualFold(string(s), string(d)) {
+		if equalFoldASCII(string(s), string(d)) {
 			return d
 		}
 	}
 	return s
+}
+
+// equalFoldASCII is strings.EqualFold for ASCII letters only. Unicode folding
+// would read "ſuccess" (long s) as "success" and "playbacK" (Kelvin sign) as
+// "playback": words Polyv never sends must not pass for ones it does.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -111,7 +111,9 @@ func TestLiveStatusClassification(t *testing.T) {
 		{"living", unknown, `unknown status "living"`},
 		{"ended", unknown, `unknown status "ended"`},
 		{"paused\n", unknown, `unknown status "paused"`},
-		{"lıve", unknown, `unknown status "lıve"`}, // dotless i: not "live" in any case
+		{"lıve", unknown, `unknown status "lıve"`},                     // dotless i: not "live" in any case
+		{"playbac\u212a", unknown, "unknown status \"playbac\u212a\""}, // Kelvin sign: only ASCII letters fold
+		{"un\u017ftart", unknown, "unknown status \"un\u017ftart\""},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.in), func(t *testing.T) {
