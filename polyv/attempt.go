@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -25,15 +26,18 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 	defer cancel()
 	for n := 1; ; n++ {
 		recordAttempt(ctx)
-		status, body, dur, err := c.attempt(ctx, op, extra)
-		if err == nil {
-			err = decode(status, body)
-		} else {
+		a, err := c.attempt(ctx, op, extra)
+		switch {
+		case err != nil:
 			err = c.transportError(ctx, op, err)
+		case a.status >= 300 && a.status < 400:
+			err = c.redirected(op, a)
+		default:
+			err = decode(a.status, a.body)
 		}
-		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: dur, HTTPStatus: status, Err: err})
+		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: a.dur, HTTPStatus: a.status, Err: err})
 		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
-			slog.Int("http_status", status), slog.Duration("duration", dur), slog.String("kind", Kind(err)))
+			slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
 		if err == nil || n >= c.attempts || !retryable(ctx, err) {
 			return err
 		}
@@ -58,23 +62,59 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 	}
 }
 
-// attempt sends one request and reads the whole answer.
-func (c *Client) attempt(ctx context.Context, op string, extra map[string]string) (int, []byte, time.Duration, error) {
-	req, err := c.request(ctx, op, extra)
+// answer is what one attempt got back.
+type answer struct {
+	status   int
+	body     []byte
+	location string        // a 3xx's Location, as sent
+	url      *url.URL      // the URL asked, which a relative Location is resolved against
+	dur      time.Duration // round trip including reading the body
+}
+
+// attempt sends one request and reads the whole answer. The client does not
+// follow redirects (see withoutRedirects), so a 3xx comes back as the answer.
+func (c *Client) attempt(ctx context.Context, op string, extra map[string]string) (answer, error) {
+	var location string
+	req, err := c.request(context.WithValue(ctx, locationKey{}, &location), op, extra)
 	if err != nil {
-		return 0, nil, 0, err
+		return answer{}, err
 	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, time.Since(start), err
+		return answer{dur: time.Since(start)}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil {
-		return 0, nil, time.Since(start), fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)
+		return answer{dur: time.Since(start)}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)
 	}
-	return resp.StatusCode, body, time.Since(start), nil
+	return answer{status: resp.StatusCode, body: body, location: location, url: req.URL, dur: time.Since(start)}, nil
+}
+
+// redirected is the error for a 3xx answer. It names the target's scheme and
+// host only: the path and query of a Location can carry anything.
+func (c *Client) redirected(op string, a answer) error {
+	where := "without a Location"
+	if a.location != "" {
+		u, err := a.url.Parse(a.location)
+		switch {
+		case err != nil:
+			where = "with a redirect to an unreadable Location"
+		case u.Host == "":
+			where = "with a redirect to an address without a host"
+		default:
+			host := keep(u.Host, 100, c.redact)
+			if u.Scheme == "http" || u.Scheme == "https" {
+				host = u.Scheme + "://" + host
+			}
+			where = "with a redirect to " + host
+		}
+	}
+	return &APIError{
+		HTTPStatus: a.status, Op: op, kind: ErrRedirect.(*kind),
+		Message: fmt.Sprintf("Polyv's address answered HTTP %d %s; POLYV_API_URL must be Polyv's API address itself (redirects are not followed)", a.status, where),
+	}
 }
 
 func (c *Client) request(ctx context.Context, op string, extra map[string]string) (*http.Request, error) {

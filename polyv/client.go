@@ -21,7 +21,8 @@ import (
 // prints, logs or returns its appSecret.
 type Client struct {
 	appID    string
-	sign     func(map[string]string) string // holds the appSecret; see NewClient
+	sign     func(map[string]string) string // holds the appSecret; see signer
+	redact   func(string) string            // holds the appSecret; see redactor
 	base     string
 	hc       *http.Client
 	now      func() time.Time
@@ -49,7 +50,7 @@ type Event struct {
 // NewClient returns a client for the Polyv application appID.
 func NewClient(appID, appSecret string, opts ...Option) *Client {
 	c := &Client{
-		appID: appID, sign: signer(appSecret), base: "https://api.polyv.net",
+		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), base: "https://api.polyv.net",
 		hc: defaultHTTPClient(), now: time.Now, method: MD5,
 		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
 		log: slog.New(slog.DiscardHandler),
@@ -57,6 +58,7 @@ func NewClient(appID, appSecret string, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
+	c.hc = withoutRedirects(c.hc)
 	return c
 }
 
@@ -77,7 +79,7 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) error {
 	// retry may report a refusal for a stop that in fact worked. The bot's
 	// live-status verification is what settles it.
 	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
-		_, err := DecodeResponse(opStop, status, body)
+		_, err := decodeResponse(opStop, status, body, c.redact)
 		return err
 	})
 }
@@ -94,7 +96,7 @@ func (c *Client) LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64
 	var out map[int64]LiveStatus
 	err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
 		var err error
-		out, err = DecodeLiveStatus(status, body)
+		out, err = decodeLiveStatus(status, body, c.redact)
 		return err
 	})
 	return out, err
@@ -132,6 +134,48 @@ const (
 // call methods on unexported fields) cannot show the secret.
 func signer(appSecret string) func(map[string]string) string {
 	return func(p map[string]string) string { return Sign(p, appSecret) }
+}
+
+// withoutRedirects returns a shallow copy of hc that hands every redirect
+// back as the answer instead of following it: a followed redirect would send
+// the signed form to whatever host the Location names (307, 308) or turn the
+// POST into a bodiless GET whose answer says nothing about the stop (301,
+// 302, 303). The caller's client is left as it was; the copy shares its
+// transport and so its connections.
+//
+// CheckRedirect alone is not enough: http.Client parses the Location before
+// asking it, and turns an unparseable one into an error that quotes the
+// whole Location. So the transport takes the Location off every 3xx answer
+// first (see holdRedirects), and the client sees a redirect with nowhere to
+// go, which it returns as is.
+func withoutRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	next := cp.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	cp.Transport = holdRedirects{next}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// holdRedirects moves the Location of a 3xx answer out of the response into
+// the *string its request's context holds under locationKey.
+type holdRedirects struct{ next http.RoundTripper }
+
+// locationKey is the context key of the *string a 3xx's Location goes to.
+type locationKey struct{}
+
+func (h holdRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := h.next.RoundTrip(r)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return resp, err
+	}
+	if slot, ok := r.Context().Value(locationKey{}).(*string); ok {
+		*slot = resp.Header.Get("Location")
+	}
+	resp.Header.Del("Location")
+	return resp, nil
 }
 
 func checkID(id int64) error {

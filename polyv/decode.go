@@ -3,63 +3,151 @@ package polyv
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // Limits on what outside text an error may carry.
 const (
 	maxExcerpt = 200 // bytes of a body shown in an error
 	maxMessage = 200 // bytes of Polyv's message kept in an error
+	maxField   = 20  // bytes of a status or success field shown in an error
 )
 
-// DecodeResponse turns one Polyv answer into its data (code 200) or an error.
+// DecodeResponse turns one Polyv answer into its data (a success) or an error.
 // op names the call for the error text. It reads both the v3 shape
 // ({"code","status","message","data"}) and the v4 shape ({"code","status",
 // "error":{"code","desc"},"success","data"}), whatever the HTTP status, because
-// Polyv's HTTP status need not mirror its code. Failures are *APIError values
-// matching one of the kind sentinels where one applies.
+// Polyv's HTTP status need not mirror its code.
+//
+// An answer is a success only when every field that carries the outcome says
+// so: the HTTP status is 2xx, code is 200 (a number or a quoted number),
+// status is "success" in any letter case, success (v4) is absent or the JSON
+// boolean true, and error (v4) is absent, null or empty. An answer whose
+// fields disagree — code 200 with status "error", "fail", "" or no status,
+// success false or "true" (a string), an error description; or a failure
+// code with status "success" or success true — is ErrBadResponse: what Polyv
+// did is unknown. Failures are *APIError values matching one of the kind
+// sentinels where one applies.
 func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, error) {
+	return decodeResponse(op, httpStatus, body, nil)
+}
+
+// DecodeLiveStatus decodes one answer of the live-status/list call into each
+// channel's status. The documented values come back in their documented
+// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
+// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
+// row whose channelId is missing, zero or out of range names no channel and
+// is dropped. When rows for one channel disagree, its status is "" (unknown).
+func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
+	return decodeLiveStatus(httpStatus, body, nil)
+}
+
+// decodeResponse is DecodeResponse with redact (nil for none) applied to every
+// piece of the answer an error keeps.
+func decodeResponse(op string, httpStatus int, body []byte, redact func(string) string) (json.RawMessage, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
-		return nil, unreadable(op, httpStatus, body)
+		return nil, unreadable(op, httpStatus, body, redact)
 	}
 	code := int(*env.Code)
-	if code == 200 && httpStatus >= 200 && httpStatus < 300 {
-		return env.Data, nil
+	if code == 200 && (httpStatus < 200 || httpStatus >= 300) {
+		// A success body under an error status is not something to trust.
+		return nil, unreadable(op, httpStatus, body, redact)
 	}
 	msg := env.Message
 	if env.Error != nil && env.Error.Desc != "" {
 		msg = env.Error.Desc
 	}
-	if code == 200 {
-		// A success body under an error status is not something to trust.
-		return nil, unreadable(op, httpStatus, body)
+	msg = keep(msg, maxMessage, redact)
+	status := keep(env.Status, maxField, redact)
+	if bad := contradiction(code, &env, redact); bad != "" {
+		if msg != "" {
+			bad += fmt.Sprintf("; message %q", msg)
+		}
+		return nil, &APIError{
+			HTTPStatus: httpStatus, Code: code, Status: status, Op: op,
+			Message: "contradictory answer: code " + strconv.Itoa(code) + " but " + bad,
+			kind:    ErrBadResponse.(*kind),
+		}
 	}
-	msg = sanitize(msg, maxMessage)
-	status := sanitize(env.Status, 20)
+	if code == 200 {
+		return env.Data, nil
+	}
 	return nil, &APIError{
 		HTTPStatus: httpStatus, Code: code, Status: status, Message: msg, Op: op,
 		kind: classify(httpStatus, code, status, msg),
 	}
 }
 
-// DecodeLiveStatus decodes one answer of the live-status/list call into each
-// channel's status. It is the decoder the client uses.
-func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
-	data, err := DecodeResponse(opStatus, httpStatus, body)
+// contradiction names the fields that disagree with code about the outcome,
+// or returns "" when they all agree. A failure code without a status or a
+// success field is no contradiction: only a claim of success is.
+func contradiction(code int, env *envelope, redact func(string) string) string {
+	statusOK := equalFoldASCII(env.Status, "success")
+	successTrue := bytes.Equal(bytes.TrimSpace(env.Success), []byte("true"))
+	var bad []string
+	switch {
+	case code != 200:
+		if statusOK {
+			bad = append(bad, fmt.Sprintf("status %q", env.Status))
+		}
+		if successTrue {
+			bad = append(bad, "success true")
+		}
+	default:
+		if env.Status == "" {
+			bad = append(bad, "no status")
+		} else if !statusOK {
+			bad = append(bad, "status "+showStatus(env.Status, redact))
+		}
+		if env.Success != nil && !successTrue {
+			bad = append(bad, "success "+keep(string(env.Success), maxField, redact))
+		}
+		if env.Error != nil && (env.Error.Code != 0 || env.Error.Desc != "") {
+			bad = append(bad, "an error object")
+		}
+	}
+	return strings.Join(bad, " and ")
+}
+
+// showStatus quotes a status that is not "success" as it can be shown, and
+// says so when only cleaning made it look like "success".
+func showStatus(status string, redact func(string) string) string {
+	shown := keep(status, maxField, redact)
+	if equalFoldASCII(shown, "success") {
+		return fmt.Sprintf("%q with spaces or invisible characters", shown)
+	}
+	return fmt.Sprintf("%q", shown)
+}
+
+// decodeLiveStatus is DecodeLiveStatus with redact (nil for none) applied to
+// every piece of the answer it keeps, statuses included.
+func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (map[int64]LiveStatus, error) {
+	data, err := decodeResponse(opStatus, httpStatus, body, redact)
 	if err != nil {
 		return nil, err
 	}
 	var rows []struct {
-		ChannelID  flexInt    `json:"channelId"`
-		LiveStatus LiveStatus `json:"liveStatus"`
+		ChannelID  flexInt `json:"channelId"`
+		LiveStatus string  `json:"liveStatus"`
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, unreadable(opStatus, httpStatus, body)
+		return nil, unreadable(opStatus, httpStatus, body, redact)
 	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {
-		out[int64(r.ChannelID)] = LiveStatus(sanitize(string(r.LiveStatus), 40))
+		id := int64(r.ChannelID)
+		if id <= 0 || id > math.MaxInt32 {
+			continue // names no channel the client can ask about
+		}
+		st := LiveStatus(keep(r.LiveStatus, 40, redact)).canonical()
+		if prev, seen := out[id]; seen && prev != st {
+			st = "" // Polyv contradicts itself about this channel
+		}
+		out[id] = st
 	}
 	return out, nil
 }
@@ -70,6 +158,7 @@ type envelope struct {
 	Status  string          `json:"status"`
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data"`
+	Success json.RawMessage `json:"success"` // v4; nil when absent
 	Error   *struct {
 		Code flexInt `json:"code"`
 		Desc string  `json:"desc"`
@@ -95,7 +184,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 
 // unreadable is the error for a body that is not a Polyv answer. HTTP 429 and
 // 5xx keep their meaning even when the body is an HTML page.
-func unreadable(op string, httpStatus int, body []byte) *APIError {
+func unreadable(op string, httpStatus int, body []byte, redact func(string) string) *APIError {
 	k := ErrBadResponse.(*kind)
 	switch {
 	case httpStatus == 429:
@@ -103,7 +192,7 @@ func unreadable(op string, httpStatus int, body []byte) *APIError {
 	case httpStatus >= 500:
 		k = ErrServer.(*kind)
 	}
-	excerpt := sanitize(string(body), maxExcerpt)
+	excerpt := keep(string(body), maxExcerpt, redact)
 	if excerpt == "" {
 		excerpt = "empty body"
 	}

@@ -2,6 +2,7 @@ package polyv_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/polyv"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
 func TestDecodeResponse(t *testing.T) {
@@ -29,7 +31,7 @@ func TestDecodeResponse(t *testing.T) {
 	}{
 		{name: "v3 success", status: 200, body: `{"code":200,"status":"success","message":"","data":""}`, data: `""`},
 		{name: "v4 success", status: 200, body: `{"code":200,"status":"success","data":[{"channelId":1,"liveStatus":"live"}],"success":true}`, data: `[{"channelId":1,"liveStatus":"live"}]`},
-		{name: "code as a string", status: 200, body: `{"code":"200","data":"x"}`, data: `"x"`},
+		{name: "code as a string", status: 200, body: `{"code":"200","status":"success","data":"x"}`, data: `"x"`},
 		{name: "v4 error desc", status: 400, body: `{"code":400,"status":"error","error":{"code":20001,"desc":"application not found."},"success":false}`, want: polyv.ErrAppNotFound, text: "polyv stop-pull-stream: application not found. (code 400, HTTP 400)"},
 		{name: "appid is required, any case", status: 400, body: `{"code":400,"message":"APPID IS REQUIRED"}`, want: polyv.ErrAppNotFound},
 		{name: "channelId not found", status: 400, body: `{"code":400,"message":"channelId not found"}`, want: polyv.ErrChannelNotFound},
@@ -61,6 +63,94 @@ func TestDecodeResponse(t *testing.T) {
 			}
 			require.Contains(t, err.Error(), tc.text)
 			require.Less(t, len(err.Error()), 400)
+		})
+	}
+}
+
+// TestSuccessMustBeSaid: an answer is a success only when every field that
+// carries the outcome says so; any disagreement is ErrBadResponse ("may or may
+// not"), never a success and never a plain refusal.
+func TestSuccessMustBeSaid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+		text string // in the error: what came back
+	}{
+		// Consistent successes.
+		{name: "v3 documented", body: `{"code":200,"status":"success","message":"","data":""}`, ok: true},
+		{name: "v4 documented", body: `{"code":200,"status":"success","requestId":"r","data":[],"success":true}`, ok: true},
+		{name: "status in capitals", body: `{"code":200,"status":"SUCCESS","data":""}`, ok: true},
+		{name: "status mixed case", body: `{"code":200,"status":"Success","success":true}`, ok: true},
+		{name: "quoted code", body: `{"code":"200","status":"success"}`, ok: true},
+		{name: "null error object", body: `{"code":200,"status":"success","error":null,"success":true}`, ok: true},
+		{name: "empty error object", body: `{"code":200,"status":"success","error":{},"success":true}`, ok: true},
+		{name: "success with spaces around true", body: `{"code":200,"status":"success","success": true }`, ok: true},
+
+		// Code 200 contradicted.
+		{name: "status error", body: `{"code":200,"status":"error","message":"stop failed"}`, text: `code 200 but status "error"; message "stop failed"`},
+		{name: "status fail", body: `{"code":200,"status":"fail","message":"boom"}`, text: `code 200 but status "fail"`},
+		{name: "status empty", body: `{"code":200,"status":"","data":""}`, text: "code 200 but no status"},
+		{name: "status missing", body: `{"code":200,"data":""}`, text: "code 200 but no status"},
+		{name: "status null", body: `{"code":200,"status":null}`, text: "code 200 but no status"},
+		{name: "status with spaces", body: `{"code":200,"status":" success "}`, text: `code 200 but status "success" with spaces or invisible characters`},
+		{name: "status with a zero-width space", body: `{"code":200,"status":"succ\u200bess"}`, text: `code 200 but status "success" with spaces or invisible characters`},
+		{name: "status with a long s", body: `{"code":200,"status":"ſuccess"}`, text: `code 200 but status "ſuccess"`},
+		{name: "status successful", body: `{"code":200,"status":"successful"}`, text: `status "successful"`},
+		{name: "success false", body: `{"code":200,"status":"success","success":false}`, text: "code 200 but success false"},
+		{name: "success as a string", body: `{"code":200,"status":"success","success":"true"}`, text: `code 200 but success "true"`},
+		{name: "success null", body: `{"code":200,"status":"success","success":null}`, text: "code 200 but success null"},
+		{name: "success as a number", body: `{"code":200,"status":"success","success":1}`, text: "code 200 but success 1"},
+		{name: "v4 error object", body: `{"code":200,"status":"success","error":{"code":20001,"desc":"application not found."},"success":true}`, text: `code 200 but an error object; message "application not found."`},
+		{name: "everything wrong", body: `{"code":200,"status":"error","success":false,"error":{"desc":"no"}}`, text: `code 200 but status "error" and success false and an error object; message "no"`},
+
+		// A failure code claiming success.
+		{name: "code 400 with status success", body: `{"code":400,"status":"success","message":"invalid signature."}`, text: `code 400 but status "success"`},
+		{name: "code 500 with success true", body: `{"code":500,"status":"fail","success":true}`, text: "code 500 but success true"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, op := range []string{"stop-pull-stream", "live-status"} {
+				_, err := polyv.DecodeResponse(op, 200, []byte(tc.body))
+				if tc.ok {
+					require.NoError(t, err)
+					continue
+				}
+				require.ErrorIs(t, err, polyv.ErrBadResponse, "err = %v", err)
+				require.Equal(t, "bad_response", polyv.Kind(err))
+				require.Contains(t, err.Error(), "polyv "+op+": contradictory answer: ")
+				require.Contains(t, err.Error(), tc.text)
+				require.Contains(t, err.Error(), "(HTTP 200)")
+				checkErrorText(t, err)
+			}
+		})
+	}
+}
+
+func TestContradictoryStopIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"status error", `{"code":200,"status":"error","message":"stop failed"}`},
+		{"no status", `{"code":200,"message":"","data":""}`},
+		{"success false", `{"code":200,"status":"success","success":false}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fake(t)
+			srv.Script(10001, polyvtest.Custom(200, tc.body), polyvtest.OK())
+			c, _ := newClient(t, srv)
+			err := c.StopPullStream(context.Background(), 10001)
+			require.ErrorIs(t, err, polyv.ErrBadResponse)
+			require.Equal(t, 1, srv.StopCalls(10001), "a contradictory answer is final")
+			st, err := c.LiveStatus(context.Background(), 10001)
+			require.NoError(t, err)
+			require.Equal(t, polyv.StatusLive, st[10001], "the fake did not stop it either")
 		})
 	}
 }
@@ -104,6 +194,7 @@ func FuzzDecodeResponse(f *testing.F) {
 			checkErrorText(t, err)
 			if err == nil {
 				require.True(t, status >= 200 && status < 300, "success under HTTP %d", status)
+				checkSaysSuccess(t, body)
 			}
 		}
 		got, err := polyv.DecodeLiveStatus(status, body)
@@ -112,10 +203,30 @@ func FuzzDecodeResponse(f *testing.F) {
 			require.Nil(t, got)
 			return
 		}
-		for _, st := range got {
+		for id, st := range got {
+			require.True(t, id > 0 && id <= 1<<31-1, "row for channel %d", id)
+			require.False(t, st.IsLive() && st.IsNotLive(), "%q is both", st)
+			if st.IsLive() {
+				require.Equal(t, polyv.StatusLive, st, "documented values come back canonical")
+			}
 			checkText(t, st.Describe())
 		}
 	})
+}
+
+// checkSaysSuccess: an accepted body says success in every field that
+// carries the outcome.
+func checkSaysSuccess(t *testing.T, body []byte) {
+	t.Helper()
+	var env struct {
+		Status  string          `json:"status"`
+		Success json.RawMessage `json:"success"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env))
+	require.Equal(t, "success", strings.ToLower(env.Status), "accepted with status %q", env.Status)
+	if env.Success != nil {
+		require.Equal(t, "true", strings.TrimSpace(string(env.Success)), "accepted with success %s", env.Success)
+	}
 }
 
 // checkErrorText: what reaches a responder is short, printable UTF-8.

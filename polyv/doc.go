@@ -19,28 +19,45 @@
 //
 // # Failures
 //
-// Every answer that is not code 200 is an *APIError. Test it with errors.Is
-// against ErrInvalidSignature, ErrInvalidTimestamp, ErrAppNotFound,
-// ErrChannelNotFound, ErrQuotaExceeded, ErrServer and ErrBadResponse; the
-// classification follows Polyv's message first because its documented codes
-// disagree. A refusal by the process's own limiter is a *LimitError
+// A call succeeds only when Polyv says so in every field that carries the
+// outcome: HTTP 2xx, code 200, status "success" (any letter case) and, when
+// the v4 success field is present, success true (the JSON boolean). Every
+// other answer is an *APIError. Test it with errors.Is against
+// ErrInvalidSignature, ErrInvalidTimestamp, ErrAppNotFound,
+// ErrChannelNotFound, ErrQuotaExceeded, ErrServer, ErrBadResponse and
+// ErrRedirect; the classification follows Polyv's message first because its
+// documented codes disagree. An answer whose fields contradict each other
+// (code 200 with status "error", or without a status, or with success false)
+// is ErrBadResponse, like an unreadable one: what Polyv did is unknown, so a
+// stop may or may not have happened. A 3xx answer is ErrRedirect: redirects
+// are never followed, whatever HTTP client WithHTTPClient gave, because they
+// would carry the signed request to another host or turn the stop into a GET
+// whose answer means nothing; the error names the target's scheme and host
+// only. A refusal by the process's own limiter is a *LimitError
 // (ErrRateLimited) and nothing was sent. Time-outs keep
 // context.DeadlineExceeded reachable. Kind gives a stable label for metrics.
+//
+// LiveStatus values compare in any letter case: IsLive and IsNotLive say what
+// a status proves, and "" (no status) or an undocumented value proves
+// neither.
 //
 // # Retries and limits
 //
 // Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
 // exponential backoff), all within the call's time-out; 4xx, 429 and JSON
 // refusals are final, and so is a 5xx whose body is a definite refusal (a
-// bad sign, an unknown app, the quota). Each attempt first takes a token from
-// the limiter, so the limiter bounds what reaches Polyv (which blocks an IP
-// for 5 minutes beyond 1500 requests per 10 seconds). When no time or no
-// token is left for a retry, the call ends with the answer that prompted it.
+// bad sign, an unknown app, the quota); redirects and contradictory answers
+// are final too. Each attempt first takes a token from the limiter, so the
+// limiter bounds what reaches Polyv (which blocks an IP for 5 minutes beyond
+// 1500 requests per 10 seconds). When no time or no token is left for a
+// retry, the call ends with the answer that prompted it.
 //
 // # Secrets
 //
 // The appSecret is only ever hashed: it is not sent, logged, put into errors,
-// or printed by any fmt verb applied to a Client.
+// or printed by any fmt verb applied to a Client. When an answer echoes it
+// (in a message, a status, an HTML page or a redirect's host), every piece
+// the client keeps has it replaced by "[redacted]" before any cut.
 //
 // The polyvtest subpackage is a fake Polyv server for tests and load tests.
 package polyv

@@ -34,15 +34,22 @@ var (
 	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
 	// ErrRateLimited: this process's own rate limiter refused the call.
 	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
+	// ErrRedirect: the base URL answered with an HTTP redirect (3xx). The
+	// client never follows one: a redirect would send the signed request to
+	// another host, or turn the POST into a GET whose answer says nothing
+	// about the stop. Nothing reached the redirect's target.
+	ErrRedirect error = &kind{"redirect", "answered with a redirect"}
 )
 
-// APIError is every Polyv answer that is not code 200, and every answer the
-// client could not read.
+// APIError is every Polyv answer that is not a success (see DecodeResponse
+// for what a success is), every answer the client could not read, and every
+// redirect. Its text fields hold what came back, sanitised, cut short and
+// with the appSecret replaced by "[redacted]".
 type APIError struct {
 	HTTPStatus int
 	Code       int
 	Status     string // Polyv's status: "error", "fail", …
-	Message    string // Polyv's message (v3 message, v4 error.desc) or a body excerpt, sanitised
+	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer
 	Op         string // "stop-pull-stream" or "live-status"
 	kind       *kind
 }
@@ -53,6 +60,11 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "polyv %s: ", e.Op)
 	switch {
+	case e.kind == ErrRedirect:
+		b.WriteString(e.Message) // names the status and the target itself
+	case e.kind == ErrBadResponse && e.Code != 0:
+		// A contradictory answer: the message says which fields disagree.
+		fmt.Fprintf(&b, "%s (HTTP %d)", e.Message, e.HTTPStatus)
 	case e.Code == 0 && e.kind != nil:
 		// No JSON code: say what went wrong and show what came back.
 		fmt.Fprintf(&b, "%s (HTTP %d)", e.kind.text, e.HTTPStatus)
@@ -95,8 +107,8 @@ func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 // Kind returns a short stable label for err, for metrics and logs: "ok" for
 // nil, the label of its kind ("invalid_signature", "invalid_timestamp",
 // "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
-// "bad_response", "rate_limited"), "timeout", "canceled", "transport" for
-// network failures, and "other" for anything else.
+// "bad_response", "rate_limited", "redirect"), "timeout", "canceled",
+// "transport" for network failures, and "other" for anything else.
 func Kind(err error) string {
 	if err == nil {
 		return "ok"
@@ -172,13 +184,47 @@ func classify(httpStatus, code int, status, msg string) *kind {
 	return nil
 }
 
-// sanitize makes outside text safe to show: valid UTF-8, control characters
-// turned into spaces and runs of spaces collapsed, invisible format
-// characters dropped, at most max bytes (plus an ellipsis when cut).
-func sanitize(s string, max int) string {
-	if len(s) > 4*max+16 {
-		s = s[:4*max+16] // no need to look further than what can be kept
+// redacted replaces the appSecret wherever outside text carries it.
+const redacted = "[redacted]"
+
+// redactor returns a function that replaces appSecret in outside text with
+// "[redacted]". Like signer, it keeps the secret inside a closure. The
+// cleaned form of the secret is replaced too, in case cleaning changes it.
+func redactor(appSecret string) func(string) string {
+	if appSecret == "" {
+		return nil
 	}
+	targets := []string{appSecret}
+	if c := clean(appSecret); c != "" && c != appSecret {
+		targets = append(targets, c)
+	}
+	return func(s string) string {
+		for _, t := range targets {
+			s = strings.ReplaceAll(s, t, redacted)
+		}
+		return s
+	}
+}
+
+// keep makes outside text fit to keep: the secret redacted, cleaned (see
+// clean), redacted again because cleaning can join the pieces of a secret
+// that an invisible character kept apart, and only then cut to at most max
+// bytes, so a cut cannot leave part of a secret visible. redact may be nil.
+func keep(s string, max int, redact func(string) string) string {
+	if redact == nil {
+		return cut(clean(s), max)
+	}
+	return cut(redact(clean(redact(s))), max)
+}
+
+// sanitize makes outside text safe to show when no secret is known.
+func sanitize(s string, max int) string { return keep(s, max, nil) }
+
+// clean makes outside text safe to show: valid UTF-8, control characters
+// turned into spaces and runs of spaces collapsed, invisible format
+// characters dropped, no leading or trailing space. It looks at the whole
+// text (answers are at most maxBodyBytes) so that redaction sees all of it.
+func clean(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
@@ -193,12 +239,25 @@ func sanitize(s string, max int) string {
 			continue // invisible format characters such as bidi overrides
 		}
 		space = false
-		if b.Len()+utf8.RuneLen(r) > max {
-			return strings.TrimSpace(b.String()) + "…"
-		}
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// cut shortens cleaned text to at most max bytes on a rune boundary, plus an
+// ellipsis when something was cut.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		if i+utf8.RuneLen(r) > max {
+			break
+		}
+		n = i + utf8.RuneLen(r)
+	}
+	return strings.TrimSpace(s[:n]) + "…"
 }
 
 // roundWait shows a wait the way a person reads it.

@@ -20,7 +20,9 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the HTTP client. The default has dial, TLS and idle
-// time-outs; the per-call deadline comes from WithTimeout either way.
+// time-outs; the per-call deadline comes from WithTimeout either way. The
+// client uses a shallow copy of hc that never follows redirects (a 3xx is an
+// ErrRedirect); hc itself is not changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {

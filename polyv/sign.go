@@ -3,10 +3,10 @@ package polyv
 import (
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 )
 
@@ -39,55 +39,30 @@ func ParseSignatureMethod(s string) (SignatureMethod, error) {
 // The result is the upper-case hex MD5 of that input, or the upper-case hex
 // SHA-256 when params["signatureMethod"] is "SHA256".
 func Sign(params map[string]string, appSecret string) string {
-	// A stack array keeps the usual handful of keys off the heap.
-	var keyArr [16]string
-	keys := keyArr[:0]
+	keys := make([]string, 0, len(params))
 	for k, v := range params {
-		if k == "sign" || isBlank(v) {
-			continue
+		if k != "sign" && !isBlank(v) {
+			keys = append(keys, k)
 		}
-		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 
-	bp := bufPool.Get().(*[]byte)
-	buf := append((*bp)[:0], appSecret...)
+	in := []byte(appSecret)
 	for _, k := range keys {
-		buf = append(buf, k...)
-		buf = append(buf, params[k]...)
+		in = append(in, k...)
+		in = append(in, params[k]...)
 	}
-	buf = append(buf, appSecret...)
+	in = append(in, appSecret...)
 
-	var out [2 * sha256.Size]byte
-	var n int
+	var sum []byte
 	if params["signatureMethod"] == string(SHA256) {
-		sum := sha256.Sum256(buf)
-		n = upperHex(out[:], sum[:])
+		s := sha256.Sum256(in)
+		sum = s[:]
 	} else {
-		sum := md5.Sum(buf)
-		n = upperHex(out[:], sum[:])
+		s := md5.Sum(in)
+		sum = s[:]
 	}
-	// The buffer held the secret: wipe it before it goes back to the pool.
-	clear(buf)
-	*bp = buf
-	bufPool.Put(bp)
-	return string(out[:n])
-}
-
-var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 256)
-	return &b
-}}
-
-const hexDigits = "0123456789ABCDEF"
-
-// upperHex writes src as upper-case hex into dst and returns the length written.
-func upperHex(dst, src []byte) int {
-	for i, b := range src {
-		dst[2*i] = hexDigits[b>>4]
-		dst[2*i+1] = hexDigits[b&0x0f]
-	}
-	return 2 * len(src)
+	return strings.ToUpper(hex.EncodeToString(sum))
 }
 
 // isBlank mirrors the Java SDK's StringUtils.isBlank: empty, or only

@@ -79,3 +79,100 @@ func TestLiveStatusTooManyIDs(t *testing.T) {
 	require.NoError(t, err, "200 distinct ids plus duplicates are fine")
 	require.Len(t, got, 200)
 }
+
+func TestLiveStatusClassification(t *testing.T) {
+	t.Parallel()
+	const (
+		live    = "live"
+		notLive = "not live"
+		unknown = "unknown"
+	)
+	tests := []struct {
+		in       polyv.LiveStatus
+		want     string
+		describe string
+	}{
+		{"live", live, "live (streaming now)"},
+		{"LIVE", live, "live (streaming now)"},
+		{"Live", live, "live (streaming now)"},
+		{"unStart", notLive, "not started"},
+		{"unstart", notLive, "not started"},
+		{"UNSTART", notLive, "not started"},
+		{"end", notLive, "ended"},
+		{"End", notLive, "ended"},
+		{"waiting", notLive, "waiting"},
+		{"WAITING", notLive, "waiting"},
+		{"playback", notLive, "playback"},
+		{"PlayBack", notLive, "playback"},
+		{"banpush", notLive, "banned from pushing"},
+		{"banPush", notLive, "banned from pushing"},
+		{"", unknown, "no status given"},
+		{" live", unknown, `unknown status "live"`},
+		{"living", unknown, `unknown status "living"`},
+		{"ended", unknown, `unknown status "ended"`},
+		{"paused\n", unknown, `unknown status "paused"`},
+		{"lıve", unknown, `unknown status "lıve"`},                     // dotless i: not "live" in any case
+		{"playbac\u212a", unknown, "unknown status \"playbac\u212a\""}, // Kelvin sign: only ASCII letters fold
+		{"un\u017ftart", unknown, "unknown status \"un\u017ftart\""},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.in), func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want == live, tc.in.IsLive(), "IsLive(%q)", tc.in)
+			require.Equal(t, tc.want == notLive, tc.in.IsNotLive(), "IsNotLive(%q)", tc.in)
+			require.Equal(t, tc.describe, tc.in.Describe())
+		})
+	}
+}
+
+func TestDecodeLiveStatusRows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rows string
+		want map[int64]polyv.LiveStatus
+	}{
+		{"documented values", `[{"channelId":1,"liveStatus":"live"},{"channelId":2,"liveStatus":"unStart"}]`,
+			map[int64]polyv.LiveStatus{1: polyv.StatusLive, 2: polyv.StatusUnstart}},
+		{"letter case is canonicalised", `[{"channelId":1,"liveStatus":"LIVE"},{"channelId":2,"liveStatus":"UNSTART"}]`,
+			map[int64]polyv.LiveStatus{1: polyv.StatusLive, 2: polyv.StatusUnstart}},
+		{"missing liveStatus is unknown", `[{"channelId":1}]`, map[int64]polyv.LiveStatus{1: ""}},
+		{"null liveStatus is unknown", `[{"channelId":1,"liveStatus":null}]`, map[int64]polyv.LiveStatus{1: ""}},
+		{"undocumented value is kept", `[{"channelId":1,"liveStatus":"paused\u0007"}]`, map[int64]polyv.LiveStatus{1: "paused"}},
+		{"quoted channelId", `[{"channelId":"7","liveStatus":"end"}]`, map[int64]polyv.LiveStatus{7: polyv.StatusEnd}},
+		{"missing channelId names no channel", `[{"liveStatus":"end"},{"channelId":2,"liveStatus":"live"}]`, map[int64]polyv.LiveStatus{2: polyv.StatusLive}},
+		{"null channelId names no channel", `[{"channelId":null,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{}},
+		{"zero channelId names no channel", `[{"channelId":0,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{}},
+		{"negative channelId names no channel", `[{"channelId":-3,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{}},
+		{"channelId out of range names no channel", `[{"channelId":2147483648,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{}},
+		{"duplicate rows that agree", `[{"channelId":1,"liveStatus":"end"},{"channelId":1,"liveStatus":"END"}]`, map[int64]polyv.LiveStatus{1: polyv.StatusEnd}},
+		{"duplicate rows that disagree are unknown", `[{"channelId":1,"liveStatus":"end"},{"channelId":1,"liveStatus":"live"}]`, map[int64]polyv.LiveStatus{1: ""}},
+		{"disagreement is not undone by a third row", `[{"channelId":1,"liveStatus":"live"},{"channelId":1,"liveStatus":"end"},{"channelId":1,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{1: ""}},
+		{"null data", `null`, map[int64]polyv.LiveStatus{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			body := `{"code":200,"status":"success","data":` + tc.rows + `,"success":true}`
+			got, err := polyv.DecodeLiveStatus(200, []byte(body))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestLiveStatusCaseEndToEnd(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	srv.SetLiveStatus(5, "LIVE")
+	srv.SetLiveStatus(6, "")
+	srv.SetLiveStatus(7, "End")
+	c, _ := newClient(t, srv)
+	got, err := c.LiveStatus(context.Background(), 5, 6, 7)
+	require.NoError(t, err)
+	require.True(t, got[5].IsLive())
+	require.Equal(t, polyv.StatusLive, got[5])
+	require.False(t, got[6].IsLive())
+	require.False(t, got[6].IsNotLive(), "no status proves nothing")
+	require.True(t, got[7].IsNotLive())
+}

@@ -239,6 +239,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, d decision) {
 		ct = "application/json; charset=UTF-8"
 	}
 	w.Header().Set("Content-Type", ct)
+	if d.reply.location != "" {
+		w.Header().Set("Location", d.reply.location)
+	}
 	w.WriteHeader(d.reply.httpStatus)
 	_, _ = w.Write(d.reply.body(d.v4, d.data))
 }

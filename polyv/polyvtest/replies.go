@@ -18,6 +18,7 @@ type Reply struct {
 	v4code      int
 	raw         *string
 	contentType string
+	location    string
 	delay       time.Duration
 	hang        bool
 	reset       bool
@@ -93,6 +94,14 @@ func Hang() Reply { return Reply{name: "hang", hang: true} }
 
 // ResetConn closes the TCP connection (with a reset) without answering.
 func ResetConn() Reply { return Reply{name: "reset connection", reset: true} }
+
+// Redirect answers status (a 3xx such as 302 or 307) with a Location header
+// of location and an empty body, like a proxy or a mistyped base URL that
+// sends the client elsewhere. The fake does not follow anything itself.
+func Redirect(status int, location string) Reply {
+	empty := ""
+	return Reply{name: fmt.Sprintf("redirect %d", status), httpStatus: status, raw: &empty, location: location}
+}
 
 // Custom answers httpStatus with body as is (Content-Type application/json).
 func Custom(httpStatus int, body string) Reply {

@@ -12,6 +12,11 @@
 //
 // Any other path gets a 404 JSON answer. Every channel is "live" until a
 // successful stop ends it (see KeepLive and SetLiveStatus).
+//
+// Besides Polyv's own answers (OK, InvalidSignature, ServerFail, …), replies
+// can script what stands between the bot and Polyv: HTML error pages, empty
+// or garbage bodies, hangs, reset connections, and Redirect, a 3xx with a
+// Location header, as a proxy or a wrong base URL would answer.
 package polyvtest
 
 import (

@@ -200,3 +200,33 @@ func TestWaitCallsAndClose(t *testing.T) {
 	cancelShort()
 	require.ErrorIs(t, s.WaitCalls(short, 2), context.Canceled)
 }
+
+func TestRedirectReply(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.Script(10001, polyvtest.Redirect(307, "https://elsewhere.example/x?y=1"))
+	s.ScriptStatus(10001, polyvtest.Redirect(301, "/moved"))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := noFollow.Post(s.URL+"/live/v3/channel/stream/stop-pull-stream",
+		"application/x-www-form-urlencoded", strings.NewReader(signedForm(nil).Encode()))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 307, resp.StatusCode)
+	require.Equal(t, "https://elsewhere.example/x?y=1", resp.Header.Get("Location"))
+
+	q := signedForm(func(p map[string]string) { delete(p, "channelId"); p["channelIds"] = "10001" })
+	resp, err = noFollow.Get(s.URL + "/live/v4/channel/live-status/list?" + q.Encode())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 301, resp.StatusCode)
+	require.Equal(t, "/moved", resp.Header.Get("Location"))
+
+	calls := s.Calls()
+	require.Len(t, calls, 2)
+	for i, want := range []int{307, 301} {
+		require.Equal(t, want, calls[i].HTTPStatus)
+		require.Zero(t, calls[i].Code, "a redirect carries no JSON code")
+		require.Equal(t, "scripted: redirect "+strconv.Itoa(want), calls[i].Verdict)
+	}
+}
