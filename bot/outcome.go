@@ -37,14 +37,26 @@ func explain(err error, timeout time.Duration) string {
 		return "the bot was shutting down before Polyv answered: the stream may or may not be stopped; check with `status`"
 	case errors.Is(err, polyv.ErrServer):
 		return "Polyv had a server error (retried): the stream is probably not stopped; retry in a minute or use the Polyv console"
+	case errors.Is(err, polyv.ErrRedirect):
+		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
 	case errors.Is(err, polyv.ErrBadResponse):
-		return "Polyv sent an answer the bot cannot read: the stream may or may not be stopped; check with `status`"
+		return "the bot cannot read Polyv's answer as a success" + polyvWords(err) + ": the stream may or may not be stopped; check with `status`"
 	}
 	var apiErr *polyv.APIError
 	if errors.As(err, &apiErr) {
 		return fmt.Sprintf("Polyv refused: %s (code %d)", slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
 	}
 	return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
+}
+
+// polyvWords quotes what Polyv said, escaped, in parentheses; "" when it
+// said nothing the client kept.
+func polyvWords(err error) string {
+	var apiErr *polyv.APIError
+	if !errors.As(err, &apiErr) || apiErr.Message == "" {
+		return ""
+	}
+	return " (" + slackutilsx.EscapeMessage(apiErr.Message) + ")"
 }
 
 // roundUp shows a wait in whole seconds as a person says it ("12 seconds",

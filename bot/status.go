@@ -116,17 +116,38 @@ func (b *Bot) verify(ctx context.Context, th *thread, claimed []int64, results [
 	return b.reportUnverified(ctx, th, claimed, v, summary)
 }
 
+// unverifiedLine says why a channel Polyv accepted a stop for was not seen
+// to stop, and whether it was seen still live.
+func (b *Bot) unverifiedLine(id int64, v verification) (line string, stillLive bool) {
+	st, unknown := v.unknown[id]
+	switch {
+	case v.lastErr != nil:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(v.lastErr, b.cfg.PolyvTimeout)), false
+	case v.cut:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id), false
+	case unknown:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", id, st.Describe()), false
+	}
+	return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow), true
+}
+
 // verification is where polling left the channels Polyv accepted stops for.
 type verification struct {
 	pending  []int64 // not yet seen to be no longer live
 	unlisted []int64 // missing from Polyv's status answer
 	lastErr  error   // the last status call failed
 	cut      bool    // the bot shut down before the window was over
+	// unknown holds pending channels whose last status was one the bot
+	// cannot read as live or not live.
+	unknown map[int64]polyv.LiveStatus
 }
 
-// reportStopped posts a line for each channel that is no longer live and
-// keeps those still live pending. A channel missing from Polyv's answer proves
-// nothing, so it is warned about at once and counted as unverified.
+// reportStopped posts a line for each channel whose status means it is no
+// longer live and keeps the others pending. Only documented statuses count:
+// one the bot does not know ("", or a value Polyv has not documented) proves
+// nothing, so the channel stays pending and, if that is still all Polyv says
+// at the end, unverified. A channel missing from Polyv's answer proves
+// nothing either, so it is warned about at once and counted as unverified.
 func reportStopped(ctx context.Context, th *thread, v *verification, statuses map[int64]polyv.LiveStatus) {
 	var still []int64
 	for _, id := range v.pending {
@@ -135,10 +156,18 @@ func reportStopped(ctx context.Context, th *thread, v *verification, statuses ma
 		case !ok:
 			v.unlisted = append(v.unlisted, id)
 			th.say(ctx, fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id))
-		case st == polyv.StatusLive:
+		case st.IsNotLive():
+			delete(v.unknown, id)
+			th.say(ctx, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, st.Describe()))
+		case st.IsLive():
+			delete(v.unknown, id)
 			still = append(still, id)
 		default:
-			th.say(ctx, fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, st.Describe()))
+			if v.unknown == nil {
+				v.unknown = make(map[int64]polyv.LiveStatus)
+			}
+			v.unknown[id] = st
+			still = append(still, id)
 		}
 	}
 	v.pending = still
@@ -148,23 +177,19 @@ func reportStopped(ctx context.Context, th *thread, v *verification, statuses ma
 // still live, status unreadable, or verification cut short by a shutdown
 // (which proves nothing either way). The parent gets a ⚠️ in every case.
 func (b *Bot) reportUnverified(ctx context.Context, th *thread, claimed []int64, v verification, summary string) string {
+	var live []int64
 	for _, id := range v.pending {
-		var line string
-		switch {
-		case v.lastErr != nil:
-			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainStatus(v.lastErr, b.cfg.PolyvTimeout))
-		case v.cut:
-			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
-		default:
-			line = fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, b.cfg.VerifyWindow)
+		line, stillLive := b.unverifiedLine(id, v)
+		if stillLive {
+			live = append(live, id)
+		} else {
+			v.unlisted = append(v.unlisted, id)
 		}
 		th.say(ctx, line)
 	}
 	var flags []string
-	if len(v.pending) > 0 && v.lastErr == nil && !v.cut {
-		flags = append(flags, "still live: "+describeIDs(v.pending))
-	} else if len(v.pending) > 0 {
-		v.unlisted = append(v.unlisted, v.pending...)
+	if len(live) > 0 {
+		flags = append(flags, "still live: "+describeIDs(live))
 	}
 	if len(v.unlisted) > 0 {
 		slices.Sort(v.unlisted)

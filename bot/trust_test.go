@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/polyv"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
 // The stop goes to Polyv as soon as the command is authorized and
@@ -147,4 +150,68 @@ func TestAmbiguousReasonIsCalledOut(t *testing.T) {
 	require.NotContains(t, second.Text, "Read as")
 	require.Equal(t, 1, h.polyv.StopCalls(10003))
 	require.Equal(t, 1, h.polyv.StopCalls(2), "channel 2 was stopped by the first command only")
+}
+
+// A stop is reported stopped only when Polyv says so in every field that
+// carries it; a redirect is never followed.
+func TestStopSuccessMustBeSaid(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		reply polyvtest.Reply
+		want  string
+	}{
+		{"code 200 with status error", polyvtest.Custom(200, `{"code":200,"status":"error","message":"stop failed","data":""}`),
+			"❌ Polyv channel 10001: the bot cannot read Polyv's answer as a success"},
+		{"redirect to another host", polyvtest.Redirect(302, "http://elsewhere.example/live/v3/channel/stream/stop-pull-stream"),
+			"❌ Polyv channel 10001: nothing was sent to Polyv: its address answered with a redirect"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpts{})
+			h.polyv.Script(10001, tc.reply)
+			h.send(slacktest.SlashCommand{Text: "stop 10001"})
+			parent, thread := h.parentWithReplies(1)
+			require.Contains(t, thread[0].Text, tc.want)
+			require.Contains(t, parent.Latest(), "❌ 1 failed")
+			h.waitAudit()
+			require.Zero(t, countLines(h.slack.Thread(opsChannel, parent.TS), "✅"))
+			require.Zero(t, countLines(h.slack.Thread(opsChannel, parent.TS), "🔎"))
+			require.Zero(t, h.statusCalls(), "nothing to verify after a failed stop")
+		})
+	}
+}
+
+// Verification accepts only statuses documented to mean not live, in any
+// letter case; anything else is unverified, never verified.
+func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status  polyv.LiveStatus
+		line    string
+		verdict string
+	}{
+		{"End", "🔎 Polyv channel 10001: verified, no longer live (ended)", `"verification":"verified"`},
+		{"LIVE", "⚠️ Polyv channel 10001: Polyv accepted the stop, but the channel still reports live", `"verification":"still live: 10001"`},
+		{"", "⚠️ Polyv channel 10001: Polyv accepted the stop, but reports its status as no status given", `"verification":"unverified: 10001"`},
+		{"recording", "⚠️ Polyv channel 10001: Polyv accepted the stop, but reports its status as unknown status", `"verification":"unverified: 10001"`},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%q", tc.status), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpts{})
+			h.polyv.KeepLive(10001)
+			h.polyv.SetLiveStatus(10001, tc.status)
+			h.send(slacktest.SlashCommand{Text: "stop 10001"})
+			h.waitLog(tc.verdict)
+			parent := h.slack.ChannelMessages(opsChannel)[0]
+			thread := h.slack.Thread(opsChannel, parent.TS)
+			require.Equal(t, 1, countLines(thread, tc.line), "thread: %v", thread)
+			if tc.verdict != `"verification":"verified"` {
+				require.Zero(t, countLines(thread, "verified, no longer live"))
+				require.True(t, strings.HasPrefix(parent.Latest(), "⚠️"))
+			}
+		})
+	}
 }
