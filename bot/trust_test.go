@@ -215,3 +215,20 @@ func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 		})
 	}
 }
+
+// Polyv (or a proxy) echoing the appSecret must not put it in the thread,
+// the parent or the logs.
+func TestEchoedSecretNeverReachesSlackOrLogs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.AuditChannel = "C0AUDIT" }})
+	h.polyv.Script(10001, polyvtest.Custom(400, `{"code":400,"status":"error","message":"sign mismatch for secret `+testAppSecret+`"}`))
+	h.send(slacktest.SlashCommand{Text: "stop 10001"})
+	_, thread := h.parentWithReplies(1)
+	require.Contains(t, thread[0].Text, "[redacted]")
+	h.waitAudit()
+	for _, m := range h.slack.Messages() {
+		require.NotContains(t, m.Latest(), testAppSecret)
+		require.NotContains(t, m.Text, testAppSecret)
+	}
+	require.NotContains(t, h.logs.String(), testAppSecret)
+}

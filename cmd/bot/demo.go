@@ -43,7 +43,7 @@ type demoScene struct {
 }
 
 var demoScript = []demoScene{
-	{"An allowed responder stops a leaked stream", demoAlice, "stop 10001 leaked test stream"},
+	{"An allowed responder stops a leaked stream; the reason goes after `--`, so it may start with a number", demoAlice, "stop 10001 -- 2 viewers reported a leaked test stream"},
 	{"A member of the on-call user group stops a stream", demoCarol, "stop 10002"},
 	{"Someone who is not allowed tries", demoMallory, "stop 10001"},
 	{"Bad input: a channel id that is not a number", demoAlice, "stop abc"},

@@ -1,5 +1,5 @@
 // Command bot runs polyvbot: a Slack bot that lets incident responders stop a
-// Polyv live stream with `/polyv stop <channelId> [reason]`.
+// Polyv live stream with `/polyv stop <channelId> [-- reason]`.
 //
 // It connects to Slack over Socket Mode (no public URL needed), checks that
 // the person may act, throttles Polyv calls with a token bucket, signs and
