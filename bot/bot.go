@@ -17,7 +17,7 @@ import (
 
 // Polyv is what the bot needs from the Polyv client.
 type Polyv interface {
-	StopPullStream(ctx context.Context, channelID int64) error
+	StopPullStream(ctx context.Context, channelID int64) (polyv.CallStats, error)
 	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
 }
 

@@ -171,8 +171,7 @@ func (b *Bot) stopAll(ctx context.Context, th *thread, ids []int64) []result {
 
 func (b *Bot) stopOne(ctx context.Context, id int64) result {
 	start := b.now()
-	var stats polyv.CallStats
-	err := b.cfg.Polyv.StopPullStream(polyv.WithCallStats(ctx, &stats), id)
+	stats, err := b.cfg.Polyv.StopPullStream(ctx, id)
 	r := result{id: id, err: err, elapsed: b.now().Sub(start), wait: stats.LimiterWait, attempts: stats.Attempts}
 	switch {
 	case err == nil && b.cfg.DryRun:

@@ -15,7 +15,9 @@ import (
 // alwaysLive is a Polyv whose channels never stop streaming.
 type alwaysLive struct{ calls int }
 
-func (p *alwaysLive) StopPullStream(context.Context, int64) error { return nil }
+func (p *alwaysLive) StopPullStream(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{}, nil
+}
 
 func (p *alwaysLive) LiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
 	p.calls++

@@ -14,18 +14,19 @@ import (
 )
 
 // run makes one logical call: limiter, deadline, attempts and retries.
-// decode turns an answer into nil or an error.
-func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) error {
+// decode turns an answer into nil or an error. The stats say what the call
+// cost, whatever its result.
+func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) (stats CallStats, err error) {
 	wait, err := c.take(ctx, op)
-	recordWait(ctx, wait)
+	stats.LimiterWait += wait
 	if err != nil {
-		return err
+		return stats, err
 	}
 	// The deadline starts once the first token is taken (see WithTimeout).
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	for n := 1; ; n++ {
-		recordAttempt(ctx)
+		stats.Attempts++
 		a, err := c.attempt(ctx, op, extra)
 		switch {
 		case err != nil:
@@ -39,25 +40,25 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
 			slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
 		if err == nil || n >= c.attempts || !retryable(ctx, err) {
-			return err
+			return stats, err
 		}
 		if !c.sleep(ctx, c.delay(n)) {
 			// No time left for another attempt: the last answer says more
 			// than the deadline would.
-			return err
+			return stats, err
 		}
 		last := err
 		wait, err = c.take(ctx, op)
-		recordWait(ctx, wait)
+		stats.LimiterWait += wait
 		var le *LimitError
 		if errors.As(err, &le) {
 			// A retry the limiter will not allow: as with a deadline too
 			// close, the answer that made us retry is the cause a responder
 			// can act on (the observer has seen the refusal).
-			return last
+			return stats, last
 		}
 		if err != nil {
-			return err
+			return stats, err
 		}
 	}
 }

@@ -64,10 +64,12 @@ func NewClient(appID, appSecret string, opts ...Option) *Client {
 
 // StopPullStream stops the pull stream of a Polyv channel:
 // POST {base}/live/v3/channel/stream/stop-pull-stream with a signed form.
-// A channel id outside 1..2147483647 is rejected before any request.
-func (c *Client) StopPullStream(ctx context.Context, channelID int64) error {
+// A channel id outside 1..2147483647 is rejected before any request. The
+// CallStats say what the call cost (limiter wait, attempts), whatever its
+// result.
+func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats, error) {
 	if err := checkID(channelID); err != nil {
-		return err
+		return CallStats{}, err
 	}
 	extra := map[string]string{"channelId": strconv.FormatInt(channelID, 10)}
 	if c.dryRun {
@@ -94,7 +96,7 @@ func (c *Client) LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64
 		return nil, err
 	}
 	var out map[int64]LiveStatus
-	err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
+	_, err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
 		var err error
 		out, err = decodeLiveStatus(status, body, c.redact)
 		return err
@@ -228,9 +230,10 @@ func (c *Client) signed(extra map[string]string) url.Values {
 	return v
 }
 
-func (c *Client) dryStop(ctx context.Context, extra map[string]string) error {
-	if _, err := c.take(ctx, opStop); err != nil {
-		return err
+func (c *Client) dryStop(ctx context.Context, extra map[string]string) (CallStats, error) {
+	wait, err := c.take(ctx, opStop)
+	if err != nil {
+		return CallStats{LimiterWait: wait}, err
 	}
 	form := c.signed(extra)
 	attrs := []any{slog.String("op", opStop), slog.String("url", c.base+stopPath)}
@@ -240,5 +243,5 @@ func (c *Client) dryStop(ctx context.Context, extra map[string]string) error {
 		}
 	}
 	c.log.InfoContext(ctx, "dry run: stop-pull-stream not sent", attrs...)
-	return nil
+	return CallStats{LimiterWait: wait}, nil
 }

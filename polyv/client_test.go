@@ -26,16 +26,16 @@ func TestStopPullStreamAnswers(t *testing.T) {
 		text    string
 	}{
 		{name: "success", reply: polyvtest.OK(), kind: "ok"},
-		{name: "400 invalid timestamp", reply: polyvtest.InvalidTimestamp(), want: polyv.ErrInvalidTimestamp, kind: "invalid_timestamp", text: "clock"},
-		{name: "400 application not found", reply: polyvtest.AppNotFound(), want: polyv.ErrAppNotFound, kind: "app_not_found", text: "appId"},
+		{name: "400 invalid timestamp", reply: polyvtest.InvalidTimestamp(), want: polyv.ErrInvalidTimestamp, kind: "invalid_timestamp", text: "invalid timestamp. (code 400, HTTP 400)"},
+		{name: "400 application not found", reply: polyvtest.AppNotFound(), want: polyv.ErrAppNotFound, kind: "app_not_found", text: "application not found."},
 		{name: "400 appId is required", reply: polyvtest.AppIDRequired(), want: polyv.ErrAppNotFound, kind: "app_not_found", text: "appId is required"},
-		{name: "400 channel not found", reply: polyvtest.ChannelNotFound(), want: polyv.ErrChannelNotFound, kind: "channel_not_found", text: "channel id"},
+		{name: "400 channel not found", reply: polyvtest.ChannelNotFound(), want: polyv.ErrChannelNotFound, kind: "channel_not_found", text: "channel not found."},
 		{name: "400 channel does not exist", reply: polyvtest.Custom(400, `{"code":400,"status":"error","message":"Channel does not exist"}`), want: polyv.ErrChannelNotFound, kind: "channel_not_found", text: "Channel does not exist"},
-		{name: "403 invalid signature", reply: polyvtest.InvalidSignature(), want: polyv.ErrInvalidSignature, kind: "invalid_signature", text: "appSecret"},
+		{name: "403 invalid signature", reply: polyvtest.InvalidSignature(), want: polyv.ErrInvalidSignature, kind: "invalid_signature", text: "invalid signature. (code 403, HTTP 403)"},
 		{name: "401 invalid signature", reply: polyvtest.Custom(401, `{"code":401,"status":"error","message":"invalid signature."}`), want: polyv.ErrInvalidSignature, kind: "invalid_signature", text: "(code 401, HTTP 401)"},
 		{name: "code 400 under HTTP 200", reply: polyvtest.Custom(200, `{"code":400,"status":"error","message":"invalid signature."}`), want: polyv.ErrInvalidSignature, kind: "invalid_signature", text: "HTTP 200"},
 		{name: "unknown refusal", reply: polyvtest.Custom(200, `{"code":400,"status":"error","message":"stream is not pulling"}`), kind: "other", text: "stream is not pulling"},
-		{name: "500 fail", reply: polyvtest.ServerFail(), want: polyv.ErrServer, kind: "server_error", text: "try again"},
+		{name: "500 fail", reply: polyvtest.ServerFail(), want: polyv.ErrServer, kind: "server_error", text: "system error, please try again later."},
 		{name: "HTML 502", reply: polyvtest.HTML(502), want: polyv.ErrServer, kind: "server_error", text: "502 Bad Gateway"},
 		{name: "empty body", reply: polyvtest.Empty(200), want: polyv.ErrBadResponse, kind: "bad_response", text: "empty body"},
 		{name: "not json", reply: polyvtest.Garbage(), want: polyv.ErrBadResponse, kind: "bad_response", text: "not json"},
@@ -59,7 +59,7 @@ func TestStopPullStreamAnswers(t *testing.T) {
 				opts = append(opts, polyv.WithBaseURL(closedURL(t)))
 			}
 			c, _ := newClient(t, srv, opts...)
-			err := c.StopPullStream(context.Background(), 10001)
+			err := stop(context.Background(), c, 10001)
 			require.Equal(t, tc.kind, polyv.Kind(err), "err = %v", err)
 			if tc.kind == "ok" {
 				require.NoError(t, err)
@@ -94,7 +94,7 @@ func TestVerificationEndToEnd(t *testing.T) {
 			t.Parallel()
 			srv := fake(t)
 			c, _ := newClient(t, srv, tc.opts...)
-			err := c.StopPullStream(context.Background(), 7)
+			err := stop(context.Background(), c, 7)
 			if tc.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -110,7 +110,7 @@ func TestSHA256FormOnTheWire(t *testing.T) {
 	t.Parallel()
 	srv := fake(t)
 	c, _ := newClient(t, srv, polyv.WithSignatureMethod(polyv.SHA256))
-	require.NoError(t, c.StopPullStream(context.Background(), 42))
+	require.NoError(t, stop(context.Background(), c, 42))
 	form := srv.Calls()[0].Form
 	require.Equal(t, "SHA256", form.Get("signatureMethod"))
 	require.Len(t, form.Get("sign"), 64)
@@ -123,7 +123,7 @@ func TestBlankValuesAreNotSent(t *testing.T) {
 	t.Parallel()
 	srv := fake(t)
 	c := polyv.NewClient(" ", testAppSecret, polyv.WithBaseURL(srv.URL), polyv.WithRetries(1, 0))
-	require.ErrorIs(t, c.StopPullStream(context.Background(), 5), polyv.ErrAppNotFound)
+	require.ErrorIs(t, stop(context.Background(), c, 5), polyv.ErrAppNotFound)
 	form := srv.Calls()[0].Form
 	require.NotContains(t, form, "appId", "a blank value is neither signed nor sent")
 	require.Equal(t, "appId is required", srv.Calls()[0].Verdict)
@@ -134,14 +134,14 @@ func TestWrongSecret(t *testing.T) {
 	srv := fake(t)
 	srv.Script(5, polyvtest.ServerFail())
 	bad := polyv.NewClient(testAppID, "not-the-secret", polyv.WithBaseURL(srv.URL))
-	err := bad.StopPullStream(context.Background(), 5)
+	err := stop(context.Background(), bad, 5)
 	require.ErrorIs(t, err, polyv.ErrInvalidSignature)
 	require.Equal(t, "invalid_signature", polyv.Kind(err))
 	require.Equal(t, "invalid signature", srv.Calls()[0].Verdict)
 
 	// The refused call did not consume the scripted reply.
 	good, _ := newClient(t, srv, polyv.WithRetries(1, 0))
-	require.ErrorIs(t, good.StopPullStream(context.Background(), 5), polyv.ErrServer)
+	require.ErrorIs(t, stop(context.Background(), good, 5), polyv.ErrServer)
 }
 
 func TestRetries(t *testing.T) {
@@ -170,7 +170,7 @@ func TestRetries(t *testing.T) {
 			srv.Script(9, tc.replies...)
 			var ev events
 			c, _ := newClient(t, srv, polyv.WithObserver(ev.add))
-			err := c.StopPullStream(context.Background(), 9)
+			err := stop(context.Background(), c, 9)
 			if tc.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -195,7 +195,7 @@ func TestEveryAttemptIsFreshlySigned(t *testing.T) {
 	var ticks atomic.Int64
 	clock := func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
 	c, _ := newClient(t, srv, polyv.WithClock(clock))
-	require.NoError(t, c.StopPullStream(context.Background(), 9))
+	require.NoError(t, stop(context.Background(), c, 9))
 	calls := srv.Calls()
 	require.Len(t, calls, 3)
 	seenTS, seenSign := map[string]bool{}, map[string]bool{}
@@ -213,7 +213,7 @@ func TestTimeoutCoversRetries(t *testing.T) {
 	srv := fake(t)
 	srv.Script(3, polyvtest.Hang(), polyvtest.OK())
 	c, _ := newClient(t, srv, polyv.WithTimeout(100*time.Millisecond))
-	err := c.StopPullStream(context.Background(), 3)
+	err := stop(context.Background(), c, 3)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Equal(t, "timeout", polyv.Kind(err))
 	require.Equal(t, 1, srv.StopCalls(3), "no attempt after the deadline")
@@ -229,7 +229,7 @@ func TestCanceled(t *testing.T) {
 		_ = srv.WaitCalls(context.Background(), 1)
 		cancel()
 	}()
-	err := c.StopPullStream(ctx, 3)
+	err := stop(ctx, c, 3)
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, "canceled", polyv.Kind(err))
 }
@@ -239,7 +239,7 @@ func TestInvalidChannelIDs(t *testing.T) {
 	srv := fake(t)
 	c, _ := newClient(t, srv)
 	for _, id := range []int64{0, -1, -10001, 2147483648} {
-		err := c.StopPullStream(context.Background(), id)
+		err := stop(context.Background(), c, id)
 		require.Error(t, err, "id %d", id)
 		require.Contains(t, err.Error(), fmt.Sprint(id))
 		_, err = c.LiveStatus(context.Background(), 1, id)
@@ -271,7 +271,7 @@ func TestDryRun(t *testing.T) {
 	t.Parallel()
 	srv := fake(t)
 	c, logs := newClient(t, srv, polyv.WithDryRun(true))
-	require.NoError(t, c.StopPullStream(context.Background(), 10001))
+	require.NoError(t, stop(context.Background(), c, 10001))
 	require.Empty(t, srv.Calls(), "a dry run sends nothing")
 	out := logs.String()
 	require.Contains(t, out, "dry run: stop-pull-stream not sent")

@@ -145,7 +145,7 @@ func TestContradictoryStopIsNotSuccess(t *testing.T) {
 			srv := fake(t)
 			srv.Script(10001, polyvtest.Custom(200, tc.body), polyvtest.OK())
 			c, _ := newClient(t, srv)
-			err := c.StopPullStream(context.Background(), 10001)
+			err := stop(context.Background(), c, 10001)
 			require.ErrorIs(t, err, polyv.ErrBadResponse)
 			require.Equal(t, 1, srv.StopCalls(10001), "a contradictory answer is final")
 			st, err := c.LiveStatus(context.Background(), 10001)

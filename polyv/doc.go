@@ -9,8 +9,11 @@
 //		polyv.WithLimiter(rate.NewLimiter(rate.Every(time.Second), 5)),
 //		polyv.WithMaxWait(2*time.Second),
 //		polyv.WithLogger(logger))
-//	err := c.StopPullStream(ctx, 10001)            // POST /live/v3/channel/stream/stop-pull-stream
+//	stats, err := c.StopPullStream(ctx, 10001)     // POST /live/v3/channel/stream/stop-pull-stream
 //	st, err := c.LiveStatus(ctx, 10001, 10002)     // GET  /live/v4/channel/live-status/list
+//
+// StopPullStream also returns what the call cost (CallStats: the limiter
+// wait and the attempts made), whatever its result.
 //
 // Every request carries appId, a fresh 13-digit millisecond timestamp and a
 // sign (see Sign), recomputed on every attempt. Polyv refuses timestamps more
@@ -36,6 +39,8 @@
 // only. A refusal by the process's own limiter is a *LimitError
 // (ErrRateLimited) and nothing was sent. Time-outs keep
 // context.DeadlineExceeded reachable. Kind gives a stable label for metrics.
+// Errors carry Polyv's own words and codes; what a person should do about
+// them is the caller's to say.
 //
 // LiveStatus values compare in any letter case: IsLive and IsNotLive say what
 // a status proves, and "" (no status) or an undocumented value proves

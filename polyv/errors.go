@@ -54,8 +54,9 @@ type APIError struct {
 	kind       *kind
 }
 
-// Error reads like `polyv stop-pull-stream: invalid signature. (code 403, HTTP 200)`
-// followed by a hint on what to check when there is one.
+// Error reads like `polyv stop-pull-stream: invalid signature. (code 403, HTTP 200)`:
+// the call, Polyv's own words and codes. What a person should do about it is
+// the caller's to say; the kind (errors.Is) tells it which case this is.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "polyv %s: ", e.Op)
@@ -78,10 +79,6 @@ func (e *APIError) Error() string {
 		}
 		fmt.Fprintf(&b, "%s (code %d, HTTP %d)", msg, e.Code, e.HTTPStatus)
 	}
-	if h := e.hint(); h != "" {
-		b.WriteString(" — ")
-		b.WriteString(h)
-	}
 	return b.String()
 }
 
@@ -98,7 +95,7 @@ type LimitError struct {
 
 // Error reads like "polyv rate limit: next call possible in 12s".
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("polyv rate limit: next call possible in %s", roundWait(e.Wait))
+	return fmt.Sprintf("polyv rate limit: next call possible in %s", e.Wait.Round(time.Millisecond))
 }
 
 // Is matches ErrRateLimited.
@@ -143,24 +140,6 @@ func Kind(err error) string {
 type kind struct{ label, text string }
 
 func (k *kind) Error() string { return "polyv: " + k.text }
-
-func (e *APIError) hint() string {
-	switch e.kind {
-	case ErrInvalidSignature:
-		return "check the Polyv appSecret (and the signature method)"
-	case ErrInvalidTimestamp:
-		return "the host clock is off by more than 3 minutes; fix its time sync"
-	case ErrAppNotFound:
-		return "check the Polyv appId"
-	case ErrChannelNotFound:
-		return "check the channel id; it does not exist under this appId"
-	case ErrQuotaExceeded:
-		return "Polyv's request quota for this IP is used up; wait before retrying"
-	case ErrServer:
-		return "Polyv failed on its side; try again shortly"
-	}
-	return ""
-}
 
 // classify picks the kind of a Polyv answer: the message first (the codes in
 // Polyv's docs disagree), then the HTTP status and the status field.
@@ -258,12 +237,4 @@ func cut(s string, max int) string {
 		n = i + utf8.RuneLen(r)
 	}
 	return strings.TrimSpace(s[:n]) + "…"
-}
-
-// roundWait shows a wait the way a person reads it.
-func roundWait(d time.Duration) time.Duration {
-	if d >= time.Second {
-		return d.Round(time.Second)
-	}
-	return d.Round(time.Millisecond)
 }

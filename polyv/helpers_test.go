@@ -1,6 +1,7 @@
 package polyv_test
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"sync"
@@ -82,4 +83,10 @@ func (e *events) all() []polyv.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]polyv.Event(nil), e.got...)
+}
+
+// stop is StopPullStream for tests that look only at the error.
+func stop(ctx context.Context, c *polyv.Client, id int64) error {
+	_, err := c.StopPullStream(ctx, id)
+	return err
 }

@@ -61,7 +61,7 @@ func redirecting(t *testing.T, tls bool, status int, location string) (*httptest
 // call makes op ("stop" or "status") and returns its error.
 func call(c *polyv.Client, op string) error {
 	if op == "stop" {
-		return c.StopPullStream(context.Background(), 10001)
+		return stop(context.Background(), c, 10001)
 	}
 	_, err := c.LiveStatus(context.Background(), 10001)
 	return err
@@ -144,7 +144,7 @@ func TestRedirectTargets(t *testing.T) {
 			t.Parallel()
 			base, hits := redirecting(t, false, tc.status, tc.location)
 			c := polyv.NewClient(testAppID, testAppSecret, polyv.WithBaseURL(base.URL), polyv.WithRetries(3, time.Millisecond))
-			err := c.StopPullStream(context.Background(), 10001)
+			err := stop(context.Background(), c, 10001)
 			require.ErrorIs(t, err, polyv.ErrRedirect)
 			require.EqualValues(t, 1, hits.Load())
 			want := tc.want
@@ -166,7 +166,7 @@ func TestCallersHTTPClientIsNotChanged(t *testing.T) {
 	base, _ := redirecting(t, false, 302, other.URL)
 	hc := &http.Client{}
 	c := polyv.NewClient(testAppID, testAppSecret, polyv.WithBaseURL(base.URL), polyv.WithHTTPClient(hc))
-	require.ErrorIs(t, c.StopPullStream(context.Background(), 1), polyv.ErrRedirect)
+	require.ErrorIs(t, stop(context.Background(), c, 1), polyv.ErrRedirect)
 	require.Nil(t, hc.CheckRedirect, "the caller's client was changed")
 	require.Zero(t, otherHits.Load())
 

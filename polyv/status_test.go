@@ -17,8 +17,8 @@ func TestLiveStatus(t *testing.T) {
 	ctx := context.Background()
 	srv.SetLiveStatus(2, polyv.StatusUnstart)
 	srv.KeepLive(4)
-	require.NoError(t, c.StopPullStream(ctx, 3))
-	require.NoError(t, c.StopPullStream(ctx, 4))
+	require.NoError(t, stop(ctx, c, 3))
+	require.NoError(t, stop(ctx, c, 4))
 
 	got, err := c.LiveStatus(ctx, 1, 2, 3, 1, 4)
 	require.NoError(t, err)
