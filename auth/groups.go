@@ -233,21 +233,13 @@ func (g *GroupCache) run(ctx context.Context, groupID string, e *groupEntry, c *
 	close(c.done)
 }
 
-// fetch calls the Directory, turning a panic in it into an error so a
-// buggy adapter cannot take the process down or leave waiters hanging.
-func (g *GroupCache) fetch(ctx context.Context, groupID string) (members map[string]struct{}, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			// The panic value stays in the log: it is not fit for a user message.
-			g.log.Error("user-group directory panicked", "group", groupID, "panic", r)
-			err = errors.New("the user-group directory failed unexpectedly")
-		}
-	}()
+// fetch calls the Directory and indexes the members.
+func (g *GroupCache) fetch(ctx context.Context, groupID string) (map[string]struct{}, error) {
 	list, err := g.dir.UserGroupMembers(ctx, groupID)
 	if err != nil {
 		return nil, err
 	}
-	members = make(map[string]struct{}, len(list))
+	members := make(map[string]struct{}, len(list))
 	for _, id := range list {
 		members[id] = struct{}{}
 	}

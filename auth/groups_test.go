@@ -18,7 +18,7 @@ func TestGroupCacheHitAndExpiry(t *testing.T) {
 	clock := newFakeClock()
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
 	// No stale window: an expired entry must be looked up again at once.
-	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute), WithMaxStale(time.Minute))
+	g := NewGroupCache(dir, WithClock(clock.Now), WithTTL(time.Minute), WithMaxStale(time.Minute))
 	ctx := context.Background()
 
 	requireMember(t, g, "S1A", "U1A", true)
@@ -27,12 +27,12 @@ func TestGroupCacheHitAndExpiry(t *testing.T) {
 	require.Equal(t, int32(1), dir.calls.Load(), "second lookup is a cache hit")
 
 	dir.set(func(d *fakeDir) { d.members["S1A"] = []string{"U2B"} })
-	clock.advance(59 * time.Second)
+	clock.Advance(59 * time.Second)
 	requireMember(t, g, "S1A", "U1A", true)
 	settle(t, g)
 	require.Equal(t, int32(1), dir.calls.Load(), "still fresh")
 
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	ok, err := g.IsMember(ctx, "S1A", "U1A")
 	require.NoError(t, err)
 	require.False(t, ok, "expired entry was looked up again")
@@ -43,7 +43,7 @@ func TestGroupCacheServesStaleWhileRefreshing(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
-	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute))
+	g := NewGroupCache(dir, WithClock(clock.Now), WithTTL(time.Minute))
 	requireMember(t, g, "S1A", "U1A", true)
 
 	gate := make(chan struct{})
@@ -51,7 +51,7 @@ func TestGroupCacheServesStaleWhileRefreshing(t *testing.T) {
 		d.members["S1A"] = nil
 		d.gate, d.started = gate, make(chan string, 10)
 	})
-	clock.advance(90 * time.Second)
+	clock.Advance(90 * time.Second)
 	requireMember(t, g, "S1A", "U1A", true) // stale, answered at once
 	recv(t, dir.started)
 	requireMember(t, g, "S1A", "U1A", true) // refresh running: no second call
@@ -69,7 +69,7 @@ func TestGroupCachePastMaxStaleBlocks(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
-	g := NewGroupCache(dir, WithClock(clock.now), WithTTL(time.Minute), WithMaxStale(2*time.Minute))
+	g := NewGroupCache(dir, WithClock(clock.Now), WithTTL(time.Minute), WithMaxStale(2*time.Minute))
 	requireMember(t, g, "S1A", "U1A", true)
 
 	gate := make(chan struct{})
@@ -77,7 +77,7 @@ func TestGroupCachePastMaxStaleBlocks(t *testing.T) {
 		d.members["S1A"] = nil
 		d.gate, d.started = gate, make(chan string, 10)
 	})
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	res := make(chan bool, 1)
 	go func() {
 		ok, _ := g.IsMember(context.Background(), "S1A", "U1A")
@@ -134,12 +134,12 @@ func TestGroupCacheLogsOncePerCause(t *testing.T) {
 	var buf syncBuffer
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
 	dir.err = errors.New("missing_scope")
-	g := NewGroupCache(dir, WithClock(clock.now), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	g := NewGroupCache(dir, WithClock(clock.Now), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 
 	failures := func(n int) {
 		t.Helper()
 		for range n {
-			clock.advance(maxErrorBackoff) // every check reaches the Directory
+			clock.Advance(maxErrorBackoff) // every check reaches the Directory
 			ok, err := g.IsMember(context.Background(), "S1A", "U1A")
 			require.False(t, ok)
 			require.Error(t, err)
@@ -155,12 +155,12 @@ func TestGroupCacheLogsOncePerCause(t *testing.T) {
 	require.Equal(t, 2, strings.Count(buf.String(), "lookup failed"), "a new cause is logged")
 
 	dir.set(func(d *fakeDir) { d.err = nil })
-	clock.advance(maxErrorBackoff)
+	clock.Advance(maxErrorBackoff)
 	requireMember(t, g, "S1A", "U1A", true)
 	require.Equal(t, 1, strings.Count(buf.String(), "level=INFO msg=\"user-group lookup recovered\""), buf.String())
 
 	dir.set(func(d *fakeDir) { d.err = errors.New("ratelimited") })
-	clock.advance(10 * DefaultGroupTTL) // past max staleness
+	clock.Advance(10 * DefaultGroupTTL) // past max staleness
 	failures(1)
 	require.Equal(t, 3, strings.Count(buf.String(), "lookup failed"), "a failure after recovery is news")
 }
@@ -170,13 +170,13 @@ func TestGroupCacheBacksOffAfterFailure(t *testing.T) {
 	clock := newFakeClock()
 	dir := newFakeDir(nil)
 	dir.err = errors.New("missing_scope")
-	g := NewGroupCache(dir, WithClock(clock.now))
+	g := NewGroupCache(dir, WithClock(clock.Now))
 	for range 50 {
 		_, err := g.IsMember(context.Background(), "S1A", "U1A")
 		require.ErrorContains(t, err, "missing_scope")
 	}
 	require.Equal(t, int32(1), dir.calls.Load(), "failure remembered for the backoff")
-	clock.advance(maxErrorBackoff)
+	clock.Advance(maxErrorBackoff)
 	_, err := g.IsMember(context.Background(), "S1A", "U1A")
 	require.Error(t, err)
 	require.Equal(t, int32(2), dir.calls.Load())
@@ -204,23 +204,6 @@ func TestGroupCacheCallerCancelDoesNotCancelLookup(t *testing.T) {
 		return err == nil && ok
 	}, failAfter, time.Millisecond)
 	require.Equal(t, int32(1), dir.calls.Load(), "the shared lookup finished and was cached")
-}
-
-func TestGroupCacheSurvivesPanickingDirectory(t *testing.T) {
-	t.Parallel()
-	var buf syncBuffer
-	g := NewGroupCache(panicDir{}, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
-	ok, err := g.IsMember(context.Background(), "S1A", "U1A")
-	require.False(t, ok)
-	require.ErrorContains(t, err, "failed unexpectedly")
-	require.NotContains(t, err.Error(), "secret-ish")
-	require.Contains(t, buf.String(), "panicked")
-}
-
-type panicDir struct{}
-
-func (panicDir) UserGroupMembers(context.Context, string) ([]string, error) {
-	panic("secret-ish detail")
 }
 
 func requireMember(t *testing.T, g *GroupCache, group, user string, want bool) {
@@ -253,17 +236,17 @@ func TestGroupCacheForgetsGroupsNoLongerAsked(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
-	g := NewGroupCache(dir, WithClock(clock.now)) // max staleness 5 minutes
+	g := NewGroupCache(dir, WithClock(clock.Now)) // max staleness 5 minutes
 	maxLen := 0
 	for i := range 2000 {
 		requireMember(t, g, fmt.Sprintf("S%05d", i), "U1A", false)
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 		maxLen = max(maxLen, g.len())
 	}
 	// Groups of the last two sweep periods at most: 600, not 2000.
 	require.LessOrEqual(t, maxLen, 2*300+1)
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	requireMember(t, g, "S1A", "U1A", true)
 	require.Equal(t, 1, g.len(), "every group idle for the max staleness is forgotten")
 }
@@ -274,7 +257,7 @@ func TestGroupCacheSweepKeepsLookupsInFlight(t *testing.T) {
 	dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
 	gate := make(chan struct{})
 	dir.gate, dir.started = gate, make(chan string, 2)
-	g := NewGroupCache(dir, WithClock(clock.now))
+	g := NewGroupCache(dir, WithClock(clock.Now))
 
 	res := make(chan bool, 1)
 	go func() {
@@ -282,7 +265,7 @@ func TestGroupCacheSweepKeepsLookupsInFlight(t *testing.T) {
 		res <- ok
 	}()
 	require.Equal(t, "S1A", recv(t, dir.started))
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := g.IsMember(canceled, "S2B", "U1A") // sweeps while S1A is in flight

@@ -28,7 +28,7 @@ func TestUserLimiterBurstThenRefusal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := newFakeClock()
-			l := NewUserLimiter(tt.perMinute, tt.burst, WithLimiterClock(clock.now))
+			l := NewUserLimiter(tt.perMinute, tt.burst, WithLimiterClock(clock.Now))
 			for i := range tt.wantBurst {
 				ok, retry := l.Take("U1A")
 				require.True(t, ok, "take %d of the burst", i+1)
@@ -42,12 +42,12 @@ func TestUserLimiterBurstThenRefusal(t *testing.T) {
 			ok, _ = l.Take("U2B")
 			require.True(t, ok, "other users have their own bucket")
 
-			clock.advance(retry / 2)
+			clock.Advance(retry / 2)
 			ok, retry2 := l.Take("U1A")
 			require.False(t, ok)
 			require.InDelta(t, retry-retry/2, retry2, float64(time.Millisecond), "a refused take costs nothing")
 
-			clock.advance(retry2)
+			clock.Advance(retry2)
 			ok, _ = l.Take("U1A")
 			require.True(t, ok, "refilled after retryAfter")
 		})
@@ -57,18 +57,18 @@ func TestUserLimiterBurstThenRefusal(t *testing.T) {
 func TestUserLimiterEviction(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := NewUserLimiter(10, 5, WithLimiterClock(clock.now)) // a bucket refills in 30s
+	l := NewUserLimiter(10, 5, WithLimiterClock(clock.Now)) // a bucket refills in 30s
 	maxLen := 0
 	for i := range 10_000 {
 		ok, _ := l.Take(fmt.Sprintf("U%06d", i))
 		require.True(t, ok)
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 		maxLen = max(maxLen, l.Len())
 	}
 	// Users of the last two refill periods at most: 60, not 10 000.
 	require.LessOrEqual(t, maxLen, 62)
 
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	l.Take("U1A")
 	require.Equal(t, 1, l.Len(), "everyone idle for a refill period is forgotten")
 }
@@ -76,13 +76,13 @@ func TestUserLimiterEviction(t *testing.T) {
 func TestUserLimiterEvictionKeepsPartialBuckets(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := NewUserLimiter(10, 5, WithLimiterClock(clock.now)) // a token every 6s, full in 30s
+	l := NewUserLimiter(10, 5, WithLimiterClock(clock.Now)) // a token every 6s, full in 30s
 	l.Take("U2B")                                           // the first sweep happens here
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 	for range 5 {
 		l.Take("U1A")
 	}
-	clock.advance(13 * time.Second) // a sweep is due; U1A has regained 2 tokens of 5
+	clock.Advance(13 * time.Second) // a sweep is due; U1A has regained 2 tokens of 5
 	require.Equal(t, 2, l.Len())
 	for range 2 {
 		ok, _ := l.Take("U1A")
@@ -96,7 +96,7 @@ func TestUserLimiterEvictionKeepsPartialBuckets(t *testing.T) {
 func TestUserLimiterConcurrent(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := NewUserLimiter(60, 10, WithLimiterClock(clock.now))
+	l := NewUserLimiter(60, 10, WithLimiterClock(clock.Now))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	allowed := 0

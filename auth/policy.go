@@ -72,15 +72,8 @@ func (p *Policy) Rules() Rules { return p.rules.clone() }
 // at the first yes) has the user as a member. When no group says yes and a
 // lookup failed, or ctx is done before a needed lookup, the answer is
 // DenyLookup: unverifiable membership is a no. An empty or malformed
-// userID is DenyUser. Check never panics.
+// userID is DenyUser.
 func (p *Policy) Check(ctx context.Context, userID, channelID string) Decision {
-	if p == nil {
-		// A wiring mistake must not turn into a crash or an open door.
-		return Decision{Denial: DenyUser, Message: "the bot has no authorization policy configured; ask an admin"}
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if len(p.channels) > 0 {
 		if _, ok := p.channels[channelID]; !ok {
 			return p.channelDeny
