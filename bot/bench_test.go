@@ -12,6 +12,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -89,14 +90,14 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	s := slacktest.NewServer()
 	p := polyvtest.NewServer(testAppID, testAppSecret)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	sc := bot.NewSlackClient(bot.SlackOptions{BotToken: s.BotToken(), AppToken: s.AppToken(), APIURL: s.APIURL(), Logger: log})
+	sc := slackclient.New(slackclient.Options{BotToken: s.BotToken(), AppToken: s.AppToken(), APIURL: s.APIURL(), Logger: log})
 	policy, err := auth.NewPolicy(auth.Rules{Everyone: true}, auth.NewGroupCache(sc, auth.WithLogger(log)))
 	if err != nil {
 		b.Fatal(err)
 	}
 	pc := polyv.NewClient(testAppID, testAppSecret, polyv.WithBaseURL(p.URL), polyv.WithLogger(log),
 		polyv.WithLimiter(rate.NewLimiter(rate.Inf, 1)))
-	bt, err := bot.New(bot.Config{Slack: sc, Polyv: pc, StopPolicy: policy, Logger: log,
+	bt, err := bot.New(bot.Config{Slack: sc, Socket: sc.Socket(0), Polyv: pc, StopPolicy: policy, Logger: log,
 		Users: auth.NewUserLimiter(1e9, 1e6), StatusUsers: auth.NewUserLimiter(1e9, 1e6), Metrics: bot.NewMetrics(nil)})
 	if err != nil {
 		b.Fatal(err)

@@ -3,38 +3,17 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/slack-go/slack/socketmode"
-
-	"github.com/polyvbot/polyvbot/auth"
-	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// Polyv is what the bot needs from the Polyv client.
-type Polyv interface {
-	StopPullStream(ctx context.Context, channelID int64) (polyv.CallStats, error)
-	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
-}
-
-// Authorizer decides whether a Slack user may act in a Slack channel.
-type Authorizer interface {
-	Check(ctx context.Context, userID, channelID string) auth.Decision
-}
-
-// UserThrottle is the per-user token bucket.
-type UserThrottle interface {
-	Take(userID string) (ok bool, retryAfter time.Duration)
-}
-
-// Config wires a Bot. Slack, Polyv, StopPolicy, Users and StatusUsers are
-// required.
+// Config wires a Bot. Slack, Socket, Polyv, StopPolicy, Users and
+// StatusUsers are required.
 type Config struct {
-	Slack        *SlackClient
+	Slack        Slack  // the Web API: a *slackclient.Client
+	Socket       Socket // Socket Mode: (*slackclient.Client).Socket
 	Polyv        Polyv
 	StopPolicy   Authorizer
 	StatusPolicy Authorizer   // who may run status; nil means StopPolicy
@@ -44,7 +23,9 @@ type Config struct {
 	// retrying a stop, so looking must never use up stopping.
 	StatusUsers UserThrottle
 	Logger      *slog.Logger
-	Metrics     *Metrics // nil: unregistered series
+	Metrics     *Metrics  // nil: unregistered series
+	Audit       AuditSink // where audit records go; default LogSink(Logger)
+	Clock       Clock     // default: the real time
 
 	WhoMayStop   string        // for the help text, e.g. auth.Rules.Summary(); empty leaves it out
 	AuditChannel string        // also post one line per action, denial and outcome here
@@ -55,79 +36,56 @@ type Config struct {
 	ConfirmStop  bool          // ask the requester to confirm with a button first
 	ConfirmTTL   time.Duration // how long a confirmation prompt stays valid; default 2 min
 
-	Workers     int           // concurrent commands; default 16
-	Queue       int           // accepted commands waiting for a worker; default 4096 (about 1 KB each)
-	PingTimeout time.Duration // Socket Mode: reconnect when Slack sent no ping for this long; default 30 s
-	// MaxReconnectWait caps the wait between Socket Mode connection attempts
-	// while Slack cannot be reached; default 30 s.
-	MaxReconnectWait time.Duration
-	Clock            func() time.Time
+	Workers int // concurrent commands; default 16
+	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
 }
 
-// Bot is the Slack side of polyvbot.
+// Bot is the Slack side of polyvbot: it reads payloads from the socket,
+// answers in the ack what needs no work, and runs the rest on a pool of
+// workers through the pipeline.
 type Bot struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
-	msg     *messenger
-	sm      *socketmode.Client
-	now     func() time.Time
-
-	jobs    chan job
-	mu      sync.Mutex // guards draining and pending.Add
-	drain   bool
-	pending sync.WaitGroup
-
+	clock   Clock
+	socket  Socket
+	pipe    *pipeline
+	pool    *pool
 	seen    *envelopeSet
-	flights *flights
-	prompts *prompts
-
-	ready    atomic.Bool
-	readyWhy atomic.Value // string
-	fatal    chan error
-	// restartSocket cancels the current RunContext (see supervise).
-	restartSocket atomic.Pointer[context.CancelFunc]
-	connCount     atomic.Int64
-	workCtx       context.Context
-	cancelWork    context.CancelFunc
+	// background holds what the event reader starts (a private answer when
+	// an ack fails); Run waits for it after the reader has stopped.
+	background  sync.WaitGroup
+	ready       atomic.Bool
+	readyWhy    atomic.Pointer[string]
+	connections atomic.Int64
 }
 
 // New checks the configuration and builds a Bot; Run starts it.
 func New(cfg Config) (*Bot, error) {
 	var errs []error
-	if cfg.Slack == nil {
-		errs = append(errs, errors.New("bot: Slack client is required"))
-	}
-	if cfg.Polyv == nil {
-		errs = append(errs, errors.New("bot: Polyv client is required"))
-	}
-	if cfg.StopPolicy == nil {
-		errs = append(errs, errors.New("bot: stop policy is required"))
-	}
-	if cfg.Users == nil || cfg.StatusUsers == nil {
-		errs = append(errs, errors.New("bot: per-user throttles for stop and status are required"))
+	for _, missing := range []struct {
+		nil  bool
+		what string
+	}{{cfg.Slack == nil, "Slack client"}, {cfg.Socket == nil, "Socket Mode connection"}, {cfg.Polyv == nil, "Polyv client"},
+		{cfg.StopPolicy == nil, "stop policy"}, {cfg.Users == nil || cfg.StatusUsers == nil, "per-user throttles for stop and status"}} {
+		if missing.nil {
+			errs = append(errs, errors.New("bot: the "+missing.what+" is required"))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	cfg = withDefaults(cfg)
-	b := &Bot{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		metrics: cfg.Metrics,
-		now:     cfg.Clock,
-		jobs:    make(chan job, cfg.Queue),
-		seen:    newEnvelopeSet(10*time.Minute, cfg.Clock),
-		flights: newFlights(),
-		prompts: newPrompts(cfg.ConfirmTTL, cfg.Clock),
-		fatal:   make(chan error, 1),
+	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock, socket: cfg.Socket,
+		pool: newPool(cfg.Queue), seen: newEnvelopeSet(10*time.Minute, cfg.Clock.Now)}
+	b.pipe = &pipeline{
+		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
+		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
+		clock: cfg.Clock, flights: newFlights(), prompts: newPrompts(cfg.ConfirmTTL, cfg.Clock.Now), spawn: b.pool.spawn,
+		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
+			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
-	b.msg = &messenger{api: cfg.Slack.API, log: cfg.Logger}
-	cfg.Slack.gate.setMax(cfg.MaxReconnectWait)
-	b.sm = socketmode.New(cfg.Slack.API,
-		socketmode.OptionPingInterval(cfg.PingTimeout),
-		socketmode.OptionLog(slogPrinter{cfg.Logger}))
-	b.readyWhy.Store("not connected yet")
+	b.setReady(false, "not connected yet")
 	return b, nil
 }
 
@@ -135,20 +93,22 @@ func withDefaults(cfg Config) Config {
 	if cfg.StatusPolicy == nil {
 		cfg.StatusPolicy = cfg.StopPolicy
 	}
-	cfg.Logger = logger(cfg.Logger)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
+	if cfg.Audit == nil {
+		cfg.Audit = LogSink(cfg.Logger)
 	}
-	defaults := []struct {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	for _, d := range []struct {
 		d   *time.Duration
 		def time.Duration
-	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second},
-		{&cfg.ConfirmTTL, 2 * time.Minute}, {&cfg.PingTimeout, 30 * time.Second},
-		{&cfg.MaxReconnectWait, 30 * time.Second}}
-	for _, d := range defaults {
+	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second}, {&cfg.ConfirmTTL, 2 * time.Minute}} {
 		if *d.d <= 0 {
 			*d.d = d.def
 		}
@@ -166,61 +126,55 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// Ready reports whether the Socket Mode connection is up (hello received), and
-// why not.
+// Ready reports whether the Socket Mode connection is up (hello received),
+// and why not.
 func (b *Bot) Ready() (bool, string) {
 	if b.ready.Load() {
 		return true, "connected"
 	}
-	return false, b.readyWhy.Load().(string)
+	return false, *b.readyWhy.Load()
 }
 
-// Run connects to Slack and serves commands until ctx is cancelled, then stops
-// taking new commands, lets accepted ones finish (up to POLYV_TIMEOUT + 5 s),
-// and returns nil. It returns a *FatalError when Slack rejects a token.
+// Run serves payloads from the socket until ctx is cancelled, then stops
+// taking new commands, lets accepted ones finish (up to POLYV_TIMEOUT + 5 s
+// before it cancels them, then up to finalPostWait for their outcomes),
+// closes the socket and returns nil. It returns a *slackclient.FatalError
+// when Slack rejects the app token.
 func (b *Bot) Run(ctx context.Context) error {
-	if err := b.whoAmI(ctx); err != nil {
-		return err
-	}
-	b.workCtx, b.cancelWork = context.WithCancel(context.WithoutCancel(ctx))
-	defer b.cancelWork()
-	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopWorkers := make(chan struct{})
+	var workers sync.WaitGroup
 	for range b.cfg.Workers {
-		wg.Go(func() { b.work(sockCtx) })
+		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.run) })
 	}
-	supervised := make(chan error, 1)
-	wg.Go(func() { supervised <- b.supervise(sockCtx) })
-	wg.Go(func() { b.drainEvents(sockCtx) })
+	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeSocket()
+	socketDone := make(chan error, 1)
+	go func() { socketDone <- b.socket.Run(sockCtx, b.handlers()) }()
 
 	var err error
 	select {
 	case <-ctx.Done():
-	case err = <-b.fatal:
-	case err = <-supervised:
+		b.log.Info("shutting down: finishing accepted commands", "grace", gracePeriod(b.cfg.PolyvTimeout).String())
+		if !b.pool.drain(gracePeriod(b.cfg.PolyvTimeout), finalPostWait, cancelWork) {
+			b.log.Error("commands still running after the grace period; exiting anyway")
+		}
+		closeSocket()
+		err = <-socketDone
+	case err = <-socketDone:
+		cancelWork()
 	}
-	if err == nil {
-		b.shutdown()
-	}
-	stopSocket()
-	wg.Wait()
+	close(stopWorkers)
+	workers.Wait()
+	b.background.Wait()
 	return err
 }
 
-// whoAmI checks the bot token and learns the workspace URL for thread links.
-// A rejected token is fatal; an unreachable Slack is not (the socket retries).
-func (b *Bot) whoAmI(ctx context.Context) error {
-	resp, err := b.cfg.Slack.API.AuthTestContext(ctx)
-	if err != nil {
-		if fatal := asFatal("auth.test (SLACK_BOT_TOKEN)", err); fatal != nil {
-			return fatal
-		}
-		b.log.Warn("auth.test failed; thread links will be missing until restart", "err", err)
-		return nil
-	}
-	b.msg.teamURL = resp.URL
-	b.log.Info("slack bot token ok", "team", resp.Team, "bot_user", resp.UserID)
-	return nil
+// run is how a worker runs one request.
+func (b *Bot) run(ctx context.Context, req Request) {
+	defer b.metrics.inFlight.Dec()
+	b.pipe.handle(ctx, req)
 }
 
 // MaxShutdown is the longest Run takes to return after its context is
@@ -231,95 +185,12 @@ func MaxShutdown(polyvTimeout time.Duration) time.Duration {
 	return gracePeriod(polyvTimeout) + finalPostWait
 }
 
+// gracePad is how much longer than one Polyv call a command may take to
+// finish: its posts and its audit.
+const gracePad = 5 * time.Second
+
 // finalPostWait bounds the wait for cancelled commands to post their
 // outcomes, each post being bounded by postTimeout.
 const finalPostWait = postTimeout + 5*time.Second
 
-func gracePeriod(polyvTimeout time.Duration) time.Duration { return polyvTimeout + 5*time.Second }
-
-// shutdown stops admitting commands and waits for accepted ones; after the
-// grace period it cancels the rest, whose outcomes are still posted.
-func (b *Bot) shutdown() {
-	b.mu.Lock()
-	b.drain = true
-	b.mu.Unlock()
-	grace := gracePeriod(b.cfg.PolyvTimeout)
-	b.log.Info("shutting down: finishing accepted commands", "grace", grace.String())
-	done := make(chan struct{})
-	go func() { b.pending.Wait(); close(done) }()
-	select {
-	case <-done:
-		return
-	case <-time.After(grace):
-		b.log.Warn("grace period over: cancelling the commands still running")
-		b.cancelWork()
-	}
-	// Cancelled commands still post their outcome, each post bounded by
-	// postTimeout; past that, give up rather than hang the exit.
-	select {
-	case <-done:
-	case <-time.After(finalPostWait):
-		b.log.Error("commands still running after the grace period; exiting anyway")
-	}
-}
-
-// spawn runs f in the background as part of a command that is already
-// pending, so the drain waits for it too.
-func (b *Bot) spawn(f func()) {
-	b.pending.Add(1)
-	go func() {
-		defer b.pending.Done()
-		f()
-	}()
-}
-
-// admit counts a command as pending unless the bot is shutting down.
-func (b *Bot) admit() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.drain {
-		return false
-	}
-	b.pending.Add(1)
-	return true
-}
-
-func (b *Bot) setReady(ok bool, why string) {
-	b.readyWhy.Store(why)
-	b.ready.Store(ok)
-	if ok {
-		b.metrics.connected.Set(1)
-	} else {
-		b.metrics.connected.Set(0)
-	}
-}
-
-func (b *Bot) raiseFatal(err error) {
-	select {
-	case b.fatal <- err:
-	default:
-	}
-}
-
-func describeIDs(ids []int64) string {
-	s := ""
-	for i, id := range ids {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(id)
-	}
-	return s
-}
-
-// sleep waits for d and reports whether it did; false means ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func gracePeriod(polyvTimeout time.Duration) time.Duration { return polyvTimeout + gracePad }

@@ -1,14 +1,10 @@
 package bot
 
 import (
-	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/slack-go/slack/slackutilsx"
 )
 
 // Verb is what a command asks the bot to do.
@@ -57,11 +53,40 @@ func (c Command) Ambiguous() bool {
 	return c.Verb == VerbStop && len(c.ChannelIDs) > 1 && c.Reason != "" && !c.ReasonMarked
 }
 
-// UsageError is a command that cannot be run as typed. Its message is meant for
-// the person who typed it, who also gets the usage.
-type UsageError struct{ Msg string }
+// UsageError is a command that cannot be run as typed: which Problem, and
+// the words it is about. Its Error text, worded in text.go, is meant for the
+// person who typed it, who also gets the usage.
+type UsageError struct {
+	Problem Problem
+	Verb    Verb   // the verb being read, when known
+	Arg     string // the word the problem is about, as typed
+	N       int    // a length, a count or a rune, where the problem has one
+}
 
-func (e *UsageError) Error() string { return e.Msg }
+func (e *UsageError) Error() string { return usageProblem(e) }
+
+// Problem is what is wrong with a command.
+type Problem int
+
+// The problems ParseCommand reports.
+const (
+	TooLong          Problem = iota + 1 // N bytes: over MaxCommandBytes
+	NotUTF8                             // the text is not UTF-8
+	NoVerb                              // Arg is an id typed without a verb
+	UnknownVerb                         // Arg is not a verb
+	NoChannel                           // Verb was given no channel id
+	NoReasonHere                        // status with a reason marker
+	NotAnID                             // status: Arg is not a channel id
+	TooManyChannels                     // N channels: over MaxChannels
+	NotDigits                           // Arg is not written with the digits 0-9 only
+	LeadingZero                         // Arg starts with 0
+	OutOfRange                          // Arg is above MaxChannelID
+	NotPolyvLink                        // Arg, after ids, is a link but not Polyv's
+	NoChannelBadLink                    // Arg, the first word, is a link but not Polyv's
+	LinkWithoutID                       // Arg is a Polyv link that shows no single channel
+	ReasonControl                       // N is a control or text-direction rune in the reason
+	ReasonTooLong                       // N runes: over MaxReasonRunes
+)
 
 // ParseCommand parses the text after the slash command:
 //
@@ -84,10 +109,10 @@ func (e *UsageError) Error() string { return e.Msg }
 // before anything else reads the text.
 func ParseCommand(text string) (Command, error) {
 	if len(text) > MaxCommandBytes {
-		return Command{}, usagef("that command is %d bytes long; the limit is %d", len(text), MaxCommandBytes)
+		return Command{}, &UsageError{Problem: TooLong, N: len(text)}
 	}
 	if !utf8.ValidString(text) {
-		return Command{}, usagef("the command is not valid UTF-8 text")
+		return Command{}, &UsageError{Problem: NotUTF8}
 	}
 	fields := joinBracketed(strings.Fields(unescapeSlack(text)))
 	if len(fields) == 0 {
@@ -103,9 +128,9 @@ func ParseCommand(text string) (Command, error) {
 		return parseStatus(rest)
 	}
 	if isChannelRef(fields[0]) {
-		return Command{}, usagef("say what to do with it, e.g. `stop %s`", quote(fields[0]))
+		return Command{}, &UsageError{Problem: NoVerb, Arg: fields[0]}
 	}
-	return Command{}, usagef("unknown command `%s`", quote(fields[0]))
+	return Command{}, &UsageError{Problem: UnknownVerb, Arg: fields[0]}
 }
 
 func parseStop(fields []string) (Command, error) {
@@ -114,7 +139,7 @@ func parseStop(fields []string) (Command, error) {
 		return Command{}, err
 	}
 	if len(a.ids) == 0 {
-		return Command{}, usagef("`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`")
+		return Command{}, &UsageError{Problem: NoChannel, Verb: VerbStop}
 	}
 	reason, err := parseReason(a.reason)
 	if err != nil {
@@ -129,13 +154,13 @@ func parseStatus(fields []string) (Command, error) {
 		return Command{}, err
 	}
 	if len(a.ids) == 0 {
-		return Command{}, usagef("`status` needs at least one Polyv channel id, e.g. `status 10001`")
+		return Command{}, &UsageError{Problem: NoChannel, Verb: VerbStatus}
 	}
 	if a.marked {
-		return Command{}, usagef("`status` takes no reason; type only channel ids, e.g. `status 10001`")
+		return Command{}, &UsageError{Problem: NoReasonHere, Verb: VerbStatus}
 	}
 	if len(a.reason) > 0 {
-		return Command{}, usagef("`status` takes only channel ids; `%s` is not one", quote(a.reason[0]))
+		return Command{}, &UsageError{Problem: NotAnID, Verb: VerbStatus, Arg: a.reason[0]}
 	}
 	return Command{Verb: VerbStatus, ChannelIDs: a.ids}, nil
 }
@@ -181,7 +206,7 @@ func parseArgs(verb Verb, fields []string) (args, error) {
 		}
 	}
 	if len(a.ids) > MaxChannels {
-		return args{}, usagef("that is %d channels; one command may name at most %d", len(a.ids), MaxChannels)
+		return args{}, &UsageError{Problem: TooManyChannels, Verb: verb, N: len(a.ids)}
 	}
 	return a, nil
 }
@@ -245,24 +270,22 @@ func parseChannelRef(verb Verb, ref string, haveIDs bool) ([]int64, error) {
 
 // parseID accepts exactly [1-9][0-9]* up to MaxChannelID.
 func parseID(s string) (int64, error) {
-	bad := func(why string) error {
-		return usagef("`%s` is not a Polyv channel id: %s", quote(s), why)
-	}
+	bad := func(p Problem) error { return &UsageError{Problem: p, Arg: s} }
 	if s == "" {
-		return 0, bad("ids are whole numbers written with the digits 0-9 only")
+		return 0, bad(NotDigits)
 	}
 	var n int64
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
-			return 0, bad("ids are whole numbers written with the digits 0-9 only")
+			return 0, bad(NotDigits)
 		}
 		if i == 0 && c == '0' {
-			return 0, bad("ids are from 1 to 2147483647 and have no leading zeros")
+			return 0, bad(LeadingZero)
 		}
 		n = n*10 + int64(c-'0')
 		if n > MaxChannelID {
-			return 0, bad("ids are from 1 to 2147483647")
+			return 0, bad(OutOfRange)
 		}
 	}
 	return n, nil
@@ -306,13 +329,13 @@ func parseLink(verb Verb, field string, haveIDs bool) (int64, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || !isPolyvHost(u.Hostname()) {
 		if haveIDs {
-			return 0, usagef("`%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`, or put `--` before it if it is the reason", quote(field), verb)
+			return 0, &UsageError{Problem: NotPolyvLink, Verb: verb, Arg: field}
 		}
-		return 0, usagef("`%s` needs the Polyv channel id, and `%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`", verb, quote(field), verb)
+		return 0, &UsageError{Problem: NoChannelBadLink, Verb: verb, Arg: field}
 	}
 	seg, ok := linkChannelID(u)
 	if !ok {
-		return 0, usagef("`%s` does not show which Polyv channel it is: type the channel id, e.g. `%s 10001`", quote(field), verb)
+		return 0, &UsageError{Problem: LinkWithoutID, Verb: verb, Arg: field}
 	}
 	return parseID(seg)
 }
@@ -354,11 +377,11 @@ func parseReason(fields []string) (string, error) {
 	reason := strings.Join(fields, " ")
 	for _, r := range reason {
 		if isControl(r) {
-			return "", usagef("the reason contains a control or text-direction character (%U); type it again as plain text", r)
+			return "", &UsageError{Problem: ReasonControl, Verb: VerbStop, N: int(r)}
 		}
 	}
 	if n := utf8.RuneCountInString(reason); n > MaxReasonRunes {
-		return "", usagef("the reason is %d characters long; keep it under %d", n, MaxReasonRunes)
+		return "", &UsageError{Problem: ReasonTooLong, Verb: VerbStop, N: n}
 	}
 	return reason, nil
 }
@@ -442,39 +465,4 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
-}
-
-// quote makes user text safe to show inside a code span: escaped for Slack,
-// control characters made visible, backticks replaced, and cut to a length a
-// person can read.
-func quote(s string) string {
-	const max = 40
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case r == '`':
-			r = '\''
-		case isControl(r) || r == utf8.RuneError:
-			r = '?'
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return slackutilsx.EscapeMessage(b.String())
-}
-
-func usagef(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// asUsageError reports whether err is a UsageError and returns it.
-func asUsageError(err error) (*UsageError, bool) {
-	var ue *UsageError
-	ok := errors.As(err, &ue)
-	return ue, ok
 }

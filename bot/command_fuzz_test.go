@@ -70,14 +70,14 @@ func checkRefusal(t *testing.T, text string, err error) {
 	t.Helper()
 	var ue *bot.UsageError
 	require.ErrorAs(t, err, &ue, "%q", text)
-	require.True(t, utf8.ValidString(ue.Msg), "%q", text)
-	require.LessOrEqual(t, len(ue.Msg), 400, "a refusal stays short: %q", ue.Msg)
+	require.True(t, utf8.ValidString(ue.Error()), "%q", text)
+	require.LessOrEqual(t, len(ue.Error()), 400, "a refusal stays short: %q", ue.Error())
 	// Slack markup in the input (<!channel>, <@U…>, links) is escaped, and
 	// no control or direction character survives into the message.
-	require.NotContains(t, ue.Msg, "<", "%q", text)
-	require.NotContains(t, ue.Msg, ">", "%q", text)
-	for _, r := range ue.Msg {
-		require.False(t, r < 0x20 || r == 0x7f || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069), "%U in %q", r, ue.Msg)
+	require.NotContains(t, ue.Error(), "<", "%q", text)
+	require.NotContains(t, ue.Error(), ">", "%q", text)
+	for _, r := range ue.Error() {
+		require.False(t, r < 0x20 || r == 0x7f || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069), "%U in %q", r, ue.Error())
 	}
 }
 

@@ -83,7 +83,7 @@ func TestParseCommandRefuses(t *testing.T) {
 		_, err := bot.ParseCommand(tc.text)
 		var ue *bot.UsageError
 		require.ErrorAs(t, err, &ue, "%q", tc.text)
-		require.Contains(t, ue.Msg, tc.want, "%q", tc.text)
+		require.Contains(t, ue.Error(), tc.want, "%q", tc.text)
 	}
 }
 
@@ -101,7 +101,7 @@ func refused(t *testing.T, text string) string {
 	_, err := bot.ParseCommand(text)
 	var ue *bot.UsageError
 	require.ErrorAs(t, err, &ue, "%q", text)
-	return ue.Msg
+	return ue.Error()
 }
 
 // TestParseCommandReasonMarker: a marker says where the reason starts, so a

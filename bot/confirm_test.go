@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/fakeclock"
 )
 
 const intruder = "U0OTHER"
@@ -90,7 +90,7 @@ func TestConfirmExpired(t *testing.T) {
 	_, url := h.send(slacktest.SlashCommand{Text: "stop 10001"})
 	token := buttons(t, h.waitPrivate(url))[0].Value
 
-	clock.advance(2*time.Minute + time.Second)
+	clock.Advance(2*time.Minute + time.Second)
 	h.click(responder, url, bot.ActionConfirm, token)
 	h.waitFor("expiry answer", func(*slacktest.Server) bool { return len(h.replacements(url)) == 1 })
 	require.Contains(t, h.replacements(url)[0].Text, "⌛ This confirmation expired after 2 minutes; nothing was sent to Polyv")
@@ -104,7 +104,7 @@ func TestConfirmStillValidJustBeforeExpiry(t *testing.T) {
 	_, url := h.send(slacktest.SlashCommand{Text: "stop 10001"})
 	token := buttons(t, h.waitPrivate(url))[0].Value
 
-	clock.advance(2*time.Minute - time.Second)
+	clock.Advance(2*time.Minute - time.Second)
 	h.click(responder, url, bot.ActionConfirm, token)
 	h.parentWithReplies(1)
 	require.Equal(t, 1, h.stopCalls())
@@ -178,29 +178,12 @@ func TestConfirmPromptFallsBackToEphemeral(t *testing.T) {
 	require.Zero(t, h.stopCalls())
 }
 
-// fakeClock is the bot's injected clock; tests move it forward by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newConfirmHarness(t *testing.T) (*harness, *fakeClock) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)}
+func newConfirmHarness(t *testing.T) (*harness, *fakeclock.Clock) {
+	clock := fakeclock.New(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
+	clock.SetAuto(true) // verification's waits pass at once
 	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) {
 		c.ConfirmStop = true
-		c.Clock = clock.now
+		c.Clock = clock
 	}})
 	return h, clock
 }

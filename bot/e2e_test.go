@@ -11,6 +11,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -28,7 +29,7 @@ func TestHelpUsesTheCommandNameFromThePayload(t *testing.T) {
 		require.Contains(t, msg, "Who may stop streams: users U0RESP.")
 	}
 	require.Empty(t, h.slack.Messages())
-	h.waitLog(`"verb":"help","decision":"help","outcome":"help"`)
+	h.waitLog(`"decision":"help","outcome":"help"`)
 }
 
 func TestStopByUserGroupMember(t *testing.T) {
@@ -74,7 +75,7 @@ func TestStopPerUserRateLimit(t *testing.T) {
 	require.Equal(t, 1, h.stopCalls())
 	h.waitFor("audit line for the refusal", func(s *slacktest.Server) bool {
 		for _, m := range s.ChannelMessages("C0AUDIT") {
-			if strings.Contains(m.Text, "not sent: <@"+responder+"> stop of Polyv channel 10002") && strings.Contains(m.Text, "rate limited user") {
+			if strings.Contains(m.Text, "<@"+responder+"> asked for `stop` of Polyv channel 10002 in <#C0OPS>: not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up") {
 				return true
 			}
 		}
@@ -201,15 +202,15 @@ func TestRejectedAppTokenIsFatal(t *testing.T) {
 	t.Parallel()
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	sc := bot.NewSlackClient(bot.SlackOptions{BotToken: srv.BotToken(), AppToken: "xapp-1-wrong-token", APIURL: srv.APIURL()})
+	sc := slackclient.New(slackclient.Options{BotToken: srv.BotToken(), AppToken: "xapp-1-wrong-token", APIURL: srv.APIURL()})
 	policy, err := auth.NewPolicy(auth.Rules{Users: []string{responder}}, nil)
 	require.NoError(t, err)
-	b, err := bot.New(bot.Config{Slack: sc, Polyv: polyv.NewClient("a", "b"), StopPolicy: policy, Users: auth.NewUserLimiter(10, 5), StatusUsers: auth.NewUserLimiter(10, 5)})
+	b, err := bot.New(bot.Config{Slack: sc, Socket: sc.Socket(0), Polyv: polyv.NewClient("a", "b"), StopPolicy: policy, Users: auth.NewUserLimiter(10, 5), StatusUsers: auth.NewUserLimiter(10, 5)})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = b.Run(ctx)
-	var fatal *bot.FatalError
+	var fatal *slackclient.FatalError
 	require.True(t, errors.As(err, &fatal), "got %v", err)
 	require.Equal(t, "invalid_auth", fatal.SlackError)
 	require.Contains(t, err.Error(), "SLACK_APP_TOKEN")
@@ -233,7 +234,7 @@ func TestAuditChannelGetsActionDenialAndOutcome(t *testing.T) {
 	require.Contains(t, joined, "<@"+responder+"> is stopping Polyv channel 10001 in <#"+opsChannel+">")
 	require.Contains(t, joined, "|thread>")
 	require.Contains(t, joined, "✅ 1 stopped")
-	require.Contains(t, joined, "denied <@U0STRANGER>")
+	require.Contains(t, joined, "🚫 <@U0STRANGER> asked for `stop` of Polyv channel 10002 in <#C0OPS>: denied: not in the allowed users or groups")
 	require.Less(t, strings.Index(joined, "is stopping"), strings.Index(joined, "✅ 1 stopped"))
 }
 

@@ -17,7 +17,7 @@ import (
 func TestFaultNoPingsReconnects(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{
-		cfg:       func(c *bot.Config) { c.PingTimeout = time.Second; c.VerifyStop = false },
+		pingTimeout: time.Second, cfg: func(c *bot.Config) { c.VerifyStop = false },
 		slackOpts: []slacktest.Option{slacktest.WithPingInterval(200 * time.Millisecond)},
 	})
 	first := h.slack.SocketsOpened()
@@ -97,7 +97,7 @@ func TestRedeliveredRefusalIsAnsweredAgain(t *testing.T) {
 // that backoff at MaxReconnectWait.
 func TestReconnectWaitIsCappedDuringASlackOutage(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.MaxReconnectWait = 300 * time.Millisecond; c.VerifyStop = false }})
+	h := newHarness(t, harnessOpts{maxReconnectWait: 300 * time.Millisecond, cfg: func(c *bot.Config) { c.VerifyStop = false }})
 	h.slack.FailAlways("apps.connections.open", slacktest.Failure{HTTPStatus: 500})
 	h.slack.DropConnections()
 	time.Sleep(8 * time.Second) // uncapped, slack-go would now wait seconds between attempts

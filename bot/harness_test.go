@@ -12,6 +12,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
 	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -47,6 +48,9 @@ type harnessOpts struct {
 	maxWait      time.Duration
 	slackOpts    []slacktest.Option
 	polyvTimeout time.Duration
+	// pingTimeout and maxReconnectWait configure the Socket Mode connection.
+	pingTimeout      time.Duration
+	maxReconnectWait time.Duration
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -58,7 +62,10 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if len(o.rules.Users) == 0 && len(o.rules.Groups) == 0 && !o.rules.Everyone {
 		o.rules.Users = []string{responder}
 	}
-	sc := bot.NewSlackClient(bot.SlackOptions{BotToken: h.slack.BotToken(), AppToken: h.slack.AppToken(), APIURL: h.slack.APIURL(), Logger: log})
+	sc := slackclient.New(slackclient.Options{BotToken: h.slack.BotToken(), AppToken: h.slack.AppToken(), APIURL: h.slack.APIURL(),
+		Logger: log, MaxReconnectWait: o.maxReconnectWait})
+	_, _, err := sc.WhoAmI(context.Background())
+	require.NoError(t, err)
 	groups := auth.NewGroupCache(sc, auth.WithLogger(log))
 	policy, err := auth.NewPolicy(o.rules, groups)
 	require.NoError(t, err)
@@ -74,10 +81,11 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		polyv.WithLogger(log),
 	}, o.polyvOpts...)...)
 	cfg := bot.Config{
-		Slack: sc, Polyv: pc, StopPolicy: policy,
+		Slack: sc, Socket: sc.Socket(o.pingTimeout), Polyv: pc, StopPolicy: policy,
 		Users:        auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
 		StatusUsers:  auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
 		Logger:       log,
+		Audit:        bot.AuditFunc(func(r bot.Record) { bot.LogSink(log).Audit(r) }),
 		PolyvTimeout: o.polyvTimeout,
 		VerifyStop:   true,
 		VerifyWindow: 300 * time.Millisecond,

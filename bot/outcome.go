@@ -1,70 +1,159 @@
 package bot
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
+	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/polyv"
-	"github.com/slack-go/slack/slackutilsx"
 )
 
-// explain turns the result of a Polyv call into words a responder can act on
-// at 3 a.m. It never claims success for an error and never repeats a secret:
-// Polyv's own message is included only through the typed error, whose text the
-// polyv package already sanitised.
-func explain(err error, timeout time.Duration) string {
-	var limit *polyv.LimitError
-	switch {
-	case err == nil:
-		return "stopped"
-	case errors.As(err, &limit):
-		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", roundUp(limit.Wait))
-	case errors.Is(err, polyv.ErrInvalidSignature):
-		return "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"
-	case errors.Is(err, polyv.ErrInvalidTimestamp):
-		return "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"
-	case errors.Is(err, polyv.ErrAppNotFound):
-		return "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"
-	case errors.Is(err, polyv.ErrChannelNotFound):
-		return "Polyv says this channel does not exist: check the channel id in the Polyv console"
-	case errors.Is(err, polyv.ErrQuotaExceeded):
-		return "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("Polyv did not answer within POLYV_TIMEOUT (%s): the stream may or may not be stopped; check with `status` before retrying", timeout)
-	case errors.Is(err, context.Canceled):
-		return "the bot was shutting down before Polyv answered: the stream may or may not be stopped; check with `status`"
-	case errors.Is(err, polyv.ErrServer):
-		return "Polyv had a server error (retried): the stream is probably not stopped; retry in a minute or use the Polyv console"
-	case errors.Is(err, polyv.ErrRedirect):
-		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
-	case errors.Is(err, polyv.ErrBadResponse):
-		return "the bot cannot read Polyv's answer as a success" + polyvWords(err) + ": the stream may or may not be stopped; check with `status`"
-	}
-	var apiErr *polyv.APIError
-	if errors.As(err, &apiErr) {
-		return fmt.Sprintf("Polyv refused: %s (code %d)", slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
-	}
-	return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
+// Request is one thing a person asked of the bot: a slash command, or a
+// click on a confirmation button.
+type Request struct {
+	ID          string // the Socket Mode envelope id
+	User        string // the Slack member ID of who asked (or clicked)
+	UserName    string
+	Channel     string // the Slack channel it came from
+	ResponseURL string
+	Command     string  // the slash command as the workspace named it, e.g. /polyv
+	Text        string  // as typed, for the audit of refused input
+	Cmd         Command // what the text asks for
+	Click       *Click  // set for a button click
+	Received    time.Time
 }
 
-// polyvWords quotes what Polyv said, escaped, in parentheses; "" when it
-// said nothing the client kept.
-func polyvWords(err error) string {
-	var apiErr *polyv.APIError
-	if !errors.As(err, &apiErr) || apiErr.Message == "" {
-		return ""
-	}
-	return " (" + slackutilsx.EscapeMessage(apiErr.Message) + ")"
+// Click is a click on a confirmation prompt's button.
+type Click struct {
+	Action string // ActionConfirm or ActionCancel
+	Value  string // what the button carries
 }
 
-// roundUp shows a wait in whole seconds as a person says it ("12 seconds",
-// "1 minute"), never "0s".
-func roundUp(d time.Duration) string {
-	s := (d + time.Second - 1) / time.Second
-	if s < 1 {
-		s = 1
+// Decision is what the bot made of a request as a whole.
+type Decision int
+
+// The decisions. A stop that ran says per Polyv channel what happened
+// (State); everything else ends with its decision.
+const (
+	Allowed    Decision = iota + 1 // it ran: see the channels (stop) or StatusErr (status)
+	Denied                         // the policy said no; Record.Denial says why
+	OverBudget                     // the requester's own bucket was empty: nothing was sent
+	InProgress                     // someone else was already stopping every channel asked for
+	Confirming                     // a confirmation prompt was sent; the click decides
+	Cancelled                      // the requester clicked Cancel
+	Invalid                        // bad input, answered with the usage
+	Helped                         // help, answered privately
+	Busy                           // no worker could take it in time: nothing was done
+	Draining                       // the bot was shutting down: nothing was done
+	Expired                        // a click on a prompt past its lifetime
+	NotYours                       // a click by someone other than the requester
+	Used                           // a click on a prompt already used
+	Crashed                        // the bot failed unexpectedly; the log has the panic
+)
+
+// State is what happened to one Polyv channel of a stop.
+type State int
+
+// The states of a Polyv channel.
+const (
+	Stopped     State = iota + 1 // Polyv said so in every field that carries it
+	DryRun                       // signed and logged, not sent
+	Failed                       // Polyv refused or did not answer: see Err for how sure that is
+	RateLimited                  // the bot's own Polyv budget was used up: not sent
+	NotSent                      // the requester's budget was used up: not sent
+	Elsewhere                    // someone else's command is stopping it: not sent again
+)
+
+// ChannelResult is what happened to one Polyv channel of a stop.
+type ChannelResult struct {
+	ID       int64
+	State    State
+	Err      error         // Failed, RateLimited: what Polyv or the limiter said
+	Elapsed  time.Duration // the Polyv call, waits and retries included
+	Wait     time.Duration // spent waiting for the global bucket
+	Attempts int
+	RetryIn  time.Duration // NotSent: when the requester's budget allows another
+	Holder   string        // Elsewhere: who is stopping it
+	Thread   string        // Elsewhere: where (permalink), when known
+	Check    Check         // what verification found, for a Stopped channel
+}
+
+// Verdict is what verification found out about a stopped channel.
+type Verdict int
+
+// The verdicts. Only a status Polyv documents as not live verifies a stop.
+const (
+	NotChecked Verdict = iota // verification is off, or the channel was not stopped
+	Verified                  // Polyv reports it no longer live
+	StillLive                 // Polyv still reports it live at the end of the window
+	Unverified                // nothing proved it either way: see Check.Why
+)
+
+// Check is the verification of one stopped channel.
+type Check struct {
+	Verdict Verdict
+	Status  polyv.LiveStatus // the last status Polyv gave, if any
+	Why     Unproven         // Unverified: why
+	Err     error            // Why == StatusUnreadable: the last status call's failure
+}
+
+// Unproven says why a verification proved nothing.
+type Unproven int
+
+// Why a stop stayed unverified.
+const (
+	Unlisted         Unproven = iota + 1 // Polyv's answer did not list the channel
+	StatusUnreadable                     // the status calls failed
+	StatusUnknown                        // Polyv gave a status that means neither live nor not live
+	ShutDown                             // the bot shut down before the window was over
+)
+
+// Record is what one request did, for the audit trail. It is complete when
+// the bot is done with the request, verification included, and is written
+// to the AuditSink then, once.
+type Record struct {
+	Request
+	Decision  Decision
+	Denial    auth.Denial     // Denied: why
+	Channels  []ChannelResult // a stop: each Polyv channel asked for
+	StatusErr error           // status: why Polyv could not be read
+	Verifying bool            // a stop whose stopped channels were verified
+	Thread    string          // the parent's permalink
+	Problem   string          // Invalid: what was wrong with the input
+	DryRun    bool
+	Finished  time.Time
+}
+
+// AuditSink receives one Record per request: slog JSON in production
+// (LogSink), a slice or channel in tests and in the demo.
+type AuditSink interface {
+	Audit(Record)
+}
+
+// AuditFunc adapts a function to AuditSink.
+type AuditFunc func(Record)
+
+// Audit calls f.
+func (f AuditFunc) Audit(r Record) { f(r) }
+
+// count returns how many channels are in each state.
+func count(results []ChannelResult) map[State]int {
+	n := make(map[State]int, len(results))
+	for _, r := range results {
+		n[r.State]++
 	}
-	return humanDuration(s * time.Second)
+	return n
+}
+
+// unproven splits the stopped channels that were not verified into those
+// seen still live and those nothing was proved about.
+func unproven(results []ChannelResult) (stillLive, unverified []int64) {
+	for _, r := range results {
+		switch r.Check.Verdict {
+		case StillLive:
+			stillLive = append(stillLive, r.ID)
+		case Unverified:
+			unverified = append(unverified, r.ID)
+		}
+	}
+	return stillLive, unverified
 }

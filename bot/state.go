@@ -131,7 +131,7 @@ type prompts struct {
 }
 
 type prompt struct {
-	job     job
+	req     Request
 	expires time.Time
 }
 
@@ -139,8 +139,8 @@ func newPrompts(ttl time.Duration, now func() time.Time) *prompts {
 	return &prompts{ttl: ttl, now: now, m: make(map[string]*prompt)}
 }
 
-// add stores j and returns the token the buttons carry.
-func (p *prompts) add(j job) string {
+// add stores req and returns the token the buttons carry.
+func (p *prompts) add(req Request) string {
 	token := randomID()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -152,7 +152,7 @@ func (p *prompts) add(j job) string {
 			delete(p.m, k)
 		}
 	}
-	p.m[token] = &prompt{job: j, expires: now.Add(p.ttl)}
+	p.m[token] = &prompt{req: req, expires: now.Add(p.ttl)}
 	return token
 }
 
@@ -167,21 +167,21 @@ const (
 )
 
 // take consumes the prompt if user is its requester and it is still valid.
-func (p *prompts) take(token, user string) (job, promptState) {
+func (p *prompts) take(token, user string) (Request, promptState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr, ok := p.m[token]
 	switch {
 	case !ok:
-		return job{}, promptGone
-	case pr.job.cmd.UserID != user:
-		return job{}, promptNotYours
+		return Request{}, promptGone
+	case pr.req.User != user:
+		return Request{}, promptNotYours
 	case p.now().After(pr.expires):
 		delete(p.m, token)
-		return job{}, promptExpired
+		return Request{}, promptExpired
 	}
 	delete(p.m, token)
-	return pr.job, promptTaken
+	return pr.req, promptTaken
 }
 
 func randomID() string {

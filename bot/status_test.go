@@ -24,7 +24,7 @@ const (
 func withStatusRules(t *testing.T) func(*bot.Config) {
 	return func(c *bot.Config) {
 		rules := auth.Rules{Users: []string{responder, looker}, Groups: []string{lookers}}
-		p, err := auth.NewPolicy(rules, auth.NewGroupCache(c.Slack))
+		p, err := auth.NewPolicy(rules, auth.NewGroupCache(c.Slack.(auth.Directory)))
 		require.NoError(t, err)
 		c.StatusPolicy = p
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -23,7 +25,7 @@ const globalMaxWait = 5 * time.Second
 type app struct {
 	cfg      config
 	log      *slog.Logger
-	slack    *bot.SlackClient
+	slack    *slackclient.Client
 	polyv    *polyv.Client
 	bot      *bot.Bot
 	registry *prometheus.Registry
@@ -40,7 +42,7 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(reg)
-	sc := bot.NewSlackClient(bot.SlackOptions{
+	sc := slackclient.New(slackclient.Options{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: log,
 	})
 	groups := auth.NewGroupCache(sc, auth.WithLogger(log))
@@ -54,7 +56,7 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	}
 	pc := newPolyvClient(cfg, log, metrics)
 	bcfg := bot.Config{
-		Slack: sc, Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
+		Slack: sc, Socket: sc.Socket(0), Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
 		Users:       auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		StatusUsers: auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		Logger:      log,
@@ -117,7 +119,27 @@ func (a *app) serve(ctx context.Context) error {
 	if a.health != nil {
 		defer a.health.shutdown()
 	}
+	if err := a.whoAmI(ctx); err != nil {
+		return err
+	}
 	return a.bot.Run(ctx)
+}
+
+// whoAmI checks the bot token and learns the workspace URL that thread
+// links are built from. A rejected token is fatal; an unreachable Slack is
+// not (the socket keeps trying, and links are missing until a restart).
+func (a *app) whoAmI(ctx context.Context) error {
+	team, user, err := a.slack.WhoAmI(ctx)
+	var fatal *slackclient.FatalError
+	switch {
+	case errors.As(err, &fatal):
+		return err
+	case err != nil:
+		a.log.Warn("auth.test failed; thread links will be missing until restart", "err", err)
+	default:
+		a.log.Info("slack bot token ok", "team", team, "bot_user", user)
+	}
+	return nil
 }
 
 func (a *app) logStart() {

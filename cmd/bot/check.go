@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/polyvbot/polyvbot/bot"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -61,7 +62,7 @@ func runCheck(ctx context.Context, lookup lookupFunc, dryRun bool, stdout io.Wri
 
 // preflight runs every check after the configuration's.
 func preflight(ctx context.Context, cfg config, log *slog.Logger) []checkResult {
-	sc := bot.NewSlackClient(bot.SlackOptions{
+	sc := slackclient.New(slackclient.Options{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
 		Timeout: 15 * time.Second, Logger: log,
 	})
@@ -101,7 +102,7 @@ func configResult(cfg config) checkResult {
 	return checkResult{mark: markOK, name: "configuration", detail: detail}
 }
 
-func checkBotToken(ctx context.Context, sc *bot.SlackClient) checkResult {
+func checkBotToken(ctx context.Context, sc *slackclient.Client) checkResult {
 	r := checkResult{name: "SLACK_BOT_TOKEN (auth.test)"}
 	resp, err := sc.API.AuthTestContext(ctx)
 	if err != nil {
@@ -115,7 +116,7 @@ func checkBotToken(ctx context.Context, sc *bot.SlackClient) checkResult {
 	return r
 }
 
-func checkAppToken(ctx context.Context, sc *bot.SlackClient) checkResult {
+func checkAppToken(ctx context.Context, sc *slackclient.Client) checkResult {
 	r := checkResult{name: "SLACK_APP_TOKEN (apps.connections.open)"}
 	if _, _, err := sc.API.StartSocketModeContext(ctx); err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
@@ -134,7 +135,7 @@ func configuredGroups(cfg config) []string {
 	return slices.Compact(groups)
 }
 
-func checkGroup(ctx context.Context, sc *bot.SlackClient, id string) checkResult {
+func checkGroup(ctx context.Context, sc *slackclient.Client, id string) checkResult {
 	r := checkResult{name: "user group " + id + " (usergroups.users.list)"}
 	members, err := sc.UserGroupMembers(ctx, id)
 	if err != nil {
@@ -166,7 +167,7 @@ func groupFix(code string) string {
 // channels:read, which the manifest leaves out on purpose (the bot itself
 // never reads channels): without it the channel is reported as not checked
 // rather than failed.
-func checkAuditChannel(ctx context.Context, sc *bot.SlackClient, id string) checkResult {
+func checkAuditChannel(ctx context.Context, sc *slackclient.Client, id string) checkResult {
 	r := checkResult{name: "AUDIT_CHANNEL (conversations.info)"}
 	if id == "" {
 		r.mark, r.detail = markSkipped, "not set (optional): the audit trail is the JSON log and the thread of each action"

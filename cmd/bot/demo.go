@@ -94,11 +94,13 @@ func playDemo(ctx context.Context, out io.Writer) error {
 			return err
 		}
 	}
-	printAuditChannel(out, sl)
+	// Stopping the bot waits for everything it started, the audit
+	// channel's lines included.
 	cancel()
 	if err := <-done; err != nil {
 		return fmt.Errorf("the bot stopped with an error: %w", err)
 	}
+	printAuditChannel(out, sl)
 	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
 	return nil
 }
@@ -113,7 +115,7 @@ func printAuditChannel(out io.Writer, sl *slacktest.Server) {
 }
 
 // demoApp wires the real app with the demo's configuration. The logs are
-// dropped (the transcript is the output) but audit lines are counted, to
+// dropped (the transcript is the output) and the audit records counted, to
 // know when a command is over.
 func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (*app, error) {
 	env := map[string]string{
@@ -128,7 +130,10 @@ func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (
 	if err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)
 	}
-	return newApp(cfg, slog.New(audits), func(c *bot.Config) { c.VerifyWindow = time.Second })
+	return newApp(cfg, slog.New(slog.DiscardHandler), func(c *bot.Config) {
+		c.VerifyWindow = time.Second
+		c.Audit = audits
+	})
 }
 
 func waitConnected(ctx context.Context, sl *slacktest.Server) error {

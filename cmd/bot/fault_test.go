@@ -170,7 +170,7 @@ func TestFaultPolyvAnswers(t *testing.T) {
 		{"empty body", rep(polyvtest.Empty(200), 3), "", "❌ Polyv channel 10001: the bot cannot read Polyv's answer as a success"},
 		{"garbage JSON", rep(polyvtest.Custom(200, `{"code":200,"status":`), 3), "", "❌ Polyv channel 10001: the bot cannot read Polyv's answer as a success"},
 		{"reset connection", rep(polyvtest.ResetConn(), 3), "", "❌ Polyv channel 10001: could not reach Polyv"},
-		{"never answers", rep(polyvtest.Hang(), 3), "1s", "❌ Polyv channel 10001: Polyv did not answer within POLYV_TIMEOUT (1s)"},
+		{"never answers", rep(polyvtest.Hang(), 3), "1s", "❌ Polyv channel 10001: Polyv did not answer within POLYV_TIMEOUT (1 second)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

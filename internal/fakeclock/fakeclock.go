@@ -13,6 +13,7 @@ import (
 type Clock struct {
 	mu      sync.Mutex
 	now     time.Time
+	auto    bool
 	timers  []timer
 	changed chan struct{} // closed and replaced whenever a timer is added
 }
@@ -34,13 +35,25 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
+// SetAuto makes every later After move the clock forward by its duration
+// at once (and fire what falls due meanwhile): code that waits then runs
+// through its waits in an instant, on a timeline a test can predict.
+func (c *Clock) SetAuto(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.auto = on
+}
+
 // After returns a channel that receives the clock's time once it reaches
-// now+d; at once when d <= 0.
+// now+d; at once when d <= 0 or the clock moves by itself (SetAuto).
 func (c *Clock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
-	if d <= 0 {
+	if c.auto && d > 0 {
+		c.advanceLocked(d)
+	}
+	if d <= 0 || c.auto {
 		ch <- c.now
 		return ch
 	}
@@ -54,6 +67,10 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.advanceLocked(d)
+}
+
+func (c *Clock) advanceLocked(d time.Duration) {
 	c.now = c.now.Add(d)
 	kept := c.timers[:0]
 	for _, t := range c.timers {
@@ -61,7 +78,7 @@ func (c *Clock) Advance(d time.Duration) {
 			kept = append(kept, t)
 			continue
 		}
-		t.c <- c.now
+		t.c <- t.at // when it was due, as a real timer says
 	}
 	clear(c.timers[len(kept):])
 	c.timers = kept

@@ -25,7 +25,7 @@ func TestAfterFiresOnlyWhenTheClockGetsThere(t *testing.T) {
 	require.Equal(t, 1, c.Waiting())
 
 	c.Set(start.Add(5 * time.Second))
-	require.Equal(t, start.Add(5*time.Second), <-late)
+	require.Equal(t, start.Add(3*time.Second), <-late, "a timer says when it was due")
 	require.Zero(t, c.Waiting())
 	require.Equal(t, start.Add(5*time.Second), c.Now())
 }
@@ -49,4 +49,16 @@ func TestWaitForSeesATimerStartedElsewhere(t *testing.T) {
 	done := make(chan struct{})
 	close(done)
 	require.False(t, c.WaitFor(5, done), "gives up when done is closed")
+}
+
+func TestAutoMovesTheClockByEachWait(t *testing.T) {
+	t.Parallel()
+	c := fakeclock.New(start)
+	pending := c.After(2 * time.Second)
+	c.SetAuto(true)
+	require.Equal(t, start.Add(time.Second), <-c.After(time.Second))
+	require.Empty(t, pending, "not due yet")
+	require.Equal(t, start.Add(3*time.Second), <-c.After(2*time.Second))
+	require.Equal(t, start.Add(2*time.Second), <-pending, "fired on the way")
+	require.Equal(t, start.Add(3*time.Second), c.Now())
 }

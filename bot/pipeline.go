@@ -1,0 +1,193 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// Slack is everything the pipeline asks of Slack. *slackclient.Client is
+// the real one; the pipeline's tests use a small fake.
+type Slack interface {
+	// Post posts m in channel (in m.ThreadTS's thread when set) and returns
+	// its ts and permalink. It is never retried once it may have reached
+	// Slack.
+	Post(ctx context.Context, channel string, m slackclient.Message) (ts, link string, err error)
+	Update(ctx context.Context, channel, ts string, m slackclient.Message) error
+	PostEphemeral(ctx context.Context, channel, user string, m slackclient.Message) error
+	Respond(ctx context.Context, responseURL string, r slackclient.Response) error
+}
+
+// Polyv is what the bot needs from the Polyv client.
+type Polyv interface {
+	StopPullStream(ctx context.Context, channelID int64) (polyv.CallStats, error)
+	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
+}
+
+// Authorizer decides whether a Slack user may act in a Slack channel.
+type Authorizer interface {
+	Check(ctx context.Context, userID, channelID string) auth.Decision
+}
+
+// UserThrottle is a per-user token bucket.
+type UserThrottle interface {
+	Take(userID string) (ok bool, retryAfter time.Duration)
+}
+
+// Clock is the bot's time: time.Now and time.After in production, a
+// fakeclock.Clock in tests.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// postTimeout bounds each Slack post. Posts run on a context cut from the
+// command's, so that outcomes are still posted after the shutdown grace
+// period has cancelled the command.
+const postTimeout = 20 * time.Second
+
+// pipeline turns a request into Polyv calls, Slack messages and one audit
+// record. It is plain code: its only ways out are the interfaces above,
+// the audit sink and spawn, which runs background work the drain waits for.
+type pipeline struct {
+	slack        Slack
+	polyv        Polyv
+	stopPolicy   Authorizer
+	statusPolicy Authorizer
+	users        UserThrottle // stop tokens, one per channel
+	statusUsers  UserThrottle
+	sink         AuditSink
+	metrics      *Metrics
+	log          *slog.Logger
+	clock        Clock
+	set          settings
+	flights      *flights
+	prompts      *prompts
+	spawn        func(func())
+}
+
+// settings are the parts of the configuration the pipeline reads.
+type settings struct {
+	AuditChannel string
+	PolyvTimeout time.Duration
+	DryRun       bool
+	VerifyStop   bool
+	VerifyWindow time.Duration
+	ConfirmStop  bool
+	ConfirmTTL   time.Duration
+}
+
+// handle runs one request to its end and writes its audit record, which it
+// also returns. A panic ends the request with a private ❌ and an error in
+// the log rather than the process.
+func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("command panicked", "panic", r, "user", req.User, "request_id", req.ID)
+			p.private(ctx, req, crashedText())
+			rec = Record{Request: req, Decision: Crashed}
+		}
+		p.finish(rec)
+	}()
+	switch {
+	case req.Click != nil:
+		return p.click(ctx, req)
+	case req.Cmd.Verb == VerbStop:
+		return p.stop(ctx, req)
+	default:
+		return p.status(ctx, req)
+	}
+}
+
+// finish completes rec and hands it to the metrics and the audit sink.
+func (p *pipeline) finish(rec Record) {
+	rec.Finished = p.clock.Now()
+	rec.DryRun = p.set.DryRun
+	p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
+	p.sink.Audit(rec)
+}
+
+// authorize checks the policy; a denial is answered privately, counted and
+// posted to the audit channel.
+func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer, rec *Record) bool {
+	d := policy.Check(ctx, req.User, req.Channel)
+	if d.Allowed {
+		rec.Decision = Allowed
+		return true
+	}
+	rec.Decision, rec.Denial = Denied, d.Denial
+	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
+	p.private(ctx, req, deniedText(d.Message))
+	p.newLane(req).post(ctx, auditLine(*rec))
+	return false
+}
+
+// private answers only the person who asked; if no way works the answer is
+// logged.
+func (p *pipeline) private(ctx context.Context, req Request, text string) {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	to := recipient{responseURL: req.ResponseURL, channel: req.Channel, user: req.User}
+	if err := deliver(pctx, p.slack, to, slackclient.Response{Message: slackclient.Message{Text: text}}); err != nil {
+		p.log.Error("private answer not posted", "request_id", req.ID, "user", req.User, "channel", req.Channel,
+			"text", text, "err", err)
+	}
+}
+
+// postCtx keeps a post alive after its command's context is cancelled, for
+// at most postTimeout.
+func postCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+}
+
+// metricVerb is the verb label of a record: what the command asked for.
+func metricVerb(rec Record) string {
+	switch {
+	case rec.Decision == Invalid:
+		return "invalid"
+	case rec.Click != nil:
+		return string(VerbStop)
+	}
+	return string(rec.Cmd.Verb)
+}
+
+// outcomeLabel keeps the metric's label set small: a stop's per-channel
+// states become stopped, failed or mixed.
+func outcomeLabel(rec Record) string {
+	if rec.Decision != Allowed || rec.Cmd.Verb != VerbStop || len(rec.Channels) == 0 {
+		return outcomeWord(rec)
+	}
+	label := ""
+	for _, r := range rec.Channels {
+		state := "failed"
+		if r.State == Stopped || r.State == DryRun {
+			state = "stopped"
+		}
+		if label != "" && label != state {
+			return "mixed"
+		}
+		label = state
+	}
+	return label
+}
+
+// realClock is the production Clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// wait waits d on clock and reports whether it did; false means ctx ended
+// first.
+func wait(ctx context.Context, clock Clock, d time.Duration) bool {
+	select {
+	case <-clock.After(d):
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,658 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// Everything the bot says is worded here, as pure functions of the
+// pipeline's typed values, so that it can be reviewed, changed and one day
+// translated without touching the pipeline. Text that came from a person
+// (the reason, a quoted word) is escaped exactly once, here; Polyv's and the
+// policy's own words arrive already cleaned and are escaped too.
+
+// HelpEntry documents one verb. The help text, the usage shown with every
+// refused command and the Slack app manifest's usage hint all come from here.
+type HelpEntry struct {
+	Verb    Verb
+	Args    string
+	Summary string
+	Example string
+}
+
+// Help lists every verb the bot understands.
+var Help = []HelpEntry{
+	{VerbStop, "<channelId>… [-- reason…]",
+		"stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread",
+		"stop 10001 10002 -- leaked test stream"},
+	{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},
+	{VerbHelp, "", "show this help", "help"},
+}
+
+// UsageHint is the one-line usage for the Slack app manifest's command.
+const UsageHint = "stop <channelId>… [-- reason] | status <channelId>… | help"
+
+// HelpText is the help message for the slash command as the workspace named
+// it (a workspace may register the bot as /polyv-ops). who, when not empty,
+// says who may stop streams.
+func HelpText(command, who string) string {
+	command = orPolyv(command)
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* stops Polyv live streams and records who did it.\n", command)
+	for _, h := range Help {
+		// Slack reads <…> as markup even inside code spans, so the
+		// placeholders are escaped.
+		usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb) + " " + h.Args))
+		fmt.Fprintf(&b, "• `%s %s` — %s. Example: `%s %s`\n", command, usage, h.Summary, command, h.Example)
+	}
+	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); `#10001` or a Polyv watch or console link works too; separate several with spaces.\n")
+	fmt.Fprintf(&b, "Put `--` between the ids and the reason, so that a reason starting with a number is not read as an id: `%s stop 10001 -- 2 viewers reported it`.", command)
+	if who != "" {
+		fmt.Fprintf(&b, "\nWho may stop streams: %s.", who)
+	}
+	return b.String()
+}
+
+// usageText is the short reminder sent with a refused command.
+func usageText(command string) string {
+	command = orPolyv(command)
+	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [-- reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
+}
+
+// refusalText answers input that cannot run: what is wrong, then the usage.
+func refusalText(command string, err error) string {
+	return "⚠️ " + err.Error() + "\n" + usageText(command)
+}
+
+// usageProblem words a UsageError for the person who typed the command.
+func usageProblem(e *UsageError) string {
+	arg, verb := quote(e.Arg), e.Verb
+	switch e.Problem {
+	case TooLong:
+		return fmt.Sprintf("that command is %d bytes long; the limit is %d", e.N, MaxCommandBytes)
+	case NotUTF8:
+		return "the command is not valid UTF-8 text"
+	case NoVerb:
+		return fmt.Sprintf("say what to do with it, e.g. `stop %s`", arg)
+	case UnknownVerb:
+		return fmt.Sprintf("unknown command `%s`", arg)
+	case NoChannel:
+		if verb == VerbStatus {
+			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
+		}
+		return "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`"
+	case NoReasonHere:
+		return "`status` takes no reason; type only channel ids, e.g. `status 10001`"
+	case NotAnID:
+		return fmt.Sprintf("`status` takes only channel ids; `%s` is not one", arg)
+	case TooManyChannels:
+		return fmt.Sprintf("that is %d channels; one command may name at most %d", e.N, MaxChannels)
+	case NotDigits:
+		return fmt.Sprintf("`%s` is not a Polyv channel id: ids are whole numbers written with the digits 0-9 only", arg)
+	case LeadingZero:
+		return fmt.Sprintf("`%s` is not a Polyv channel id: ids are from 1 to 2147483647 and have no leading zeros", arg)
+	case OutOfRange:
+		return fmt.Sprintf("`%s` is not a Polyv channel id: ids are from 1 to 2147483647", arg)
+	case NotPolyvLink:
+		return fmt.Sprintf("`%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`, or put `--` before it if it is the reason", arg, verb)
+	case NoChannelBadLink:
+		return fmt.Sprintf("`%s` needs the Polyv channel id, and `%s` is not a Polyv watch or console link: type the channel id, e.g. `%s 10001`", verb, arg, verb)
+	case LinkWithoutID:
+		return fmt.Sprintf("`%s` does not show which Polyv channel it is: type the channel id, e.g. `%s 10001`", arg, verb)
+	case ReasonControl:
+		return fmt.Sprintf("the reason contains a control or text-direction character (%U); type it again as plain text", rune(e.N))
+	case ReasonTooLong:
+		return fmt.Sprintf("the reason is %d characters long; keep it under %d", e.N, MaxReasonRunes)
+	}
+	return "the command cannot be read"
+}
+
+// ambiguityText says how `stop 10001 2 viewers` was read, before anything
+// else happens: the channels, the reason, and how to write a reason that
+// starts with a number.
+func ambiguityText(command string, c Command) string {
+	ids := c.ChannelIDs
+	last := ids[len(ids)-1]
+	reason := slackutilsx.EscapeMessage(strings.ReplaceAll(c.Reason, "`", "'"))
+	return fmt.Sprintf("ℹ️ Read as: stop Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s stop %s -- %d %s`",
+		describeIDs(ids), reason, last, orPolyv(command), describeIDs(ids[:len(ids)-1]), last, reason)
+}
+
+func busyText() string {
+	return "⏳ The bot is busy with other commands and took no action. Try again in a few seconds."
+}
+
+func drainingText() string {
+	return "⏳ The bot is restarting and took no action. Try again in a minute."
+}
+
+func crashedText() string {
+	return "❌ The bot failed on this command (an internal error, now in its log). Check with `status` whether anything was stopped before trying again."
+}
+
+// deniedText answers a denial with the policy's own explanation.
+func deniedText(why string) string {
+	return "🚫 Not allowed: " + sentence(why) + " Nothing was sent to Polyv."
+}
+
+func inviteHint() string {
+	return "_Invite the bot (`/invite @polyvbot`) to get a threaded audit trail here._"
+}
+
+// parentText names the requester, every channel asked for (the thread says
+// why any was not called) and the reason; head, once the outcome is known,
+// replaces the opening with the summary.
+func parentText(req Request, dryRun bool, head string) string {
+	ids := req.Cmd.ChannelIDs
+	var s string
+	if head == "" {
+		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s", req.User, channelsText(ids))
+	} else {
+		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s", head, req.User, channelsText(ids))
+	}
+	if req.Cmd.Reason != "" {
+		s += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	}
+	if req.Cmd.Ambiguous() {
+		s += "\n_Read as channels " + describeIDs(ids) + "; a reason that starts with a number goes after `--`._"
+	}
+	if dryRun {
+		s += "\n_Dry run: nothing is sent to Polyv._"
+	}
+	return s
+}
+
+// summaryText is a stop's result at a glance, e.g. "✅ 2 stopped, ❌ 1 failed".
+func summaryText(results []ChannelResult) string {
+	n := count(results)
+	var parts []string
+	add := func(k int, emoji, words string) {
+		if k > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d %s", emoji, k, words))
+		}
+	}
+	add(n[Stopped], "✅", "stopped")
+	add(n[DryRun], "🧪", "dry run")
+	add(n[Failed], "❌", "failed")
+	add(n[RateLimited]+n[NotSent], "⏳", "rate-limited")
+	add(n[Elsewhere], "⏳", "already in progress")
+	return strings.Join(parts, ", ")
+}
+
+// flaggedSummary is the parent's head once verification found a channel it
+// could not prove stopped, e.g. "⚠️ ✅ 2 stopped, still live: 10002"; ""
+// when every stopped channel was verified.
+func flaggedSummary(results []ChannelResult) string {
+	words := verificationWords(results)
+	if words == "verified" {
+		return ""
+	}
+	return "⚠️ " + summaryText(results) + ", " + words
+}
+
+// verificationWords is the verdict of a stop's verification: "verified", or
+// which channels are still live and which could not be verified.
+func verificationWords(results []ChannelResult) string {
+	live, unverified := unproven(results)
+	var flags []string
+	if len(live) > 0 {
+		flags = append(flags, "still live: "+describeIDs(live))
+	}
+	if len(unverified) > 0 {
+		flags = append(flags, "unverified: "+describeIDs(slices.Sorted(slices.Values(unverified))))
+	}
+	if len(flags) == 0 {
+		return "verified"
+	}
+	return strings.Join(flags, ", ")
+}
+
+// channelLine is the thread line for one Polyv channel of a stop.
+func channelLine(r ChannelResult, timeout time.Duration) string {
+	switch r.State {
+	case Stopped:
+		return fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", r.ID, humanDuration(r.Elapsed))
+	case DryRun:
+		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", r.ID)
+	case NotSent:
+		return fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", r.ID, humanDuration(r.RetryIn))
+	case Elsewhere:
+		return fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", r.ID, r.Holder, linkSuffix(r.Thread))
+	}
+	return fmt.Sprintf("❌ Polyv channel %d: %s", r.ID, explainPolyv(r.Err, timeout, true))
+}
+
+// checkLine is the thread line verification adds for one channel.
+func checkLine(id int64, c Check, window, timeout time.Duration) string {
+	switch {
+	case c.Verdict == Verified:
+		return fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, c.Status.Describe())
+	case c.Verdict == StillLive:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, humanDuration(window))
+	case c.Why == Unlisted:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id)
+	case c.Why == StatusUnknown:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", id, c.Status.Describe())
+	case c.Why == StatusUnreadable:
+		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainPolyv(c.Err, timeout, false))
+	}
+	return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+}
+
+// notSentText answers privately when no channel of a stop could be called.
+func notSentText(results []ChannelResult) string {
+	var lines []string
+	var budget time.Duration
+	for _, r := range results {
+		switch r.State {
+		case Elsewhere:
+			lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", r.ID, r.Holder, linkSuffix(r.Thread)))
+		case NotSent:
+			if budget == 0 {
+				budget = r.RetryIn
+			}
+		}
+	}
+	if budget > 0 {
+		lines = append(lines, fmt.Sprintf("⏳ You have used your stop budget (USER_RATE_LIMIT_PER_MINUTE); nothing was sent to Polyv. Try again in %s.", humanDuration(budget)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func statusBudgetText(wait time.Duration) string {
+	return fmt.Sprintf("⏳ You have used your status budget (USER_RATE_LIMIT_PER_MINUTE, counted apart from stops); try again in %s. Your stop budget is untouched.", humanDuration(wait))
+}
+
+func statusFailedText(err error, timeout time.Duration) string {
+	return "❌ Could not read the status: " + explainPolyv(err, timeout, false)
+}
+
+// statusText is the answer to status: each channel's live status in words.
+func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
+	lines := make([]string, 0, len(ids))
+	for _, id := range ids {
+		st, ok := statuses[id]
+		if !ok {
+			lines = append(lines, fmt.Sprintf("• Polyv channel %d: Polyv returned no status (does the channel exist?)", id))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("• Polyv channel %d: %s", id, st.Describe()))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// promptText is the confirmation prompt's text.
+func promptText(req Request, ttl time.Duration) string {
+	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Cmd.ChannelIDs))
+	if req.Cmd.Reason != "" {
+		text += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	}
+	if req.Cmd.Ambiguous() {
+		text += "\n" + ambiguityText(req.Command, req.Cmd)
+	}
+	return text + fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(ttl))
+}
+
+func confirmTitle() string           { return "Stop the stream?" }
+func confirmBody(what string) string { return "Viewers of Polyv " + what + " lose the stream now." }
+func stopButton() string             { return "Stop stream" }
+func keepButton() string             { return "Keep it running" }
+func cancelButton() string           { return "Cancel" }
+
+func notYoursText() string {
+	return "🚫 This confirmation is not yours: only the person who ran the command can confirm it."
+}
+
+func expiredText(ttl time.Duration) string {
+	return fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", humanDuration(ttl))
+}
+
+func cancelledText() string { return "Cancelled: nothing was sent to Polyv." }
+
+func confirmedText(ids []int64) string {
+	return "Confirmed: stopping Polyv " + channelsText(ids) + "…"
+}
+
+// explainPolyv turns a Polyv failure into words a responder can act on at
+// 3 a.m.: the one table of what to do about each kind. It never claims
+// success and never repeats a secret (Polyv's words come through the typed
+// error, which the polyv package cleaned). For a stop it says whether the
+// stream may have stopped; for a status read, only that it failed.
+func explainPolyv(err error, timeout time.Duration, stop bool) string {
+	unsure := "try again"
+	if stop {
+		unsure = "the stream may or may not be stopped; check with `status`"
+	}
+	var limit *polyv.LimitError
+	switch {
+	case errors.As(err, &limit):
+		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", humanDuration(limit.Wait))
+	case errors.Is(err, polyv.ErrInvalidSignature):
+		return "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"
+	case errors.Is(err, polyv.ErrInvalidTimestamp):
+		return "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"
+	case errors.Is(err, polyv.ErrAppNotFound):
+		return "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"
+	case errors.Is(err, polyv.ErrChannelNotFound):
+		return "Polyv says this channel does not exist: check the channel id in the Polyv console"
+	case errors.Is(err, polyv.ErrQuotaExceeded):
+		return "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"
+	case errors.Is(err, context.DeadlineExceeded):
+		if stop {
+			unsure += " before retrying"
+		}
+		return fmt.Sprintf("Polyv did not answer within POLYV_TIMEOUT (%s): %s", humanDuration(timeout), unsure)
+	case errors.Is(err, context.Canceled):
+		return "the bot was shutting down before Polyv answered: " + unsure
+	case errors.Is(err, polyv.ErrServer):
+		if stop {
+			return "Polyv had a server error (retried): the stream is probably not stopped; retry in a minute or use the Polyv console"
+		}
+		return "Polyv had a server error (retried): try again in a minute"
+	case errors.Is(err, polyv.ErrRedirect):
+		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
+	case errors.Is(err, polyv.ErrBadResponse):
+		return "the bot cannot read Polyv's answer as a success" + polyvWords(err) + ": " + unsure
+	}
+	var apiErr *polyv.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Sprintf("Polyv refused: %s (code %d)", slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+	}
+	if stop {
+		return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
+	}
+	return "could not reach Polyv (network error, retried): try again"
+}
+
+// polyvWords quotes what Polyv said, escaped, in parentheses; "" when it
+// said nothing the client kept.
+func polyvWords(err error) string {
+	var apiErr *polyv.APIError
+	if !errors.As(err, &apiErr) || apiErr.Message == "" {
+		return ""
+	}
+	return " (" + slackutilsx.EscapeMessage(apiErr.Message) + ")"
+}
+
+// startLine is the audit channel's line when a stop starts.
+func startLine(req Request, link string) string {
+	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Cmd.ChannelIDs), req.Channel, linkSuffix(link))
+}
+
+// outcomeLine is the audit channel's line when a stop's calls are done.
+func outcomeLine(rec Record) string {
+	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
+		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(rec.Thread))
+}
+
+// auditLine is the audit channel's line for a request refused as a whole.
+func auditLine(rec Record) string {
+	return auditSentence(rec, true)
+}
+
+// auditSentence says in words who asked what, for which Polyv channels,
+// where, and what the bot decided. With markup it mentions people and
+// channels the way Slack shows them; without, it names their IDs, for logs.
+func auditSentence(rec Record, markup bool) string {
+	who, where := rec.User, rec.Channel
+	if markup {
+		who, where = "<@"+who+">", "<#"+where+">"
+	}
+	what := "`" + metricVerb(rec) + "`"
+	if len(rec.Cmd.ChannelIDs) > 0 {
+		what += " of Polyv " + channelsText(rec.Cmd.ChannelIDs)
+	}
+	emoji, decided := "ℹ️", decisionWords(rec)
+	switch rec.Decision {
+	case Denied:
+		emoji = "🚫"
+	case OverBudget, InProgress, Busy, Draining:
+		emoji = "⏳"
+	case Allowed:
+		emoji = "✅"
+		if rec.Cmd.Verb == VerbStop {
+			emoji = "🛑"
+		}
+	}
+	return fmt.Sprintf("%s %s asked for %s in %s: %s", emoji, who, what, where, decided)
+}
+
+// decisionWords is what the bot decided, in words.
+func decisionWords(rec Record) string {
+	switch rec.Decision {
+	case Allowed:
+		if rec.Cmd.Verb == VerbStop || rec.Click != nil {
+			if s := summaryText(rec.Channels); s != "" {
+				return "allowed; " + s
+			}
+		}
+		if rec.StatusErr != nil {
+			return "allowed; Polyv could not be read"
+		}
+		return "allowed"
+	case Denied:
+		return "denied: " + denialWords(rec.Denial)
+	case OverBudget:
+		return "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up"
+	case InProgress:
+		return "not sent: already being stopped by someone else"
+	case Confirming:
+		return "asked the requester to confirm"
+	case Cancelled:
+		return "cancelled by the requester"
+	case Invalid:
+		return "refused as bad input: " + rec.Problem
+	case Helped:
+		return "answered with the help"
+	case Busy:
+		return "refused: the bot was busy"
+	case Draining:
+		return "refused: the bot was restarting"
+	case Expired:
+		return "a click on an expired confirmation"
+	case NotYours:
+		return "a click on someone else's confirmation, ignored"
+	case Used:
+		return "a click on a used confirmation, ignored"
+	case Crashed:
+		return "failed: an internal error"
+	}
+	return "unknown"
+}
+
+// denialWords says why the policy said no.
+func denialWords(d auth.Denial) string {
+	switch d {
+	case auth.DenyUser:
+		return "not in the allowed users or groups"
+	case auth.DenyChannel:
+		return "commands are not allowed in this channel"
+	case auth.DenyLookup:
+		return "group membership could not be checked"
+	}
+	return string(d)
+}
+
+// auditStamp ends every audit channel line with the request and the time.
+func auditStamp(id string, at time.Time) string {
+	return fmt.Sprintf(" _(request %s, %s)_", id, at.UTC().Format(time.RFC3339))
+}
+
+// decisionWord and outcomeWord are the audit log's decision and outcome
+// fields, whose values the README documents.
+func decisionWord(rec Record) string {
+	switch rec.Decision {
+	case Denied:
+		return "denied:" + string(rec.Denial)
+	case Invalid:
+		return "usage"
+	case Helped:
+		return "help"
+	case Busy:
+		return "busy"
+	case Draining:
+		return "shutting_down"
+	}
+	return "allowed"
+}
+
+func outcomeWord(rec Record) string {
+	switch rec.Decision {
+	case Allowed:
+		switch {
+		case rec.Cmd.Verb == VerbStop || rec.Click != nil:
+			return summaryText(rec.Channels)
+		case rec.StatusErr != nil:
+			return "failed"
+		}
+		return "ok"
+	case Denied:
+		return "denied"
+	case OverBudget:
+		return "rate_limited_user"
+	case InProgress:
+		return "already_in_progress"
+	case Confirming:
+		return "confirmation_requested"
+	case Cancelled:
+		return "cancelled"
+	case Invalid:
+		return "usage"
+	case Helped:
+		return "help"
+	case Busy:
+		return "busy"
+	case Draining:
+		return "shutting_down"
+	case Expired:
+		return "expired"
+	case NotYours:
+		return "not_yours"
+	case Used:
+		return "used"
+	case Crashed:
+		return "crashed"
+	}
+	return "unknown"
+}
+
+// stateWord is a channel's state in the audit log.
+func stateWord(s State) string {
+	switch s {
+	case Stopped:
+		return "stopped"
+	case DryRun:
+		return "dry_run"
+	case RateLimited, NotSent:
+		return "rate_limited"
+	case Elsewhere:
+		return "busy"
+	}
+	return "failed"
+}
+
+// humanDuration says a time as people do, never rounding a wait down:
+// "under 1ms", "212ms", "1.3 seconds", "12 seconds", "1 minute",
+// "2 minutes 30 seconds".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return "under 1ms"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Round(time.Millisecond)/time.Millisecond)
+	case d < 10*time.Second:
+		tenths := (d + 100*time.Millisecond - 1) / (100 * time.Millisecond)
+		if tenths%10 == 0 {
+			return plural(int(tenths/10), "second")
+		}
+		return fmt.Sprintf("%d.%d seconds", tenths/10, tenths%10)
+	}
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 60 {
+		return plural(secs, "second")
+	}
+	if secs%60 == 0 {
+		return plural(secs/60, "minute")
+	}
+	return plural(secs/60, "minute") + " " + plural(secs%60, "second")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// channelsText is "channel 10001" or "channels 10001, 10002".
+func channelsText(ids []int64) string {
+	if len(ids) == 1 {
+		return "channel " + describeIDs(ids)
+	}
+	return "channels " + describeIDs(ids)
+}
+
+func describeIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func linkSuffix(link string) string {
+	if link == "" {
+		return ""
+	}
+	return " (<" + link + "|thread>)"
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
+// quote makes user text safe to show inside a code span: escaped for Slack,
+// control characters made visible, backticks replaced, and cut to a length a
+// person can read.
+func quote(s string) string {
+	const max = 40
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case r == '`':
+			r = '\''
+		case isControl(r) || r == utf8.RuneError:
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return slackutilsx.EscapeMessage(b.String())
+}
+
+func orPolyv(command string) string {
+	if command == "" {
+		return "/polyv"
+	}
+	return command
+}

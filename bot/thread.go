@@ -1,0 +1,172 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/polyvbot/polyvbot/bot/slackclient"
+)
+
+// thread is where a stop's story is told: a parent message in the channel
+// and the outcome lines in its thread. The parent is posted in the
+// background while Polyv is called, and lines wait for it; a slow Slack
+// delays what the channel sees, never the stop. Where there is no thread
+// (the bot is not in the channel, or the parent could not be posted) and
+// where a reply fails, lines are held and flush delivers them together the
+// next way that works: Slack takes only five posts per response_url.
+type thread struct {
+	p      *pipeline
+	req    Request
+	ready  chan struct{} // closed once the parent post has returned
+	parent parent        // set before ready is closed
+	mu     sync.Mutex    // keeps the lines in order
+	held   []string
+}
+
+// parent is where a stop's parent message went.
+type parent struct {
+	channel string
+	ts      string // empty when there is no thread
+	link    string
+	// announced: the parent went through response_url because the bot is
+	// not in the channel, so the channel saw the announcement.
+	announced bool
+}
+
+func (pr parent) threaded() bool { return pr.ts != "" }
+
+// openThread starts posting the parent and returns at once; onParent runs
+// once the parent post has returned, whatever its result.
+func (p *pipeline) openThread(ctx context.Context, req Request, onParent func(parent)) *thread {
+	t := &thread{p: p, req: req, ready: make(chan struct{})}
+	p.spawn(func() {
+		defer close(t.ready)
+		t.parent = p.postParent(ctx, req)
+		onParent(t.parent)
+	})
+	return t
+}
+
+// postParent posts the message that opens the thread. Where the bot cannot
+// post in the channel it posts through the command's response_url instead,
+// so the action is still visible to everyone there.
+func (p *pipeline) postParent(ctx context.Context, req Request) parent {
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	text := parentText(req, p.set.DryRun, "")
+	ts, link, err := p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text})
+	if err == nil {
+		return parent{channel: req.Channel, ts: ts, link: link}
+	}
+	if !slackclient.IsNotInChannel(err) || req.ResponseURL == "" {
+		p.log.Error("parent message not posted; the outcome goes to the requester another way", "request_id", req.ID, "err", err)
+		return parent{channel: req.Channel}
+	}
+	p.log.Info("bot is not in the channel; using response_url", "channel", req.Channel, "slack_error", err.Error())
+	r := slackclient.Response{Message: slackclient.Message{Text: text + "\n" + inviteHint()}, InChannel: true}
+	if err := p.slack.Respond(pctx, req.ResponseURL, r); err != nil {
+		p.log.Error("parent not posted through response_url either", "request_id", req.ID, "err", err)
+		return parent{channel: req.Channel}
+	}
+	return parent{channel: req.Channel, announced: true}
+}
+
+// wait returns the parent once its post has returned.
+func (t *thread) wait() parent {
+	<-t.ready
+	return t.parent
+}
+
+// say posts line in the thread once the parent exists, or holds it for
+// flush when there is no thread or the reply fails.
+func (t *thread) say(ctx context.Context, line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pr := t.wait()
+	if pr.threaded() {
+		pctx, cancel := postCtx(ctx)
+		_, _, err := t.p.slack.Post(pctx, pr.channel, slackclient.Message{Text: line, ThreadTS: pr.ts})
+		cancel()
+		if err == nil {
+			return
+		}
+		t.p.log.Warn("thread reply failed; the line goes to the requester another way", "request_id", t.req.ID, "thread_ts", pr.ts, "err", err)
+	}
+	t.held = append(t.held, line)
+}
+
+// update rewrites the parent, when there is one, with head at its top.
+func (t *thread) update(ctx context.Context, head string) {
+	pr := t.wait()
+	if !pr.threaded() {
+		return
+	}
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if err := t.p.slack.Update(pctx, pr.channel, pr.ts, slackclient.Message{Text: parentText(t.req, t.p.set.DryRun, head)}); err != nil {
+		t.p.log.Warn("parent not updated", "request_id", t.req.ID, "err", err)
+	}
+}
+
+// flush delivers the held lines as one message. head heads it where the
+// parent could not show it: after a parent posted through response_url, the
+// head alone; where no parent was posted at all, the whole parent text, so
+// that the message still names the requester and the reason.
+func (t *thread) flush(ctx context.Context, head string) {
+	t.mu.Lock()
+	lines := t.held
+	t.held = nil
+	t.mu.Unlock()
+	if len(lines) == 0 {
+		return
+	}
+	pr := t.wait()
+	switch {
+	case pr.announced && head != "":
+		lines = append([]string{head}, lines...)
+	case !pr.threaded() && !pr.announced && head != "":
+		lines = append([]string{parentText(t.req, t.p.set.DryRun, head)}, lines...)
+	}
+	text := strings.Join(lines, "\n")
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	to := recipient{responseURL: t.req.ResponseURL, channel: t.req.Channel, user: t.req.User}
+	r := slackclient.Response{Message: slackclient.Message{Text: text}, InChannel: true}
+	if err := deliver(pctx, t.p.slack, to, r); err != nil {
+		t.p.log.Error("outcome not posted", "request_id", t.req.ID, "user", t.req.User, "channel", t.req.Channel,
+			"thread_ts", pr.ts, "outcome", text, "err", err)
+	}
+}
+
+// recipient is the person a private answer or an outcome must reach.
+type recipient struct {
+	responseURL, channel, user string
+}
+
+// deliver is the one way to reach the person who asked, whatever Slack is
+// doing: the request's response_url (in r's visibility), then
+// chat.postEphemeral in the channel, then a direct message (chat.postMessage
+// to the user's ID, which lands in the app's Messages tab). It returns an
+// error only when every way failed.
+func deliver(ctx context.Context, slack Slack, to recipient, r slackclient.Response) error {
+	var errs []error
+	if to.responseURL != "" {
+		err := slack.Respond(ctx, to.responseURL, r)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("response_url: %w", err))
+	}
+	err := slack.PostEphemeral(ctx, to.channel, to.user, r.Message)
+	if err == nil {
+		return nil
+	}
+	errs = append(errs, fmt.Errorf("chat.postEphemeral: %w", err))
+	if _, _, err = slack.Post(ctx, to.user, r.Message); err == nil {
+		return nil
+	}
+	return errors.Join(append(errs, fmt.Errorf("direct message: %w", err))...)
+}

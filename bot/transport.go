@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/polyvbot/polyvbot/bot/slackclient"
+)
+
+// Socket is the Socket Mode connection the bot reads payloads from;
+// (*slackclient.Client).Socket makes the real one.
+type Socket interface {
+	Run(ctx context.Context, h slackclient.Handlers) error
+	Ack(ctx context.Context, envelopeID string, payload any) error
+}
+
+// ackTimeout bounds how long an ack may wait for the socket.
+const ackTimeout = 2 * time.Second
+
+// handlers are what the socket calls. They run on the one goroutine that
+// reads the socket, so they only parse, ack and hand work to the pool:
+// slow work there would make slack-go stop reading, miss pings and drop
+// payloads.
+func (b *Bot) handlers() slackclient.Handlers {
+	return slackclient.Handlers{
+		SlashCommand: b.onSlashCommand,
+		Interaction:  b.onInteraction,
+		Connected:    b.onConnected,
+		Disconnected: func(why string) { b.setReady(false, why) },
+	}
+}
+
+// onSlashCommand answers bad input, help, an ambiguous stop and overload in
+// the ack itself (the invoker sees it privately at once) and queues
+// everything else.
+func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
+	start := time.Now()
+	req := Request{ID: envelopeID, User: cmd.UserID, UserName: cmd.UserName, Channel: cmd.ChannelID,
+		ResponseURL: cmd.ResponseURL, Command: cmd.Command, Text: cmd.Text, Received: b.clock.Now()}
+	parsed, err := ParseCommand(cmd.Text)
+	req.Cmd = parsed
+	answer := b.instantAnswer(req, err)
+	if b.seen.add(envelopeID) {
+		// The first ack may have died with the old socket, so the invoker
+		// gets the same instant answer again; the command is not run again.
+		b.log.Info("duplicate envelope ignored", "envelope_id", envelopeID)
+		b.ack(ctx, req, answer)
+		return
+	}
+	switch {
+	case err != nil:
+		b.pipe.finish(Record{Request: req, Decision: Invalid, Problem: err.Error()})
+	case parsed.Verb == VerbHelp:
+		b.pipe.finish(Record{Request: req, Decision: Helped})
+	default:
+		if refused := b.submit(req); refused != "" {
+			answer = refused
+		}
+	}
+	b.ack(ctx, req, answer)
+	b.metrics.observeAck(time.Since(start))
+}
+
+// instantAnswer is what a command gets in its ack without any work: the
+// refusal of bad input, the help, or how an ambiguous stop was read; ""
+// for other commands that run. It depends on the text alone, so that a
+// redelivery gets the same answer as the first delivery.
+func (b *Bot) instantAnswer(req Request, err error) string {
+	var ue *UsageError
+	switch {
+	case errors.As(err, &ue):
+		return refusalText(req.Command, err)
+	case req.Cmd.Verb == VerbHelp:
+		return HelpText(req.Command, b.cfg.WhoMayStop)
+	case req.Cmd.Ambiguous():
+		return ambiguityText(req.Command, req.Cmd)
+	}
+	return ""
+}
+
+// onInteraction acks a button click at once and queues it. Only the two
+// confirmation buttons count: a click on anything else never runs a stop.
+func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.InteractionCallback) {
+	start := time.Now()
+	dup := b.seen.add(envelopeID)
+	b.ack(ctx, Request{ID: envelopeID}, "")
+	b.metrics.observeAck(time.Since(start))
+	if dup || cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return
+	}
+	action := cb.ActionCallback.BlockActions[0]
+	if action.ActionID != ActionConfirm && action.ActionID != ActionCancel {
+		return
+	}
+	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
+		ResponseURL: cb.ResponseURL, Cmd: Command{Verb: VerbStop}, Received: b.clock.Now(),
+		Click: &Click{Action: action.ActionID, Value: action.Value}}
+	if refused := b.submit(req); refused != "" {
+		b.background.Go(func() { b.pipe.private(ctx, req, refused) })
+	}
+}
+
+// submit hands a request to the pool. It returns what to tell the invoker
+// now: nothing when accepted, why not otherwise.
+func (b *Bot) submit(req Request) string {
+	switch b.pool.submit(req) {
+	case shuttingDown:
+		b.pipe.finish(Record{Request: req, Decision: Draining})
+		return drainingText()
+	case queueFull:
+		b.pipe.finish(Record{Request: req, Decision: Busy})
+		return busyText()
+	}
+	b.metrics.inFlight.Inc()
+	return ""
+}
+
+// ack acknowledges an envelope, with text shown privately to the invoker
+// when it is not empty. When the ack cannot be sent (the socket is down),
+// the text goes through response_url instead, so that it is not lost.
+func (b *Bot) ack(ctx context.Context, req Request, text string) {
+	var payload any
+	if text != "" {
+		payload = map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": text}
+	}
+	actx, cancel := context.WithTimeout(ctx, ackTimeout)
+	defer cancel()
+	err := b.socket.Ack(actx, req.ID, payload)
+	if err == nil {
+		return
+	}
+	b.log.Warn("ack failed", "envelope_id", req.ID, "err", err)
+	if text != "" && req.ResponseURL != "" {
+		b.background.Go(func() { b.pipe.private(ctx, req, text) })
+	}
+}
+
+func (b *Bot) onConnected() {
+	b.setReady(true, "connected")
+	if b.connections.Add(1) > 1 {
+		b.metrics.reconnects.Inc()
+	}
+	b.log.Info("socket mode connected")
+}
+
+// setReady records whether the connection is up, and why not.
+func (b *Bot) setReady(ok bool, why string) {
+	b.readyWhy.Store(&why)
+	b.ready.Store(ok)
+	if ok {
+		b.metrics.connected.Set(1)
+	} else {
+		b.metrics.connected.Set(0)
+	}
+}
