@@ -126,4 +126,3 @@ func (l *lane) post(ctx context.Context, line string) {
 		}
 	})
 }
-

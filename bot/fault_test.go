@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
 )
 
@@ -17,7 +16,7 @@ import (
 func TestFaultNoPingsReconnects(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{
-		pingTimeout: time.Second, cfg: func(c *bot.Config) { c.VerifyStop = false },
+		pingTimeout: time.Second, cfg: noVerify,
 		slackOpts: []slacktest.Option{slacktest.WithPingInterval(200 * time.Millisecond)},
 	})
 	first := h.slack.SocketsOpened()
@@ -40,7 +39,7 @@ func TestFaultNoPingsReconnects(t *testing.T) {
 // where request dumps and proxies know to redact it.
 func TestSlackTokensTravelOnlyInHeaders(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h := newHarness(t, harnessOpts{cfg: noVerify})
 	h.send(slacktest.SlashCommand{Text: "stop 10001"})
 	h.parentWithReplies(1)
 	require.NoError(t, h.stopBot())
@@ -93,14 +92,19 @@ func TestRedeliveredRefusalIsAnsweredAgain(t *testing.T) {
 
 // TestReconnectWaitIsCappedDuringASlackOutage: slack-go's own backoff between
 // failed connection attempts grows to 5 minutes, so after a long outage the
-// bot could stay away for minutes after Slack is back. The supervisor cuts
-// that backoff at MaxReconnectWait.
+// bot could stay away for minutes after Slack is back. The connect gate is
+// the only wait between attempts, capped at MaxReconnectWait.
 func TestReconnectWaitIsCappedDuringASlackOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of reconnect attempts")
+	}
 	t.Parallel()
-	h := newHarness(t, harnessOpts{maxReconnectWait: 300 * time.Millisecond, cfg: func(c *bot.Config) { c.VerifyStop = false }})
+	h := newHarness(t, harnessOpts{maxReconnectWait: 300 * time.Millisecond, cfg: noVerify})
 	h.slack.FailAlways("apps.connections.open", slacktest.Failure{HTTPStatus: 500})
+	attempts := h.slack.ConnectionsOpened()
 	h.slack.DropConnections()
-	time.Sleep(8 * time.Second) // uncapped, slack-go would now wait seconds between attempts
+	// Uncapped, eight failed attempts would take slack-go tens of seconds.
+	h.waitFor("eight failed attempts", func(s *slacktest.Server) bool { return s.ConnectionsOpened() >= attempts+8 })
 	opened := h.slack.SocketsOpened()
 	h.slack.FailAlways("apps.connections.open", slacktest.Failure{})
 	back := time.Now()

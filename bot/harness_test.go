@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,15 +27,20 @@ const (
 	opsChannel    = "C0OPS"
 )
 
-// harness runs the real bot against the fake Slack and the fake Polyv.
+// harness runs the real bot against the fake Slack and the fake Polyv, for
+// the tests of the transport: Socket Mode, acks, the Web API client. The
+// pipeline's own behaviour is tested without a websocket (stop_test.go).
 type harness struct {
-	t      *testing.T
-	slack  *slacktest.Server
-	polyv  *polyvtest.Server
-	bot    *bot.Bot
-	logs   *syncBuffer
-	cancel context.CancelFunc
-	done   chan error
+	t       *testing.T
+	slack   *slacktest.Server
+	polyv   *polyvtest.Server
+	bot     *bot.Bot
+	logs    *syncBuffer
+	cancel  context.CancelFunc
+	done    chan error
+	mu      sync.Mutex
+	records []bot.Record
+	changed chan struct{}
 }
 
 type harnessOpts struct {
@@ -55,7 +61,7 @@ type harnessOpts struct {
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan error, 1)}
+	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan error, 1), changed: make(chan struct{})}
 	h.slack = slacktest.NewServer(o.slackOpts...)
 	h.polyv = polyvtest.NewServer(testAppID, testAppSecret)
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -85,7 +91,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		Users:        auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
 		StatusUsers:  auth.NewUserLimiter(orDefault(o.userPerMin, 600), int(orDefault(float64(o.userBurst), 50))),
 		Logger:       log,
-		Audit:        bot.AuditFunc(func(r bot.Record) { bot.LogSink(log).Audit(r) }),
+		Audit:        bot.AuditFunc(h.audit),
 		PolyvTimeout: o.polyvTimeout,
 		VerifyStop:   true,
 		VerifyWindow: 300 * time.Millisecond,
@@ -193,6 +199,41 @@ func (h *harness) stopCalls() int {
 	}
 	return n
 }
+
+// audit is the bot's audit sink: it keeps every record and wakes waiters.
+func (h *harness) audit(r bot.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r)
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// waitRecord waits for the audit record of envelope id: the bot is done
+// with that command.
+func (h *harness) waitRecord(id string) bot.Record {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		h.mu.Lock()
+		changed := h.changed
+		for _, r := range h.records {
+			if r.ID == id {
+				h.mu.Unlock()
+				return r
+			}
+		}
+		h.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			h.t.Fatalf("no audit record for %s", id)
+		}
+	}
+}
+
+func noVerify(c *bot.Config) { c.VerifyStop = false }
 
 func orDefault(v, def float64) float64 {
 	if v == 0 {

@@ -67,7 +67,11 @@ func sendLoad(t *testing.T, h *harness, users []string) map[int64]string {
 	start := time.Now()
 	for s := range 10 {
 		wg.Go(func() {
+			// 10 senders × ~50 each, one every 15 ms: about a second.
+			pace := time.NewTicker(15 * time.Millisecond)
+			defer pace.Stop()
 			for i := s; i < loadCommands; i += 10 {
+				<-pace.C
 				id := int64(10001 + i)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				env, _, err := h.slack.SendSlashCommand(ctx, slacktest.SlashCommand{
@@ -80,7 +84,6 @@ func sendLoad(t *testing.T, h *harness, users []string) map[int64]string {
 				mu.Lock()
 				envs[id] = env
 				mu.Unlock()
-				time.Sleep(15 * time.Millisecond) // 10 senders × ~50 each over ~1 s
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package bot
 
 import (
 	"testing"
@@ -6,8 +6,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/auth"
-	"github.com/polyvbot/polyvbot/bot"
-	"github.com/polyvbot/polyvbot/bot/slacktest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
@@ -21,103 +19,85 @@ const (
 
 // withStatusRules gives status the union the configuration builds: everyone
 // who may stop plus STATUS_ALLOWED_USERS and STATUS_ALLOWED_USERGROUPS.
-func withStatusRules(t *testing.T) func(*bot.Config) {
-	return func(c *bot.Config) {
-		rules := auth.Rules{Users: []string{responder, looker}, Groups: []string{lookers}}
-		p, err := auth.NewPolicy(rules, auth.NewGroupCache(c.Slack.(auth.Directory)))
-		require.NoError(t, err)
-		c.StatusPolicy = p
-	}
+func withStatusRules(c *envConfig) {
+	c.statusRules = &auth.Rules{Users: []string{responder, looker}, Groups: []string{lookers}}
+	c.dir = groups{lookers: {groupie}}
 }
 
-func TestStatusAllowedUsers(t *testing.T) {
+func TestStatus(t *testing.T) {
 	t.Parallel()
-	cases := []struct{ name, user string }{
-		{"may stop, so may look", responder},
-		{"STATUS_ALLOWED_USERS", looker},
-		{"STATUS_ALLOWED_USERGROUPS", groupie},
+	const all = "• Polyv channel 10001: live (streaming now)\n• Polyv channel 10002: ended\n• Polyv channel 10003: not started"
+	cases := []struct {
+		name     string
+		user     string
+		opts     []func(*envConfig)
+		prepare  func(*env)
+		answer   string
+		decision Decision
+	}{
+		{name: "who may stop may look", user: responder, opts: []func(*envConfig){withStatusRules}, answer: all, decision: Allowed},
+		{name: "STATUS_ALLOWED_USERS", user: looker, opts: []func(*envConfig){withStatusRules}, answer: all, decision: Allowed},
+		{name: "STATUS_ALLOWED_USERGROUPS", user: groupie, opts: []func(*envConfig){withStatusRules}, answer: all, decision: Allowed},
+		{name: "a stranger, with status rules", user: stranger, opts: []func(*envConfig){withStatusRules},
+			answer: "🚫 Not allowed", decision: Denied},
+		{name: "a stranger, status rules default to the stop rules", user: stranger, answer: "🚫 Not allowed", decision: Denied},
+		{name: "Polyv fails", user: responder, prepare: func(e *env) { e.polyv.ScriptStatus(10001, polyvtest.InvalidSignature()) },
+			answer: "❌ Could not read the status: Polyv rejected the signature: check POLYV_APP_SECRET", decision: Allowed},
+		{name: "a channel Polyv does not list", user: responder,
+			prepare: func(e *env) {
+				e.polyv.ScriptStatus(10001, polyvtest.Custom(200, `{"code":200,"status":"success","data":[],"success":true}`))
+			},
+			answer: "• Polyv channel 10001: Polyv returned no status (does the channel exist?)", decision: Allowed},
 	}
-	h := newHarness(t, harnessOpts{cfg: withStatusRules(t)})
-	h.slack.SetUserGroup(lookers, "lookers", groupie)
-	h.polyv.SetLiveStatus(10002, polyv.StatusEnd)
-	h.polyv.SetLiveStatus(10003, polyv.StatusUnstart)
 	for _, tc := range cases {
-		ack, url := h.send(slacktest.SlashCommand{Text: "status 10001 10002,10003", UserID: tc.user})
-		text, _ := ack.Text()
-		require.Empty(t, text, tc.name)
-		p := h.waitPrivate(url)
-		require.Equal(t, "ephemeral", p.ResponseType, tc.name)
-		require.Equal(t, "• Polyv channel 10001: live (streaming now)\n• Polyv channel 10002: ended\n• Polyv channel 10003: not started", p.Text, tc.name)
-	}
-	require.Zero(t, h.stopCalls(), "status is read-only")
-	require.Empty(t, h.slack.Messages(), "status answers privately")
-}
-
-func TestStatusOnlyUserCannotStop(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{cfg: withStatusRules(t)})
-	h.slack.SetUserGroup(lookers, "lookers", groupie)
-	for _, user := range []string{looker, groupie} {
-		_, url := h.send(slacktest.SlashCommand{Text: "status 10001", UserID: user})
-		require.Contains(t, h.waitPrivate(url).Text, "Polyv channel 10001: live", user)
-
-		_, url = h.send(slacktest.SlashCommand{Text: "stop 10001", UserID: user})
-		p := h.waitPrivate(url)
-		require.Contains(t, p.Text, "Not allowed", user)
-		require.Contains(t, p.Text, "Nothing was sent to Polyv", user)
-	}
-	require.Zero(t, h.stopCalls())
-	require.Empty(t, h.slack.ChannelMessages(opsChannel))
-}
-
-func TestStatusNotAllowed(t *testing.T) {
-	t.Parallel()
-	for _, name := range []string{"status rules set", "status rules default to stop rules"} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := harnessOpts{}
-			if name == "status rules set" {
-				o.cfg = withStatusRules(t)
+			e := newEnv(t, tc.opts...)
+			e.polyv.SetLiveStatus(10002, polyv.StatusEnd)
+			e.polyv.SetLiveStatus(10003, polyv.StatusUnstart)
+			if tc.prepare != nil {
+				tc.prepare(e)
 			}
-			h := newHarness(t, o)
-			h.slack.SetUserGroup(lookers, "lookers", groupie)
-			_, url := h.send(slacktest.SlashCommand{Text: "status 10001", UserID: stranger})
-			p := h.waitPrivate(url)
-			require.Equal(t, "ephemeral", p.ResponseType)
-			require.Contains(t, p.Text, "🚫 Not allowed")
-			require.NotContains(t, p.Text, "live")
-			require.Empty(t, h.polyv.Calls(), "a denied status asks Polyv nothing")
-			h.waitAudit()
-			require.Contains(t, h.logs.String(), `"decision":"denied:user"`)
+			rec := e.run("status 10001 10002,10003", as(tc.user))
+			require.Equal(t, tc.decision, rec.Decision)
+			require.Len(t, e.private(), 1)
+			require.Contains(t, e.private()[0], tc.answer)
+			require.NotContains(t, e.private()[0], testAppSecret)
+			for _, c := range e.polyv.Calls() {
+				require.Equal(t, "GET", c.Method, "status is read-only")
+			}
+			require.Empty(t, e.slack.parents(opsChannel), "status answers privately")
 		})
 	}
 }
 
-func TestStatusPolyvFails(t *testing.T) {
+// Whoever may only look cannot stop.
+func TestStatusOnlyUserCannotStop(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.polyv.ScriptStatus(10001, polyvtest.InvalidSignature())
-	_, url := h.send(slacktest.SlashCommand{Text: "status 10001"})
-	p := h.waitPrivate(url)
-	require.Contains(t, p.Text, "❌ Could not read the status: Polyv rejected the signature")
-	require.NotContains(t, p.Text, "live (streaming")
-	require.NotContains(t, p.Text, testAppSecret)
+	for _, user := range []string{looker, groupie} {
+		t.Run(user, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, withStatusRules)
+			require.Equal(t, Allowed, e.run("status 10001", as(user)).Decision)
+			rec := e.run("stop 10001", as(user))
+			require.Equal(t, Denied, rec.Decision)
+			require.Contains(t, e.private()[1], "Nothing was sent to Polyv")
+			require.Zero(t, e.stopCalls(10001))
+		})
+	}
 }
 
 // Status has a per-user bucket of its own: looking, which the bot's own
 // messages recommend before retrying a stop, never uses up the stop budget.
 func TestStatusHasABudgetOfItsOwn(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{userPerMin: 0.001, userBurst: 1, cfg: noVerify})
-	_, url := h.send(slacktest.SlashCommand{Text: "status 10001"})
-	require.Contains(t, h.waitPrivate(url).Text, "live")
-	_, url = h.send(slacktest.SlashCommand{Text: "status 10001"})
-	refusal := h.waitPrivate(url).Text
-	require.Contains(t, refusal, "status")
-	require.Contains(t, refusal, "try again in")
-	require.Len(t, h.polyv.Calls(), 1, "the refused status call never reached Polyv")
+	e := newEnv(t, noVerify, func(c *envConfig) { c.userPerMin, c.userBurst = 0.001, 1 })
+	require.Equal(t, Allowed, e.run("status 10001").Decision)
+	rec := e.run("status 10001")
+	require.Equal(t, OverBudget, rec.Decision)
+	require.Regexp(t, `^⏳ You have used your status budget .*; try again in \d+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
+	require.Len(t, e.polyv.Calls(), 1, "the refused status call never reached Polyv")
 
-	h.send(slacktest.SlashCommand{Text: "stop 10001 leak"})
-	_, thread := h.parentWithReplies(1)
-	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped", "status did not spend the stop budget")
+	stop := e.run("stop 10001 -- leak")
+	require.Equal(t, []State{Stopped}, states(stop), "status did not spend the stop budget")
 }

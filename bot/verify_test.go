@@ -1,123 +1,136 @@
-package bot_test
+package bot
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/polyvbot/polyvbot/bot"
-	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
-func noVerify(c *bot.Config) { c.VerifyStop = false }
-
-func TestVerifyStatusTurnsEnd(t *testing.T) {
+// Verification runs on the fake clock, which moves through each wait at
+// once: checks at 1, 3, 7 and 15 seconds of the 15 s window cost no real
+// time.
+func TestVerify(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.send(slacktest.SlashCommand{Text: "stop 10001"})
-	parent, thread := h.parentWithReplies(2)
-	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped")
-	require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1].Text)
-	require.Equal(t, parent.TS, thread[1].ThreadTS)
-	require.NotContains(t, parent.Latest(), "⚠️")
-	require.Equal(t, 1, h.statusCalls(), "the first check already saw the channel ended")
-	h.waitLog(`"verification":"verified"`)
+	runStopCases(t, []stopCase{
+		{name: "the first check sees the channel ended", text: "stop 10001", check: func(t *testing.T, e *env, rec Record) {
+			parent, thread := e.parent()
+			require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1])
+			require.NotContains(t, parent.Latest(), "⚠️")
+			require.Equal(t, 1, e.statusCalls())
+			require.Equal(t, "verified", verificationWords(rec.Channels))
+			require.Equal(t, epoch.Add(time.Second), e.clock.Now(), "one check, after 1 second on the fake clock")
+		}},
+		{name: "still live after the window", text: "stop 10001 10002",
+			prepare: func(e *env) { e.polyv.KeepLive(10002) },
+			check: func(t *testing.T, e *env, rec Record) {
+				parent, thread := e.parent()
+				require.Len(t, thread, 4)
+				require.Equal(t, 1, countLines(thread, "🔎 Polyv channel 10001: verified, no longer live"))
+				require.Equal(t, []string{"⚠️ Polyv channel 10002: Polyv accepted the stop, but the channel still reports live after 15 seconds; check the Polyv console"}, thread[3:])
+				require.Equal(t, "⚠️ ✅ 2 stopped, still live: 10002 — <@U0RESP> asked to stop Polyv channels 10001, 10002", parent.Latest())
+				calls := e.polyv.Calls()[2:]
+				require.Len(t, calls, 4, "checks at 1, 3, 7 and 15 seconds")
+				for _, c := range calls[1:] {
+					require.Equal(t, []int64{10002}, c.ChannelIDs, "the channel that ended is not asked about again")
+				}
+				require.Equal(t, "still live: 10002", verificationWords(rec.Channels))
+				require.Equal(t, epoch.Add(15*time.Second), e.clock.Now(), "the window, on the fake clock")
+			}},
+		{name: "status unreadable", text: "stop 10001",
+			prepare: func(e *env) {
+				e.polyv.KeepLive(10001)
+				fail := polyvtest.InvalidSignature() // not retried: one reply per check
+				e.polyv.ScriptStatus(10001, fail, fail, fail, fail)
+			},
+			check: func(t *testing.T, e *env, rec Record) {
+				parent, thread := e.parent()
+				require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot could not verify it: Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration", thread[1])
+				require.Contains(t, parent.Latest(), "⚠️ ✅ 1 stopped, unverified: 10001")
+				require.Equal(t, Check{Verdict: Unverified, Why: StatusUnreadable, Err: rec.Channels[0].Check.Err}, rec.Channels[0].Check)
+			}},
+		{name: "a failed check, then a good one", text: "stop 10001",
+			prepare: func(e *env) {
+				e.polyv.ScriptStatus(10001, polyvtest.ServerFail(), polyvtest.ServerFail(), polyvtest.ServerFail())
+			},
+			check: func(t *testing.T, e *env, rec Record) {
+				_, thread := e.parent()
+				require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1])
+				require.Equal(t, Verified, rec.Channels[0].Check.Verdict)
+			}},
+		{name: "missing from Polyv's answer", text: "stop 10001 10002",
+			prepare: func(e *env) {
+				e.polyv.ScriptStatus(10001, polyvtest.Custom(200, `{"code":200,"status":"success","requestId":"x","data":[],"success":true}`))
+			},
+			check: func(t *testing.T, e *env, rec Record) {
+				parent, thread := e.parent()
+				require.Equal(t, 1, countLines(thread, "⚠️ Polyv channel 10001: Polyv accepted the stop, but its status answer does not list the channel"))
+				require.Zero(t, countLines(thread, "verified, no longer live"), "a missing row proves nothing")
+				require.Contains(t, parent.Latest(), "⚠️ ✅ 2 stopped, unverified: 10001, 10002")
+				require.Equal(t, 1, e.statusCalls(), "nothing is left to poll")
+			}},
+		{name: "off", text: "stop 10001", opts: []func(*envConfig){noVerify}, check: func(t *testing.T, e *env, rec Record) {
+			_, thread := e.parent()
+			require.Len(t, thread, 1)
+			require.Zero(t, e.statusCalls())
+			require.False(t, rec.Verifying)
+		}},
+	})
 }
 
-func TestVerifyStillLive(t *testing.T) {
+// Only a status Polyv documents as not live verifies a stop, in any letter
+// case; an unknown or empty status is unverified, never verified.
+func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.polyv.KeepLive(10002)
-	h.send(slacktest.SlashCommand{Text: "stop 10001 10002"})
-	h.waitFor("the still-live warning", func(s *slacktest.Server) bool {
-		ms := s.ChannelMessages(opsChannel)
-		return len(ms) == 1 && strings.HasPrefix(ms[0].Latest(), "⚠️")
-	})
-	parent, thread := h.parentWithReplies(4)
-	require.Len(t, thread, 4)
-	require.Equal(t, 1, countLines(thread, "🔎 Polyv channel 10001: verified, no longer live"))
-	require.Equal(t, 1, countLines(thread, "⚠️ Polyv channel 10002: Polyv accepted the stop, but the channel still reports live after 300ms"))
-	require.Zero(t, countLines(thread, "Polyv channel 10002: verified"))
-	require.Contains(t, parent.Latest(), "⚠️ ✅ 2 stopped, still live: 10002")
-	// Checks at 1/15, 3/15, 7/15 and 15/15 of the window; the channel that
-	// ended is not asked about again.
-	require.Equal(t, 4, h.statusCalls())
-	for _, c := range h.polyv.Calls()[3:] {
-		require.Equal(t, []int64{10002}, c.ChannelIDs)
+	cases := []struct {
+		status  polyv.LiveStatus
+		line    string
+		verdict string
+	}{
+		{"End", "🔎 Polyv channel 10001: verified, no longer live (ended)", "verified"},
+		{"playback", "🔎 Polyv channel 10001: verified, no longer live (playback)", "verified"},
+		{"LIVE", "⚠️ Polyv channel 10001: Polyv accepted the stop, but the channel still reports live after 15 seconds", "still live: 10001"},
+		{"", "⚠️ Polyv channel 10001: Polyv accepted the stop, but reports its status as no status given, which does not say whether it is live", "unverified: 10001"},
+		{"recording", "⚠️ Polyv channel 10001: Polyv accepted the stop, but reports its status as unknown status", "unverified: 10001"},
 	}
-	h.waitLog(`"verification":"still live: 10002"`)
-}
-
-func TestVerifyStatusUnreadable(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.polyv.KeepLive(10001)
-	fail := polyvtest.InvalidSignature() // not retried: one reply per check
-	h.polyv.ScriptStatus(10001, fail, fail, fail, fail)
-	h.send(slacktest.SlashCommand{Text: "stop 10001"})
-	h.waitFor("the unverified warning", func(s *slacktest.Server) bool {
-		ms := s.ChannelMessages(opsChannel)
-		return len(ms) == 1 && strings.HasPrefix(ms[0].Latest(), "⚠️")
-	})
-	parent, thread := h.parentWithReplies(2)
-	require.Contains(t, thread[1].Text, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot could not verify it")
-	require.NotContains(t, thread[1].Text, "still reports live", "an unreadable status proves nothing")
-	require.Contains(t, parent.Latest(), "unverified: 10001")
-}
-
-func TestVerifyChannelMissingFromTheAnswer(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{})
-	h.polyv.ScriptStatus(10001, polyvtest.Custom(200, `{"code":200,"status":"success","requestId":"x","data":[],"success":true}`))
-	h.send(slacktest.SlashCommand{Text: "stop 10001 10002"})
-	h.waitFor("the unverified flag", func(s *slacktest.Server) bool {
-		ms := s.ChannelMessages(opsChannel)
-		return len(ms) == 1 && strings.HasPrefix(ms[0].Latest(), "⚠️")
-	})
-	parent, thread := h.parentWithReplies(4)
-	require.Equal(t, 1, countLines(thread, "⚠️ Polyv channel 10001: Polyv accepted the stop, but its status answer does not list the channel"))
-	require.Zero(t, countLines(thread, "Polyv channel 10001: verified"), "a missing row proves nothing")
-	require.Zero(t, countLines(thread, "Polyv channel 10002: verified"), "10002 was asked in the same call, also missing")
-	require.Contains(t, parent.Latest(), "⚠️ ✅ 2 stopped, unverified: 10001, 10002")
-	require.Equal(t, 1, h.statusCalls(), "nothing is left to poll")
-}
-
-func TestVerifyOff(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{cfg: noVerify})
-	h.send(slacktest.SlashCommand{Text: "stop 10001"})
-	h.parentWithReplies(1)
-	h.waitAudit()
-	require.Zero(t, h.statusCalls())
-	require.Len(t, h.slack.Thread(opsChannel, h.slack.ChannelMessages(opsChannel)[0].TS), 1)
-}
-
-func TestVerifyNotInDryRun(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOpts{cfg: func(c *bot.Config) { c.DryRun = true }})
-	h.send(slacktest.SlashCommand{Text: "stop 10001"})
-	_, thread := h.parentWithReplies(1)
-	h.waitAudit()
-	require.Contains(t, thread[0].Text, "dry run")
-	require.Zero(t, h.statusCalls(), "nothing was stopped, so nothing is verified")
-}
-
-func (h *harness) statusCalls() int {
-	n := 0
-	for _, c := range h.polyv.Calls() {
-		if strings.HasSuffix(c.Path, "live-status/list") {
-			n++
-		}
+	for _, tc := range cases {
+		t.Run("status "+strconv.Quote(string(tc.status)), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.polyv.KeepLive(10001)
+			e.polyv.SetLiveStatus(10001, tc.status)
+			rec := e.run("stop 10001")
+			parent, thread := e.parent()
+			require.Equal(t, 1, countLines(thread, tc.line), "thread: %q", thread)
+			require.Equal(t, tc.verdict, verificationWords(rec.Channels))
+			require.Equal(t, tc.verdict != "verified", strings.HasPrefix(parent.Latest(), "⚠️"))
+		})
 	}
-	return n
 }
 
-// waitAudit waits for the command's audit line, written once it is done.
-func (h *harness) waitAudit() {
-	h.t.Helper()
-	require.Eventually(h.t, func() bool { return strings.Contains(h.logs.String(), `"msg":"audit"`) },
-		10*time.Second, 5*time.Millisecond, "no audit line")
+// A shutdown that cuts verification short proves nothing either way: the
+// thread must not claim the channel is still live, and the parent is
+// flagged.
+func TestVerifyCutShortByShutdown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.clock.SetAuto(false) // the first wait never ends: the shutdown comes first
+	req := e.request("stop 10001")
+	th := e.p.openThread(context.Background(), req, func(parent) {})
+	rec := &Record{Request: req, Channels: []ChannelResult{{ID: 10001, State: Stopped}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e.p.verify(ctx, th, rec)
+	e.settle()
+	parent, thread := e.parent()
+	require.Equal(t, []string{"⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`"}, thread)
+	require.Zero(t, e.statusCalls(), "a cancelled verification asks Polyv nothing more")
+	require.Equal(t, "⚠️ ✅ 1 stopped, unverified: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
+	require.Equal(t, Check{Verdict: Unverified, Why: ShutDown}, rec.Channels[0].Check)
 }

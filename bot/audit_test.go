@@ -1,0 +1,66 @@
+package bot
+
+import (
+	"encoding/json"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/internal/logtest"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+// The audit log line's fields are what the README documents and what
+// operators' log queries match on.
+func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
+	t.Parallel()
+	received := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
+	stop := Request{ID: "env-1", User: "U0ALICE", UserName: "alice", Channel: "C0OPS", Received: received,
+		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002}, Reason: "leak", ReasonMarked: true}}
+	refused := &polyv.LimitError{Wait: time.Second}
+	cases := []struct {
+		name string
+		rec  Record
+		want map[string]any
+	}{
+		{"a stop that ran and was verified", Record{Request: stop, Decision: Allowed, Verifying: true, Thread: "https://t/p1",
+			Finished: received.Add(1500 * time.Millisecond), DryRun: true,
+			Channels: []ChannelResult{
+				{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Attempts: 1, Check: Check{Verdict: Verified}},
+				{ID: 10002, State: RateLimited, Err: refused},
+			}},
+			map[string]any{
+				"msg": "audit", "request_id": "env-1", "user_id": "U0ALICE", "user_name": "alice", "slack_channel": "C0OPS",
+				"verb": "stop", "polyv_channels": []any{10001.0, 10002.0}, "reason": "leak", "decision": "allowed",
+				"outcome": "✅ 1 stopped, ⏳ 1 rate-limited", "latency_ms": 1500.0, "thread": "https://t/p1",
+				"summary":      "🛑 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: allowed; ✅ 1 stopped, ⏳ 1 rate-limited",
+				"verification": "verified", "dry_run": true,
+				"results": []any{
+					map[string]any{"polyv_channel": 10001.0, "state": "stopped", "elapsed_ms": 212.0, "limiter_wait_ms": 0.0, "attempts": 1.0},
+					map[string]any{"polyv_channel": 10002.0, "state": "rate_limited", "elapsed_ms": 0.0, "limiter_wait_ms": 0.0, "attempts": 0.0,
+						"kind": "rate_limited", "error": refused.Error()},
+				},
+			}},
+		{"a denial", Record{Request: stop, Decision: Denied, Denial: auth.DenyUser, Finished: received},
+			map[string]any{"decision": "denied:user", "outcome": "denied",
+				"summary": "🚫 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: denied: not in the allowed users or groups"}},
+		{"bad input", Record{Request: Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Text: "stop 1O001", Received: received},
+			Decision: Invalid, Problem: "`1O001` is not a Polyv channel id", Finished: received},
+			map[string]any{"verb": "invalid", "decision": "usage", "outcome": "usage", "text": "stop 1O001", "why": "`1O001` is not a Polyv channel id"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf logtest.Buffer
+			LogSink(slog.New(slog.NewJSONHandler(&buf, nil))).Audit(tc.rec)
+			var got map[string]any
+			require.NoError(t, json.Unmarshal([]byte(buf.String()), &got))
+			for k, v := range tc.want {
+				require.Equal(t, v, got[k], "field %s", k)
+			}
+		})
+	}
+}

@@ -1,0 +1,411 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/bot/slackclient"
+	"github.com/polyvbot/polyvbot/internal/fakeclock"
+	"github.com/polyvbot/polyvbot/internal/logtest"
+	"github.com/polyvbot/polyvbot/polyv"
+	"github.com/polyvbot/polyvbot/polyv/polyvtest"
+)
+
+// The pipeline's tests run it as a plain function: a request in, a Record
+// and the Slack calls it made out. Slack is the fake below; Polyv is the
+// real client against the fake Polyv on loopback; the clock moves by
+// itself through every wait (fakeclock's auto mode).
+
+const (
+	testAppID     = "appTEST01"
+	testAppSecret = "s3cr3t-polyv-app-secret-value"
+	responder     = "U0RESP"
+	opsChannel    = "C0OPS"
+	auditChannel  = "C0AUDIT"
+	responseURL   = "https://hooks.slack.test/commands/1"
+)
+
+var epoch = time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
+
+// fakeSlack records what the pipeline asks of Slack. It can fail a call
+// (by method, optionally for one channel) and hold posts to a channel until
+// released, like a Slack that hangs.
+type fakeSlack struct {
+	mu         sync.Mutex
+	ts         int
+	msgs       []fakeMsg
+	ephemerals []fakeEphemeral
+	responses  []fakeResponse
+	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond"
+	held       map[string]chan struct{}
+}
+
+type fakeMsg struct {
+	Channel, TS, ThreadTS, Text string
+	Blocks                      []slack.Block
+	Updates                     []string
+}
+
+// Latest is the text of the last update, or the text first posted.
+func (m fakeMsg) Latest() string {
+	if len(m.Updates) == 0 {
+		return m.Text
+	}
+	return m.Updates[len(m.Updates)-1]
+}
+
+type fakeEphemeral struct {
+	Channel, User, Text string
+	Blocks              []slack.Block
+}
+
+type fakeResponse struct {
+	URL string
+	slackclient.Response
+}
+
+func newFakeSlack() *fakeSlack {
+	return &fakeSlack{fail: map[string]error{}, held: map[string]chan struct{}{}}
+}
+
+// failWith makes calls of what ("post", "post C0OPS", "update", "ephemeral",
+// "respond") fail with err from now on; nil clears it.
+func (f *fakeSlack) failWith(what string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		delete(f.fail, what)
+		return
+	}
+	f.fail[what] = err
+}
+
+// hold makes posts to channel wait until the returned func is called.
+func (f *fakeSlack) hold(channel string) (release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{})
+	f.held[channel] = ch
+	return sync.OnceFunc(func() { close(ch) })
+}
+
+func (f *fakeSlack) failure(what, channel string) error {
+	if err, ok := f.fail[what+" "+channel]; ok {
+		return err
+	}
+	return f.fail[what]
+}
+
+func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Message) (string, string, error) {
+	f.mu.Lock()
+	held := f.held[channel]
+	f.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.failure("post", channel); err != nil {
+		return "", "", err
+	}
+	f.ts++
+	ts := fmt.Sprintf("1700000000.%06d", f.ts)
+	f.msgs = append(f.msgs, fakeMsg{Channel: channel, TS: ts, ThreadTS: m.ThreadTS, Text: m.Text, Blocks: m.Blocks})
+	return ts, "https://test.slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1), nil
+}
+
+func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.failure("update", channel); err != nil {
+		return err
+	}
+	for i := range f.msgs {
+		if f.msgs[i].Channel == channel && f.msgs[i].TS == ts {
+			f.msgs[i].Updates = append(f.msgs[i].Updates, m.Text)
+			return nil
+		}
+	}
+	return slack.SlackErrorResponse{Err: "message_not_found"}
+}
+
+func (f *fakeSlack) PostEphemeral(_ context.Context, channel, user string, m slackclient.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.failure("ephemeral", channel); err != nil {
+		return err
+	}
+	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks})
+	return nil
+}
+
+func (f *fakeSlack) Respond(_ context.Context, url string, r slackclient.Response) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.failure("respond", ""); err != nil {
+		return err
+	}
+	f.responses = append(f.responses, fakeResponse{URL: url, Response: r})
+	return nil
+}
+
+// parents returns the top-level messages in channel.
+func (f *fakeSlack) parents(channel string) []fakeMsg {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeMsg
+	for _, m := range f.msgs {
+		if m.Channel == channel && m.ThreadTS == "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// thread returns the texts of the replies to ts in channel.
+func (f *fakeSlack) thread(channel, ts string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, m := range f.msgs {
+		if m.Channel == channel && m.ThreadTS == ts && ts != "" {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func (f *fakeSlack) responded() []fakeResponse {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeResponse(nil), f.responses...)
+}
+
+func (f *fakeSlack) ephemeralTexts() []fakeEphemeral {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeEphemeral(nil), f.ephemerals...)
+}
+
+// env is one pipeline with its fakes.
+type env struct {
+	t      *testing.T
+	slack  *fakeSlack
+	polyv  *polyvtest.Server
+	p      *pipeline
+	clock  *fakeclock.Clock
+	logs   *logtest.Buffer
+	mu     sync.Mutex
+	idle   *sync.Cond // signalled when background work ends
+	busy   int        // background work running
+	audits []Record
+}
+
+// envConfig is what a test may change before the pipeline is built.
+type envConfig struct {
+	set          settings
+	rules        auth.Rules
+	statusRules  *auth.Rules
+	dir          auth.Directory
+	userPerMin   float64
+	userBurst    int
+	globalPerMin float64
+	globalBurst  int
+	maxWait      time.Duration
+}
+
+func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
+	t.Helper()
+	c := envConfig{
+		set:        settings{AuditChannel: auditChannel, PolyvTimeout: 2 * time.Second, VerifyStop: true, VerifyWindow: 15 * time.Second, ConfirmTTL: 2 * time.Minute},
+		rules:      auth.Rules{Users: []string{responder}},
+		userPerMin: 600, userBurst: 50, globalPerMin: 6000, globalBurst: 100, maxWait: 5 * time.Second,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	e := &env{t: t, slack: newFakeSlack(), polyv: polyvtest.NewServer(testAppID, testAppSecret), logs: &logtest.Buffer{}}
+	e.idle = sync.NewCond(&e.mu)
+	t.Cleanup(e.polyv.Close)
+	e.clock = fakeclock.New(epoch)
+	e.clock.SetAuto(true)
+	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	groups := auth.NewGroupCache(c.dir, auth.WithLogger(log))
+	stop, err := auth.NewPolicy(c.rules, groups)
+	require.NoError(t, err)
+	status := stop
+	if c.statusRules != nil {
+		status, err = auth.NewPolicy(*c.statusRules, groups)
+		require.NoError(t, err)
+	}
+	pc := polyv.NewClient(testAppID, testAppSecret,
+		polyv.WithBaseURL(e.polyv.URL),
+		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
+		polyv.WithMaxWait(c.maxWait),
+		polyv.WithTimeout(c.set.PolyvTimeout),
+		polyv.WithRetries(3, time.Millisecond),
+		polyv.WithDryRun(c.set.DryRun),
+		polyv.WithLogger(log))
+	e.p = &pipeline{
+		slack: e.slack, polyv: pc, stopPolicy: stop, statusPolicy: status,
+		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
+		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
+		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
+		flights: newFlights(), prompts: newPrompts(c.set.ConfirmTTL, e.clock.Now),
+		spawn: e.spawn,
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", e.logs.String())
+		}
+	})
+	return e
+}
+
+// spawn is the pipeline's background work: counted, so that do can wait
+// until all of it has ended (even while other requests run concurrently).
+func (e *env) spawn(f func()) {
+	e.mu.Lock()
+	e.busy++
+	e.mu.Unlock()
+	go func() {
+		defer func() {
+			e.mu.Lock()
+			e.busy--
+			e.idle.Broadcast()
+			e.mu.Unlock()
+		}()
+		f()
+	}()
+}
+
+// settle waits until no background work runs.
+func (e *env) settle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.busy > 0 {
+		e.idle.Wait()
+	}
+}
+
+func (e *env) audit(r Record) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.audits = append(e.audits, r)
+}
+
+// request builds the request a slash command from the responder in the ops
+// channel makes; change lets a test change it.
+func (e *env) request(text string, change ...func(*Request)) Request {
+	e.t.Helper()
+	cmd, err := ParseCommand(text)
+	require.NoError(e.t, err, "the test's command must parse")
+	req := Request{ID: "env-" + text, User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
+		Command: "/polyv", Text: text, Cmd: cmd, Received: e.clock.Now()}
+	for _, c := range change {
+		c(&req)
+	}
+	return req
+}
+
+// do runs req to its end, background posts included, and returns its Record.
+func (e *env) do(req Request) Record {
+	e.t.Helper()
+	rec := e.p.handle(context.Background(), req)
+	e.settle()
+	return rec
+}
+
+// run is do(request(text, change…)).
+func (e *env) run(text string, change ...func(*Request)) Record {
+	e.t.Helper()
+	return e.do(e.request(text, change...))
+}
+
+// parent returns the only parent in the ops channel and its thread.
+func (e *env) parent() (fakeMsg, []string) {
+	e.t.Helper()
+	ps := e.slack.parents(opsChannel)
+	require.Len(e.t, ps, 1, "one parent in the channel")
+	return ps[0], e.slack.thread(opsChannel, ps[0].TS)
+}
+
+// private returns the texts sent only to the requester, whichever way.
+func (e *env) private() []string {
+	var out []string
+	for _, r := range e.slack.responded() {
+		if !r.InChannel {
+			out = append(out, r.Text)
+		}
+	}
+	for _, m := range e.slack.ephemeralTexts() {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func (e *env) auditLines() []string {
+	var out []string
+	for _, m := range e.slack.parents(auditChannel) {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func (e *env) stopCalls(id int64) int { return e.polyv.StopCalls(id) }
+
+func (e *env) statusCalls() int {
+	n := 0
+	for _, c := range e.polyv.Calls() {
+		if strings.HasSuffix(c.Path, "live-status/list") {
+			n++
+		}
+	}
+	return n
+}
+
+// as makes a request come from user.
+func as(user string) func(*Request) { return func(r *Request) { r.User = user } }
+
+// countLines counts the lines that contain want.
+func countLines(lines []string, want string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, want) {
+			n++
+		}
+	}
+	return n
+}
+
+// groups is a Directory of fixed user groups; a group set to nil fails.
+type groups map[string][]string
+
+func (g groups) UserGroupMembers(_ context.Context, id string) ([]string, error) {
+	members, ok := g[id]
+	if !ok || members == nil {
+		return nil, slack.SlackErrorResponse{Err: "missing_scope"}
+	}
+	return members, nil
+}
+
+// denyAll refuses everyone.
+type denyAll struct{}
+
+func (denyAll) Check(context.Context, string, string) auth.Decision {
+	return auth.Decision{Denial: auth.DenyUser, Message: "nobody may"}
+}

@@ -1,0 +1,198 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/polyvbot/polyvbot/auth"
+)
+
+// The audit trail's wording: the AUDIT_CHANNEL lines and the words of the
+// audit log line. Like everything else the bot says, it lives in the
+// text*.go files only.
+
+// startLine is the audit channel's line when a stop starts.
+func startLine(req Request, link string) string {
+	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Cmd.ChannelIDs), req.Channel, linkSuffix(link))
+}
+
+// outcomeLine is the audit channel's line when a stop's calls are done.
+func outcomeLine(rec Record) string {
+	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
+		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(rec.Thread))
+}
+
+// auditLine is the audit channel's line for a request refused as a whole.
+func auditLine(rec Record) string {
+	return auditSentence(rec, true)
+}
+
+// auditSentence says in words who asked what, for which Polyv channels,
+// where, and what the bot decided. With markup it mentions people and
+// channels the way Slack shows them; without, it names their IDs, for logs.
+func auditSentence(rec Record, markup bool) string {
+	who, where := rec.User, rec.Channel
+	if markup {
+		who, where = "<@"+who+">", "<#"+where+">"
+	}
+	what := "`" + string(rec.Cmd.Verb) + "`"
+	if rec.Click != nil {
+		what = "`stop`"
+	}
+	if len(rec.Cmd.ChannelIDs) > 0 {
+		what += " of Polyv " + channelsText(rec.Cmd.ChannelIDs)
+	}
+	if rec.Decision == Invalid {
+		what = "`" + quote(rec.Text) + "`"
+	}
+	emoji, decided := "ℹ️", decisionWords(rec)
+	switch rec.Decision {
+	case Denied:
+		emoji = "🚫"
+	case Crashed:
+		emoji = "❌"
+	case OverBudget, InProgress, Busy, Draining:
+		emoji = "⏳"
+	case Allowed:
+		emoji = "✅"
+		if rec.Cmd.Verb == VerbStop {
+			emoji = "🛑"
+		}
+	}
+	return fmt.Sprintf("%s %s asked for %s in %s: %s", emoji, who, what, where, decided)
+}
+
+// decisionWords is what the bot decided, in words.
+func decisionWords(rec Record) string {
+	switch rec.Decision {
+	case Allowed:
+		if rec.Cmd.Verb == VerbStop || rec.Click != nil {
+			if s := summaryText(rec.Channels); s != "" {
+				return "allowed; " + s
+			}
+		}
+		if rec.StatusErr != nil {
+			return "allowed; Polyv could not be read"
+		}
+		return "allowed"
+	case Denied:
+		return "denied: " + denialWords(rec.Denial)
+	case OverBudget:
+		return "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up"
+	case InProgress:
+		return "not sent: already being stopped by someone else"
+	case Confirming:
+		return "asked the requester to confirm"
+	case Cancelled:
+		return "cancelled by the requester"
+	case Invalid:
+		return "refused as bad input: " + rec.Problem
+	case Helped:
+		return "answered with the help"
+	case Busy:
+		return "refused: the bot was busy"
+	case Draining:
+		return "refused: the bot was restarting"
+	case Expired:
+		return "a click on an expired confirmation"
+	case NotYours:
+		return "a click on someone else's confirmation, ignored"
+	case Used:
+		return "a click on a used confirmation, ignored"
+	case Crashed:
+		return "failed: an internal error"
+	}
+	return "unknown"
+}
+
+// denialWords says why the policy said no.
+func denialWords(d auth.Denial) string {
+	switch d {
+	case auth.DenyUser:
+		return "not in the allowed users or groups"
+	case auth.DenyChannel:
+		return "commands are not allowed in this channel"
+	case auth.DenyLookup:
+		return "group membership could not be checked"
+	}
+	return string(d)
+}
+
+// auditStamp ends every audit channel line with the request and the time.
+func auditStamp(id string, at time.Time) string {
+	return fmt.Sprintf(" _(request %s, %s)_", id, at.UTC().Format(time.RFC3339))
+}
+
+// decisionWord and outcomeWord are the audit log's decision and outcome
+// fields, whose values the README documents.
+func decisionWord(rec Record) string {
+	switch rec.Decision {
+	case Denied:
+		return "denied:" + string(rec.Denial)
+	case Invalid:
+		return "usage"
+	case Helped:
+		return "help"
+	case Busy:
+		return "busy"
+	case Draining:
+		return "shutting_down"
+	}
+	return "allowed"
+}
+
+func outcomeWord(rec Record) string {
+	switch rec.Decision {
+	case Allowed:
+		switch {
+		case rec.Cmd.Verb == VerbStop || rec.Click != nil:
+			return summaryText(rec.Channels)
+		case rec.StatusErr != nil:
+			return "failed"
+		}
+		return "ok"
+	case Denied:
+		return "denied"
+	case OverBudget:
+		return "rate_limited_user"
+	case InProgress:
+		return "already_in_progress"
+	case Confirming:
+		return "confirmation_requested"
+	case Cancelled:
+		return "cancelled"
+	case Invalid:
+		return "usage"
+	case Helped:
+		return "help"
+	case Busy:
+		return "busy"
+	case Draining:
+		return "shutting_down"
+	case Expired:
+		return "expired"
+	case NotYours:
+		return "not_yours"
+	case Used:
+		return "used"
+	case Crashed:
+		return "crashed"
+	}
+	return "unknown"
+}
+
+// stateWord is a channel's state in the audit log.
+func stateWord(s State) string {
+	switch s {
+	case Stopped:
+		return "stopped"
+	case DryRun:
+		return "dry_run"
+	case RateLimited, NotSent:
+		return "rate_limited"
+	case Elsewhere:
+		return "busy"
+	}
+	return "failed"
+}
+

@@ -1,0 +1,162 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/auth"
+	"github.com/polyvbot/polyvbot/polyv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestWordingGolden renders every message the bot can say, for typical and
+// awkward values, into testdata/text.golden: a reviewer reads the whole
+// voice of the bot in one file, and a change of wording shows in its diff.
+// Run `go test ./bot -run TestWordingGolden -update` after changing wording.
+func TestWordingGolden(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for _, s := range wordingSamples() {
+		fmt.Fprintf(&b, "== %s\n%s\n\n", s.name, s.text)
+	}
+	path := filepath.Join("testdata", "text.golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run with -update to create it")
+	require.Equal(t, string(want), b.String(), "wording changed: review the diff and run with -update")
+}
+
+type sample struct{ name, text string }
+
+func wordingSamples() []sample {
+	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv",
+		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
+	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv", Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	ambiguous, _ := ParseCommand("stop 10001 2 viewers reported it")
+	apiErr := func(reply string) error {
+		_, err := polyv.DecodeResponse("stop-pull-stream", 200, []byte(reply))
+		return err
+	}
+	results := []ChannelResult{
+		{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
+		{ID: 10002, State: Stopped, Elapsed: 1300 * time.Millisecond, Check: Check{Verdict: StillLive, Status: polyv.StatusLive}},
+		{ID: 10003, State: Failed, Err: apiErr(`{"code":400,"status":"error","message":"channel not found."}`)},
+	}
+	var out []sample
+	add := func(name, text string) { out = append(out, sample{name, text}) }
+	add("help", HelpText("/polyv", "users U0ALICE; members of S0ONCALL"))
+	add("usage", usageText("/polyv-ops"))
+	for _, text := range []string{"stop", "status", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
+		"stop " + ids(1, 21), "status 10001 -- why", "status 10001 why", "stop https://evil.example/watch/1",
+		"stop 10001 https://evil.example/x", "stop https://live.polyv.cn/", "stop 10001 bad\x07", "stop 10001 " + strings.Repeat("x", 501),
+		strings.Repeat("x", 4001), "stop \xff"} {
+		_, err := ParseCommand(text)
+		add(fmt.Sprintf("refusal of %.30q", text), refusalText("/polyv", err))
+	}
+	add("ambiguity", ambiguityText("/polyv", ambiguous))
+	add("busy", busyText())
+	add("draining", drainingText())
+	add("crashed", crashedText())
+	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
+	add("parent posted", parentText(req, false, ""))
+	add("parent, dry run", parentText(one, true, ""))
+	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Cmd: ambiguous}, false, ""))
+	add("parent updated", parentText(req, false, summaryText(results)))
+	add("parent flagged", parentText(req, false, flaggedSummary(results)))
+	add("invite hint", inviteHint())
+	for _, r := range append(results,
+		ChannelResult{ID: 10004, State: DryRun},
+		ChannelResult{ID: 10005, State: NotSent, RetryIn: 42 * time.Second},
+		ChannelResult{ID: 10006, State: Elsewhere, Holder: "U0BOB", Thread: "https://t.slack.com/archives/C0OPS/p1"},
+		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}}) {
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(r, 10*time.Second))
+	}
+	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
+		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
+		{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}, {Verdict: Unverified, Why: ShutDown}} {
+		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(10001, c, 15*time.Second, 10*time.Second))
+	}
+	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
+	add("status budget", statusBudgetText(90*time.Second))
+	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
+	add("status failed", statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
+	add("prompt", promptText(req, 2*time.Minute))
+	add("prompt, ambiguous", promptText(Request{Command: "/polyv", Cmd: ambiguous}, 2*time.Minute))
+	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
+	add("not yours", notYoursText())
+	add("expired", expiredText(2*time.Minute))
+	add("cancelled", cancelledText())
+	add("confirmed", confirmedText(req.Cmd.ChannelIDs))
+	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
+		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
+		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
+		apiErr(`{"code":400,"status":"error","message":"<b>odd</b> & new"}`), context.DeadlineExceeded, context.Canceled, errors.New("connection reset")} {
+		add(fmt.Sprintf("explain stop: %.40s", err), explainPolyv(err, 10*time.Second, true))
+		add(fmt.Sprintf("explain status: %.40s", err), explainPolyv(err, 10*time.Second, false))
+	}
+	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
+	add("audit start", startLine(req, done.Thread))
+	add("audit outcome", outcomeLine(done))
+	for _, rec := range []Record{
+		done,
+		{Request: one, Decision: Denied, Denial: auth.DenyUser},
+		{Request: one, Decision: Denied, Denial: auth.DenyChannel},
+		{Request: one, Decision: Denied, Denial: auth.DenyLookup},
+		{Request: one, Decision: OverBudget},
+		{Request: one, Decision: InProgress},
+		{Request: one, Decision: Confirming},
+		{Request: one, Decision: Cancelled},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbHelp}}, Decision: Helped},
+		{Request: one, Decision: Busy},
+		{Request: one, Decision: Crashed},
+	} {
+		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
+	}
+	return out
+}
+
+func TestHumanDuration(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "under 1ms"},
+		{400 * time.Microsecond, "under 1ms"},
+		{time.Millisecond, "1ms"},
+		{1499 * time.Microsecond, "1ms"},
+		{212 * time.Millisecond, "212ms"},
+		{999 * time.Millisecond, "999ms"},
+		{time.Second, "1 second"},
+		{1001 * time.Millisecond, "1.1 seconds"},
+		{1300 * time.Millisecond, "1.3 seconds"},
+		{9950 * time.Millisecond, "10 seconds"},
+		{10 * time.Second, "10 seconds"},
+		{10*time.Second + time.Nanosecond, "11 seconds"},
+		{59 * time.Second, "59 seconds"},
+		{time.Minute, "1 minute"},
+		{time.Minute + time.Millisecond, "1 minute 1 second"},
+		{90 * time.Second, "1 minute 30 seconds"},
+		{2 * time.Minute, "2 minutes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.d.String(), func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, humanDuration(tc.d))
+		})
+	}
+}
