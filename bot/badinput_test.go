@@ -76,17 +76,19 @@ func TestBadInputIsRefusedPrivately(t *testing.T) {
 	require.GreaterOrEqual(t, len(badInputs), 40)
 	h := newHarness(t, harnessOpts{})
 	for _, tc := range badInputs {
-		ack, url := h.send(slacktest.SlashCommand{Text: tc.text})
-		msg, kind := ack.Text()
-		require.Equal(t, "ephemeral", kind, tc.name)
-		require.Contains(t, msg, tc.want, tc.name)
-		if !strings.Contains(tc.want, "stops Polyv") {
-			require.Contains(t, msg, "Usage:", tc.name)
-		}
-		require.NotContains(t, msg, "<!channel>", tc.name)
-		require.NotContains(t, msg, "<@U0BOSS>", tc.name)
-		require.NotContains(t, msg, "\u202E", tc.name)
-		require.Empty(t, h.privateTo(url), "%s: the ack is the only answer", tc.name)
+		t.Run(tc.name, func(t *testing.T) {
+			ack, url := h.send(slacktest.SlashCommand{Text: tc.text})
+			msg, kind := ack.Text()
+			require.Equal(t, "ephemeral", kind)
+			require.Contains(t, msg, tc.want)
+			if !strings.Contains(tc.want, "stops Polyv") {
+				require.Contains(t, msg, "Usage:")
+			}
+			require.NotContains(t, msg, "<!channel>")
+			require.NotContains(t, msg, "<@U0BOSS>")
+			require.NotContains(t, msg, "\u202E")
+			require.Empty(t, h.privateTo(url), "the ack is the only answer")
+		})
 	}
 	require.Empty(t, h.slack.Messages(), "nothing is posted in any channel")
 	require.Empty(t, h.slack.Ephemerals())

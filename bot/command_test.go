@@ -40,9 +40,12 @@ func TestParseCommandAccepts(t *testing.T) {
 		{"STATUS 10001", bot.Command{Verb: bot.VerbStatus, ChannelIDs: []int64{10001}}},
 	}
 	for _, tc := range cases {
-		got, err := bot.ParseCommand(tc.text)
-		require.NoError(t, err, "%q", tc.text)
-		require.Equal(t, tc.want, got, "%q", tc.text)
+		t.Run(fmt.Sprintf("%q", tc.text), func(t *testing.T) {
+			t.Parallel()
+			got, err := bot.ParseCommand(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
 	}
 }
 
@@ -80,10 +83,13 @@ func TestParseCommandRefuses(t *testing.T) {
 		{"stop 10001 \xff", "not valid UTF-8"},
 	}
 	for _, tc := range cases {
-		_, err := bot.ParseCommand(tc.text)
-		var ue *bot.UsageError
-		require.ErrorAs(t, err, &ue, "%q", tc.text)
-		require.Contains(t, ue.Error(), tc.want, "%q", tc.text)
+		t.Run(fmt.Sprintf("%.40q", tc.text), func(t *testing.T) {
+			t.Parallel()
+			_, err := bot.ParseCommand(tc.text)
+			var ue *bot.UsageError
+			require.ErrorAs(t, err, &ue)
+			require.Contains(t, ue.Error(), tc.want)
+		})
 	}
 }
 
