@@ -13,11 +13,22 @@ import (
 	"time"
 )
 
+// patience is how long one call may take: its attempts, and whether it may
+// wait for a limiter token at all.
+type patience struct {
+	attempts int
+	now      bool // take a token only if one is free now
+}
+
 // run makes one logical call: limiter, deadline, attempts and retries.
 // decode turns an answer into nil or an error. The stats say what the call
 // cost, whatever its result.
-func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) (stats CallStats, err error) {
-	wait, err := c.take(ctx, op)
+func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) (CallStats, error) {
+	return c.runWith(ctx, op, extra, decode, patience{attempts: c.attempts})
+}
+
+func (c *Client) runWith(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error, p patience) (stats CallStats, err error) {
+	wait, err := c.take(ctx, op, p.now)
 	stats.LimiterWait += wait
 	if err != nil {
 		return stats, err
@@ -39,7 +50,7 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: a.dur, HTTPStatus: a.status, Err: err})
 		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
 			slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
-		if err == nil || n >= c.attempts || !retryable(ctx, err) {
+		if err == nil || n >= p.attempts || !retryable(ctx, err) {
 			return stats, err
 		}
 		if !c.sleep(ctx, c.delay(n)) {
@@ -48,7 +59,7 @@ func (c *Client) run(ctx context.Context, op string, extra map[string]string, de
 			return stats, err
 		}
 		last := err
-		wait, err = c.take(ctx, op)
+		wait, err = c.take(ctx, op, p.now)
 		stats.LimiterWait += wait
 		var le *LimitError
 		if errors.As(err, &le) {
@@ -132,8 +143,9 @@ func (c *Client) request(ctx context.Context, op string, extra map[string]string
 }
 
 // take waits for one limiter token, refusing with *LimitError when the wait
-// would be longer than MaxWait or than the context allows.
-func (c *Client) take(ctx context.Context, op string) (time.Duration, error) {
+// would be longer than MaxWait or than the context allows, or, with now, at
+// all.
+func (c *Client) take(ctx context.Context, op string, now bool) (time.Duration, error) {
 	if c.limiter == nil {
 		return 0, nil
 	}
@@ -146,7 +158,7 @@ func (c *Client) take(ctx context.Context, op string) (time.Duration, error) {
 		return 0, nil
 	}
 	dl, hasDL := ctx.Deadline()
-	if (c.maxWait > 0 && delay > c.maxWait) || (hasDL && time.Until(dl) < delay) {
+	if now || (c.maxWait > 0 && delay > c.maxWait) || (hasDL && time.Until(dl) < delay) {
 		r.Cancel()
 		return 0, c.refuse(op, &LimitError{Wait: delay})
 	}

@@ -91,16 +91,28 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats
 // ids outside 1..2147483647, no ids or more than 200 are rejected before any
 // request.
 func (c *Client) LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]LiveStatus, error) {
+	return c.liveStatus(ctx, channelIDs, patience{attempts: c.attempts})
+}
+
+// TryLiveStatus is LiveStatus for a caller with a schedule of its own (the
+// bot's verifier): it makes one attempt, and only if a limiter token is free
+// now; otherwise it sends nothing and returns a *LimitError at once, so that
+// it never holds a token others are waiting for.
+func (c *Client) TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]LiveStatus, error) {
+	return c.liveStatus(ctx, channelIDs, patience{attempts: 1, now: true})
+}
+
+func (c *Client) liveStatus(ctx context.Context, channelIDs []int64, p patience) (map[int64]LiveStatus, error) {
 	ids, err := joinIDs(channelIDs)
 	if err != nil {
 		return nil, err
 	}
 	var out map[int64]LiveStatus
-	_, err = c.run(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
+	_, err = c.runWith(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
 		var err error
 		out, err = decodeLiveStatus(status, body, c.redact)
 		return err
-	})
+	}, p)
 	return out, err
 }
 
@@ -231,7 +243,7 @@ func (c *Client) signed(extra map[string]string) url.Values {
 }
 
 func (c *Client) dryStop(ctx context.Context, extra map[string]string) (CallStats, error) {
-	wait, err := c.take(ctx, opStop)
+	wait, err := c.take(ctx, opStop, false)
 	if err != nil {
 		return CallStats{LimiterWait: wait}, err
 	}

@@ -3,8 +3,10 @@ package polyv_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -175,4 +177,24 @@ func TestLiveStatusCaseEndToEnd(t *testing.T) {
 	require.False(t, got[6].IsLive())
 	require.False(t, got[6].IsNotLive(), "no status proves nothing")
 	require.True(t, got[7].IsNotLive())
+}
+
+func TestTryLiveStatusNeverWaitsForAToken(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	srv.ScriptStatus(10001, polyvtest.ServerFail())
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Hour))
+
+	_, err := c.TryLiveStatus(context.Background(), 10001)
+	require.ErrorIs(t, err, polyv.ErrServer, "one attempt: a 5xx is not retried")
+	require.Len(t, srv.Calls(), 1)
+
+	start := time.Now()
+	_, err = c.TryLiveStatus(context.Background(), 10001)
+	var le *polyv.LimitError
+	require.ErrorAs(t, err, &le, "no token now: refused at once")
+	require.Less(t, time.Since(start), time.Minute)
+	require.Len(t, srv.Calls(), 1, "nothing was sent")
+	require.Greater(t, lim.Tokens(), -0.5, "the refusal kept no reservation that others would wait behind")
 }
