@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -96,13 +95,14 @@ func cutText(s string, n int) string {
 // lane posts one request's AUDIT_CHANNEL lines in order, each in the
 // background: a slow Slack delays the audit channel, never the command.
 type lane struct {
-	p    *pipeline
-	req  Request
-	mu   sync.Mutex
-	prev chan struct{} // closed when the previous line is done
+	p     *pipeline
+	req   Request
+	order *seq
 }
 
-func (p *pipeline) newLane(req Request) *lane { return &lane{p: p, req: req} }
+func (p *pipeline) newLane(req Request) *lane {
+	return &lane{p: p, req: req, order: &seq{spawn: p.spawn}}
+}
 
 // post queues line after the request's earlier ones and returns at once.
 func (l *lane) post(ctx context.Context, line string) {
@@ -110,15 +110,7 @@ func (l *lane) post(ctx context.Context, line string) {
 		return
 	}
 	line += auditStamp(l.req.ID, l.p.clock.Now())
-	l.mu.Lock()
-	prev, done := l.prev, make(chan struct{})
-	l.prev = done
-	l.mu.Unlock()
-	l.p.spawn(func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
+	l.order.then(func() {
 		pctx, cancel := postCtx(ctx)
 		defer cancel()
 		if _, _, err := l.p.slack.Post(pctx, l.p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {

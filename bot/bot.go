@@ -38,6 +38,10 @@ type Config struct {
 
 	Workers int // concurrent commands; default 16
 	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
+	// QueueWait is the longest a command may wait for a worker: one the
+	// workers cannot be expected to start sooner is answered "busy, try
+	// again" at once; default 5 s.
+	QueueWait time.Duration
 }
 
 // Bot is the Slack side of polyvbot: it reads payloads from the socket,
@@ -77,14 +81,15 @@ func New(cfg Config) (*Bot, error) {
 	}
 	cfg = withDefaults(cfg)
 	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock, socket: cfg.Socket,
-		pool: newPool(cfg.Queue), seen: newEnvelopeSet(10*time.Minute, cfg.Clock.Now)}
+		pool: newPool(cfg.Workers, cfg.Queue, cfg.QueueWait), seen: newEnvelopeSet(10*time.Minute, cfg.Clock.Now)}
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		clock: cfg.Clock, flights: newFlights(), prompts: newPrompts(cfg.ConfirmTTL, cfg.Clock.Now), spawn: b.pool.spawn,
+		clock: cfg.Clock, flights: newFlights(), prompts: newPrompts(cfg.ConfirmTTL, cfg.Clock.Now), track: b.pool.track,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
+	b.pipe.verifier = newVerifier(b.pipe)
 	b.setReady(false, "not connected yet")
 	return b, nil
 }
@@ -108,7 +113,8 @@ func withDefaults(cfg Config) Config {
 	for _, d := range []struct {
 		d   *time.Duration
 		def time.Duration
-	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second}, {&cfg.ConfirmTTL, 2 * time.Minute}} {
+	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second}, {&cfg.ConfirmTTL, 2 * time.Minute},
+		{&cfg.QueueWait, DefaultQueueWait}} {
 		if *d.d <= 0 {
 			*d.d = d.def
 		}
@@ -148,6 +154,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	for range b.cfg.Workers {
 		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.run) })
 	}
+	workers.Go(func() { b.pipe.verifier.run(workCtx) })
+	workers.Go(func() { b.sweep(workCtx) })
 	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
 	defer closeSocket()
 	socketDone := make(chan error, 1)
@@ -165,15 +173,33 @@ func (b *Bot) Run(ctx context.Context) error {
 	case err = <-socketDone:
 		cancelWork()
 	}
+	cancelWork() // ends the verifier, whose work the drain already waited for
 	close(stopWorkers)
 	workers.Wait()
 	b.background.Wait()
 	return err
 }
 
-// run is how a worker runs one request.
+// sweep frees, every minute, the remembered envelopes and prompts that
+// have left their windows, so that an idle bot's memory goes down too.
+func (b *Bot) sweep(ctx context.Context) {
+	for wait(ctx, b.clock, time.Minute) {
+		b.seen.ids.sweep()
+		b.pipe.prompts.m.sweep()
+	}
+}
+
+// DefaultQueueWait is how long a command may wait for a worker by default.
+const DefaultQueueWait = 5 * time.Second
+
+// run is how a worker runs one request: unless it waited past QueueWait, in
+// which case it is answered "busy" rather than run late.
 func (b *Bot) run(ctx context.Context, req Request) {
 	defer b.metrics.inFlight.Dec()
+	if b.clock.Now().Sub(req.Received) > b.cfg.QueueWait {
+		b.pipe.tooLate(ctx, req)
+		return
+	}
 	b.pipe.handle(ctx, req)
 }
 

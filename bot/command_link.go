@@ -89,4 +89,3 @@ func linkChannelID(u *url.URL) (string, bool) {
 	}
 	return found[0], true
 }
-

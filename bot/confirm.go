@@ -33,31 +33,31 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 // click resolves a click on a prompt's button: only the requester's first
 // click within the prompt's lifetime counts, and a confirmed stop is
 // authorized again before it runs.
-func (p *pipeline) click(ctx context.Context, c Request) Record {
+func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 	orig, state := p.prompts.take(c.Click.Value, c.User)
 	switch state {
 	case promptNotYours:
 		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
-		return Record{Request: c, Decision: NotYours}
+		return Record{Request: c, Decision: NotYours}, false
 	case promptExpired:
 		p.replacePrompt(ctx, c, expiredText(p.set.ConfirmTTL))
-		return Record{Request: c, Decision: Expired}
+		return Record{Request: c, Decision: Expired}, false
 	case promptGone:
 		p.log.Info("click on a used or unknown prompt ignored", "user", c.User, "action", c.Click.Action)
-		return Record{Request: c, Decision: Used}
+		return Record{Request: c, Decision: Used}, false
 	}
 	rec := Record{Request: orig}
 	if c.Click.Action == ActionCancel {
 		p.replacePrompt(ctx, c, cancelledText())
 		rec.Decision = Cancelled
-		return rec
+		return rec, false
 	}
 	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
-	if p.authorize(ctx, orig, p.stopPolicy, &rec) {
-		p.runStop(ctx, orig, &rec)
+	if !p.authorize(ctx, orig, p.stopPolicy, &rec) {
+		return rec, false
 	}
-	return rec
+	return rec, p.runStop(ctx, orig, &rec)
 }
 
 // replacePrompt rewrites the prompt the clicked button sat in.

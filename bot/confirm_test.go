@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -22,11 +23,17 @@ func (e *env) prompt(text string) (Record, string) {
 	return rec, btns[0].Value
 }
 
-// clicked is a click on the prompt's button by user.
+// clicked is a click on the prompt's button by user. It returns the last
+// record written: a stop the click ran is recorded under the command's
+// request, a click that cannot be honoured under its own.
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
-	return e.do(Request{ID: "click-" + user + "-" + action, User: user, Channel: opsChannel, ResponseURL: responseURL,
-		Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
+	e.p.handle(context.Background(), Request{ID: "click-" + user + "-" + action, User: user, Channel: opsChannel,
+		ResponseURL: responseURL, Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
+	e.settle()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.audits[len(e.audits)-1]
 }
 
 func promptButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockElement {

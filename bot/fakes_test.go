@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -213,6 +214,9 @@ type env struct {
 	idle   *sync.Cond // signalled when background work ends
 	busy   int        // background work running
 	audits []Record
+	// stopVerifier ends the verifier, as the end of a shutdown's grace
+	// period does.
+	stopVerifier func()
 }
 
 // envConfig is what a test may change before the pipeline is built.
@@ -266,8 +270,20 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
 		flights: newFlights(), prompts: newPrompts(c.set.ConfirmTTL, e.clock.Now),
-		spawn: e.spawn,
+		track: e.track,
 	}
+	e.p.verifier = newVerifier(e.p)
+	ctx, stopVerifier := context.WithCancel(context.Background())
+	e.stopVerifier = stopVerifier
+	verifierDone := make(chan struct{})
+	go func() {
+		defer close(verifierDone)
+		e.p.verifier.run(ctx)
+	}()
+	t.Cleanup(func() {
+		stopVerifier()
+		<-verifierDone
+	})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", e.logs.String())
@@ -276,21 +292,18 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	return e
 }
 
-// spawn is the pipeline's background work: counted, so that do can wait
-// until all of it has ended (even while other requests run concurrently).
-func (e *env) spawn(f func()) {
+// track is the pipeline's count of background work: do waits until all of
+// it has ended (even while other requests run concurrently).
+func (e *env) track() func() {
 	e.mu.Lock()
 	e.busy++
 	e.mu.Unlock()
-	go func() {
-		defer func() {
-			e.mu.Lock()
-			e.busy--
-			e.idle.Broadcast()
-			e.mu.Unlock()
-		}()
-		f()
-	}()
+	return sync.OnceFunc(func() {
+		e.mu.Lock()
+		e.busy--
+		e.idle.Broadcast()
+		e.mu.Unlock()
+	})
 }
 
 // settle waits until no background work runs.
@@ -322,12 +335,27 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	return req
 }
 
-// do runs req to its end, background posts included, and returns its Record.
+// do runs req to its end, verification and background posts included, and
+// returns the Record the audit sink got for it.
 func (e *env) do(req Request) Record {
 	e.t.Helper()
-	rec := e.p.handle(context.Background(), req)
+	e.p.handle(context.Background(), req)
 	e.settle()
-	return rec
+	return e.record(req.ID)
+}
+
+// record is the last audit record written for request id.
+func (e *env) record(id string) Record {
+	e.t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := len(e.audits) - 1; i >= 0; i-- {
+		if e.audits[i].ID == id {
+			return e.audits[i]
+		}
+	}
+	e.t.Fatalf("no audit record for %s", id)
+	return Record{}
 }
 
 // run is do(request(text, change…)).
@@ -408,4 +436,19 @@ type denyAll struct{}
 
 func (denyAll) Check(context.Context, string, string) auth.Decision {
 	return auth.Decision{Denial: auth.DenyUser, Message: "nobody may"}
+}
+
+// refusingPolyv fails every call: for tests where Polyv must not be reached.
+type refusingPolyv struct{}
+
+func (refusingPolyv) StopPullStream(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{}, errors.New("Polyv must not be called")
+}
+
+func (refusingPolyv) LiveStatus(context.Context, ...int64) (map[int64]polyv.LiveStatus, error) {
+	return nil, errors.New("Polyv must not be called")
+}
+
+func (refusingPolyv) TryLiveStatus(context.Context, ...int64) (map[int64]polyv.LiveStatus, error) {
+	return nil, errors.New("Polyv must not be called")
 }

@@ -26,6 +26,8 @@ type Slack interface {
 type Polyv interface {
 	StopPullStream(ctx context.Context, channelID int64) (polyv.CallStats, error)
 	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
+	// TryLiveStatus makes one attempt, only if a global token is free now.
+	TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
 }
 
 // Authorizer decides whether a Slack user may act in a Slack channel.
@@ -52,7 +54,8 @@ const postTimeout = 20 * time.Second
 
 // pipeline turns a request into Polyv calls, Slack messages and one audit
 // record. It is plain code: its only ways out are the interfaces above,
-// the audit sink and spawn, which runs background work the drain waits for.
+// the audit sink, and track, which counts the background work the drain
+// waits for.
 type pipeline struct {
 	slack        Slack
 	polyv        Polyv
@@ -67,7 +70,10 @@ type pipeline struct {
 	set          settings
 	flights      *flights
 	prompts      *prompts
-	spawn        func(func())
+	verifier     *verifier
+	// track counts background work until its done func is called; the
+	// drain waits for all of it.
+	track func() (done func())
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -81,26 +87,47 @@ type settings struct {
 	ConfirmTTL   time.Duration
 }
 
-// handle runs one request to its end and writes its audit record, which it
-// also returns. A panic ends the request with a private ❌ and an error in
-// the log rather than the process.
-func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
+// handle runs one request and writes its audit record once it is over:
+// at once, or, for a stop being verified, when the verifier is done. A
+// panic ends the request with a private ❌ and an error in the log rather
+// than the process.
+func (p *pipeline) handle(ctx context.Context, req Request) {
+	var rec Record
+	verifying := false
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("command panicked", "panic", r, "user", req.User, "request_id", req.ID)
 			p.private(ctx, req, crashedText())
-			rec = Record{Request: req, Decision: Crashed}
+			rec, verifying = Record{Request: req, Decision: Crashed}, false
 		}
-		p.finish(rec)
+		if !verifying {
+			p.finish(rec)
+		}
 	}()
 	switch {
 	case req.Click != nil:
-		return p.click(ctx, req)
+		rec, verifying = p.click(ctx, req)
 	case req.Cmd.Verb == VerbStop:
-		return p.stop(ctx, req)
+		rec, verifying = p.stop(ctx, req)
 	default:
-		return p.status(ctx, req)
+		rec = p.status(ctx, req)
 	}
+}
+
+// tooLate answers a request that waited too long for a worker: it is not
+// run, and the person who asked is told to try again.
+func (p *pipeline) tooLate(ctx context.Context, req Request) {
+	p.private(ctx, req, busyText())
+	p.finish(Record{Request: req, Decision: Busy})
+}
+
+// spawn runs f in the background, counted by track.
+func (p *pipeline) spawn(f func()) {
+	done := p.track()
+	go func() {
+		defer done()
+		f()
+	}()
 }
 
 // finish completes rec and hands it to the metrics and the audit sink.

@@ -3,22 +3,30 @@ package bot
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // pool runs accepted requests on a fixed number of workers, so that the
 // event reader never waits for slow work. It also counts every piece of
-// background work a request starts (spawn), so that a drain waits for all
-// of it. Its queue is per process: a full queue refuses at once rather than
-// letting a request wait.
+// background work a request hands on (track), so that a drain waits for all
+// of it. Its queue is per process and bounded twice: by count, and by time,
+// since a command run minutes after it was typed helps nobody. A request the
+// workers are not expected to start within maxWait is refused at once, and
+// one that still waited longer is answered "busy" instead of being run.
 type pool struct {
 	jobs     chan Request
-	mu       sync.Mutex // guards draining and the first pending.Add of a request
+	workers  int
+	maxWait  time.Duration
+	service  atomic.Int64 // a moving average of how long a request keeps a worker, in ns
+	mu       sync.Mutex   // guards draining and the first pending.Add of a request
 	draining bool
 	pending  sync.WaitGroup
 }
 
-func newPool(queue int) *pool { return &pool{jobs: make(chan Request, queue)} }
+func newPool(workers, queue int, maxWait time.Duration) *pool {
+	return &pool{jobs: make(chan Request, queue), workers: workers, maxWait: maxWait}
+}
 
 // admission is what submit made of a request.
 type admission int
@@ -29,12 +37,16 @@ const (
 	shuttingDown
 )
 
-// submit queues req unless the pool is draining or its queue is full.
+// submit queues req unless the pool is draining, its queue is full, or the
+// requests ahead of it would keep the workers busy past maxWait.
 func (q *pool) submit(req Request) admission {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.draining {
 		return shuttingDown
+	}
+	if q.expectedWait() > q.maxWait {
+		return queueFull
 	}
 	q.pending.Add(1) // before a worker can take it and call Done
 	select {
@@ -46,14 +58,20 @@ func (q *pool) submit(req Request) admission {
 	}
 }
 
-// spawn runs f in the background as part of a request that is already
-// pending, so that the drain waits for it too.
-func (q *pool) spawn(f func()) {
+// track counts work that a request already pending hands on (a
+// verification, a background post) until the returned func is called, so
+// that the drain waits for it too.
+func (q *pool) track() (done func()) {
 	q.pending.Add(1)
-	go func() {
-		defer q.pending.Done()
-		f()
-	}()
+	return q.pending.Done
+}
+
+// expectedWait is how long a request queued now would wait for a worker:
+// the requests ahead of it, times how long one keeps a worker, shared among
+// the workers.
+func (q *pool) expectedWait() time.Duration {
+	ahead := time.Duration(len(q.jobs) + 1)
+	return ahead * time.Duration(q.service.Load()) / time.Duration(q.workers)
 }
 
 // work runs queued requests with run until stop is closed; each runs on
@@ -64,8 +82,24 @@ func (q *pool) work(ctx context.Context, stop <-chan struct{}, run func(context.
 		case <-stop:
 			return
 		case req := <-q.jobs:
+			start := time.Now()
 			run(ctx, req)
+			q.observe(time.Since(start))
 			q.pending.Done()
+		}
+	}
+}
+
+// observe moves the average service time an eighth of the way to d.
+func (q *pool) observe(d time.Duration) {
+	for {
+		old := q.service.Load()
+		next := old + (int64(d)-old)/8
+		if old == 0 {
+			next = int64(d)
+		}
+		if q.service.CompareAndSwap(old, next) {
+			return
 		}
 	}
 }

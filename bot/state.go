@@ -8,48 +8,126 @@ import (
 	"time"
 )
 
-// envelopeSet remembers envelope ids for a while, so an envelope Slack
-// delivers twice is acked and ignored. Memory is bounded by the window: old
-// ids are dropped in arrival order.
-type envelopeSet struct {
-	mu     sync.Mutex
-	window time.Duration
-	now    func() time.Time
-	ids    map[string]struct{}
-	order  []seenID
-}
-
-type seenID struct {
-	id string
-	at time.Time
-}
+// envelopeSet remembers envelope ids for a while, so that an envelope Slack
+// delivers twice is acked and answered again but not run twice.
+type envelopeSet struct{ ids *recent[struct{}] }
 
 func newEnvelopeSet(window time.Duration, now func() time.Time) *envelopeSet {
-	return &envelopeSet{window: window, now: now, ids: make(map[string]struct{})}
+	return &envelopeSet{ids: newRecent[struct{}](window, now)}
 }
 
 // add records id and reports whether it was seen already.
 func (s *envelopeSet) add(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	drop := 0
-	for drop < len(s.order) && now.Sub(s.order[drop].at) > s.window {
-		delete(s.ids, s.order[drop].id)
-		drop++
-	}
-	if drop > 0 {
-		s.order = append(s.order[:0:0], s.order[drop:]...)
-	}
 	if id == "" {
 		return false
 	}
-	if _, ok := s.ids[id]; ok {
+	if _, seen := s.ids.get(id); seen {
 		return true
 	}
-	s.ids[id] = struct{}{}
-	s.order = append(s.order, seenID{id, now})
+	s.ids.put(id, struct{}{})
 	return false
+}
+
+// recent maps keys to values for at least a window of time. It keeps them
+// in a ring of time buckets, each a tenth of the window: put and get cost
+// the same however many keys it holds, and a bucket that leaves the window
+// is dropped whole (when it is reused, or by sweep while the bot is idle).
+type recent[V any] struct {
+	mu      sync.Mutex
+	span    time.Duration // one bucket's share of the window
+	now     func() time.Time
+	buckets [recentBuckets]recentBucket[V]
+}
+
+// recentBuckets is the ring's size: ten spans make the window, and one more
+// holds the keys of the current span.
+const recentBuckets = 11
+
+type recentBucket[V any] struct {
+	epoch int64 // which span of time it holds
+	m     map[string]V
+}
+
+func newRecent[V any](window time.Duration, now func() time.Time) *recent[V] {
+	return &recent[V]{span: max(window/(recentBuckets-1), time.Millisecond), now: now}
+}
+
+// put stores key with v, for at least the window from now.
+func (r *recent[V]) put(key string, v V) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	epoch := r.epoch()
+	b := &r.buckets[epoch%recentBuckets]
+	if b.epoch != epoch || b.m == nil {
+		*b = recentBucket[V]{epoch: epoch, m: make(map[string]V)}
+	}
+	b.m[key] = v
+}
+
+// get returns the value of key, if it was put within the window.
+func (r *recent[V]) get(key string) (V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.find(key)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return b.m[key], true
+}
+
+// take is get, and the key is forgotten.
+func (r *recent[V]) take(key string) (V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.find(key)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	v := b.m[key]
+	delete(b.m, key)
+	return v, true
+}
+
+// sweep frees the buckets that have left the window.
+func (r *recent[V]) sweep() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	epoch := r.epoch()
+	for i := range r.buckets {
+		if b := &r.buckets[i]; b.m != nil && epoch-b.epoch >= recentBuckets {
+			*b = recentBucket[V]{}
+		}
+	}
+}
+
+// size counts the keys held, expired buckets included until they are swept.
+func (r *recent[V]) size() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, b := range r.buckets {
+		n += len(b.m)
+	}
+	return n
+}
+
+func (r *recent[V]) epoch() int64 { return r.now().UnixNano() / int64(r.span) }
+
+// find returns the live bucket that holds key. Caller holds r.mu.
+func (r *recent[V]) find(key string) (*recentBucket[V], bool) {
+	epoch := r.epoch()
+	for i := range r.buckets {
+		b := &r.buckets[i]
+		if b.m == nil || epoch-b.epoch >= recentBuckets {
+			continue
+		}
+		if _, ok := b.m[key]; ok {
+			return b, true
+		}
+	}
+	return nil, false
 }
 
 // flights guards against two people stopping the same Polyv channel at once:
@@ -122,12 +200,13 @@ func (f *flights) release(ids []int64) {
 	}
 }
 
-// prompts holds confirmation prompts until they are clicked or expire.
+// prompts holds confirmation prompts until they are clicked or long
+// expired: a late click is told the prompt expired rather than met with
+// silence, for one more lifetime.
 type prompts struct {
-	mu  sync.Mutex
 	ttl time.Duration
 	now func() time.Time
-	m   map[string]*prompt
+	m   *recent[prompt]
 }
 
 type prompt struct {
@@ -136,23 +215,13 @@ type prompt struct {
 }
 
 func newPrompts(ttl time.Duration, now func() time.Time) *prompts {
-	return &prompts{ttl: ttl, now: now, m: make(map[string]*prompt)}
+	return &prompts{ttl: ttl, now: now, m: newRecent[prompt](2*ttl, now)}
 }
 
 // add stores req and returns the token the buttons carry.
 func (p *prompts) add(req Request) string {
 	token := randomID()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	for k, v := range p.m {
-		// Kept one more lifetime after expiry, so a late click is told the
-		// prompt expired instead of being met with silence.
-		if now.After(v.expires.Add(p.ttl)) {
-			delete(p.m, k)
-		}
-	}
-	p.m[token] = &prompt{req: req, expires: now.Add(p.ttl)}
+	p.m.put(token, prompt{req: req, expires: p.now().Add(p.ttl)})
 	return token
 }
 
@@ -168,19 +237,19 @@ const (
 
 // take consumes the prompt if user is its requester and it is still valid.
 func (p *prompts) take(token, user string) (Request, promptState) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pr, ok := p.m[token]
+	pr, ok := p.m.get(token)
 	switch {
 	case !ok:
 		return Request{}, promptGone
 	case pr.req.User != user:
 		return Request{}, promptNotYours
-	case p.now().After(pr.expires):
-		delete(p.m, token)
+	}
+	if _, ok := p.m.take(token); !ok {
+		return Request{}, promptGone // another click took it meanwhile
+	}
+	if p.now().After(pr.expires) {
 		return Request{}, promptExpired
 	}
-	delete(p.m, token)
 	return pr.req, promptTaken
 }
 

@@ -10,35 +10,41 @@ import (
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// stop authorizes, then asks to confirm or runs the stop.
-func (p *pipeline) stop(ctx context.Context, req Request) Record {
-	rec := Record{Request: req}
+// stop authorizes, then asks to confirm or runs the stop. verifying says
+// that the verifier now owns the record and writes it when it is done.
+func (p *pipeline) stop(ctx context.Context, req Request) (rec Record, verifying bool) {
+	rec = Record{Request: req}
 	if !p.authorize(ctx, req, p.stopPolicy, &rec) {
-		return rec
+		return rec, false
 	}
 	if p.set.ConfirmStop {
 		p.askConfirmation(ctx, req, &rec)
-		return rec
+		return rec, false
 	}
-	p.runStop(ctx, req, &rec)
-	return rec
+	verifying = p.runStop(ctx, req, &rec)
+	return rec, verifying
 }
 
 // runStop is the action itself, also reached by a confirmation click. The
 // Polyv calls go out as soon as the channels are claimed and throttled; the
-// parent is posted alongside (see thread).
-func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
+// parent is posted alongside (see thread). It returns once the outcome is
+// posted; verification, when on, goes on in the verifier, and the claims on
+// the channels last until it is over.
+func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verifying bool) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	link := newParentLink()
-	defer link.set("") // whoever waits for this thread's link stops waiting
 	claimed, busy := p.flights.claim(req.Cmd.ChannelIDs, req.User, link)
 	claimed, skipped := p.takeTokens(req.User, claimed)
-	defer p.flights.release(claimed)
+	release := func() {
+		link.set("") // whoever waits for this thread's link stops waiting
+		p.flights.release(claimed)
+	}
 	lane := p.newLane(req)
 	if len(claimed) == 0 {
+		release()
 		p.refuseAll(ctx, req, rec, lane, append(skipped, p.elsewhere(ctx, busy)...))
-		return
+		return false
 	}
 	th := p.openThread(ctx, req, func(pr parent) {
 		link.set(pr.link)
@@ -58,9 +64,12 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 	th.update(ctx, summary)
 	th.flush(ctx, summary)
 	lane.post(ctx, outcomeLine(*rec))
-	if p.set.VerifyStop && !p.set.DryRun {
-		p.verify(ctx, th, rec)
+	if p.set.VerifyStop && !p.set.DryRun && len(stoppedIDs(rec.Channels)) > 0 {
+		p.verifier.add(rec, th, release)
+		return true
 	}
+	release()
+	return false
 }
 
 // refuseAll answers privately when no channel of the command can be

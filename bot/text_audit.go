@@ -195,4 +195,3 @@ func stateWord(s State) string {
 	}
 	return "failed"
 }
-

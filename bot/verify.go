@@ -2,85 +2,216 @@ package bot
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 )
 
-// verify polls Polyv's live status after it accepted stops, says in the
-// thread whether each channel really stopped, and flags the parent when
-// one did not. Status calls take global tokens too. Checks come at 1, 3, 7
-// and 15 fifteenths of the window: early for the usual quick stop, sparse
-// later so that polling does not drain the global bucket.
-func (p *pipeline) verify(ctx context.Context, th *thread, rec *Record) {
-	pending := stoppedIDs(rec.Channels)
-	if len(pending) == 0 {
-		return
-	}
-	rec.Verifying = true
-	checks := make(map[int64]*Check, len(pending))
-	for _, id := range pending {
-		checks[id] = &Check{Verdict: Unverified, Why: ShutDown}
-	}
-	var spent time.Duration
-	for step := p.set.VerifyWindow / 15; len(pending) > 0 && spent+step <= p.set.VerifyWindow; step *= 2 {
-		if !wait(ctx, p.clock, step) {
-			// A shutdown cut it short: that proves nothing either way.
-			for _, id := range pending {
-				*checks[id] = Check{Verdict: Unverified, Why: ShutDown}
-			}
-			break
-		}
-		spent += step
-		pending = p.check(ctx, th, pending, checks)
-	}
-	for _, id := range pending {
-		th.say(ctx, checkLine(id, *checks[id], p.set.VerifyWindow, p.set.PolyvTimeout))
-	}
-	for i := range rec.Channels {
-		if c, ok := checks[rec.Channels[i].ID]; ok {
-			rec.Channels[i].Check = *c
-		}
-	}
-	head := flaggedSummary(rec.Channels)
-	if head != "" {
-		th.update(ctx, head)
-	}
-	th.flush(ctx, head)
+// verifier checks, for the whole process, that the channels Polyv accepted
+// stops for are no longer live. Each channel is checked at 1, 3, 7 and 15
+// fifteenths of the verification window after its stop: early for the usual
+// quick stop, sparse later so that polling does not drain the global
+// bucket. The verifier keeps every channel awaiting a check with its due
+// time and, each round, asks Polyv about all the channels due then in one
+// call (the live-status list takes up to 200 ids), so that a burst of N
+// stops costs about N/200 status calls per round, not N. Commands do not
+// wait for it: a worker is free once the stop's outcome is posted.
+//
+// A status call takes a global token only if one is free at once; when
+// the bucket is short the check is missed and the channel waits for its next
+// round, so verification never holds back a stop.
+type verifier struct {
+	p     *pipeline
+	mu    sync.Mutex
+	queue []*watch      // channels awaiting a check
+	wake  chan struct{} // a channel was added
 }
 
-// check asks Polyv about the pending channels once and returns those still
-// pending. A channel Polyv documents as not live is verified and said at
-// once; one Polyv leaves out is unverified and said at once, as waiting
-// cannot prove anything about it; live and unknown statuses stay pending.
-func (p *pipeline) check(ctx context.Context, th *thread, pending []int64, checks map[int64]*Check) []int64 {
-	cctx, cancel := context.WithTimeout(ctx, p.set.PolyvTimeout)
-	statuses, err := p.polyv.LiveStatus(cctx, pending...)
+// verification is one command's stop being verified.
+type verification struct {
+	rec   *Record
+	th    *thread
+	lines *seq   // the thread lines it adds, in order
+	open  int    // channels not decided yet
+	end   func() // releases the command's claims; called once, when all are decided
+	start time.Time
+}
+
+// watch is one channel awaiting a check.
+type watch struct {
+	id    int64
+	v     *verification
+	round int // checks done so far
+	due   time.Time
+	check Check
+}
+
+// statusBatch is the most ids Polyv's live-status list takes in one call.
+const statusBatch = 200
+
+// rounds is how many checks a channel gets within the window.
+const rounds = 4
+
+func newVerifier(p *pipeline) *verifier {
+	return &verifier{p: p, wake: make(chan struct{}, 1)}
+}
+
+// add starts verifying the channels of rec that Polyv said it stopped; end
+// runs once all are decided, before the record is written.
+func (vf *verifier) add(rec *Record, th *thread, end func()) {
+	ids := stoppedIDs(rec.Channels)
+	rec.Verifying = true
+	// Until its record is written, the verification counts as work the
+	// drain waits for.
+	done := vf.p.track()
+	v := &verification{rec: rec, th: th, lines: &seq{spawn: vf.p.spawn}, open: len(ids), start: vf.p.clock.Now(),
+		end: func() { end(); done() }}
+	vf.mu.Lock()
+	for _, id := range ids {
+		vf.queue = append(vf.queue, &watch{id: id, v: v, due: v.start.Add(vf.step(1)), check: Check{Verdict: Unverified, Why: ShutDown}})
+	}
+	vf.mu.Unlock()
+	select {
+	case vf.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run checks what is due until ctx ends, then cuts the rest short: a
+// shutdown proves nothing either way, and the threads say so.
+func (vf *verifier) run(ctx context.Context) {
+	for {
+		var timer <-chan time.Time
+		if next, ok := vf.nextDue(); ok {
+			timer = vf.p.clock.After(next.Sub(vf.p.clock.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			vf.cut()
+			return
+		case <-vf.wake:
+		case <-timer:
+			vf.round(ctx)
+		}
+	}
+}
+
+// step is when check n (1-based) is due after the stop: 1, 3, 7 and 15
+// fifteenths of the window.
+func (vf *verifier) step(n int) time.Duration {
+	return time.Duration(1<<n-1) * vf.p.set.VerifyWindow / 15
+}
+
+func (vf *verifier) nextDue() (time.Time, bool) {
+	vf.mu.Lock()
+	defer vf.mu.Unlock()
+	if len(vf.queue) == 0 {
+		return time.Time{}, false
+	}
+	next := vf.queue[0].due
+	for _, w := range vf.queue[1:] {
+		if w.due.Before(next) {
+			next = w.due
+		}
+	}
+	return next, true
+}
+
+// round checks every channel due now, or within a sixtieth of the window:
+// a little early rather than one call per stop of a burst.
+func (vf *verifier) round(ctx context.Context) {
+	horizon := vf.p.clock.Now().Add(vf.p.set.VerifyWindow / 60)
+	vf.mu.Lock()
+	var due []*watch
+	vf.queue = slices.DeleteFunc(vf.queue, func(w *watch) bool {
+		if w.due.After(horizon) {
+			return false
+		}
+		due = append(due, w)
+		return true
+	})
+	vf.mu.Unlock()
+	for batch := range slices.Chunk(due, statusBatch) {
+		vf.checkBatch(ctx, batch)
+	}
+}
+
+// checkBatch asks Polyv about a batch once and decides, or reschedules,
+// each channel in it.
+func (vf *verifier) checkBatch(ctx context.Context, batch []*watch) {
+	ids := make([]int64, len(batch))
+	for i, w := range batch {
+		ids[i] = w.id
+	}
+	cctx, cancel := context.WithTimeout(ctx, vf.p.set.PolyvTimeout)
+	statuses, err := vf.p.polyv.TryLiveStatus(cctx, ids...)
 	cancel()
-	if err != nil {
-		for _, id := range pending {
-			*checks[id] = Check{Verdict: Unverified, Why: StatusUnreadable, Err: err, Status: checks[id].Status}
-		}
-		return pending
-	}
-	var still []int64
-	for _, id := range pending {
-		st, listed := statuses[id]
-		c := checks[id]
+	for _, w := range batch {
+		w.round++
+		st, listed := statuses[w.id]
 		switch {
+		case err != nil:
+			w.check = Check{Verdict: Unverified, Why: StatusUnreadable, Err: err}
 		case !listed:
-			*c = Check{Verdict: Unverified, Why: Unlisted}
-			th.say(ctx, checkLine(id, *c, p.set.VerifyWindow, p.set.PolyvTimeout))
+			// Waiting cannot prove anything about a channel Polyv leaves out.
+			vf.decide(w, Check{Verdict: Unverified, Why: Unlisted})
+			continue
 		case st.IsNotLive():
-			*c = Check{Verdict: Verified, Status: st}
-			th.say(ctx, checkLine(id, *c, p.set.VerifyWindow, p.set.PolyvTimeout))
+			vf.decide(w, Check{Verdict: Verified, Status: st})
+			continue
 		case st.IsLive():
-			*c = Check{Verdict: StillLive, Status: st}
-			still = append(still, id)
+			w.check = Check{Verdict: StillLive, Status: st}
 		default:
-			*c = Check{Verdict: Unverified, Why: StatusUnknown, Status: st}
-			still = append(still, id)
+			w.check = Check{Verdict: Unverified, Why: StatusUnknown, Status: st}
+		}
+		if w.round == rounds {
+			vf.decide(w, w.check)
+			continue
+		}
+		w.due = w.v.start.Add(vf.step(w.round + 1))
+		vf.mu.Lock()
+		vf.queue = append(vf.queue, w)
+		vf.mu.Unlock()
+	}
+}
+
+// cut decides every channel still waiting as cut short by the shutdown.
+func (vf *verifier) cut() {
+	vf.mu.Lock()
+	queue := vf.queue
+	vf.queue = nil
+	vf.mu.Unlock()
+	for _, w := range queue {
+		vf.decide(w, Check{Verdict: Unverified, Why: ShutDown})
+	}
+}
+
+// decide records a channel's verdict, says it in the thread and, once the
+// command's last channel is decided, flags the parent if needed, releases
+// the command's claims and writes its record.
+func (vf *verifier) decide(w *watch, c Check) {
+	v, p := w.v, vf.p
+	for i := range v.rec.Channels {
+		if v.rec.Channels[i].ID == w.id {
+			v.rec.Channels[i].Check = c
 		}
 	}
-	return still
+	line := checkLine(w.id, c, p.set.VerifyWindow, p.set.PolyvTimeout)
+	ctx := context.Background()
+	v.lines.then(func() { v.th.say(ctx, line) })
+	if v.open--; v.open > 0 {
+		return
+	}
+	rec := *v.rec
+	v.lines.then(func() {
+		head := flaggedSummary(rec.Channels)
+		if head != "" {
+			v.th.update(ctx, head)
+		}
+		v.th.flush(ctx, head)
+		p.finish(rec)
+		v.end()
+	})
 }
 
 // stoppedIDs are the channels Polyv said it stopped: the ones to verify.
@@ -92,4 +223,26 @@ func stoppedIDs(results []ChannelResult) []int64 {
 		}
 	}
 	return ids
+}
+
+// seq runs functions in the background one after another, in the order
+// given; the caller never waits.
+type seq struct {
+	spawn func(func())
+	mu    sync.Mutex
+	prev  chan struct{} // closed when the previous function has returned
+}
+
+func (s *seq) then(f func()) {
+	s.mu.Lock()
+	prev, done := s.prev, make(chan struct{})
+	s.prev = done
+	s.mu.Unlock()
+	s.spawn(func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		f()
+	})
 }

@@ -120,17 +120,82 @@ func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 func TestVerifyCutShortByShutdown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.clock.SetAuto(false) // the first wait never ends: the shutdown comes first
+	e.clock.SetAuto(false) // the first check never comes: the shutdown does
 	req := e.request("stop 10001")
-	th := e.p.openThread(context.Background(), req, func(parent) {})
-	rec := &Record{Request: req, Channels: []ChannelResult{{ID: 10001, State: Stopped}}}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	e.p.verify(ctx, th, rec)
+	e.p.handle(context.Background(), req)
+	require.True(t, e.clock.WaitFor(1, make(chan struct{})), "the verifier waits for the first check")
+	e.stopVerifier()
 	e.settle()
+	rec := e.record(req.ID)
 	parent, thread := e.parent()
-	require.Equal(t, []string{"⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`"}, thread)
+	require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", thread[1])
 	require.Zero(t, e.statusCalls(), "a cancelled verification asks Polyv nothing more")
 	require.Equal(t, "⚠️ ✅ 1 stopped, unverified: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
 	require.Equal(t, Check{Verdict: Unverified, Why: ShutDown}, rec.Channels[0].Check)
+}
+
+// One verifier serves the process: channels due at the same time are
+// checked in one call, in batches of at most 200.
+func TestVerifyBatchesAcrossCommands(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *envConfig) { c.userBurst, c.globalPerMin, c.globalBurst = 1000, 60000, 1000 })
+	e.clock.SetAuto(false)
+	for i := range 11 {
+		e.p.handle(context.Background(), e.request("stop "+ids(int64(20001+20*i), 20)))
+	}
+	require.Equal(t, 220, len(e.polyv.Calls()), "the stops went out; no check is due yet")
+	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
+	e.clock.Advance(time.Second)
+	e.settle()
+	var sizes []int
+	for _, c := range e.polyv.Calls() {
+		if strings.HasSuffix(c.Path, "live-status/list") {
+			sizes = append(sizes, len(c.ChannelIDs))
+		}
+	}
+	require.ElementsMatch(t, []int{200, 20}, sizes, "220 channels due together: two calls")
+	require.Len(t, e.audits, 11)
+	for _, rec := range e.audits {
+		require.Equal(t, "verified", verificationWords(rec.Channels))
+	}
+}
+
+// A channel's in-flight claim lasts until its verification is over: a
+// second stop meanwhile is told where the first one is.
+func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND"} })
+	e.clock.SetAuto(false)
+	first := e.request("stop 10001")
+	e.p.handle(context.Background(), first)
+	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
+
+	e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "second" }))
+	second := e.record("second")
+	require.Equal(t, InProgress, second.Decision)
+	require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
+	require.Equal(t, 1, e.stopCalls(10001))
+
+	e.clock.Advance(time.Second)
+	e.settle()
+	require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
+	e.clock.SetAuto(true)
+	third := e.run("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "third" })
+	require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
+	require.Equal(t, 2, e.stopCalls(10001))
+}
+
+// Status checks take a global token only if one is free at once: when the
+// bucket is short, the check waits for the channel's next round instead of
+// queueing ahead of stops.
+func TestVerifyNeverWaitsForTheGlobalBucket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *envConfig) { c.globalPerMin, c.globalBurst = 0.001, 1 })
+	rec := e.run("stop 10001")
+	require.Equal(t, []State{Stopped}, states(rec), "the stop took the only token")
+	require.Zero(t, e.statusCalls(), "no check could take a token, so none was sent")
+	_, thread := e.parent()
+	require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot could not verify it: not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in "+
+		strings.SplitN(thread[1], "retry in ", 2)[1], thread[1])
+	require.Equal(t, Unverified, rec.Channels[0].Check.Verdict)
 }

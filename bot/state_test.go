@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/internal/fakeclock"
+)
+
+// BenchmarkEnvelopeSet measures one add at 150 envelopes a second on a
+// simulated clock, after the set has been filled for a while: the cost
+// must stay flat past the 10-minute window, where it used to copy every
+// remaining id on every add.
+func BenchmarkEnvelopeSet(b *testing.B) {
+	const rate = 150
+	for _, filled := range []time.Duration{time.Minute, 11 * time.Minute, 30 * time.Minute} {
+		b.Run("after "+filled.String(), func(b *testing.B) {
+			clock := fakeclock.New(epoch)
+			s := newEnvelopeSet(10*time.Minute, clock.Now)
+			n := 0
+			add := func() {
+				clock.Advance(time.Second / rate)
+				s.add("env-" + strconv.Itoa(n))
+				n++
+			}
+			for range int(filled.Seconds()) * rate {
+				add()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				add()
+			}
+		})
+	}
+}
+
+func TestEnvelopeSetRemembersForTheWindow(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(epoch)
+	s := newEnvelopeSet(10*time.Minute, clock.Now)
+	require.False(t, s.add("a"), "new")
+	require.True(t, s.add("a"), "seen")
+	clock.Advance(9*time.Minute + 59*time.Second)
+	require.True(t, s.add("a"), "still within the window")
+	for i := range 20 * 60 {
+		clock.Advance(time.Second)
+		s.add(fmt.Sprint("other-", i))
+	}
+	require.False(t, s.add("a"), "forgotten after the window")
+}
+
+func TestRecentFreesMemoryWhileIdle(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(epoch)
+	r := newRecent[int](10*time.Minute, clock.Now)
+	for i := range 1000 {
+		r.put(strconv.Itoa(i), i)
+	}
+	clock.Advance(10 * time.Minute)
+	r.sweep()
+	require.Equal(t, 1000, r.size(), "still within the window (plus one span)")
+	v, ok := r.take("7")
+	require.True(t, ok)
+	require.Equal(t, 7, v)
+	_, ok = r.get("7")
+	require.False(t, ok, "taken")
+	clock.Advance(2 * time.Minute)
+	r.sweep()
+	require.Zero(t, r.size(), "an idle bot frees what left the window")
+}
+
+// BenchmarkPromptsAdd is one confirmation prompt added while 36 000 are
+// held: it used to scan them all.
+func BenchmarkPromptsAdd(b *testing.B) {
+	clock := fakeclock.New(epoch)
+	p := newPrompts(2*time.Minute, clock.Now)
+	for range 36000 {
+		p.add(Request{User: responder})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		p.add(Request{User: responder})
+	}
+}
