@@ -291,6 +291,7 @@ func TestWaitersReleasedByClose(t *testing.T) {
 		func() error { _, _, err := srv.SendSlashCommand(bg, slacktest.SlashCommand{}); return err },
 		func() error { return srv.WaitConnections(bg, 2) },
 		func() error { _, _, err := srv.SendSlashCommandTo(bg, 1, slacktest.SlashCommand{}); return err },
+		func() error { _, err := srv.SendEvent(bg, map[string]any{}); return err },
 	}
 	errs := make(chan error, len(waiters))
 	for _, w := range waiters {
