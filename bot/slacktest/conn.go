@@ -14,12 +14,13 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 // wsConn is one server-side socket. Writes are serialised by wmu; gorilla
 // allows WriteControl and Close concurrently with them.
 type wsConn struct {
-	id    int
-	ws    *websocket.Conn
-	wmu   sync.Mutex
-	done  chan struct{}
-	once  sync.Once
-	hello bool // guarded by Server.mu
+	id     int
+	opened time.Time
+	ws     *websocket.Conn
+	wmu    sync.Mutex
+	done   chan struct{}
+	once   sync.Once
+	hello  bool // guarded by Server.mu
 }
 
 func (c *wsConn) write(frame []byte) error {
@@ -91,7 +92,7 @@ func (s *Server) register(ws *websocket.Conn) *wsConn {
 		return nil
 	}
 	s.state.connSeq++
-	c := &wsConn{id: s.state.connSeq, ws: ws, done: make(chan struct{})}
+	c := &wsConn{id: s.state.connSeq, ws: ws, done: make(chan struct{}), opened: s.now()}
 	s.state.conns = append(s.state.conns, c)
 	s.wg.Add(2) // readLoop and pingLoop
 	s.signalLocked()
@@ -100,6 +101,7 @@ func (s *Server) register(ws *websocket.Conn) *wsConn {
 
 func (s *Server) sayHello(c *wsConn) {
 	var n int
+	// c is registered already, so the count includes it, as Slack's does.
 	s.read(func(st *state) { n = len(st.liveConns()) })
 	frame, _ := json.Marshal(map[string]any{
 		"type": "hello", "num_connections": n,
@@ -131,9 +133,8 @@ func (s *Server) readLoop(c *wsConn) {
 			s.log.Debug("slacktest: ignoring frame", "conn", c.id, "err", err)
 			continue
 		}
-		s.mutate(func(st *state) {
-			st.acks = append(st.acks, Ack{EnvelopeID: id, Payload: payload, SentAt: st.sentAt[id], At: s.now()})
-		})
+		at := s.now()
+		s.mutate(func(st *state) { st.acks = append(st.acks, st.ack(id, payload, c.id, at)) })
 	}
 }
 

@@ -61,6 +61,23 @@ func parseAck(frame []byte) (envelopeID string, payload json.RawMessage, err err
 	return a.EnvelopeID, a.Payload, nil
 }
 
+// envelopeHeader is what the server reads of a frame a test hands SendRaw.
+type envelopeHeader struct {
+	EnvelopeID   string `json:"envelope_id"`
+	Type         string `json:"type"`
+	RetryAttempt int    `json:"retry_attempt"`
+	RetryReason  string `json:"retry_reason"`
+}
+
+// parseEnvelopeHeader reads the envelope fields of a raw frame; tests send
+// malformed frames on purpose. Invalid JSON yields nothing; a field of the
+// wrong type is skipped and the others are kept, as encoding/json does.
+func parseEnvelopeHeader(frame []byte) envelopeHeader {
+	var h envelopeHeader
+	_ = json.Unmarshal(frame, &h)
+	return h
+}
+
 // responseBody is what slack-go and Slack's webhooks post to a response_url.
 type responseBody struct {
 	Text            string          `json:"text"`

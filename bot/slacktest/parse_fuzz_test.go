@@ -59,6 +59,39 @@ func TestParseAck(t *testing.T) {
 	}
 }
 
+func TestParseEnvelopeHeader(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, frame string
+		want        envelopeHeader
+	}{
+		{"slash command", `{"envelope_id":"e1","type":"slash_commands","payload":{},"retry_attempt":0,"retry_reason":""}`,
+			envelopeHeader{EnvelopeID: "e1", Type: "slash_commands"}},
+		{"event retry", `{"envelope_id":"e2","type":"events_api","retry_attempt":2,"retry_reason":"timeout"}`,
+			envelopeHeader{EnvelopeID: "e2", Type: "events_api", RetryAttempt: 2, RetryReason: "timeout"}},
+		{"wrong type keeps the rest", `{"envelope_id":"e3","type":7,"retry_attempt":"1"}`, envelopeHeader{EnvelopeID: "e3"}},
+		{"truncated", `{"envelope_id":"e4","payload":`, envelopeHeader{}},
+		{"not an object", `[1]`, envelopeHeader{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, parseEnvelopeHeader([]byte(tt.frame)))
+		})
+	}
+}
+
+func FuzzParseEnvelopeHeader(f *testing.F) {
+	f.Add([]byte(`{"envelope_id":"e1","type":"events_api","retry_attempt":1,"retry_reason":"timeout"}`))
+	f.Add([]byte(`{"envelope_id":"e1","type":"slash_commands","payload":`))
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		h := parseEnvelopeHeader(frame)
+		if !json.Valid(frame) {
+			require.Zero(t, h, "invalid JSON yields nothing")
+		}
+	})
+}
+
 func FuzzParseBody(f *testing.F) {
 	f.Add("application/json", []byte(`{"text":"x","n":1}`))
 	f.Add("application/x-www-form-urlencoded", []byte("token=a&text=b"))

@@ -25,6 +25,8 @@ type Server struct {
 	botUserID, botName string
 	pingInterval       time.Duration
 	latency            time.Duration
+	ackTimeout         time.Duration
+	eventRetries       []time.Duration
 	now                func() time.Time
 	log                *slog.Logger
 	httpSrv            *httptest.Server
@@ -49,6 +51,8 @@ func NewServer(opts ...Option) *Server {
 		botUserID:    "U0BOT",
 		botName:      "polyvbot",
 		pingInterval: time.Second,
+		ackTimeout:   3 * time.Second,
+		eventRetries: defaultEventRetries,
 		now:          time.Now,
 		log:          slog.New(slog.DiscardHandler),
 		closed:       make(chan struct{}),

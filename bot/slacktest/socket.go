@@ -43,63 +43,29 @@ func (s *Server) SocketsOpened() int {
 	return n
 }
 
-// SendSlashCommand delivers a slash_commands envelope over the newest socket,
-// waiting (bounded by ctx) for one. It returns the envelope id and the
+// SendSlashCommand delivers a slash_commands envelope over the connection
+// the routing policy picks (see Routing and RouteNext), waiting (bounded by
+// ctx) for one. A socket that fails the write is closed and the envelope
+// goes to another, since it never left. It returns the envelope id and the
 // response_url the command carries, which points at this server.
 func (s *Server) SendSlashCommand(ctx context.Context, cmd SlashCommand) (envelopeID, responseURL string, err error) {
-	cmd = s.withDefaults(cmd)
-	var seq int
-	s.mutate(func(st *state) {
-		st.envSeq++
-		seq = st.envSeq
-		st.channelNames[cmd.ChannelID] = cmd.ChannelName
-	})
-	envelopeID = cmd.EnvelopeID
-	if envelopeID == "" {
-		envelopeID = fmt.Sprintf("env-%d-slash", seq)
-	}
-	responseURL = fmt.Sprintf("%s/response/%s/%d", s.httpSrv.URL, s.teamID, seq)
-	payload := map[string]any{
-		"token": "fake-verification-token", "team_id": cmd.TeamID, "team_domain": "test",
-		"channel_id": cmd.ChannelID, "channel_name": cmd.ChannelName,
-		"user_id": cmd.UserID, "user_name": cmd.UserName,
-		"command": cmd.Command, "text": cmd.Text,
-		"api_app_id": appID, "is_enterprise_install": false,
-		"response_url": responseURL, "trigger_id": fmt.Sprintf("%d.trigger.%d", seq, seq),
-	}
-	if err := s.sendEnvelope(ctx, envelopeID, "slash_commands", true, payload); err != nil {
-		return "", "", err
-	}
-	return envelopeID, responseURL, nil
+	return s.sendSlashCommand(ctx, 0, cmd)
 }
 
 // SendInteractive delivers an "interactive" envelope (block_actions and the
-// like) whose payload is payload marshalled to JSON.
+// like) whose payload is payload marshalled to JSON, routed as
+// SendSlashCommand is.
 func (s *Server) SendInteractive(ctx context.Context, payload any) (envelopeID string, err error) {
-	var seq int
-	s.mutate(func(st *state) { st.envSeq++; seq = st.envSeq })
-	envelopeID = fmt.Sprintf("env-%d-interactive", seq)
-	if err := s.sendEnvelope(ctx, envelopeID, "interactive", false, payload); err != nil {
-		return "", err
-	}
-	return envelopeID, nil
+	return s.sendInteractive(ctx, 0, payload)
 }
 
-// SendRaw writes frame as-is over the newest socket, waiting (bounded by ctx)
-// for one. If the frame carries an envelope_id, its send time is recorded
-// for the Ack.
+// SendRaw writes frame as-is over the connection the routing policy picks,
+// waiting (bounded by ctx) for one. If the frame carries an envelope_id, it
+// is recorded as an Envelope, so its Ack gets a send time.
 func (s *Server) SendRaw(ctx context.Context, frame []byte) error {
-	c, err := s.waitConn(ctx)
-	if err != nil {
-		return err
-	}
-	var env struct {
-		EnvelopeID string `json:"envelope_id"`
-	}
-	if json.Unmarshal(frame, &env) == nil && env.EnvelopeID != "" {
-		s.mutate(func(st *state) { st.sentAt[env.EnvelopeID] = s.now() })
-	}
-	if err := c.write(frame); err != nil {
+	h := parseEnvelopeHeader(frame)
+	env := Envelope{EnvelopeID: h.EnvelopeID, Type: h.Type, RetryAttempt: h.RetryAttempt, RetryReason: h.RetryReason}
+	if _, err := s.deliver(ctx, 0, env, frame); err != nil {
 		return fmt.Errorf("slacktest: sending raw frame: %w", err)
 	}
 	return nil
@@ -133,12 +99,8 @@ func (s *Server) Acks() []Ack {
 // Disconnect sends Slack's disconnect message with reason on every open
 // socket and then closes them with a close frame, as Slack does.
 func (s *Server) Disconnect(reason string) {
-	frame, _ := json.Marshal(map[string]any{
-		"type": "disconnect", "reason": reason, "debug_info": map[string]string{"host": "fake"},
-	})
 	for _, c := range s.live() {
-		_ = c.write(frame)
-		c.closeGracefully()
+		s.disconnect(c, reason)
 	}
 }
 
@@ -166,31 +128,59 @@ const appID = "A0TEST"
 // is 20 KB, so this leaves room to see oversized ones arrive.
 const maxFrame = 1 << 20
 
-func (s *Server) sendEnvelope(ctx context.Context, id, typ string, acceptsPayload bool, payload any) error {
-	frame, err := json.Marshal(map[string]any{
-		"envelope_id": id, "type": typ, "accepts_response_payload": acceptsPayload,
-		"payload": payload, "retry_attempt": 0, "retry_reason": "",
+func (s *Server) sendSlashCommand(ctx context.Context, to int, cmd SlashCommand) (envelopeID, responseURL string, err error) {
+	cmd = s.withDefaults(cmd)
+	var seq int
+	s.mutate(func(st *state) {
+		st.envSeq++
+		seq = st.envSeq
+		st.channelNames[cmd.ChannelID] = cmd.ChannelName
 	})
-	if err != nil {
-		return fmt.Errorf("slacktest: encoding %s envelope: %w", typ, err)
+	envelopeID = cmd.EnvelopeID
+	if envelopeID == "" {
+		envelopeID = fmt.Sprintf("env-%d-slash", seq)
 	}
-	if err := s.SendRaw(ctx, frame); err != nil {
-		return fmt.Errorf("slacktest: sending %s envelope: %w", typ, err)
+	responseURL = fmt.Sprintf("%s/response/%s/%d", s.httpSrv.URL, s.teamID, seq)
+	payload := map[string]any{
+		"token": "fake-verification-token", "team_id": cmd.TeamID, "team_domain": "test",
+		"channel_id": cmd.ChannelID, "channel_name": cmd.ChannelName,
+		"user_id": cmd.UserID, "user_name": cmd.UserName,
+		"command": cmd.Command, "text": cmd.Text,
+		"api_app_id": appID, "is_enterprise_install": false,
+		"response_url": responseURL, "trigger_id": fmt.Sprintf("%d.trigger.%d", seq, seq),
 	}
-	return nil
+	env := Envelope{EnvelopeID: envelopeID, Type: "slash_commands"}
+	if _, err := s.sendEnvelope(ctx, to, env, true, payload); err != nil {
+		return "", "", err
+	}
+	return envelopeID, responseURL, nil
 }
 
-// waitConn waits for the newest socket that has had its hello.
-func (s *Server) waitConn(ctx context.Context) (*wsConn, error) {
-	var c *wsConn
-	err := s.WaitFor(ctx, func(s *Server) bool {
-		s.read(func(st *state) { c = st.newestReady() })
-		return c != nil
+func (s *Server) sendInteractive(ctx context.Context, to int, payload any) (envelopeID string, err error) {
+	var seq int
+	s.mutate(func(st *state) { st.envSeq++; seq = st.envSeq })
+	env := Envelope{EnvelopeID: fmt.Sprintf("env-%d-interactive", seq), Type: "interactive"}
+	if _, err := s.sendEnvelope(ctx, to, env, false, payload); err != nil {
+		return "", err
+	}
+	return env.EnvelopeID, nil
+}
+
+// sendEnvelope wraps payload in an envelope described by env and delivers it
+// to connection to (0: by the routing policy).
+func (s *Server) sendEnvelope(ctx context.Context, to int, env Envelope, acceptsPayload bool, payload any) (Envelope, error) {
+	frame, err := json.Marshal(map[string]any{
+		"envelope_id": env.EnvelopeID, "type": env.Type, "accepts_response_payload": acceptsPayload,
+		"payload": payload, "retry_attempt": env.RetryAttempt, "retry_reason": env.RetryReason,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("slacktest: waiting for a socket: %w", err)
+		return Envelope{}, fmt.Errorf("slacktest: encoding %s envelope: %w", env.Type, err)
 	}
-	return c, nil
+	sent, err := s.deliver(ctx, to, env, frame)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("slacktest: sending %s envelope: %w", env.Type, err)
+	}
+	return sent, nil
 }
 
 func (s *Server) live() []*wsConn {

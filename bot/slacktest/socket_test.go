@@ -21,9 +21,24 @@ import (
 type harness struct {
 	srv      *slacktest.Server
 	client   *socketmode.Client
+	opts     clientOpts
 	commands chan slack.SlashCommand
 	actions  chan slack.InteractionCallback
+	hellos   chan socketmode.Request
+	events   chan socketmode.Request
 	runErr   chan error
+}
+
+// clientOpts varies how a harness client behaves.
+type clientOpts struct {
+	appToken string // default: the server's
+	// name, when set, ends each slash command ack's text (" on A"), so a
+	// test can tell which client acked.
+	name string
+	// noAck leaves slash commands unacked.
+	noAck bool
+	// ackEvent, when set, decides which events_api envelopes are acked.
+	ackEvent func(socketmode.Request) bool
 }
 
 func newHarness(t *testing.T, srv *slacktest.Server, clientPing time.Duration) *harness {
@@ -33,15 +48,28 @@ func newHarness(t *testing.T, srv *slacktest.Server, clientPing time.Duration) *
 
 func newHarnessWithAppToken(t *testing.T, srv *slacktest.Server, clientPing time.Duration, appToken string) *harness {
 	t.Helper()
+	t.Cleanup(srv.Close) // after the client's cleanup
+	return startClient(t, srv, clientPing, clientOpts{appToken: appToken})
+}
+
+// startClient runs one client until the test ends; the caller closes srv.
+func startClient(t *testing.T, srv *slacktest.Server, clientPing time.Duration, opts clientOpts) *harness {
+	t.Helper()
+	if opts.appToken == "" {
+		opts.appToken = srv.AppToken()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
-	api := slack.New(srv.BotToken(), slack.OptionAppLevelToken(appToken),
+	api := slack.New(srv.BotToken(), slack.OptionAppLevelToken(opts.appToken),
 		slack.OptionAPIURL(srv.APIURL()), slack.OptionHTTPClient(hc))
 	h := &harness{
 		srv:      srv,
 		client:   socketmode.New(api, socketmode.OptionPingInterval(clientPing)),
-		commands: make(chan slack.SlashCommand, 16),
+		opts:     opts,
+		commands: make(chan slack.SlashCommand, 128),
 		actions:  make(chan slack.InteractionCallback, 16),
+		hellos:   make(chan socketmode.Request, 16),
+		events:   make(chan socketmode.Request, 16),
 		runErr:   make(chan error, 1),
 	}
 	var wg sync.WaitGroup
@@ -50,35 +78,54 @@ func newHarnessWithAppToken(t *testing.T, srv *slacktest.Server, clientPing time
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		srv.Close()
 		hc.CloseIdleConnections()
 	})
 	return h
 }
 
+// drain hands what the client receives to the test; it never blocks on a
+// full channel, so the client keeps reading its socket.
 func (h *harness) drain(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case evt := <-h.client.Events:
-			if evt.Type == socketmode.EventTypeInteractive {
-				h.actions <- evt.Data.(slack.InteractionCallback)
-				continue
-			}
-			if evt.Type != socketmode.EventTypeSlashCommand {
-				continue
-			}
-			cmd := evt.Data.(slack.SlashCommand)
-			ackCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_ = h.client.AckCtx(ackCtx, evt.Request.EnvelopeID,
-				map[string]string{"response_type": "ephemeral", "text": "got " + cmd.Text})
-			cancel()
-			select {
-			case h.commands <- cmd:
-			default:
+			switch evt.Type {
+			case socketmode.EventTypeHello:
+				offer(h.hellos, *evt.Request)
+			case socketmode.EventTypeInteractive:
+				offer(h.actions, evt.Data.(slack.InteractionCallback))
+			case socketmode.EventTypeEventsAPI:
+				if h.opts.ackEvent != nil && h.opts.ackEvent(*evt.Request) {
+					h.ack(ctx, evt.Request.EnvelopeID, nil)
+				}
+				offer(h.events, *evt.Request)
+			case socketmode.EventTypeSlashCommand:
+				cmd := evt.Data.(slack.SlashCommand)
+				if !h.opts.noAck {
+					text := "got " + cmd.Text
+					if h.opts.name != "" {
+						text += " on " + h.opts.name
+					}
+					h.ack(ctx, evt.Request.EnvelopeID, map[string]string{"response_type": "ephemeral", "text": text})
+				}
+				offer(h.commands, cmd)
 			}
 		}
+	}
+}
+
+func (h *harness) ack(ctx context.Context, envelopeID string, payload any) {
+	ackCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = h.client.AckCtx(ackCtx, envelopeID, payload)
+}
+
+func offer[T any](ch chan T, v T) {
+	select {
+	case ch <- v:
+	default:
 	}
 }
 
@@ -237,13 +284,22 @@ func TestSocketURLIsSingleUse(t *testing.T) {
 func TestWaitersReleasedByClose(t *testing.T) {
 	t.Parallel()
 	srv := slacktest.NewServer()
-	errs := make(chan error, 3)
-	go func() { errs <- srv.WaitConnected(context.Background()) }()
-	go func() { _, err := srv.WaitAck(context.Background(), "nope"); errs <- err }()
-	go func() { _, _, err := srv.SendSlashCommand(context.Background(), slacktest.SlashCommand{}); errs <- err }()
+	bg := context.Background()
+	waiters := []func() error{
+		func() error { return srv.WaitConnected(bg) },
+		func() error { _, err := srv.WaitAck(bg, "nope"); return err },
+		func() error { _, _, err := srv.SendSlashCommand(bg, slacktest.SlashCommand{}); return err },
+		func() error { return srv.WaitConnections(bg, 2) },
+		func() error { _, _, err := srv.SendSlashCommandTo(bg, 1, slacktest.SlashCommand{}); return err },
+		func() error { _, err := srv.SendEvent(bg, map[string]any{}); return err },
+	}
+	errs := make(chan error, len(waiters))
+	for _, w := range waiters {
+		go func() { errs <- w() }()
+	}
 	srv.Close()
 	srv.Close() // twice is fine
-	for range 3 {
+	for range waiters {
 		require.ErrorIs(t, <-errs, slacktest.ErrClosed)
 	}
 }

@@ -3,6 +3,7 @@ package slacktest
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -50,8 +51,10 @@ type ResponsePost struct {
 type Ack struct {
 	EnvelopeID string
 	Payload    json.RawMessage // nil when the ack had no payload
-	SentAt     time.Time       // when the envelope was written to the socket
-	At         time.Time       // when the ack arrived
+	// Conn is the connection the ack came over (see Connection).
+	Conn   int
+	SentAt time.Time // when the envelope was written to the socket
+	At     time.Time // when the ack arrived
 }
 
 // Text decodes the ack payload's "text" and "response_type"; both are empty
@@ -113,13 +116,17 @@ type state struct {
 	ticketSeq   int
 	hellos      int
 	tickets     map[string]bool
-	conns       []*wsConn
+	conns       []*wsConn // every socket ever accepted, oldest first
 	connSeq     int
 	envSeq      int
-	sentAt      map[string]time.Time
+	envelopes   []*Envelope
+	unacked     map[string][]*Envelope // by envelope_id, oldest send first
 	acks        []Ack
 	pingsOff    bool
 	dropSockets bool
+	routing     Routing
+	lastRouted  int // the connection the policy last picked
+	routeNext   int // set by RouteNext, 0 when none
 }
 
 func newState() state {
@@ -132,7 +139,7 @@ func newState() state {
 		notInChannel:   map[string]bool{},
 		channelNames:   map[string]string{},
 		tickets:        map[string]bool{},
-		sentAt:         map[string]time.Time{},
+		unacked:        map[string][]*Envelope{},
 	}
 }
 
@@ -147,6 +154,18 @@ func (st *state) liveConns() []*wsConn {
 	return out
 }
 
+// readyConns returns the open sockets that have had their hello, oldest
+// first: those payloads may be routed to.
+func (st *state) readyConns() []*wsConn {
+	var out []*wsConn
+	for _, c := range st.conns {
+		if !c.isDone() && c.hello {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // newestReady returns the newest open socket that has had its hello.
 func (st *state) newestReady() *wsConn {
 	for i := len(st.conns) - 1; i >= 0; i-- {
@@ -155,6 +174,56 @@ func (st *state) newestReady() *wsConn {
 		}
 	}
 	return nil
+}
+
+// conn returns the socket with id, open or not, or nil if none had it.
+func (st *state) conn(id int) *wsConn {
+	// IDs are assigned in order and sockets are never removed.
+	if id < 1 || id > len(st.conns) {
+		return nil
+	}
+	return st.conns[id-1]
+}
+
+func (st *state) recordEnvelope(e *Envelope) {
+	st.envelopes = append(st.envelopes, e)
+	st.unacked[e.EnvelopeID] = append(st.unacked[e.EnvelopeID], e)
+}
+
+// forgetEnvelope removes e, whose write failed, from the records.
+func (st *state) forgetEnvelope(e *Envelope) {
+	st.envelopes = slices.DeleteFunc(st.envelopes, func(x *Envelope) bool { return x == e })
+	q := slices.DeleteFunc(st.unacked[e.EnvelopeID], func(x *Envelope) bool { return x == e })
+	if len(q) == 0 {
+		delete(st.unacked, e.EnvelopeID)
+		return
+	}
+	st.unacked[e.EnvelopeID] = q
+}
+
+// ack matches an ack to the oldest unacked send of its envelope_id. An ack
+// with none (a second ack, or one for an envelope never sent) takes the
+// latest send's time, if any.
+func (st *state) ack(id string, payload json.RawMessage, conn int, at time.Time) Ack {
+	a := Ack{EnvelopeID: id, Payload: payload, Conn: conn, At: at}
+	if q := st.unacked[id]; len(q) > 0 {
+		e := q[0]
+		if len(q) == 1 {
+			delete(st.unacked, id)
+		} else {
+			st.unacked[id] = q[1:]
+		}
+		e.Acked, e.AckConn, e.AckedAt = true, conn, at
+		a.SentAt = e.SentAt
+		return a
+	}
+	for i := len(st.envelopes) - 1; i >= 0; i-- {
+		if st.envelopes[i].EnvelopeID == id {
+			a.SentAt = st.envelopes[i].SentAt
+			break
+		}
+	}
+	return a
 }
 
 // slowOnly reports whether f only delays an answer that is otherwise normal.
