@@ -4,14 +4,17 @@
 //
 // Run it from the repository root:
 //
-//	go run ./cmd/loadtest          # table
-//	go run ./cmd/loadtest -json    # the same numbers as JSON
+//	go run ./cmd/loadtest                      # three runs, table
+//	go run ./cmd/loadtest -json                # the same numbers as JSON
+//	go run ./cmd/loadtest -verify=false        # without stop verification, for comparison
 //
 // It builds ./cmd/bot and ./cmd/loadtest/baseline as stripped binaries in a
 // temporary directory, starts bot/slacktest and polyv/polyvtest in its own
 // process on 127.0.0.1, and runs each binary as a child process whose
 // environment holds only the fakes' URLs and tokens (never the caller's), with
 // ALLOWED_USERS=* and every rate limit at its maximum so no bucket throttles.
+// polyvbot runs with VERIFY_STOP=true, as shipped, unless -verify=false: a
+// command is then complete once its verification line (🔎 or ⚠️) is in.
 // Against each bot it drives three runs: 200 commands one after another, 1000
 // at 200 per second from 50 users, and 1000 back to back. Every run and the
 // whole tool are bounded by time-outs; the children are stopped with SIGTERM
@@ -27,6 +30,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,25 +57,27 @@ type options struct {
 	profile  string
 }
 
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // the tool could not measure
+	exitUsage = 2
+)
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of a table")
-	fs.BoolVar(&o.verify, "verify", false, "run polyvbot with VERIFY_STOP=true (each command then holds a worker for the 1 s first check)")
-	fs.BoolVar(&o.baseline, "baseline", true, "also measure the baseline bot and report ours/baseline ratios")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the binaries and the bots' logs")
-	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the polyvbot process over all runs to this file (read it with go tool pprof)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		if !errors.Is(err, errUsageShown) {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		}
+		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	rep, err := measure(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
-		return 1
+		return exitError
 	}
 	if o.json {
 		err = writeJSON(stdout, rep)
@@ -80,9 +86,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
-		return 1
+		return exitError
 	}
-	return 0
+	return exitOK
+}
+
+// errUsageShown is a usage error the flag package has already explained.
+var errUsageShown = errors.New("usage shown")
+
+// parseOptions reads the flags; every error is a usage error.
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of a table")
+	fs.BoolVar(&o.verify, "verify", true, "run polyvbot with VERIFY_STOP=true, as shipped (-verify=false compares without verification)")
+	fs.BoolVar(&o.baseline, "baseline", true, "also measure the baseline bot and report ours/baseline ratios")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the binaries and the bots' logs")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the polyvbot process over all runs to this file (read it with go tool pprof)")
+	if err := fs.Parse(args); err != nil {
+		return o, errUsageShown
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q; every option is a flag (-h lists them)", fs.Arg(0))
+	}
+	return o, nil
 }
 
 // measure builds both bots, starts them and runs every scenario against
@@ -97,7 +126,7 @@ func measure(ctx context.Context, o options, progress io.Writer) (report, error)
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	var rep report
+	rep := report{Verify: o.verify}
 	root, err := moduleRoot(ctx)
 	if err != nil {
 		return rep, err

@@ -150,6 +150,23 @@ func (p *botProc) resetPeak() error {
 
 // scrape reads the unlabelled series of the bot's /metrics.
 func (p *botProc) scrape() (map[string]float64, error) {
+	body, err := p.metrics()
+	if err != nil {
+		return nil, err
+	}
+	return parseMetrics(body), nil
+}
+
+// scrapeSeries reads every series of the bot's /metrics, labelled ones too.
+func (p *botProc) scrapeSeries() (series, error) {
+	body, err := p.metrics()
+	if err != nil {
+		return nil, err
+	}
+	return parseSeries(body), nil
+}
+
+func (p *botProc) metrics() ([]byte, error) {
 	if p.healthAddr == "" {
 		return nil, errors.New("no health server")
 	}
@@ -165,7 +182,7 @@ func (p *botProc) scrape() (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrape %s: %w", p.name, err)
 	}
-	return parseMetrics(body), nil
+	return body, nil
 }
 
 // parseProcStatus reads the "Name:   123 kB" lines of /proc/<pid>/status into
