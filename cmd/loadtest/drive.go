@@ -197,25 +197,36 @@ func (d *driver) collect(ch string, cmds []sent) outcome {
 
 // results classifies each command of the run from what the fake recorded.
 func (d *driver) results(ch string, cmds []sent) []cmdResult {
-	acks := map[string]ackInfo{}
-	for _, a := range d.slack.Acks() {
-		if _, dup := acks[a.EnvelopeID]; !dup {
-			text, _ := a.Text()
-			acks[a.EnvelopeID] = ackInfo{SentAt: a.SentAt, At: a.At, Text: text}
-		}
-	}
+	acks, private := ackIndex(d.slack.Acks()), firstPosts(d.slack.ResponsePosts())
 	traces := traceReplies(d.slack.Messages(), ch)
-	private := map[string]time.Time{}
-	for _, p := range d.slack.ResponsePosts() {
-		if _, seen := private[p.URL]; !seen {
-			private[p.URL] = p.At
-		}
-	}
 	out := make([]cmdResult, len(cmds))
 	for i, c := range cmds {
 		a, acked := acks[c.envelope]
 		out[i] = classify(evidence{kind: kindStop, ids: []int64{c.id}, ack: a, acked: acked,
 			private: private[c.responseURL], traces: traces}, d.verify)
+	}
+	return out
+}
+
+// ackIndex maps each envelope to its first ack.
+func ackIndex(acks []slacktest.Ack) map[string]ackInfo {
+	out := make(map[string]ackInfo, len(acks))
+	for _, a := range acks {
+		if _, dup := out[a.EnvelopeID]; !dup {
+			text, _ := a.Text()
+			out[a.EnvelopeID] = ackInfo{SentAt: a.SentAt, At: a.At, Text: text}
+		}
+	}
+	return out
+}
+
+// firstPosts maps each response_url to the time of its first post.
+func firstPosts(posts []slacktest.ResponsePost) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, p := range posts {
+		if _, seen := out[p.URL]; !seen {
+			out[p.URL] = p.At
+		}
 	}
 	return out
 }

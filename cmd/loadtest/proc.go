@@ -185,6 +185,15 @@ func (p *botProc) metrics() ([]byte, error) {
 	return body, nil
 }
 
+// openFDs counts the bot's open file descriptors (sockets included).
+func (p *botProc) openFDs() (int, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read %s fds: %w", p.name, err)
+	}
+	return len(fds), nil
+}
+
 // parseProcStatus reads the "Name:   123 kB" lines of /proc/<pid>/status into
 // kilobytes by name; other lines are skipped.
 func parseProcStatus(b []byte) map[string]int64 {
