@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -137,28 +138,55 @@ func judgeSoak(f soakFindings, lim soakLimits) []string {
 	return fails
 }
 
-// growth compares each judged window's p99 with the first judged one's.
+// growth compares each judged window's p99 with the first judged one's,
+// and sums up the windows over the limit in one line.
 func growth(what string, ws []windowStat, pick func(windowStat) durations, lim soakLimits) []string {
-	var fails []string
-	ref, refAt := time.Duration(-1), 0
+	ref, refAt, judged := time.Duration(-1), 0, 0
+	var over []int
+	worst, worstAt := time.Duration(0), 0
 	for i, w := range ws {
 		d := pick(w)
 		if d.N < lim.MinSample {
 			continue
 		}
+		judged++
 		if ref < 0 {
 			ref, refAt = d.P99, i+1
 			continue
 		}
 		if float64(d.P99) > lim.Growth*float64(ref) {
-			fails = append(fails, fmt.Sprintf("window %d: %s p99 %s is over %.3g× window %d's %s",
-				i+1, what, seq2(d.P99), lim.Growth, refAt, seq2(ref)))
+			over = append(over, i+1)
+			if d.P99 > worst {
+				worst, worstAt = d.P99, i+1
+			}
 		}
 	}
-	if ref < 0 && len(ws) > 0 {
-		fails = append(fails, fmt.Sprintf("no window had %d %s latencies to judge", lim.MinSample, what))
+	switch {
+	case ref < 0 && len(ws) > 0:
+		return []string{fmt.Sprintf("no window had %d %s latencies to judge", lim.MinSample, what)}
+	case len(over) == 0:
+		return nil
 	}
-	return fails
+	return []string{fmt.Sprintf("%s p99 over %.3g× window %d's %s in %d of %d windows (%s); worst %s, window %d",
+		what, lim.Growth, refAt, seq2(ref), len(over), judged, spans(over), seq2(worst), worstAt)}
+}
+
+// spans writes ascending numbers with runs shortened: "2, 5–7, 9".
+func spans(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(ns[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }
 
 // worstP99 is the highest p99 among the windows with at least minSample

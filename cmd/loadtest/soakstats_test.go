@@ -62,9 +62,13 @@ func TestJudgeSoak(t *testing.T) {
 	}{
 		{"healthy: 3× exactly and the whole pool still open", healthy, nil},
 		{"ack p99 grew past 3×", with(func(f *soakFindings) { f.Windows[2] = window(1500, 3100*time.Microsecond, 9*ms) }),
-			[]string{"window 3: ack p99 3.10 ms is over 3× window 1's 1.00 ms"}},
+			[]string{"ack p99 over 3× window 1's 1.00 ms in 1 of 3 windows (3); worst 3.10 ms, window 3"}},
 		{"end-to-end p99 grew past 3×", with(func(f *soakFindings) { f.Windows[1] = window(1500, 1*ms, 10*ms) }),
-			[]string{"window 2: end-to-end p99 10.00 ms is over 3× window 1's 3.00 ms"}},
+			[]string{"end-to-end p99 over 3× window 1's 3.00 ms in 1 of 3 windows (2); worst 10.00 ms, window 2"}},
+		{"many windows over 3×, in one line", with(func(f *soakFindings) {
+			f.Windows = append(f.Windows, window(1500, 4*ms, 9*ms), window(1500, 5*ms, 9*ms), window(1500, 2*ms, 9*ms), window(1500, 7*ms, 9*ms))
+			f.Windows[1] = window(1500, 4*ms, 6*ms)
+		}), []string{"ack p99 over 3× window 1's 1.00 ms in 4 of 7 windows (2, 4–5, 7); worst 7.00 ms, window 7"}},
 		{"a small window is not judged, nor taken as the reference", with(func(f *soakFindings) {
 			f.Windows = append([]windowStat{window(10, 100*ms, 100*ms)}, f.Windows...)
 		}), nil},
@@ -154,4 +158,23 @@ func TestSoakReportCount(t *testing.T) {
 	require.Equal(t, map[string]int{"stop": 2, "status": 2, "help": 1}, rep.Kinds)
 	require.Equal(t, durations{P50: time.Millisecond, P99: 2 * time.Millisecond, Max: 2 * time.Millisecond, N: 2}, rep.AckByKind["stop"])
 	require.Equal(t, 1, rep.AckByKind["status"].N, "an unacked command has no ack latency")
+}
+
+func TestSpans(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ns   []int
+		want string
+	}{
+		{nil, ""},
+		{[]int{4}, "4"},
+		{[]int{1, 2}, "1–2"},
+		{[]int{2, 5, 6, 7, 9}, "2, 5–7, 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, spans(tt.ns))
+		})
+	}
 }
