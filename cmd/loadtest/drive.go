@@ -35,18 +35,21 @@ type sent struct {
 
 // outcome is what happened to the commands of one run, read from the fake.
 type outcome struct {
-	ack, e2e, own []time.Duration
-	refused, lost int
+	ack, e2e, own, done []time.Duration
+	refused, lost       int
+	accepted            []int64 // the Polyv channels of the commands not refused
+	// span is the run's total completion time: the first envelope written
+	// to the last expected line of any of its commands.
+	span time.Duration
 }
 
 // driver delivers commands through the fake Slack and reads their outcomes.
 type driver struct {
 	slack    *slacktest.Server
 	nextID   int64
-	fakeTime time.Duration   // the fakes' share of one command, from calibrate
-	settle   time.Duration   // how long to wait for the last outcomes
-	refused0 int             // refusals acked before this run, so finished counts only this run's
-	urls     map[string]bool // response_urls of this run's commands
+	fakeTime time.Duration // the fakes' share of one command, from calibrate
+	settle   time.Duration // how long to wait for the last outcomes
+	verify   bool          // the bot posts a verification line after each ✅
 	// perCommand is the Web API calls one finished command makes; the
 	// sequential run waits for them before sending the next command.
 	perCommand map[string]int
@@ -54,8 +57,6 @@ type driver struct {
 
 // drive runs sc in Slack channel ch and returns each command sent.
 func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, error) {
-	d.refused0 = refusals(d.slack)
-	d.urls = map[string]bool{}
 	calls0 := d.calls()
 	out := make([]sent, 0, sc.N)
 	start := time.Now()
@@ -75,7 +76,6 @@ func (d *driver) drive(ctx context.Context, sc scenario, ch string) ([]sent, err
 			return out, fmt.Errorf("send command %d of %s: %w", i+1, sc.Name, err)
 		}
 		out = append(out, sent{envelope: env, responseURL: responseURL, id: id})
-		d.urls[responseURL] = true
 		if sc.Sequential {
 			if err := d.awaitOne(ctx, env, calls0, len(out), private0); err != nil {
 				return out, fmt.Errorf("command %d of %s: %w", i+1, sc.Name, err)
@@ -126,14 +126,15 @@ func (d *driver) calls() map[string]int {
 	return out
 }
 
-// await polls until every command in ch has an outcome, or until nothing has
-// changed for d.settle. It polls slowly: reading the fake copies every
-// message, and this process shares the CPUs with the bot being measured.
-func (d *driver) await(ctx context.Context, ch string, n int) {
+// await polls until every command of the run is complete (with
+// verification, its 🔎 or ⚠️ line is in too), or until nothing has changed
+// for d.settle. It polls slowly: reading the fake copies every message, and
+// this process shares the CPUs with the bot being measured.
+func (d *driver) await(ctx context.Context, ch string, cmds []sent) {
 	last, since := -1, time.Now()
 	for {
-		got := d.finished(d.slack, ch)
-		if got >= n || time.Since(since) > d.settle {
+		got := d.completed(ch, cmds)
+		if got >= len(cmds) || time.Since(since) > d.settle {
 			return
 		}
 		if got != last {
@@ -145,30 +146,11 @@ func (d *driver) await(ctx context.Context, ch string, n int) {
 	}
 }
 
-// finished counts commands in ch with a final word: a thread reply naming a
-// Polyv channel, or a refusal in the ack.
-func (d *driver) finished(s *slacktest.Server, ch string) int {
-	return len(firstReplies(s.Messages(), ch)) + refusals(s) - d.refused0 + d.privatelyRefused(s.ResponsePosts())
-}
-
-// privatelyRefused counts this run's commands answered only privately
-// through their response_url: refused after the ack, e.g. by the per-user
-// limit.
-func (d *driver) privatelyRefused(posts []slacktest.ResponsePost) int {
-	seen := map[string]bool{}
-	for _, p := range posts {
-		if d.urls[p.URL] {
-			seen[p.URL] = true
-		}
-	}
-	return len(seen)
-}
-
-// refusals counts acks that carried a text: the bot said no at once.
-func refusals(s *slacktest.Server) int {
+// completed counts the commands with every line they are due.
+func (d *driver) completed(ch string, cmds []sent) int {
 	n := 0
-	for _, a := range s.Acks() {
-		if text, _ := a.Text(); text != "" {
+	for _, r := range d.results(ch, cmds) {
+		if r.Complete || r.Refused {
 			n++
 		}
 	}
@@ -177,41 +159,82 @@ func refusals(s *slacktest.Server) int {
 
 // collect matches what the fake recorded to the commands sent.
 func (d *driver) collect(ch string, cmds []sent) outcome {
-	acks := map[string]slacktest.Ack{}
-	for _, a := range d.slack.Acks() {
-		acks[a.EnvelopeID] = a
-	}
-	replies := firstReplies(d.slack.Messages(), ch)
-	private := map[string]bool{}
-	for _, p := range d.slack.ResponsePosts() {
-		private[p.URL] = true
-	}
 	var o outcome
-	for _, c := range cmds {
-		a, acked := acks[c.envelope]
-		if acked {
-			o.ack = append(o.ack, a.At.Sub(a.SentAt))
+	var first, last time.Time
+	for i, r := range d.results(ch, cmds) {
+		if !r.Refused {
+			o.accepted = append(o.accepted, cmds[i].id)
 		}
-		at, ok := replies[c.id]
-		if text, _ := a.Text(); (acked && text != "") || (!ok && private[c.responseURL]) {
+		if r.Acked {
+			o.ack = append(o.ack, r.Ack)
+			if first.IsZero() || r.SentAt.Before(first) {
+				first = r.SentAt
+			}
+		}
+		switch {
+		case r.Refused:
 			o.refused++
 			continue
-		}
-		if !acked || !ok {
+		case r.Lost:
 			o.lost++
-			continue
 		}
-		e2e := at.Sub(a.SentAt)
-		o.e2e = append(o.e2e, e2e)
-		o.own = append(o.own, max(e2e-d.fakeTime, 0))
+		if r.HasE2E {
+			o.e2e = append(o.e2e, r.E2E)
+			o.own = append(o.own, max(r.E2E-d.fakeTime, 0))
+		}
+		if r.Complete {
+			o.done = append(o.done, r.Done)
+			if r.DoneAt.After(last) {
+				last = r.DoneAt
+			}
+		}
+	}
+	if !first.IsZero() && last.After(first) {
+		o.span = last.Sub(first)
 	}
 	return o
 }
 
-// firstReplies maps each Polyv channel id to the time of the first thread
-// reply in ch naming it.
-func firstReplies(msgs []slacktest.Message, ch string) map[int64]time.Time {
-	out := map[int64]time.Time{}
+// results classifies each command of the run from what the fake recorded.
+func (d *driver) results(ch string, cmds []sent) []cmdResult {
+	acks, private := ackIndex(d.slack.Acks()), firstPosts(d.slack.ResponsePosts())
+	traces := traceReplies(d.slack.Messages(), ch)
+	out := make([]cmdResult, len(cmds))
+	for i, c := range cmds {
+		a, acked := acks[c.envelope]
+		out[i] = classify(evidence{kind: kindStop, ids: []int64{c.id}, ack: a, acked: acked,
+			private: private[c.responseURL], traces: traces}, d.verify)
+	}
+	return out
+}
+
+// ackIndex maps each envelope to its first ack.
+func ackIndex(acks []slacktest.Ack) map[string]ackInfo {
+	out := make(map[string]ackInfo, len(acks))
+	for _, a := range acks {
+		if _, dup := out[a.EnvelopeID]; !dup {
+			text, _ := a.Text()
+			out[a.EnvelopeID] = ackInfo{SentAt: a.SentAt, At: a.At, Text: text}
+		}
+	}
+	return out
+}
+
+// firstPosts maps each response_url to the time of its first post.
+func firstPosts(posts []slacktest.ResponsePost) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, p := range posts {
+		if _, seen := out[p.URL]; !seen {
+			out[p.URL] = p.At
+		}
+	}
+	return out
+}
+
+// traceReplies follows the thread replies in ch by the Polyv channel they
+// name.
+func traceReplies(msgs []slacktest.Message, ch string) map[int64]channelTrace {
+	out := map[int64]channelTrace{}
 	for _, m := range msgs {
 		if m.ThreadTS == "" || m.Channel != ch {
 			continue
@@ -220,9 +243,9 @@ func firstReplies(msgs []slacktest.Message, ch string) map[int64]time.Time {
 		if !ok {
 			continue
 		}
-		if at, seen := out[id]; !seen || m.At.Before(at) {
-			out[id] = m.At
-		}
+		t := out[id]
+		t.observe(m.Text, m.At)
+		out[id] = t
 	}
 	return out
 }

@@ -16,8 +16,11 @@ import (
 const (
 	fakeAppID     = "appLOAD01"
 	fakeAppSecret = "loadtest-fake-polyv-secret"
-	settleTime    = 1 * time.Second  // after a run, before reading final RSS and goroutines
-	outcomeWait   = 20 * time.Second // no new outcome for this long ends a run
+	settleTime    = 1 * time.Second // after a run, before reading final RSS and goroutines
+	// outcomeWait ends a run when no command has completed for this long.
+	// It exceeds the bot's 15 s verification window, the longest a
+	// command's last line may follow its first.
+	outcomeWait = 20 * time.Second
 )
 
 // botSpec says how to build and configure one bot.
@@ -32,14 +35,26 @@ type botSpec struct {
 	calls map[string]int
 	// profile, when set, is where the bot writes a CPU profile of the runs.
 	profile string
+	// verify: the bot posts a verification line after each ✅.
+	verify bool
 }
 
 func ours(verify bool, profile string) botSpec {
-	return botSpec{name: "polyvbot", pkg: "./cmd/bot", health: true, profile: profile, extra: []string{
-		"ALLOWED_USERS=*", "LOG_LEVEL=info", "VERIFY_STOP=" + strconv.FormatBool(verify),
-		"RATE_LIMIT_PER_MINUTE=9000", "RATE_LIMIT_BURST=1000",
-		"USER_RATE_LIMIT_PER_MINUTE=9000", "USER_RATE_LIMIT_BURST=1000",
-	}, calls: map[string]int{"chat.postMessage": 2, "chat.update": 1}}
+	// chat.update comes once per command, after its thread reply and
+	// before any verification line, so counting it keeps the sequential
+	// run in step even while earlier commands post their 🔎 lines.
+	return botSpec{name: "polyvbot", pkg: "./cmd/bot", health: true, profile: profile, verify: verify,
+		extra: append([]string{"ALLOWED_USERS=*", "LOG_LEVEL=info", "VERIFY_STOP=" + strconv.FormatBool(verify)}, maxRateLimits...),
+		calls: map[string]int{"chat.postMessage": 2, "chat.update": 1}}
+}
+
+// maxRateLimits are the highest token bucket settings the bot accepts
+// (Polyv's own 1500 requests per 10 s): the load tool measures the bot, not
+// its throttling. Whether a bucket held anything up anyway is checked from
+// the bot's metrics (see bucketTally).
+var maxRateLimits = []string{
+	"RATE_LIMIT_PER_MINUTE=9000", "RATE_LIMIT_BURST=1000",
+	"USER_RATE_LIMIT_PER_MINUTE=9000", "USER_RATE_LIMIT_BURST=1000",
 }
 
 func baselineBot() botSpec {
@@ -81,10 +96,11 @@ func setUp(ctx context.Context, dir string, spec botSpec) (*subject, error) {
 	if s.rep.Fakes, err = calibrate(ctx, s.slack, s.pv, 200); err != nil {
 		return s, err
 	}
-	if s.proc, err = launch(ctx, dir, s.spec, bin, s.slack, s.pv, &s.rep); err != nil {
+	if s.proc, err = launch(ctx, dir, s.spec, bin, s.slack, s.slack.APIURL(), s.pv, &s.rep); err != nil {
 		return s, err
 	}
-	s.drv = &driver{slack: s.slack, nextID: 100000, fakeTime: s.rep.Fakes.perCommand(), settle: outcomeWait, perCommand: spec.calls}
+	s.drv = &driver{slack: s.slack, nextID: 100000, fakeTime: s.rep.Fakes.perCommand(), settle: outcomeWait,
+		perCommand: spec.calls, verify: spec.verify}
 	return s, nil
 }
 
@@ -92,7 +108,7 @@ func setUp(ctx context.Context, dir string, spec botSpec) (*subject, error) {
 func (s *subject) run(ctx context.Context, i int, progress io.Writer) error {
 	sc := scenarios[i]
 	fmt.Fprintf(progress, "loadtest: %s: %s\n", s.spec.name, sc.Name)
-	r, err := runScenario(ctx, s.drv, s.proc, sc, "C0RUN"+string(rune('A'+i)))
+	r, err := runScenario(ctx, s.drv, s.proc, s.pv, sc, "C0RUN"+string(rune('A'+i)))
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", s.spec.name, sc.Name, err)
 	}
@@ -120,11 +136,12 @@ func (s *subject) close(progress io.Writer) {
 	}
 }
 
-// launch starts the bot and records how long it took to be usable and what it
-// holds when idle.
-func launch(ctx context.Context, dir string, spec botSpec, bin string, slack *slacktest.Server, pv *polyvtest.Server, rep *botReport) (*botProc, error) {
+// launch starts the bot with apiURL as its Slack Web API (the fake Slack's,
+// or a sink in front of it) and records how long it took to be usable and
+// what it holds when idle.
+func launch(ctx context.Context, dir string, spec botSpec, bin string, slack *slacktest.Server, apiURL string, pv *polyvtest.Server, rep *botReport) (*botProc, error) {
 	env := append([]string{
-		"SLACK_APP_TOKEN=" + slack.AppToken(), "SLACK_BOT_TOKEN=" + slack.BotToken(), "SLACK_API_URL=" + slack.APIURL(),
+		"SLACK_APP_TOKEN=" + slack.AppToken(), "SLACK_BOT_TOKEN=" + slack.BotToken(), "SLACK_API_URL=" + apiURL,
 		"POLYV_APP_ID=" + fakeAppID, "POLYV_APP_SECRET=" + fakeAppSecret, "POLYV_API_URL=" + pv.URL,
 	}, spec.extra...)
 	addr := ""
@@ -173,12 +190,13 @@ func launch(ctx context.Context, dir string, spec botSpec, bin string, slack *sl
 }
 
 // runScenario drives sc and reads the bot's memory and metrics around it.
-func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch string) (runReport, error) {
+func runScenario(ctx context.Context, d *driver, proc *botProc, pv *polyvtest.Server, sc scenario, ch string) (runReport, error) {
 	r := runReport{Name: sc.Name, Commands: sc.N, Goroutines: -1, AllocsPerCommand: -1}
 	if err := proc.resetPeak(); err != nil {
 		return r, fmt.Errorf("reset peak RSS: %w", err)
 	}
-	before, scrapeErr := proc.scrape()
+	calls0 := len(pv.Calls())
+	before, scrapeErr := proc.scrapeSeries()
 	cpu0, err := proc.cpu()
 	if err != nil {
 		return r, err
@@ -187,10 +205,13 @@ func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch 
 	if err != nil {
 		return r, err
 	}
-	d.await(ctx, ch, len(cmds))
+	d.await(ctx, ch, cmds)
 	out := d.collect(ch, cmds)
-	r.Ack, r.EndToEnd, r.Own = summarize(out.ack), summarize(out.e2e), summarize(out.own)
+	r.Ack, r.EndToEnd, r.Own, r.Completion = summarize(out.ack), summarize(out.e2e), summarize(out.own), summarize(out.done)
+	r.CompletionTotal = msDuration(out.span)
 	r.Refused, r.Lost = out.refused, out.lost
+	r.Polyv = tallyPolyv(pv.Calls()[calls0:], out.accepted)
+	r.PolyvPerStop = r.Polyv.perStop()
 	if r.PeakRSS, _, err = proc.memory(); err != nil {
 		return r, err
 	}
@@ -203,9 +224,11 @@ func runScenario(ctx context.Context, d *driver, proc *botProc, sc scenario, ch 
 	if _, r.FinalRSS, err = proc.memory(); err != nil {
 		return r, err
 	}
-	if after, err := proc.scrape(); err == nil && scrapeErr == nil {
-		r.Goroutines = after["go_goroutines"]
-		r.AllocsPerCommand = (after["go_memstats_mallocs_total"] - before["go_memstats_mallocs_total"]) / float64(sc.N)
+	if after, err := proc.scrapeSeries(); err == nil && scrapeErr == nil {
+		r.Goroutines = after.value("go_goroutines")
+		r.AllocsPerCommand = (after.value("go_memstats_mallocs_total") - before.value("go_memstats_mallocs_total")) / float64(sc.N)
+		buckets := diffBuckets(before, after)
+		r.Buckets = &buckets
 	}
 	return r, nil
 }

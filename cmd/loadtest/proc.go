@@ -150,6 +150,23 @@ func (p *botProc) resetPeak() error {
 
 // scrape reads the unlabelled series of the bot's /metrics.
 func (p *botProc) scrape() (map[string]float64, error) {
+	body, err := p.metrics()
+	if err != nil {
+		return nil, err
+	}
+	return parseMetrics(body), nil
+}
+
+// scrapeSeries reads every series of the bot's /metrics, labelled ones too.
+func (p *botProc) scrapeSeries() (series, error) {
+	body, err := p.metrics()
+	if err != nil {
+		return nil, err
+	}
+	return parseSeries(body), nil
+}
+
+func (p *botProc) metrics() ([]byte, error) {
 	if p.healthAddr == "" {
 		return nil, errors.New("no health server")
 	}
@@ -165,7 +182,16 @@ func (p *botProc) scrape() (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scrape %s: %w", p.name, err)
 	}
-	return parseMetrics(body), nil
+	return body, nil
+}
+
+// openFDs counts the bot's open file descriptors (sockets included).
+func (p *botProc) openFDs() (int, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read %s fds: %w", p.name, err)
+	}
+	return len(fds), nil
 }
 
 // parseProcStatus reads the "Name:   123 kB" lines of /proc/<pid>/status into

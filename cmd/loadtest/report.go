@@ -11,6 +11,7 @@ import (
 
 // report is everything one invocation measured.
 type report struct {
+	Verify   bool       `json:"verify_stop"` // polyvbot ran with VERIFY_STOP=true
 	Ours     botReport  `json:"ours"`
 	Baseline *botReport `json:"baseline,omitempty"`
 	Ratios   []ratios   `json:"ratios,omitempty"`
@@ -31,28 +32,36 @@ type botReport struct {
 
 // runReport is one scenario against one bot.
 type runReport struct {
-	Name             string     `json:"name"`
-	Commands         int        `json:"commands"`
-	Ack              durations  `json:"ack"`
-	EndToEnd         durations  `json:"end_to_end"`
-	Own              durations  `json:"own_time"`
-	CPUPerCommand    msDuration `json:"cpu_per_command_ms"` // user + system, 10 ms ticks over the run
-	Refused          int        `json:"refused_busy"`
-	Lost             int        `json:"lost"`
-	PeakRSS          int64      `json:"peak_rss_bytes"`
-	FinalRSS         int64      `json:"final_rss_bytes"`
-	Goroutines       float64    `json:"goroutines_after"`   // -1: no /metrics
-	AllocsPerCommand float64    `json:"allocs_per_command"` // -1: no /metrics
+	Name            string     `json:"name"`
+	Commands        int        `json:"commands"`
+	Ack             durations  `json:"ack"`
+	EndToEnd        durations  `json:"end_to_end"`
+	Own             durations  `json:"own_time"`
+	Completion      durations  `json:"completion"`          // envelope → the command's last line (its 🔎 or ⚠️ with verification)
+	CompletionTotal msDuration `json:"completion_total_ms"` // first envelope of the run → last line of the run
+	Polyv           polyvTally `json:"polyv"`
+	PolyvPerStop    float64    `json:"polyv_calls_per_stop"`
+	// Buckets is what the token buckets held up; nil without /metrics.
+	Buckets          *bucketTally `json:"buckets,omitempty"`
+	CPUPerCommand    msDuration   `json:"cpu_per_command_ms"` // user + system, 10 ms ticks over the run
+	Refused          int          `json:"refused_busy"`
+	Lost             int          `json:"lost"`
+	PeakRSS          int64        `json:"peak_rss_bytes"`
+	FinalRSS         int64        `json:"final_rss_bytes"`
+	Goroutines       float64      `json:"goroutines_after"`   // -1: no /metrics
+	AllocsPerCommand float64      `json:"allocs_per_command"` // -1: no /metrics
 }
 
 // ratios compares one run of ours with the same run of the baseline.
 type ratios struct {
-	Run          string  `json:"run"`
-	EndToEndP50  float64 `json:"end_to_end_p50"`
-	CPU          float64 `json:"cpu_per_command"`
-	PeakRSS      float64 `json:"peak_rss"`
-	FinalRSS     float64 `json:"final_rss"`
-	BaselineLost int     `json:"baseline_lost"`
+	Run             string  `json:"run"`
+	EndToEndP50     float64 `json:"end_to_end_p50"`
+	CompletionP50   float64 `json:"completion_p50"`
+	CompletionTotal float64 `json:"completion_total"`
+	CPU             float64 `json:"cpu_per_command"`
+	PeakRSS         float64 `json:"peak_rss"`
+	FinalRSS        float64 `json:"final_rss"`
+	BaselineLost    int     `json:"baseline_lost"`
 }
 
 // target is one goal of issue 7 and whether this run met it.
@@ -99,10 +108,12 @@ func (r *report) finish() {
 			}
 			b := r.Baseline.Runs[i]
 			r.Ratios = append(r.Ratios, ratios{Run: o.Name,
-				EndToEndP50: ratio(float64(o.EndToEnd.P50), float64(b.EndToEnd.P50)),
-				CPU:         ratio(float64(o.CPUPerCommand), float64(b.CPUPerCommand)),
-				PeakRSS:     ratio(float64(o.PeakRSS), float64(b.PeakRSS)),
-				FinalRSS:    ratio(float64(o.FinalRSS), float64(b.FinalRSS)), BaselineLost: b.Lost})
+				EndToEndP50:     ratio(float64(o.EndToEnd.P50), float64(b.EndToEnd.P50)),
+				CompletionP50:   ratio(float64(o.Completion.P50), float64(b.Completion.P50)),
+				CompletionTotal: ratio(float64(o.CompletionTotal), float64(b.CompletionTotal)),
+				CPU:             ratio(float64(o.CPUPerCommand), float64(b.CPUPerCommand)),
+				PeakRSS:         ratio(float64(o.PeakRSS), float64(b.PeakRSS)),
+				FinalRSS:        ratio(float64(o.FinalRSS), float64(b.FinalRSS)), BaselineLost: b.Lost})
 		}
 	}
 	r.Targets = r.targets()
@@ -131,14 +142,33 @@ func (r *report) targets() []target {
 			fmt.Sprintf("idle %.0f → after burst %.0f", o.IdleGoroutines, burst.Goroutines),
 			o.IdleGoroutines >= 0 && burst.Goroutines >= 0 && burst.Goroutines <= o.IdleGoroutines+poolGoroutines},
 	}
-	lost := 0
+	lost, twice, unsent, waits := 0, 0, 0, 0
 	for _, run := range o.Runs {
 		lost += run.Lost
+		twice += run.Polyv.Duplicates
+		unsent += run.Polyv.Missing
+		if run.Buckets != nil {
+			waits += run.Buckets.GlobalWaits + run.Buckets.Refusals
+		}
 	}
-	ts = append(ts, target{"commands lost = 0", strconv.Itoa(lost), lost == 0})
+	ts = append(ts,
+		target{"commands lost = 0", strconv.Itoa(lost), lost == 0},
+		target{"nothing run twice: each command exactly one stop call", fmt.Sprintf("%d duplicate, %d missing", twice, unsent), twice == 0 && unsent == 0},
+		target{"no token bucket held a command up (global waits > 10 ms + refusals)", strconv.Itoa(waits), waits == 0})
+	if r.Verify {
+		ts = append(ts,
+			target{"end-to-end p99 ≤ 3 ms (sequential 200, verification on)", seq2(seq.EndToEnd.P99), seq.EndToEnd.P99 <= 3*time.Millisecond},
+			target{"Polyv calls per stop ≤ 1.1 (1000 at once, verification on)", fmt.Sprintf("%.2f", burst.PolyvPerStop),
+				burst.PolyvPerStop > 0 && burst.PolyvPerStop <= 1.1})
+	}
 	for _, rt := range r.Ratios {
 		ts = append(ts, target{"end-to-end p50 ≤ 1.2× baseline (" + rt.Run + ")", fmt.Sprintf("%.2f×", rt.EndToEndP50),
 			rt.EndToEndP50 > 0 && rt.EndToEndP50 <= 1.2})
+	}
+	if r.Verify && len(r.Ratios) == len(scenarios) {
+		rt := r.Ratios[2]
+		ts = append(ts, target{"completion ≤ 1.2× baseline (" + rt.Run + ", verification on; first send → last line of the run)",
+			fmt.Sprintf("%.2f× (p50 %.2f×)", rt.CompletionTotal, rt.CompletionP50), rt.CompletionTotal > 0 && rt.CompletionTotal <= 1.2})
 	}
 	return ts
 }
@@ -146,7 +176,7 @@ func (r *report) targets() []target {
 func seq2(d time.Duration) string { return fmt.Sprintf("%.2f ms", ms(d)) }
 func mibs(b int64) string         { return fmt.Sprintf("%.1f MiB", mib(b)) }
 
-func writeJSON(w io.Writer, r report) error {
+func writeJSON(w io.Writer, r any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
@@ -158,23 +188,24 @@ func writeJSON(w io.Writer, r report) error {
 // writeTable prints one row per bot and run, then the bots, ratios and targets.
 func writeTable(w io.Writer, r report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tCPU/cmd\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
+	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tdone p50\tdone p99\tdone all\tcalls/stop\tdup\tCPU/cmd\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
 	bots := []botReport{r.Ours}
 	if r.Baseline != nil {
 		bots = append(bots, *r.Baseline)
 	}
 	for _, b := range bots {
 		for _, run := range b.Runs {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%d\t%.3f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
 				b.Name, run.Name, ms(run.Ack.P50), ms(run.Ack.P99), ms(run.Ack.Max), ms(run.EndToEnd.P50), ms(run.EndToEnd.P99),
-				ms(run.Own.P50), ms(run.Own.P99), ms(time.Duration(run.CPUPerCommand)), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
+				ms(run.Own.P50), ms(run.Own.P99), ms(run.Completion.P50), ms(run.Completion.P99), ms(time.Duration(run.CompletionTotal)),
+				run.PolyvPerStop, run.Polyv.Duplicates, ms(time.Duration(run.CPUPerCommand)), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
 				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "(times in ms, memory in MiB)")
+	fmt.Fprintf(w, "(times in ms, memory in MiB; polyvbot ran with VERIFY_STOP=%t)\n", r.Verify)
 	fmt.Fprintln(w)
 	for _, b := range bots {
 		fmt.Fprintf(w, "%s: binary %s stripped, start→hello %s, start→/readyz %s, idle RSS %s, idle goroutines %s, fakes' share per command %s (post %s, stop %s)\n",
@@ -182,17 +213,26 @@ func writeTable(w io.Writer, r report) error {
 			seq2(b.Fakes.perCommand()), seq2(b.Fakes.SlackPost), seq2(b.Fakes.PolyvStop))
 	}
 	for _, rt := range r.Ratios {
-		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, CPU/command %.2f×, peak RSS %.2f×, final RSS %.2f×\n", rt.Run, rt.EndToEndP50, rt.CPU, rt.PeakRSS, rt.FinalRSS)
+		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, completion p50 %.2f×, completion of the run %.2f×, CPU/command %.2f×, peak RSS %.2f×, final RSS %.2f×\n",
+			rt.Run, rt.EndToEndP50, rt.CompletionP50, rt.CompletionTotal, rt.CPU, rt.PeakRSS, rt.FinalRSS)
 	}
 	fmt.Fprintln(w)
-	for _, t := range r.Targets {
+	writeTargets(w, r.Targets)
+	if !r.Verify {
+		fmt.Fprintln(w, "(verification off: the completion, Polyv-calls and sequential end-to-end targets are checked with it on only)")
+	}
+	return nil
+}
+
+// writeTargets prints one MET or MISSED line per target.
+func writeTargets(w io.Writer, ts []target) {
+	for _, t := range ts {
 		mark := "MET   "
 		if !t.Met {
 			mark = "MISSED"
 		}
 		fmt.Fprintf(w, "%s %s: %s\n", mark, t.Goal, t.Got)
 	}
-	return nil
 }
 
 func orNA(v float64, format string) string {
