@@ -35,6 +35,10 @@ type Config struct {
 	VerifyWindow time.Duration // how long to poll; default 15 s
 	ConfirmStop  bool          // ask the requester to confirm with a button first
 	ConfirmTTL   time.Duration // how long a confirmation prompt stays valid; default 2 min
+	// ConfirmKey signs the confirmation buttons' tickets. Replicas that
+	// share it honour each other's prompts (see TicketKey); empty means a
+	// random key only this process knows.
+	ConfirmKey []byte
 
 	Workers int // concurrent commands; default 16
 	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
@@ -85,7 +89,7 @@ func New(cfg Config) (*Bot, error) {
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		clock: cfg.Clock, flights: newFlights(), prompts: newPrompts(cfg.ConfirmTTL, cfg.Clock.Now), track: b.pool.track,
+		clock: cfg.Clock, flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, cfg.Clock.Now), track: b.pool.track,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
@@ -141,11 +145,13 @@ func (b *Bot) Ready() (bool, string) {
 	return false, *b.readyWhy.Load()
 }
 
-// Run serves payloads from the socket until ctx is cancelled, then stops
-// taking new commands, lets accepted ones finish (up to POLYV_TIMEOUT + 5 s
-// before it cancels them, then up to finalPostWait for their outcomes),
-// closes the socket and returns nil. It returns a *slackclient.FatalError
-// when Slack rejects the app token.
+// Run serves payloads from the socket until ctx is cancelled. Then it hands
+// over: it closes its Socket Mode connection first, so that Slack sends new
+// payloads to the app's other connections (other replicas), carries out
+// every payload it had already received, lets the accepted commands finish
+// (up to POLYV_TIMEOUT + 5 s before it cancels them, then up to
+// finalPostWait for their outcomes) and returns nil. It returns a
+// *slackclient.FatalError when Slack rejects the app token.
 func (b *Bot) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
@@ -156,22 +162,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	workers.Go(func() { b.pipe.verifier.run(workCtx) })
 	workers.Go(func() { b.sweep(workCtx) })
-	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
-	defer closeSocket()
-	socketDone := make(chan error, 1)
-	go func() { socketDone <- b.socket.Run(sockCtx, b.handlers()) }()
 
-	var err error
-	select {
-	case <-ctx.Done():
-		b.log.Info("shutting down: finishing accepted commands", "grace", gracePeriod(b.cfg.PolyvTimeout).String())
+	// The socket returns once ctx ends and the payloads that had arrived
+	// are handed on: nothing reaches the pool after that.
+	err := b.socket.Run(ctx, b.handlers())
+	if err == nil {
+		b.log.Info("connection closed; finishing the commands received", "grace", gracePeriod(b.cfg.PolyvTimeout).String())
 		if !b.pool.drain(gracePeriod(b.cfg.PolyvTimeout), finalPostWait, cancelWork) {
 			b.log.Error("commands still running after the grace period; exiting anyway")
 		}
-		closeSocket()
-		err = <-socketDone
-	case err = <-socketDone:
-		cancelWork()
 	}
 	cancelWork() // ends the verifier, whose work the drain already waited for
 	close(stopWorkers)
@@ -180,12 +179,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
-// sweep frees, every minute, the remembered envelopes and prompts that
+// sweep frees, every minute, the remembered envelopes and used tickets that
 // have left their windows, so that an idle bot's memory goes down too.
 func (b *Bot) sweep(ctx context.Context) {
 	for wait(ctx, b.clock, time.Minute) {
 		b.seen.ids.sweep()
-		b.pipe.prompts.m.sweep()
+		b.pipe.tickets.used.sweep()
 	}
 }
 

@@ -16,9 +16,10 @@ const (
 
 // askConfirmation answers privately with what will be stopped and two
 // buttons; nothing is sent to Polyv until the requester clicks "Stop
-// stream".
+// stream". The buttons carry a signed ticket (ticket.go), so any replica
+// can honour the click.
 func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record) {
-	token := p.prompts.add(req)
+	token := p.tickets.issue(req)
 	rec.Decision = Confirming
 	text := promptText(req, p.set.ConfirmTTL)
 	pctx, cancel := postCtx(ctx)
@@ -31,22 +32,30 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 }
 
 // click resolves a click on a prompt's button: only the requester's first
-// click within the prompt's lifetime counts, and a confirmed stop is
-// authorized again before it runs.
+// click (on this replica) within the prompt's lifetime counts, and a
+// confirmed stop is authorized again before it runs. A click that cannot be
+// honoured always gets a private answer saying why.
 func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
-	orig, state := p.prompts.take(c.Click.Value, c.User)
-	switch state {
-	case promptNotYours:
+	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
+	switch decision {
+	case Altered:
+		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
+		p.private(ctx, c, alteredText())
+		return Record{Request: c, Decision: Altered}, false
+	case NotYours:
 		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
 		return Record{Request: c, Decision: NotYours}, false
-	case promptExpired:
+	case Expired:
 		p.replacePrompt(ctx, c, expiredText(p.set.ConfirmTTL))
 		return Record{Request: c, Decision: Expired}, false
-	case promptGone:
-		p.log.Info("click on a used or unknown prompt ignored", "user", c.User, "action", c.Click.Action)
+	case Used:
+		p.private(ctx, c, usedText())
 		return Record{Request: c, Decision: Used}, false
 	}
+	// The click's response_url reaches the requester and the channel as the
+	// command's did, on whichever replica this is.
+	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
 	rec := Record{Request: orig}
 	if c.Click.Action == ActionCancel {
 		p.replacePrompt(ctx, c, cancelledText())

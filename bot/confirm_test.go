@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +91,7 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, Cancelled, e.clicked(responder, ActionCancel, token).Decision)
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, []string{"Cancelled: nothing was sent to Polyv."}, replaced(e))
+			require.Equal(t, []string{usedText()}, e.private()[2:], "the late click is told why nothing happens")
 			require.Empty(t, e.polyv.Calls())
 		}},
 		{"expired", func(t *testing.T, e *env, token string) {
@@ -120,6 +122,22 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, 1, e.stopCalls(10001), "exactly one Polyv call")
 			require.Len(t, replaced(e), 1)
+			require.Contains(t, e.private(), usedText())
+		}},
+		{"a ticket changed on its way", func(t *testing.T, e *env, token string) {
+			altered := strings.Replace(token, `"p":[10001]`, `"p":[10001,10002]`, 1)
+			require.NotEqual(t, token, altered)
+			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, altered).Decision)
+			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, "not a ticket").Decision)
+			require.Equal(t, []string{alteredText(), alteredText()}, e.private()[1:])
+			require.Empty(t, e.polyv.Calls())
+			require.Equal(t, []State{Stopped}, states(e.clicked(responder, ActionConfirm, token)), "the real one still works")
+		}},
+		{"a ticket signed with another key", func(t *testing.T, e *env, token string) {
+			other := newTickets([]byte("another bot's key"), 2*time.Minute, e.clock.Now)
+			forged := other.issue(e.request("stop 10009"))
+			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, forged).Decision)
+			require.Empty(t, e.polyv.Calls())
 		}},
 		{"authorization is checked again at the click", func(t *testing.T, e *env, token string) {
 			e.p.stopPolicy = denyAll{}
@@ -160,4 +178,43 @@ func replaced(e *env) []string {
 		}
 	}
 	return out
+}
+
+// A prompt's buttons carry everything the stop needs, signed: a replica that
+// never saw the command, sharing only the configuration, runs it.
+func TestConfirmClickOnAnotherReplica(t *testing.T) {
+	t.Parallel()
+	key := TicketKey("appSecret", "xoxb-bot-token")
+	shared := func(c *envConfig) { c.ticketKey = key }
+	a := newEnv(t, withConfirm, noVerify, shared)
+	b := newEnv(t, withConfirm, noVerify, shared)
+	_, token := a.prompt("stop 10001 10002 -- leaked stream")
+
+	require.Equal(t, NotYours, b.clicked(intruder, ActionConfirm, token).Decision, "still only the requester's")
+	rec := b.clicked(responder, ActionConfirm, token)
+	require.Equal(t, []State{Stopped, Stopped}, states(rec))
+	require.Equal(t, "leaked stream", rec.Cmd.Reason)
+	require.Equal(t, "env-stop 10001 10002 -- leaked stream", rec.ID, "recorded under the command's request")
+	parent, _ := b.parent()
+	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
+	require.Equal(t, Used, b.clicked(responder, ActionConfirm, token).Decision, "used on this replica")
+	require.Empty(t, a.polyv.Calls(), "the replica that asked ran nothing")
+	require.Equal(t, 2, len(b.polyv.Calls()))
+}
+
+// The longest command still fits in a button: Slack takes 2000 characters.
+func TestTicketFitsInAButton(t *testing.T) {
+	t.Parallel()
+	tk := newTickets(nil, 2*time.Minute, time.Now)
+	req := Request{ID: strings.Repeat("e", 40), User: "U0123456789AB", UserName: strings.Repeat("n", 80), Channel: "C0123456789AB",
+		Command: "/polyv-operations", Cmd: Command{Verb: VerbStop, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat(`"`, MaxReasonRunes)}}
+	for i := range req.Cmd.ChannelIDs {
+		req.Cmd.ChannelIDs[i] = MaxChannelID - int64(i)
+	}
+	value := tk.issue(req)
+	require.LessOrEqual(t, len([]rune(value)), maxButtonValue, "%d characters", len([]rune(value)))
+	got, decision, err := tk.redeem(value, req.User)
+	require.NoError(t, err)
+	require.Equal(t, Allowed, decision)
+	require.Equal(t, req.Cmd, got.Cmd)
 }

@@ -230,6 +230,7 @@ type envConfig struct {
 	globalPerMin float64
 	globalBurst  int
 	maxWait      time.Duration
+	ticketKey    []byte
 }
 
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
@@ -269,7 +270,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
-		flights: newFlights(), prompts: newPrompts(c.set.ConfirmTTL, e.clock.Now),
+		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, e.clock.Now),
 		track: e.track,
 	}
 	e.p.verifier = newVerifier(e.p)

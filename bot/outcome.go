@@ -43,10 +43,10 @@ const (
 	Invalid                        // bad input, answered with the usage
 	Helped                         // help, answered privately
 	Busy                           // no worker could take it in time: nothing was done
-	Draining                       // the bot was shutting down: nothing was done
 	Expired                        // a click on a prompt past its lifetime
 	NotYours                       // a click by someone other than the requester
-	Used                           // a click on a prompt already used
+	Used                           // a click on a prompt already used on this replica
+	Altered                        // a click whose ticket's signature does not match
 	Crashed                        // the bot failed unexpectedly; the log has the panic
 )
 

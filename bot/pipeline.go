@@ -69,7 +69,7 @@ type pipeline struct {
 	clock        Clock
 	set          settings
 	flights      *flights
-	prompts      *prompts
+	tickets      *tickets
 	verifier     *verifier
 	// track counts background work until its done func is called; the
 	// drain waits for all of it.

@@ -15,13 +15,11 @@ import (
 // workers are not expected to start within maxWait is refused at once, and
 // one that still waited longer is answered "busy" instead of being run.
 type pool struct {
-	jobs     chan Request
-	workers  int
-	maxWait  time.Duration
-	service  atomic.Int64 // a moving average of how long a request keeps a worker, in ns
-	mu       sync.Mutex   // guards draining and the first pending.Add of a request
-	draining bool
-	pending  sync.WaitGroup
+	jobs    chan Request
+	workers int
+	maxWait time.Duration
+	service atomic.Int64 // a moving average of how long a request keeps a worker, in ns
+	pending sync.WaitGroup
 }
 
 func newPool(workers, queue int, maxWait time.Duration) *pool {
@@ -34,17 +32,12 @@ type admission int
 const (
 	accepted admission = iota
 	queueFull
-	shuttingDown
 )
 
-// submit queues req unless the pool is draining, its queue is full, or the
-// requests ahead of it would keep the workers busy past maxWait.
+// submit queues req unless its queue is full or the requests ahead of it
+// would keep the workers busy past maxWait. The socket's reader is the only
+// caller, and it has stopped before a drain starts.
 func (q *pool) submit(req Request) admission {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.draining {
-		return shuttingDown
-	}
 	if q.expectedWait() > q.maxWait {
 		return queueFull
 	}
@@ -104,14 +97,10 @@ func (q *pool) observe(d time.Duration) {
 	}
 }
 
-// drain stops admitting requests and waits for the accepted ones: for
-// grace, then, after cancel (the commands still running end early but post
-// their outcome), for at most final more. It reports whether everything
-// finished.
+// drain waits for the accepted requests: for grace, then, after cancel
+// (the commands still running end early but post their outcome), for at
+// most final more. It reports whether everything finished.
 func (q *pool) drain(grace, final time.Duration, cancel func()) bool {
-	q.mu.Lock()
-	q.draining = true
-	q.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		q.pending.Wait()

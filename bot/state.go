@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"time"
 )
@@ -198,63 +196,4 @@ func (f *flights) release(ids []int64) {
 	for _, id := range ids {
 		delete(f.m, id)
 	}
-}
-
-// prompts holds confirmation prompts until they are clicked or long
-// expired: a late click is told the prompt expired rather than met with
-// silence, for one more lifetime.
-type prompts struct {
-	ttl time.Duration
-	now func() time.Time
-	m   *recent[prompt]
-}
-
-type prompt struct {
-	req     Request
-	expires time.Time
-}
-
-func newPrompts(ttl time.Duration, now func() time.Time) *prompts {
-	return &prompts{ttl: ttl, now: now, m: newRecent[prompt](2*ttl, now)}
-}
-
-// add stores req and returns the token the buttons carry.
-func (p *prompts) add(req Request) string {
-	token := randomID()
-	p.m.put(token, prompt{req: req, expires: p.now().Add(p.ttl)})
-	return token
-}
-
-// promptState is what a click finds.
-type promptState int
-
-const (
-	promptGone    promptState = iota // unknown, used, or expired long ago
-	promptExpired                    // expired; the first such click consumes it
-	promptNotYours
-	promptTaken // the requester's click: the prompt is consumed
-)
-
-// take consumes the prompt if user is its requester and it is still valid.
-func (p *prompts) take(token, user string) (Request, promptState) {
-	pr, ok := p.m.get(token)
-	switch {
-	case !ok:
-		return Request{}, promptGone
-	case pr.req.User != user:
-		return Request{}, promptNotYours
-	}
-	if _, ok := p.m.take(token); !ok {
-		return Request{}, promptGone // another click took it meanwhile
-	}
-	if p.now().After(pr.expires) {
-		return Request{}, promptExpired
-	}
-	return pr.req, promptTaken
-}
-
-func randomID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

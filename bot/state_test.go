@@ -74,17 +74,26 @@ func TestRecentFreesMemoryWhileIdle(t *testing.T) {
 	require.Zero(t, r.size(), "an idle bot frees what left the window")
 }
 
-// BenchmarkPromptsAdd is one confirmation prompt added while 36 000 are
-// held: it used to scan them all.
-func BenchmarkPromptsAdd(b *testing.B) {
+// BenchmarkTicketsRedeem is one click redeemed while 36 000 tickets are
+// remembered as used: the prompts' map used to scan them all on every add.
+func BenchmarkTicketsRedeem(b *testing.B) {
 	clock := fakeclock.New(epoch)
-	p := newPrompts(2*time.Minute, clock.Now)
-	for range 36000 {
-		p.add(Request{User: responder})
+	tk := newTickets(nil, 2*time.Minute, clock.Now)
+	req := Request{ID: "env", User: responder, Channel: opsChannel, Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	for i := range 36000 {
+		req.ID = "env-used-" + strconv.Itoa(i)
+		_, _, _ = tk.redeem(tk.issue(req), responder)
+	}
+	values := make([]string, b.N)
+	for i := range values {
+		req.ID = "env-" + strconv.Itoa(i)
+		values[i] = tk.issue(req)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for range b.N {
-		p.add(Request{User: responder})
+	for _, v := range values {
+		if _, d, _ := tk.redeem(v, responder); d != Allowed {
+			b.Fatal(d)
+		}
 	}
 }

@@ -131,10 +131,6 @@ func busyText() string {
 	return "⏳ The bot is busy with other commands and took no action. Try again in a few seconds."
 }
 
-func drainingText() string {
-	return "⏳ The bot is restarting and took no action. Try again in a minute."
-}
-
 func crashedText() string {
 	return "❌ The bot failed on this command (an internal error, now in its log). Check with `status` whether anything was stopped before trying again."
 }
@@ -317,6 +313,14 @@ func expiredText(ttl time.Duration) string {
 }
 
 func cancelledText() string { return "Cancelled: nothing was sent to Polyv." }
+
+func usedText() string {
+	return "This confirmation was already used, to confirm or to cancel; this click sent nothing to Polyv."
+}
+
+func alteredText() string {
+	return "⚠️ This confirmation could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Run the command again."
+}
 
 func confirmedText(ids []int64) string {
 	return "Confirmed: stopping Polyv " + channelsText(ids) + "…"

@@ -51,7 +51,7 @@ func auditSentence(rec Record, markup bool) string {
 		emoji = "🚫"
 	case Crashed:
 		emoji = "❌"
-	case OverBudget, InProgress, Busy, Draining:
+	case OverBudget, InProgress, Busy:
 		emoji = "⏳"
 	case Allowed:
 		emoji = "✅"
@@ -91,14 +91,14 @@ func decisionWords(rec Record) string {
 		return "answered with the help"
 	case Busy:
 		return "refused: the bot was busy"
-	case Draining:
-		return "refused: the bot was restarting"
 	case Expired:
 		return "a click on an expired confirmation"
 	case NotYours:
 		return "a click on someone else's confirmation, ignored"
 	case Used:
 		return "a click on a used confirmation, ignored"
+	case Altered:
+		return "a click on a confirmation whose signature does not match, ignored"
 	case Crashed:
 		return "failed: an internal error"
 	}
@@ -135,8 +135,6 @@ func decisionWord(rec Record) string {
 		return "help"
 	case Busy:
 		return "busy"
-	case Draining:
-		return "shutting_down"
 	}
 	return "allowed"
 }
@@ -167,14 +165,14 @@ func outcomeWord(rec Record) string {
 		return "help"
 	case Busy:
 		return "busy"
-	case Draining:
-		return "shutting_down"
 	case Expired:
 		return "expired"
 	case NotYours:
 		return "not_yours"
 	case Used:
 		return "used"
+	case Altered:
+		return "altered"
 	case Crashed:
 		return "crashed"
 	}

@@ -67,7 +67,6 @@ func wordingSamples() []sample {
 	}
 	add("ambiguity", ambiguityText("/polyv", ambiguous))
 	add("busy", busyText())
-	add("draining", drainingText())
 	add("crashed", crashedText())
 	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
 	add("parent posted", parentText(req, false, ""))

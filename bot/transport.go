@@ -106,11 +106,7 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 // submit hands a request to the pool. It returns what to tell the invoker
 // now: nothing when accepted, why not otherwise.
 func (b *Bot) submit(req Request) string {
-	switch b.pool.submit(req) {
-	case shuttingDown:
-		b.pipe.finish(Record{Request: req, Decision: Draining})
-		return drainingText()
-	case queueFull:
+	if b.pool.submit(req) == queueFull {
 		b.pipe.finish(Record{Request: req, Decision: Busy})
 		return busyText()
 	}

@@ -21,20 +21,23 @@ import (
 // the bucket is short the check is missed and the channel waits for its next
 // round, so verification never holds back a stop.
 type verifier struct {
-	p     *pipeline
-	mu    sync.Mutex
-	queue []*watch      // channels awaiting a check
-	wake  chan struct{} // a channel was added
+	p      *pipeline
+	mu     sync.Mutex
+	queue  []*watch      // channels awaiting a check
+	wake   chan struct{} // a channel was added
+	outbox outbox        // what the verdicts post to Slack
 }
 
 // verification is one command's stop being verified.
 type verification struct {
 	rec   *Record
 	th    *thread
-	lines *seq   // the thread lines it adds, in order
 	open  int    // channels not decided yet
 	end   func() // releases the command's claims; called once, when all are decided
 	start time.Time
+	mu    sync.Mutex
+	posts []func() // its posts not yet made, in order
+	busy  bool     // a poster has it, or it waits for one
 }
 
 // watch is one channel awaiting a check.
@@ -64,8 +67,7 @@ func (vf *verifier) add(rec *Record, th *thread, end func()) {
 	// Until its record is written, the verification counts as work the
 	// drain waits for.
 	done := vf.p.track()
-	v := &verification{rec: rec, th: th, lines: &seq{spawn: vf.p.spawn}, open: len(ids), start: vf.p.clock.Now(),
-		end: func() { end(); done() }}
+	v := &verification{rec: rec, th: th, open: len(ids), start: vf.p.clock.Now(), end: func() { end(); done() }}
 	vf.mu.Lock()
 	for _, id := range ids {
 		vf.queue = append(vf.queue, &watch{id: id, v: v, due: v.start.Add(vf.step(1)), check: Check{Verdict: Unverified, Why: ShutDown}})
@@ -78,8 +80,11 @@ func (vf *verifier) add(rec *Record, th *thread, end func()) {
 }
 
 // run checks what is due until ctx ends, then cuts the rest short: a
-// shutdown proves nothing either way, and the threads say so.
+// shutdown proves nothing either way, and the threads say so. It returns
+// once every verdict is posted.
 func (vf *verifier) run(ctx context.Context) {
+	posters := vf.outbox.start(posterCount)
+	defer posters()
 	for {
 		var timer <-chan time.Time
 		if next, ok := vf.nextDue(); ok {
@@ -198,12 +203,12 @@ func (vf *verifier) decide(w *watch, c Check) {
 	}
 	line := checkLine(w.id, c, p.set.VerifyWindow, p.set.PolyvTimeout)
 	ctx := context.Background()
-	v.lines.then(func() { v.th.say(ctx, line) })
+	vf.outbox.add(v, func() { v.th.say(ctx, line) })
 	if v.open--; v.open > 0 {
 		return
 	}
 	rec := *v.rec
-	v.lines.then(func() {
+	vf.outbox.add(v, func() {
 		head := flaggedSummary(rec.Channels)
 		if head != "" {
 			v.th.update(ctx, head)
@@ -212,6 +217,106 @@ func (vf *verifier) decide(w *watch, c Check) {
 		p.finish(rec)
 		v.end()
 	})
+}
+
+// posterCount is how many goroutines post verdicts: a round that decides a
+// thousand channels queues their posts rather than starting a thousand
+// goroutines, each with its stack, waiting for a connection to Slack.
+const posterCount = 8
+
+// outbox makes the verifications' posts with a few goroutines, each
+// verification's in the order they were added.
+type outbox struct {
+	mu    sync.Mutex
+	ready []*verification // have posts and no poster yet
+	wake  chan struct{}   // ready grew
+	done  chan struct{}   // no more posts come: stop when ready is empty
+}
+
+// start runs n posters; the returned func waits until they have made every
+// post added before it was called.
+func (o *outbox) start(n int) (stop func()) {
+	o.wake, o.done = make(chan struct{}, n), make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(o.post)
+	}
+	return func() {
+		close(o.done)
+		wg.Wait()
+	}
+}
+
+// add queues f after v's earlier posts.
+func (o *outbox) add(v *verification, f func()) {
+	v.mu.Lock()
+	v.posts = append(v.posts, f)
+	idle := !v.busy
+	v.busy = true
+	v.mu.Unlock()
+	if idle {
+		o.mu.Lock()
+		o.ready = append(o.ready, v)
+		o.mu.Unlock()
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// post is one poster: it serves one verification at a time, making all its
+// posts in order, until no more come.
+func (o *outbox) post() {
+	for {
+		o.mu.Lock()
+		var v *verification
+		if len(o.ready) > 0 {
+			v, o.ready = o.ready[0], o.ready[1:]
+		}
+		more := len(o.ready) > 0
+		o.mu.Unlock()
+		if v == nil {
+			select {
+			case <-o.wake:
+				continue
+			case <-o.done:
+				if o.empty() {
+					return
+				}
+				continue
+			}
+		}
+		if more {
+			select { // another poster may take the next one
+			case o.wake <- struct{}{}:
+			default:
+			}
+		}
+		v.drain()
+	}
+}
+
+func (o *outbox) empty() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.ready) == 0
+}
+
+// drain makes v's posts until it has none left.
+func (v *verification) drain() {
+	for {
+		v.mu.Lock()
+		if len(v.posts) == 0 {
+			v.busy = false
+			v.mu.Unlock()
+			return
+		}
+		f := v.posts[0]
+		v.posts = v.posts[1:]
+		v.mu.Unlock()
+		f()
+	}
 }
 
 // stoppedIDs are the channels Polyv said it stopped: the ones to verify.

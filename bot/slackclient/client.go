@@ -85,7 +85,7 @@ func New(o Options) *Client {
 		log = slog.New(slog.DiscardHandler)
 	}
 	gate := newConnectGate(time.Now, o.MaxReconnectWait)
-	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(http.DefaultTransport))}
+	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(transport()))}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.RetryAfterDuration = 5 * time.Second
@@ -100,6 +100,24 @@ func New(o Options) *Client {
 	)
 	return &Client{API: api, gate: gate, log: log}
 }
+
+// transport bounds the connections to Slack: a burst of posts waits for
+// one of a few dozen connections instead of opening a thousand, each with
+// its buffers, its goroutines and a file descriptor (Slack takes about one
+// message a second per channel anyway). It keeps a few more idle than
+// net/http's default of two, because a busy bot otherwise dials a new
+// connection for most posts, and closes them after 30 s of quiet.
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxConnsPerHost = 32
+	t.MaxIdleConnsPerHost = IdleConnsPerHost
+	t.IdleConnTimeout = 30 * time.Second
+	return t
+}
+
+// IdleConnsPerHost is how many idle connections to each Slack host (the Web
+// API, response_url) the client keeps for reuse.
+const IdleConnsPerHost = 8
 
 // WhoAmI checks the bot token (auth.test) and learns the workspace URL that
 // permalinks are built from. A rejected token is a *FatalError.

@@ -63,6 +63,9 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 		Metrics:     metrics, AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout,
 		WhoMayStop: cfg.Rules.Summary(),
 		DryRun:     cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
+		// Every replica derives the same key from the secrets they share, so
+		// that a confirmation prompt one posted may be clicked on another.
+		ConfirmKey: bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
 	}
 	for _, o := range opts {
 		o(&bcfg)

@@ -22,10 +22,19 @@ import (
 )
 
 // TestMain fails the package if any test leaves a goroutine behind: run must
-// return with the bot, its workers and every post ended.
+// return with the bot, its workers and every post ended. With
+// POLYVBOT_TEST_MAIN=1 the test binary is the bot itself, main and all:
+// the replica tests start it as separate processes.
 func TestMain(m *testing.M) {
+	if os.Getenv(asBotVar) == "1" {
+		main()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
+
+// asBotVar makes the test binary run main instead of the tests.
+const asBotVar = "POLYVBOT_TEST_MAIN"
 
 // Credentials distinctive enough that finding them anywhere is a leak.
 const (

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
 
 // report is everything one invocation measured.
@@ -120,9 +122,10 @@ func (r *report) finish() {
 }
 
 // poolGoroutines is what the bot's idle HTTP connections may hold once a
-// burst has opened them: 2 to Slack (net/http's default per host) and 4 to
-// Polyv (the polyv client's pool), two goroutines each, closed after 90 s idle.
-const poolGoroutines = (2 + 4) * 2
+// burst has opened them: slackclient.IdleConnsPerHost to Slack (closed after
+// 30 s idle) and 4 to Polyv (the polyv client's pool, closed after 90 s),
+// two goroutines each.
+const poolGoroutines = (slackclient.IdleConnsPerHost + 4) * 2
 
 func (r *report) targets() []target {
 	o := r.Ours

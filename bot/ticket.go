@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// A confirmation prompt's buttons carry a ticket: everything any replica
+// needs to run the stop when the button is clicked (who asked, where, which
+// Polyv channels, the reason, until when), signed with an HMAC under a key
+// every replica derives from the configuration they share. Slack may hand
+// the click to a replica that never saw the command; that replica checks
+// the signature, so nobody can forge or alter a ticket, and runs it. A
+// ticket is used once on each replica: a replica remembers the tickets
+// clicked on it until they expire.
+
+// ticket is what a prompt's buttons carry. Its JSON names are short: a
+// button's value holds at most 2000 characters.
+type ticket struct {
+	ID      string  `json:"id"`          // the command's envelope id, its audit request
+	User    string  `json:"u"`           // the requester, the only one who may click
+	Name    string  `json:"n,omitempty"` // the requester's user name
+	Channel string  `json:"c"`           // the Slack channel
+	Command string  `json:"cmd"`         // the slash command as the workspace named it
+	IDs     []int64 `json:"p"`           // the Polyv channels
+	Reason  string  `json:"r,omitempty"` // as typed
+	Marked  bool    `json:"m,omitempty"` // the reason had a marker
+	Expires int64   `json:"e"`           // Unix seconds
+}
+
+// maxButtonValue is Slack's limit on a button's value.
+const maxButtonValue = 2000
+
+// errAltered is a ticket whose signature does not match what it says.
+var errAltered = errors.New("the confirmation's signature does not match")
+
+// tickets issues and checks tickets.
+type tickets struct {
+	key  []byte
+	ttl  time.Duration
+	now  func() time.Time
+	used *recent[struct{}] // tickets clicked on this replica, until they expire
+}
+
+// newTickets signs with key; an empty key means a random one, which only
+// this process knows (one replica, or tests).
+func newTickets(key []byte, ttl time.Duration, now func() time.Time) *tickets {
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	return &tickets{key: key, ttl: ttl, now: now, used: newRecent[struct{}](2*ttl, now)}
+}
+
+// issue returns the button value for req: the ticket's JSON, a dot, and its
+// signature.
+func (t *tickets) issue(req Request) string {
+	tk := ticket{ID: req.ID, User: req.User, Name: req.UserName, Channel: req.Channel, Command: req.Command,
+		IDs: req.Cmd.ChannelIDs, Reason: req.Cmd.Reason, Marked: req.Cmd.ReasonMarked, Expires: t.now().Add(t.ttl).Unix()}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep <, > and & as one character each
+	_ = enc.Encode(tk)       // strings and numbers always encode
+	body := bytes.TrimSpace(b.Bytes())
+	return string(body) + "." + base64.RawURLEncoding.EncodeToString(t.sign(body))
+}
+
+// redeem checks a clicked button's value for user and, if it may run,
+// marks it used on this replica and returns the command it carries.
+func (t *tickets) redeem(value, user string) (Request, Decision, error) {
+	tk, err := t.read(value)
+	switch {
+	case err != nil:
+		return Request{}, Altered, err
+	case tk.User != user:
+		return Request{}, NotYours, nil
+	case t.now().Unix() > tk.Expires:
+		return Request{}, Expired, nil
+	}
+	sig := value[strings.LastIndexByte(value, '.')+1:]
+	if _, done := t.used.get(sig); done {
+		return Request{}, Used, nil
+	}
+	t.used.put(sig, struct{}{})
+	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Command: tk.Command,
+		Cmd: Command{Verb: VerbStop, ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}, Allowed, nil
+}
+
+// read returns the ticket in value if its signature is right.
+func (t *tickets) read(value string) (ticket, error) {
+	dot := strings.LastIndexByte(value, '.')
+	if dot < 0 {
+		return ticket{}, errAltered
+	}
+	body, sig := []byte(value[:dot]), value[dot+1:]
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, t.sign(body)) {
+		return ticket{}, errAltered
+	}
+	var tk ticket
+	if err := json.Unmarshal(body, &tk); err != nil || len(tk.IDs) == 0 {
+		return ticket{}, errAltered
+	}
+	return tk, nil
+}
+
+func (t *tickets) sign(body []byte) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// TicketKey derives the key that signs confirmation tickets from secrets
+// every replica of a deployment shares, so that any replica can honour a
+// click on another's prompt, and only they can sign one.
+func TicketKey(secrets ...string) []byte {
+	m := hmac.New(sha256.New, []byte("polyvbot confirmation tickets v1"))
+	for _, s := range secrets {
+		m.Write([]byte(s))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil)
+}
