@@ -19,8 +19,12 @@
 //   - The wording (text*.go) is pure functions of those values: every
 //     message, thread line, refusal and audit line the bot writes.
 //
-// What stays in one process (and so per replica): the worker pool and its
-// queue, the per-user and global token buckets, the in-flight guard that
-// stops two people's commands from stopping the same channel twice, the
-// envelope de-duplication set, and the confirmation prompts.
+// Several replicas may serve together: Slack sends each payload to one of
+// the app's Socket Mode connections, the one that receives a command runs
+// it to the end, and a confirmation's buttons carry a signed ticket any
+// replica can run (ticket.go). What stays in one process, and so per
+// replica: the worker pool and its queue, the per-user and global token
+// buckets, the in-flight guard that stops two people's commands from
+// stopping the same channel twice, the verifier, the envelope
+// de-duplication set, and the tickets already used.
 package bot

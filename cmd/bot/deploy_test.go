@@ -33,9 +33,23 @@ func drainTime(polyvTimeout time.Duration) time.Duration {
 type k8sDeployment struct {
 	Spec struct {
 		Replicas int
-		Strategy struct{ Type string }
+		Strategy struct {
+			Type          string
+			RollingUpdate struct {
+				MaxUnavailable int `yaml:"maxUnavailable"`
+				MaxSurge       int `yaml:"maxSurge"`
+			} `yaml:"rollingUpdate"`
+		}
 		Template struct {
-			Spec struct {
+			Metadata struct{ Labels map[string]string }
+			Spec     struct {
+				TopologySpreadConstraints []struct {
+					TopologyKey   string `yaml:"topologyKey"`
+					MaxSkew       int    `yaml:"maxSkew"`
+					LabelSelector struct {
+						MatchLabels map[string]string `yaml:"matchLabels"`
+					} `yaml:"labelSelector"`
+				} `yaml:"topologySpreadConstraints"`
 				TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
 				SecurityContext               struct {
 					RunAsNonRoot   bool                  `yaml:"runAsNonRoot"`
@@ -88,9 +102,15 @@ func TestK8sDeployment(t *testing.T) {
 	t.Parallel()
 	var d k8sDeployment
 	readYAML(t, "k8s/deployment.yaml", &d)
-	require.Equal(t, 1, d.Spec.Replicas, "Socket Mode splits events over connections and buckets are per process")
-	require.Equal(t, "Recreate", d.Spec.Strategy.Type, "a rolling update would run two replicas at once")
+	require.Equal(t, 2, d.Spec.Replicas, "two replicas serve together")
+	require.Equal(t, "RollingUpdate", d.Spec.Strategy.Type)
+	require.Zero(t, d.Spec.Strategy.RollingUpdate.MaxUnavailable, "a rollout adds the new pod before it stops an old one")
+	require.Equal(t, 1, d.Spec.Strategy.RollingUpdate.MaxSurge)
 	pod := d.Spec.Template.Spec
+	require.Len(t, pod.TopologySpreadConstraints, 1)
+	spread := pod.TopologySpreadConstraints[0]
+	require.Equal(t, "kubernetes.io/hostname", spread.TopologyKey, "replicas on different nodes")
+	require.Equal(t, map[string]string{"app.kubernetes.io/name": "polyvbot"}, spread.LabelSelector.MatchLabels)
 	require.True(t, pod.SecurityContext.RunAsNonRoot)
 	require.Equal(t, "RuntimeDefault", pod.SecurityContext.SeccompProfile.Type)
 	require.Len(t, pod.Containers, 1)
@@ -145,7 +165,16 @@ func TestK8sConfigAndSecret(t *testing.T) {
 		require.NotContains(t, secretVars, k, "%s is a secret; it belongs in the Secret", k)
 	}
 	require.Equal(t, ":"+strconv.Itoa(defaultHealthPort), cm.Data["HEALTH_ADDR"])
-	_, err := loadConfig(mapLookup(filledIn(merge(cm.Data, secret.StringData))))
+	var d k8sDeployment
+	readYAML(t, "k8s/deployment.yaml", &d)
+	perMinute, err := strconv.ParseFloat(cm.Data["RATE_LIMIT_PER_MINUTE"], 64)
+	require.NoError(t, err)
+	burst, err := strconv.Atoi(cm.Data["RATE_LIMIT_BURST"])
+	require.NoError(t, err)
+	require.LessOrEqual(t, perMinute*float64(d.Spec.Replicas), float64(defaultRatePerMinute),
+		"the fleet's budget is replicas x RATE_LIMIT_PER_MINUTE; keep it at the single bot's default")
+	require.LessOrEqual(t, burst*d.Spec.Replicas, defaultRateBurst)
+	_, err = loadConfig(mapLookup(filledIn(merge(cm.Data, secret.StringData))))
 	require.NoError(t, err, "the ConfigMap's and Secret's values, filled in, must pass the bot's own validation")
 }
 
@@ -156,7 +185,7 @@ func TestKustomization(t *testing.T) {
 		Images    []struct{ Name string }
 	}
 	readYAML(t, "k8s/kustomization.yaml", &k)
-	require.ElementsMatch(t, []string{"configmap.yaml", "deployment.yaml"}, k.Resources)
+	require.ElementsMatch(t, []string{"configmap.yaml", "deployment.yaml", "pdb.yaml"}, k.Resources)
 	for _, r := range k.Resources {
 		require.FileExists(t, filepath.Join(deployDir, "k8s", r))
 	}
@@ -164,6 +193,23 @@ func TestKustomization(t *testing.T) {
 	readYAML(t, "k8s/deployment.yaml", &d)
 	require.Len(t, k.Images, 1)
 	require.Equal(t, d.Spec.Template.Spec.Containers[0].Image, k.Images[0].Name)
+}
+
+func TestK8sDisruptionBudget(t *testing.T) {
+	t.Parallel()
+	var pdb struct {
+		Kind string
+		Spec struct {
+			MinAvailable int `yaml:"minAvailable"`
+			Selector     struct {
+				MatchLabels map[string]string `yaml:"matchLabels"`
+			}
+		}
+	}
+	readYAML(t, "k8s/pdb.yaml", &pdb)
+	require.Equal(t, "PodDisruptionBudget", pdb.Kind)
+	require.Equal(t, 1, pdb.Spec.MinAvailable, "a node drain leaves a replica serving")
+	require.Equal(t, map[string]string{"app.kubernetes.io/name": "polyvbot"}, pdb.Spec.Selector.MatchLabels)
 }
 
 func TestSlackAppManifest(t *testing.T) {
