@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -116,5 +117,27 @@ func (l *lane) post(ctx context.Context, line string) {
 		if _, _, err := l.p.slack.Post(pctx, l.p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
 			l.p.log.Error("audit channel post failed", "audit_channel", l.p.set.AuditChannel, "request_id", l.req.ID, "line", line, "err", err)
 		}
+	})
+}
+
+// seq runs functions in the background one after another, in the order
+// given; the caller never waits.
+type seq struct {
+	spawn func(func())
+	mu    sync.Mutex
+	prev  chan struct{} // closed when the previous function has returned
+}
+
+func (s *seq) then(f func()) {
+	s.mu.Lock()
+	prev, done := s.prev, make(chan struct{})
+	s.prev = done
+	s.mu.Unlock()
+	s.spawn(func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		f()
 	})
 }

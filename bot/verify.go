@@ -329,25 +329,3 @@ func stoppedIDs(results []ChannelResult) []int64 {
 	}
 	return ids
 }
-
-// seq runs functions in the background one after another, in the order
-// given; the caller never waits.
-type seq struct {
-	spawn func(func())
-	mu    sync.Mutex
-	prev  chan struct{} // closed when the previous function has returned
-}
-
-func (s *seq) then(f func()) {
-	s.mu.Lock()
-	prev, done := s.prev, make(chan struct{})
-	s.prev = done
-	s.mu.Unlock()
-	s.spawn(func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		f()
-	})
-}
