@@ -110,15 +110,33 @@ func refused(t *testing.T, text string) string {
 	return ue.Error()
 }
 
+// stopParse is a stop command's text and what it must parse to.
+type stopParse struct {
+	name, text string
+	ids        []int64
+	reason     string
+}
+
+// requireStops checks that each text parses to a stop of its ids and reason.
+func requireStops(t *testing.T, cases []stopParse) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := bot.ParseCommand(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, bot.VerbStop, got.Verb)
+			require.Equal(t, tc.ids, got.ChannelIDs)
+			require.Equal(t, tc.reason, got.Reason)
+		})
+	}
+}
+
 // TestParseCommandReasonMarker: a marker says where the reason starts, so a
 // reason that begins with a number is not read as channel ids.
 func TestParseCommandReasonMarker(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, text string
-		ids        []int64
-		reason     string
-	}{
+	cases := []stopParse{
 		{"double dash", "stop 10001 -- 2 viewers reported it", []int64{10001}, "2 viewers reported it"},
 		{"colon on the id", "stop 10001: 2 viewers", []int64{10001}, "2 viewers"},
 		{"colon alone", "stop 10001 : 2 viewers", []int64{10001}, "2 viewers"},
@@ -135,16 +153,7 @@ func TestParseCommandReasonMarker(t *testing.T) {
 		{"white space is one space", "stop 10001 --\n  2\tviewers", []int64{10001}, "2 viewers"},
 		{"colon inside a word is the reason", "stop 10001 cause: 2 viewers", []int64{10001}, "cause: 2 viewers"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := bot.ParseCommand(tc.text)
-			require.NoError(t, err)
-			require.Equal(t, bot.VerbStop, got.Verb)
-			require.Equal(t, tc.ids, got.ChannelIDs)
-			require.Equal(t, tc.reason, got.Reason)
-		})
-	}
+	requireStops(t, cases)
 }
 
 func TestParseCommandReasonMarkerRefusals(t *testing.T) {
@@ -202,11 +211,7 @@ func TestCommandAmbiguous(t *testing.T) {
 // or console page name that channel.
 func TestParseCommandChannelRefs(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, text string
-		ids        []int64
-		reason     string
-	}{
+	cases := []stopParse{
 		{"hash id", "stop #10001", []int64{10001}, ""},
 		{"hash ids in a list", "stop #10001,#10002", []int64{10001, 10002}, ""},
 		{"watch link", "stop https://live.polyv.cn/watch/10001", []int64{10001}, ""},
@@ -225,16 +230,7 @@ func TestParseCommandChannelRefs(t *testing.T) {
 		{"duplicates collapse", "stop 10001 #10001 https://live.polyv.cn/watch/10001 <https://live.polyv.net/#/channel/10001>", []int64{10001}, ""},
 		{"hashtag is a reason", "stop 10001 #ops leaked", []int64{10001}, "#ops leaked"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := bot.ParseCommand(tc.text)
-			require.NoError(t, err)
-			require.Equal(t, bot.VerbStop, got.Verb)
-			require.Equal(t, tc.ids, got.ChannelIDs)
-			require.Equal(t, tc.reason, got.Reason)
-		})
-	}
+	requireStops(t, cases)
 	got, err := bot.ParseCommand("status #10001 <https://live.polyv.cn/watch/10002>")
 	require.NoError(t, err)
 	require.Equal(t, bot.Command{Verb: bot.VerbStatus, ChannelIDs: []int64{10001, 10002}}, got)

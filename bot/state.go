@@ -63,30 +63,10 @@ func (r *recent[V]) put(key string, v V) {
 }
 
 // get returns the value of key, if it was put within the window.
-func (r *recent[V]) get(key string) (V, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b, ok := r.find(key)
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	return b.m[key], true
-}
+func (r *recent[V]) get(key string) (V, bool) { return r.load(key, false) }
 
 // take is get, and the key is forgotten.
-func (r *recent[V]) take(key string) (V, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b, ok := r.find(key)
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	v := b.m[key]
-	delete(b.m, key)
-	return v, true
-}
+func (r *recent[V]) take(key string) (V, bool) { return r.load(key, true) }
 
 // sweep frees the buckets that have left the window.
 func (r *recent[V]) sweep() {
@@ -126,6 +106,22 @@ func (r *recent[V]) find(key string) (*recentBucket[V], bool) {
 		}
 	}
 	return nil, false
+}
+
+// load is get and take: the value of key, forgotten when forget is set.
+func (r *recent[V]) load(key string, forget bool) (V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.find(key)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	v := b.m[key]
+	if forget {
+		delete(b.m, key)
+	}
+	return v, true
 }
 
 // flights guards against two people stopping the same Polyv channel at once:
