@@ -8,121 +8,86 @@ import (
 
 // envelopeSet remembers envelope ids for a while, so that an envelope Slack
 // delivers twice is acked and answered again but not run twice.
-type envelopeSet struct{ ids *recent[struct{}] }
+type envelopeSet struct{ ids *recent }
 
 func newEnvelopeSet(window time.Duration, now func() time.Time) *envelopeSet {
-	return &envelopeSet{ids: newRecent[struct{}](window, now)}
+	return &envelopeSet{ids: newRecent(window, now)}
 }
 
 // add records id and reports whether it was seen already.
 func (s *envelopeSet) add(id string) bool {
-	if id == "" {
-		return false
-	}
-	if _, seen := s.ids.get(id); seen {
-		return true
-	}
-	s.ids.put(id, struct{}{})
-	return false
+	return id != "" && s.ids.add(id)
 }
 
-// recent maps keys to values for at least a window of time. It keeps them
-// in a ring of time buckets, each a tenth of the window: put and get cost
-// the same however many keys it holds, and a bucket that leaves the window
-// is dropped whole (when it is reused, or by sweep while the bot is idle).
-type recent[V any] struct {
+// recent remembers keys for at least a window of time. It keeps them in a
+// ring of time buckets, each a tenth of the window: add costs the same
+// however many keys it holds, and a bucket that leaves the window is
+// dropped whole (when it is reused, or by sweep while the bot is idle).
+type recent struct {
 	mu      sync.Mutex
 	span    time.Duration // one bucket's share of the window
 	now     func() time.Time
-	buckets [recentBuckets]recentBucket[V]
+	buckets [recentBuckets]recentBucket
 }
 
 // recentBuckets is the ring's size: ten spans make the window, and one more
 // holds the keys of the current span.
 const recentBuckets = 11
 
-type recentBucket[V any] struct {
+type recentBucket struct {
 	epoch int64 // which span of time it holds
-	m     map[string]V
+	keys  map[string]struct{}
 }
 
-func newRecent[V any](window time.Duration, now func() time.Time) *recent[V] {
-	return &recent[V]{span: max(window/(recentBuckets-1), time.Millisecond), now: now}
+func newRecent(window time.Duration, now func() time.Time) *recent {
+	return &recent{span: max(window/(recentBuckets-1), time.Millisecond), now: now}
 }
 
-// put stores key with v, for at least the window from now.
-func (r *recent[V]) put(key string, v V) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	epoch := r.epoch()
-	b := &r.buckets[epoch%recentBuckets]
-	if b.epoch != epoch || b.m == nil {
-		*b = recentBucket[V]{epoch: epoch, m: make(map[string]V)}
-	}
-	b.m[key] = v
-}
-
-// get returns the value of key, if it was put within the window.
-func (r *recent[V]) get(key string) (V, bool) { return r.load(key, false) }
-
-// take is get, and the key is forgotten.
-func (r *recent[V]) take(key string) (V, bool) { return r.load(key, true) }
-
-// sweep frees the buckets that have left the window.
-func (r *recent[V]) sweep() {
+// add remembers key, for at least the window from now, and reports whether
+// it was remembered already. Checking and remembering are one step, so of
+// two concurrent adds of a key exactly one sees it new.
+func (r *recent) add(key string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	epoch := r.epoch()
 	for i := range r.buckets {
-		if b := &r.buckets[i]; b.m != nil && epoch-b.epoch >= recentBuckets {
-			*b = recentBucket[V]{}
+		b := &r.buckets[i]
+		if _, ok := b.keys[key]; ok && epoch-b.epoch < recentBuckets {
+			return true
+		}
+	}
+	b := &r.buckets[epoch%recentBuckets]
+	if b.epoch != epoch || b.keys == nil {
+		*b = recentBucket{epoch: epoch, keys: make(map[string]struct{})}
+	}
+	b.keys[key] = struct{}{}
+	return false
+}
+
+// sweep frees the buckets that have left the window.
+func (r *recent) sweep() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	epoch := r.epoch()
+	for i := range r.buckets {
+		if b := &r.buckets[i]; b.keys != nil && epoch-b.epoch >= recentBuckets {
+			*b = recentBucket{}
 		}
 	}
 }
 
 // size counts the keys held, expired buckets included until they are swept.
-func (r *recent[V]) size() int {
+func (r *recent) size() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
 	for _, b := range r.buckets {
-		n += len(b.m)
+		n += len(b.keys)
 	}
 	return n
 }
 
-func (r *recent[V]) epoch() int64 { return r.now().UnixNano() / int64(r.span) }
-
-// find returns the live bucket that holds key. Caller holds r.mu.
-func (r *recent[V]) find(key string) (*recentBucket[V], bool) {
-	epoch := r.epoch()
-	for i := range r.buckets {
-		b := &r.buckets[i]
-		if b.m == nil || epoch-b.epoch >= recentBuckets {
-			continue
-		}
-		if _, ok := b.m[key]; ok {
-			return b, true
-		}
-	}
-	return nil, false
-}
-
-// load is get and take: the value of key, forgotten when forget is set.
-func (r *recent[V]) load(key string, forget bool) (V, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b, ok := r.find(key)
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	v := b.m[key]
-	if forget {
-		delete(b.m, key)
-	}
-	return v, true
-}
+func (r *recent) epoch() int64 { return r.now().UnixNano() / int64(r.span) }
 
 // flights guards against two people stopping the same Polyv channel at once:
 // the first claims it, the second is told where it is already happening.

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,21 +58,47 @@ func TestEnvelopeSetRemembersForTheWindow(t *testing.T) {
 func TestRecentFreesMemoryWhileIdle(t *testing.T) {
 	t.Parallel()
 	clock := fakeclock.New(epoch)
-	r := newRecent[int](10*time.Minute, clock.Now)
+	r := newRecent(10*time.Minute, clock.Now)
 	for i := range 1000 {
-		r.put(strconv.Itoa(i), i)
+		require.False(t, r.add(strconv.Itoa(i)))
 	}
 	clock.Advance(10 * time.Minute)
 	r.sweep()
 	require.Equal(t, 1000, r.size(), "still within the window (plus one span)")
-	v, ok := r.take("7")
-	require.True(t, ok)
-	require.Equal(t, 7, v)
-	_, ok = r.get("7")
-	require.False(t, ok, "taken")
+	require.True(t, r.add("7"), "remembered")
 	clock.Advance(2 * time.Minute)
 	r.sweep()
 	require.Zero(t, r.size(), "an idle bot frees what left the window")
+	require.False(t, r.add("7"), "forgotten")
+}
+
+// TestTicketIsUsedOnceUnderConcurrentClicks: a double click whose two
+// payloads are handled at once still runs the stop once.
+func TestTicketIsUsedOnceUnderConcurrentClicks(t *testing.T) {
+	t.Parallel()
+	tk := newTickets(nil, 2*time.Minute, fakeclock.New(epoch).Now)
+	value := tk.issue(Request{ID: "env-1", User: responder, Channel: opsChannel, Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}})
+	const clicks = 32
+	decisions := make(chan Decision, clicks)
+	var start sync.WaitGroup
+	start.Add(1)
+	var done sync.WaitGroup
+	for range clicks {
+		done.Go(func() {
+			start.Wait()
+			_, d, err := tk.redeem(value, responder)
+			require.NoError(t, err)
+			decisions <- d
+		})
+	}
+	start.Done()
+	done.Wait()
+	close(decisions)
+	count := map[Decision]int{}
+	for d := range decisions {
+		count[d]++
+	}
+	require.Equal(t, map[Decision]int{Allowed: 1, Used: clicks - 1}, count)
 }
 
 // BenchmarkTicketsRedeem is one click redeemed while 36 000 tickets are

@@ -46,7 +46,7 @@ type tickets struct {
 	key  []byte
 	ttl  time.Duration
 	now  func() time.Time
-	used *recent[struct{}] // tickets clicked on this replica, until they expire
+	used *recent // tickets clicked on this replica, until they expire
 }
 
 // newTickets signs with key; an empty key means a random one, which only
@@ -56,7 +56,7 @@ func newTickets(key []byte, ttl time.Duration, now func() time.Time) *tickets {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	return &tickets{key: key, ttl: ttl, now: now, used: newRecent[struct{}](2*ttl, now)}
+	return &tickets{key: key, ttl: ttl, now: now, used: newRecent(2*ttl, now)}
 }
 
 // issue returns the button value for req: the ticket's JSON, a dot, and its
@@ -85,10 +85,9 @@ func (t *tickets) redeem(value, user string) (Request, Decision, error) {
 		return Request{}, Expired, nil
 	}
 	sig := value[strings.LastIndexByte(value, '.')+1:]
-	if _, done := t.used.get(sig); done {
+	if t.used.add(sig) {
 		return Request{}, Used, nil
 	}
-	t.used.put(sig, struct{}{})
 	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Command: tk.Command,
 		Cmd: Command{Verb: VerbStop, ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}, Allowed, nil
 }
