@@ -50,11 +50,12 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 		b.ack(ctx, req, answer)
 		return
 	}
+	var answered *Record // a command the ack itself answers, audited after the ack
 	switch {
 	case err != nil:
-		b.pipe.finish(Record{Request: req, Decision: Invalid, Problem: err.Error()})
+		answered = &Record{Request: req, Decision: Invalid, Problem: err.Error()}
 	case parsed.Verb == VerbHelp:
-		b.pipe.finish(Record{Request: req, Decision: Helped})
+		answered = &Record{Request: req, Decision: Helped}
 	default:
 		if refused := b.submit(req); refused != "" {
 			answer = refused
@@ -62,6 +63,9 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 	}
 	b.ack(ctx, req, answer)
 	b.metrics.observeAck(time.Since(start))
+	if answered != nil {
+		b.pipe.finish(*answered)
+	}
 }
 
 // instantAnswer is what a command gets in its ack without any work: the
