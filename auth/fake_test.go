@@ -5,11 +5,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/polyvbot/polyvbot/internal/fakeclock"
 	"github.com/polyvbot/polyvbot/internal/logtest"
 )
 
@@ -17,7 +15,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// fakeDir is a Directory that counts calls and can be made to fail or block.
+// fakeDir is a Directory that counts calls and can be made to fail or
+// block. Like Slack's client, a blocked call gives up when its ctx ends.
 type fakeDir struct {
 	calls atomic.Int32
 
@@ -44,7 +43,11 @@ func (d *fakeDir) UserGroupMembers(ctx context.Context, groupID string) ([]strin
 		started <- groupID
 	}
 	if gate != nil {
-		<-gate
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -71,11 +74,6 @@ func (d handleDir) UserGroupHandles(ctx context.Context) (map[string]string, err
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.handles, nil
-}
-
-// newFakeClock is the shared settable clock, set to a fixed start.
-func newFakeClock() *fakeclock.Clock {
-	return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // syncBuffer captures logs written from many goroutines.

@@ -54,7 +54,6 @@ type GroupCache struct {
 	dir      Directory
 	ttl      time.Duration
 	maxStale time.Duration
-	now      func() time.Time
 	log      *slog.Logger
 
 	mu        sync.Mutex
@@ -72,7 +71,6 @@ func NewGroupCache(dir Directory, opts ...CacheOption) *GroupCache {
 	g := &GroupCache{
 		dir:     dir,
 		ttl:     DefaultGroupTTL,
-		now:     time.Now,
 		log:     slog.New(slog.DiscardHandler),
 		entries: make(map[string]*groupEntry),
 	}
@@ -95,15 +93,6 @@ func WithTTL(d time.Duration) CacheOption { return func(g *GroupCache) { g.ttl =
 // refreshed. Values below the TTL mean the default (5×TTL).
 func WithMaxStale(d time.Duration) CacheOption { return func(g *GroupCache) { g.maxStale = d } }
 
-// WithClock sets the clock, for tests.
-func WithClock(now func() time.Time) CacheOption {
-	return func(g *GroupCache) {
-		if now != nil {
-			g.now = now
-		}
-	}
-}
-
 // WithLogger sets the logger for lookup failures and recoveries.
 func WithLogger(l *slog.Logger) CacheOption {
 	return func(g *GroupCache) {
@@ -118,7 +107,7 @@ func WithLogger(l *slog.Logger) CacheOption {
 // as "no" (fail closed).
 func (g *GroupCache) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
 	g.mu.Lock()
-	now := g.now()
+	now := time.Now()
 	g.sweepLocked(now)
 	e := g.entry(groupID)
 	e.asked = now
@@ -249,7 +238,7 @@ func (g *GroupCache) fetch(ctx context.Context, groupID string) (map[string]stru
 // record stores a finished lookup and logs changes of health. Caller holds g.mu.
 func (g *GroupCache) record(groupID string, e *groupEntry, c *lookup) {
 	e.inflight = nil
-	now := g.now()
+	now := time.Now()
 	if c.err == nil {
 		if e.cause != "" {
 			g.log.Info("user-group lookup recovered", "group", groupID)

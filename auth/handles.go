@@ -33,7 +33,7 @@ func (g *GroupCache) handle(ctx context.Context, groupID string) string {
 	}
 	c := &g.handles
 	c.mu.Lock()
-	stale := c.fetched.IsZero() || g.now().Sub(c.fetched) >= g.ttl
+	stale := c.fetched.IsZero() || time.Now().Sub(c.fetched) >= g.ttl
 	refresh := stale && !c.fetching && ctx.Err() == nil
 	c.fetching = c.fetching || refresh
 	c.mu.Unlock()
@@ -44,7 +44,7 @@ func (g *GroupCache) handle(ctx context.Context, groupID string) string {
 			c.byID = byID
 		}
 		// Set even on failure, so a missing scope costs one call per TTL.
-		c.fetched, c.fetching = g.now(), false
+		c.fetched, c.fetching = time.Now(), false
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
