@@ -24,6 +24,7 @@ type fakeDir struct {
 	members map[string][]string
 	err     error
 	errFor  map[string]error // per-group failures, checked after err
+	panics  any              // when non-nil, calls panic with it
 	gate    chan struct{}    // when non-nil, calls wait for it to close
 	started chan string      // when non-nil, receives the group of every call
 	handles map[string]string
@@ -51,6 +52,9 @@ func (d *fakeDir) UserGroupMembers(ctx context.Context, groupID string) ([]strin
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.panics != nil {
+		panic(d.panics)
+	}
 	if d.err != nil {
 		return nil, d.err
 	}

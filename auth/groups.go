@@ -222,13 +222,20 @@ func (g *GroupCache) run(ctx context.Context, groupID string, e *groupEntry, c *
 	close(c.done)
 }
 
-// fetch calls the Directory and indexes the members.
-func (g *GroupCache) fetch(ctx context.Context, groupID string) (map[string]struct{}, error) {
+// fetch calls the Directory and indexes the members. A panic in the
+// Directory is a failed lookup: it runs on a goroutine of its own, where
+// nothing else would recover it and the whole bot would stop.
+func (g *GroupCache) fetch(ctx context.Context, groupID string) (members map[string]struct{}, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			members, err = nil, fmt.Errorf("directory panicked: %v", r)
+		}
+	}()
 	list, err := g.dir.UserGroupMembers(ctx, groupID)
 	if err != nil {
 		return nil, err
 	}
-	members := make(map[string]struct{}, len(list))
+	members = make(map[string]struct{}, len(list))
 	for _, id := range list {
 		members[id] = struct{}{}
 	}

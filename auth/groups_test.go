@@ -184,6 +184,25 @@ func TestGroupCacheBacksOffAfterFailure(t *testing.T) {
 	})
 }
 
+func TestGroupCacheDirectoryPanicFailsClosed(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var buf syncBuffer
+		dir := newFakeDir(map[string][]string{"S1A": {"U1A"}})
+		dir.panics = "nil map"
+		g := NewGroupCache(dir, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+
+		ok, err := g.IsMember(context.Background(), "S1A", "U1A")
+		require.False(t, ok)
+		require.ErrorContains(t, err, "nil map")
+		require.Contains(t, buf.String(), "lookup failed")
+
+		dir.set(func(d *fakeDir) { d.panics = nil })
+		time.Sleep(maxErrorBackoff)
+		requireMember(t, g, "S1A", "U1A", true)
+	})
+}
+
 func TestGroupCacheCallerCancelDoesNotCancelLookup(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
