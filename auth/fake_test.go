@@ -28,6 +28,7 @@ type fakeDir struct {
 	gate    chan struct{}    // when non-nil, calls wait for it to close
 	started chan string      // when non-nil, receives the group of every call
 	handles map[string]string
+	hGate   chan struct{} // like gate, for UserGroupHandles
 	hCalls  atomic.Int32
 }
 
@@ -75,6 +76,16 @@ type handleDir struct{ *fakeDir }
 
 func (d handleDir) UserGroupHandles(ctx context.Context) (map[string]string, error) {
 	d.hCalls.Add(1)
+	d.mu.Lock()
+	gate := d.hGate
+	d.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.handles, nil

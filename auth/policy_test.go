@@ -181,6 +181,38 @@ func TestPolicyHandlesFetchedOncePerTTL(t *testing.T) {
 	})
 }
 
+func TestPolicyDenialsShareOneHandleFetch(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+		gate := make(chan struct{})
+		dir.handles, dir.hGate = map[string]string{"S1A": "oncall"}, gate
+		p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(handleDir{dir}))
+		require.NoError(t, err)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		d := p.Check(ctx, "U3C", "")
+		require.Equal(t, 5*time.Second, time.Since(start), "a denial waits for handles no longer than its ctx")
+		require.Contains(t, d.Message, "the user groups S1A; ask")
+
+		const n = 10
+		got := make([]Decision, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { got[i] = p.Check(context.Background(), "U3C", "") })
+		}
+		synctest.Wait() // every denial waits on the fetch the first one started
+		close(gate)
+		wg.Wait()
+		for i, d := range got {
+			require.Contains(t, d.Message, "the user groups S1A (oncall); ask", "check %d", i)
+		}
+		require.Equal(t, int32(1), dir.hCalls.Load(), "one handle fetch, not cut short by the first caller's ctx")
+	})
+}
+
 func TestPolicyConcurrentChecksShareOneLookup(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
