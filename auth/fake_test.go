@@ -5,11 +5,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/polyvbot/polyvbot/internal/fakeclock"
 	"github.com/polyvbot/polyvbot/internal/logtest"
 )
 
@@ -17,7 +15,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// fakeDir is a Directory that counts calls and can be made to fail or block.
+// fakeDir is a Directory that counts calls and can be made to fail or
+// block. Like Slack's client, a blocked call gives up when its ctx ends.
 type fakeDir struct {
 	calls atomic.Int32
 
@@ -25,9 +24,11 @@ type fakeDir struct {
 	members map[string][]string
 	err     error
 	errFor  map[string]error // per-group failures, checked after err
+	panics  any              // when non-nil, calls panic with it
 	gate    chan struct{}    // when non-nil, calls wait for it to close
 	started chan string      // when non-nil, receives the group of every call
 	handles map[string]string
+	hGate   chan struct{} // like gate, for UserGroupHandles
 	hCalls  atomic.Int32
 }
 
@@ -44,10 +45,17 @@ func (d *fakeDir) UserGroupMembers(ctx context.Context, groupID string) ([]strin
 		started <- groupID
 	}
 	if gate != nil {
-		<-gate
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.panics != nil {
+		panic(d.panics)
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -69,13 +77,18 @@ type handleDir struct{ *fakeDir }
 func (d handleDir) UserGroupHandles(ctx context.Context) (map[string]string, error) {
 	d.hCalls.Add(1)
 	d.mu.Lock()
+	gate := d.hGate
+	d.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.handles, nil
-}
-
-// newFakeClock is the shared settable clock, set to a fixed start.
-func newFakeClock() *fakeclock.Clock {
-	return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // syncBuffer captures logs written from many goroutines.

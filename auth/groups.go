@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Directory looks up user-group members; the Slack adapter implements it
@@ -54,8 +57,8 @@ type GroupCache struct {
 	dir      Directory
 	ttl      time.Duration
 	maxStale time.Duration
-	now      func() time.Time
 	log      *slog.Logger
+	lookups  singleflight.Group // keyed by group ID
 
 	mu        sync.Mutex
 	entries   map[string]*groupEntry
@@ -72,7 +75,6 @@ func NewGroupCache(dir Directory, opts ...CacheOption) *GroupCache {
 	g := &GroupCache{
 		dir:     dir,
 		ttl:     DefaultGroupTTL,
-		now:     time.Now,
 		log:     slog.New(slog.DiscardHandler),
 		entries: make(map[string]*groupEntry),
 	}
@@ -95,15 +97,6 @@ func WithTTL(d time.Duration) CacheOption { return func(g *GroupCache) { g.ttl =
 // refreshed. Values below the TTL mean the default (5×TTL).
 func WithMaxStale(d time.Duration) CacheOption { return func(g *GroupCache) { g.maxStale = d } }
 
-// WithClock sets the clock, for tests.
-func WithClock(now func() time.Time) CacheOption {
-	return func(g *GroupCache) {
-		if now != nil {
-			g.now = now
-		}
-	}
-}
-
 // WithLogger sets the logger for lookup failures and recoveries.
 func WithLogger(l *slog.Logger) CacheOption {
 	return func(g *GroupCache) {
@@ -117,173 +110,136 @@ func WithLogger(l *slog.Logger) CacheOption {
 // error when membership could not be established; callers must treat that
 // as "no" (fail closed).
 func (g *GroupCache) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
-	g.mu.Lock()
-	now := g.now()
-	g.sweepLocked(now)
-	e := g.entry(groupID)
-	e.asked = now
-	if e.fresh(now, g.ttl) {
-		ok := e.has(userID)
-		g.mu.Unlock()
-		return ok, nil
-	}
-	if e.usable(now, g.maxStale) {
-		if !e.backingOff(now, g.errorBackoff()) {
-			g.startLocked(ctx, groupID, e)
+	wait, members, err := g.cached(ctx, groupID)
+	if wait != nil {
+		select {
+		case r := <-wait:
+			members, err = r.Val.(map[string]struct{}), r.Err
+		case <-ctx.Done():
+			return false, &lookupError{group: groupID, err: ctx.Err()}
 		}
-		ok := e.has(userID)
-		g.mu.Unlock()
-		return ok, nil
 	}
-	if e.backingOff(now, g.errorBackoff()) {
-		err := e.err
-		g.mu.Unlock()
+	if err != nil {
 		return false, err
 	}
-	c := g.startLocked(ctx, groupID, e)
-	g.mu.Unlock()
-	return c.wait(ctx, userID, groupID)
+	_, ok := members[userID]
+	return ok, nil
 }
 
 // groupEntry is what the cache knows about one group. Guarded by GroupCache.mu.
 type groupEntry struct {
 	members  map[string]struct{}
-	fetched  time.Time // when members was loaded; zero if never
-	inflight *lookup   // the running lookup, if any
-	err      error     // last lookup error, returned while backing off
+	fetched  time.Time // when members was loaded; zero (older than any bound) if never
+	err      error     // last lookup error, until a lookup succeeds
 	failedAt time.Time // when err happened
-	cause    string    // cause last logged; "" while healthy
 	asked    time.Time // when IsMember last asked about the group
 }
 
-// lookup is one shared Directory call; done is closed when it finishes.
-type lookup struct {
-	done    chan struct{}
-	members map[string]struct{}
-	err     error
-}
-
-func (e *groupEntry) fresh(now time.Time, ttl time.Duration) bool {
-	return !e.fetched.IsZero() && now.Sub(e.fetched) < ttl
-}
-
-func (e *groupEntry) usable(now time.Time, maxStale time.Duration) bool {
-	return !e.fetched.IsZero() && now.Sub(e.fetched) < maxStale
-}
-
-func (e *groupEntry) backingOff(now time.Time, backoff time.Duration) bool {
-	return e.err != nil && now.Sub(e.failedAt) < backoff
-}
-
-func (e *groupEntry) has(userID string) bool {
-	_, ok := e.members[userID]
-	return ok
-}
-
-// wait blocks until the lookup ends or ctx is done.
-func (c *lookup) wait(ctx context.Context, userID, groupID string) (bool, error) {
-	select {
-	case <-c.done:
-	case <-ctx.Done():
-		return false, &lookupError{group: groupID, err: ctx.Err()}
+// cached answers from the group's entry when it is fresh enough, starting
+// a refresh when it has expired; otherwise it returns the lookup to wait
+// for.
+func (g *GroupCache) cached(ctx context.Context, groupID string) (wait <-chan singleflight.Result, members map[string]struct{}, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	g.sweepLocked(now)
+	e := g.entry(groupID, now)
+	e.asked = now
+	age := now.Sub(e.fetched)
+	backingOff := e.err != nil && now.Sub(e.failedAt) < min(g.ttl, maxErrorBackoff)
+	switch {
+	case age < g.ttl:
+		return nil, e.members, nil
+	case age < g.maxStale:
+		if !backingOff {
+			g.lookupLocked(ctx, groupID)
+		}
+		return nil, e.members, nil
+	case backingOff:
+		return nil, nil, e.err
 	}
-	if c.err != nil {
-		return false, c.err
-	}
-	_, ok := c.members[userID]
-	return ok, nil
+	return g.lookupLocked(ctx, groupID), nil, nil
 }
 
-// entry returns the entry for groupID, creating it. Caller holds g.mu.
-func (g *GroupCache) entry(groupID string) *groupEntry {
+// lookupLocked joins the group's running Directory call or starts one.
+// Holding g.mu keeps a caller that saw the entry expired from starting a
+// second call just after the first recorded its result. The call is
+// detached from ctx (keeping its values) because other callers share it;
+// lookupTimeout bounds it instead. Caller holds g.mu.
+func (g *GroupCache) lookupLocked(ctx context.Context, groupID string) <-chan singleflight.Result {
+	ctx = context.WithoutCancel(ctx)
+	return g.lookups.DoChan(groupID, func() (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		defer cancel()
+		members, err := g.fetch(ctx, groupID)
+		if err != nil {
+			err = &lookupError{group: groupID, err: err}
+		}
+		g.record(groupID, members, err)
+		return members, err
+	})
+}
+
+// fetch calls the Directory and indexes the members. A panic in the
+// Directory is a failed lookup: it runs on a goroutine of its own, where
+// nothing else would recover it and the whole bot would stop.
+func (g *GroupCache) fetch(ctx context.Context, groupID string) (members map[string]struct{}, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			members, err = nil, fmt.Errorf("directory panicked: %v", r)
+		}
+	}()
+	list, err := g.dir.UserGroupMembers(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return set(list), nil
+}
+
+// record stores a finished lookup and logs changes of health. An entry
+// swept while its lookup ran is made again, so the result is kept.
+func (g *GroupCache) record(groupID string, members map[string]struct{}, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	e := g.entry(groupID, now)
+	if err == nil {
+		if e.err != nil {
+			g.log.Info("user-group lookup recovered", "group", groupID)
+		}
+		e.members, e.fetched, e.err = members, now, nil
+		return
+	}
+	if e.err == nil || e.err.Error() != err.Error() {
+		g.log.Warn("user-group lookup failed; members of this group are denied until it works",
+			"group", groupID, "error", err.Error())
+	}
+	e.err, e.failedAt = err, now
+}
+
+// entry returns the entry for groupID, creating it as asked at now.
+// Caller holds g.mu.
+func (g *GroupCache) entry(groupID string, now time.Time) *groupEntry {
 	e, ok := g.entries[groupID]
 	if !ok {
-		e = &groupEntry{}
+		e = &groupEntry{asked: now}
 		g.entries[groupID] = e
 	}
 	return e
 }
 
-// startLocked returns the running lookup for the group or starts one.
-// The lookup is detached from ctx (keeping its values) because other
-// callers share it. Caller holds g.mu.
-func (g *GroupCache) startLocked(ctx context.Context, groupID string, e *groupEntry) *lookup {
-	if e.inflight != nil {
-		return e.inflight
-	}
-	c := &lookup{done: make(chan struct{})}
-	e.inflight = c
-	go g.run(context.WithoutCancel(ctx), groupID, e, c)
-	return c
-}
-
-// run performs one Directory call and records its result.
-func (g *GroupCache) run(ctx context.Context, groupID string, e *groupEntry, c *lookup) {
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-	defer cancel()
-	members, err := g.fetch(ctx, groupID)
-	if err != nil {
-		c.err = &lookupError{group: groupID, err: err}
-	} else {
-		c.members = members
-	}
-	g.mu.Lock()
-	g.record(groupID, e, c)
-	g.mu.Unlock()
-	close(c.done)
-}
-
-// fetch calls the Directory and indexes the members.
-func (g *GroupCache) fetch(ctx context.Context, groupID string) (map[string]struct{}, error) {
-	list, err := g.dir.UserGroupMembers(ctx, groupID)
-	if err != nil {
-		return nil, err
-	}
-	members := make(map[string]struct{}, len(list))
-	for _, id := range list {
-		members[id] = struct{}{}
-	}
-	return members, nil
-}
-
-// record stores a finished lookup and logs changes of health. Caller holds g.mu.
-func (g *GroupCache) record(groupID string, e *groupEntry, c *lookup) {
-	e.inflight = nil
-	now := g.now()
-	if c.err == nil {
-		if e.cause != "" {
-			g.log.Info("user-group lookup recovered", "group", groupID)
-		}
-		e.members, e.fetched = c.members, now
-		e.err, e.cause = nil, ""
-		return
-	}
-	e.err, e.failedAt = c.err, now
-	if cause := c.err.Error(); cause != e.cause {
-		g.log.Warn("user-group lookup failed; members of this group are denied until it works",
-			"group", groupID, "error", cause)
-		e.cause = cause
-	}
-}
-
 // sweepLocked forgets groups nobody asked about for maxStale, at most once
-// per maxStale so the cost stays O(groups) per period. An entry with a
-// lookup in flight stays: its waiters and its result need it. Caller holds
-// g.mu.
+// per maxStale so the cost stays O(groups) per period. A lookup still
+// running for a forgotten group records its result all the same. Caller
+// holds g.mu.
 func (g *GroupCache) sweepLocked(now time.Time) {
 	if now.Sub(g.lastSweep) < g.maxStale {
 		return
 	}
 	g.lastSweep = now
-	for id, e := range g.entries {
-		if e.inflight == nil && now.Sub(e.asked) >= g.maxStale {
-			delete(g.entries, id)
-		}
-	}
-}
-
-func (g *GroupCache) errorBackoff() time.Duration {
-	return min(g.ttl, maxErrorBackoff)
+	maps.DeleteFunc(g.entries, func(_ string, e *groupEntry) bool {
+		return now.Sub(e.asked) >= g.maxStale
+	})
 }
 
 // lookupError is a failed membership lookup; Policy shows the cause to the

@@ -4,20 +4,24 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // handleCache remembers group handles for denial messages. They are a
 // courtesy: when they cannot be fetched, messages show bare IDs.
 type handleCache struct {
-	mu       sync.Mutex
-	byID     map[string]string
-	fetched  time.Time
-	fetching bool
+	fetches singleflight.Group // one key: all handles come in one call
+
+	mu      sync.Mutex
+	byID    map[string]string
+	fetched time.Time // zero (older than any TTL) until the first fetch ends
 }
 
 // label returns "S0123 (oncall)" when the Directory knows the handle, or
-// "S0123". Only denials call it, so it may do a Directory call; a call that
-// is already running is not waited for, so a flood of denials costs one.
+// "S0123". Only denials call it, so it may do a Directory call; concurrent
+// denials share that call and wait for it or for their ctx, so a flood of
+// denials costs one.
 func (g *GroupCache) label(ctx context.Context, groupID string) string {
 	h := g.handle(ctx, groupID)
 	if h == "" {
@@ -31,25 +35,43 @@ func (g *GroupCache) handle(ctx context.Context, groupID string) string {
 	if !ok {
 		return ""
 	}
+	if fetched := g.refreshHandles(ctx, hd); fetched != nil {
+		select {
+		case <-fetched:
+		case <-ctx.Done():
+		}
+	}
+	g.handles.mu.Lock()
+	defer g.handles.mu.Unlock()
+	return g.handles.byID[groupID]
+}
+
+// refreshHandles joins or starts a fetch when the handles are older than
+// the TTL, and returns nil when they are not. Like a group lookup, the
+// fetch is shared, so it is detached from ctx and bounded by lookupTimeout,
+// and it is started under the lock so that it is not repeated by a caller
+// that looked just before it ended.
+func (g *GroupCache) refreshHandles(ctx context.Context, hd HandleDirectory) <-chan singleflight.Result {
 	c := &g.handles
 	c.mu.Lock()
-	stale := c.fetched.IsZero() || g.now().Sub(c.fetched) >= g.ttl
-	refresh := stale && !c.fetching && ctx.Err() == nil
-	c.fetching = c.fetching || refresh
-	c.mu.Unlock()
-	if refresh {
+	defer c.mu.Unlock()
+	if ctx.Err() != nil || time.Since(c.fetched) < g.ttl {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	return c.fetches.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		defer cancel()
 		byID := fetchHandles(ctx, hd, g)
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		if byID != nil {
 			c.byID = byID
 		}
 		// Set even on failure, so a missing scope costs one call per TTL.
-		c.fetched, c.fetching = g.now(), false
-		c.mu.Unlock()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.byID[groupID]
+		c.fetched = time.Now()
+		return nil, nil
+	})
 }
 
 // fetchHandles asks the Directory for handles; nil means it failed.

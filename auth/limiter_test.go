@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -27,88 +28,92 @@ func TestUserLimiterBurstThenRefusal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
-			l := NewUserLimiter(tt.perMinute, tt.burst, WithLimiterClock(clock.Now))
-			for i := range tt.wantBurst {
+			synctest.Test(t, func(t *testing.T) {
+				l := NewUserLimiter(tt.perMinute, tt.burst)
+				for i := range tt.wantBurst {
+					ok, retry := l.Take("U1A")
+					require.True(t, ok, "take %d of the burst", i+1)
+					require.Zero(t, retry)
+				}
 				ok, retry := l.Take("U1A")
-				require.True(t, ok, "take %d of the burst", i+1)
-				require.Zero(t, retry)
-			}
-			ok, retry := l.Take("U1A")
-			require.False(t, ok)
-			require.InDelta(t, tt.wantRetry, retry, float64(time.Millisecond))
-			require.GreaterOrEqual(t, retry, tt.wantRetry, "never tells a caller to come back too early")
+				require.False(t, ok)
+				require.InDelta(t, tt.wantRetry, retry, float64(time.Millisecond))
+				require.GreaterOrEqual(t, retry, tt.wantRetry, "never tells a caller to come back too early")
 
-			ok, _ = l.Take("U2B")
-			require.True(t, ok, "other users have their own bucket")
+				ok, _ = l.Take("U2B")
+				require.True(t, ok, "other users have their own bucket")
 
-			clock.Advance(retry / 2)
-			ok, retry2 := l.Take("U1A")
-			require.False(t, ok)
-			require.InDelta(t, retry-retry/2, retry2, float64(time.Millisecond), "a refused take costs nothing")
+				time.Sleep(retry / 2)
+				ok, retry2 := l.Take("U1A")
+				require.False(t, ok)
+				require.InDelta(t, retry-retry/2, retry2, float64(time.Millisecond), "a refused take costs nothing")
 
-			clock.Advance(retry2)
-			ok, _ = l.Take("U1A")
-			require.True(t, ok, "refilled after retryAfter")
+				time.Sleep(retry2)
+				ok, _ = l.Take("U1A")
+				require.True(t, ok, "refilled after retryAfter")
+			})
 		})
 	}
 }
 
 func TestUserLimiterEviction(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	l := NewUserLimiter(10, 5, WithLimiterClock(clock.Now)) // a bucket refills in 30s
-	maxLen := 0
-	for i := range 10_000 {
-		ok, _ := l.Take(fmt.Sprintf("U%06d", i))
-		require.True(t, ok)
-		clock.Advance(time.Second)
-		maxLen = max(maxLen, l.Len())
-	}
-	// Users of the last two refill periods at most: 60, not 10 000.
-	require.LessOrEqual(t, maxLen, 62)
+	synctest.Test(t, func(t *testing.T) {
+		l := NewUserLimiter(10, 5) // a bucket refills in 30s
+		maxLen := 0
+		for i := range 10_000 {
+			ok, _ := l.Take(fmt.Sprintf("U%06d", i))
+			require.True(t, ok)
+			time.Sleep(time.Second)
+			maxLen = max(maxLen, l.Len())
+		}
+		// Users of the last two refill periods at most: 60, not 10 000.
+		require.LessOrEqual(t, maxLen, 62)
 
-	clock.Advance(time.Hour)
-	l.Take("U1A")
-	require.Equal(t, 1, l.Len(), "everyone idle for a refill period is forgotten")
+		time.Sleep(time.Hour)
+		l.Take("U1A")
+		require.Equal(t, 1, l.Len(), "everyone idle for a refill period is forgotten")
+	})
 }
 
 func TestUserLimiterEvictionKeepsPartialBuckets(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	l := NewUserLimiter(10, 5, WithLimiterClock(clock.Now)) // a token every 6s, full in 30s
-	l.Take("U2B")                                           // the first sweep happens here
-	clock.Advance(20 * time.Second)
-	for range 5 {
-		l.Take("U1A")
-	}
-	clock.Advance(13 * time.Second) // a sweep is due; U1A has regained 2 tokens of 5
-	require.Equal(t, 2, l.Len())
-	for range 2 {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewUserLimiter(10, 5) // a token every 6s, full in 30s
+		l.Take("U2B")              // the first sweep happens here
+		time.Sleep(20 * time.Second)
+		for range 5 {
+			l.Take("U1A")
+		}
+		time.Sleep(13 * time.Second) // a sweep is due; U1A has regained 2 tokens of 5
+		require.Equal(t, 2, l.Len())
+		for range 2 {
+			ok, _ := l.Take("U1A")
+			require.True(t, ok)
+		}
 		ok, _ := l.Take("U1A")
-		require.True(t, ok)
-	}
-	ok, _ := l.Take("U1A")
-	require.False(t, ok, "a partly spent bucket survives the sweep")
-	require.Equal(t, 1, l.Len(), "U2B, full again, was dropped")
+		require.False(t, ok, "a partly spent bucket survives the sweep")
+		require.Equal(t, 1, l.Len(), "U2B, full again, was dropped")
+	})
 }
 
 func TestUserLimiterConcurrent(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	l := NewUserLimiter(60, 10, WithLimiterClock(clock.Now))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	allowed := 0
-	for range 100 {
-		wg.Go(func() {
-			if ok, _ := l.Take("U1A"); ok {
-				mu.Lock()
-				allowed++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	require.Equal(t, 10, allowed, "exactly the burst, however the calls interleave")
+	synctest.Test(t, func(t *testing.T) {
+		l := NewUserLimiter(60, 10)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		allowed := 0
+		for range 100 {
+			wg.Go(func() {
+				if ok, _ := l.Take("U1A"); ok {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, 10, allowed, "exactly the burst, however the calls interleave")
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -12,8 +13,6 @@ import (
 
 func TestPolicyCheck(t *testing.T) {
 	t.Parallel()
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
 	oneGroup := Rules{Users: []string{"U1A"}, Groups: []string{"S1A"}}
 	tests := []struct {
 		name    string
@@ -21,7 +20,7 @@ func TestPolicyCheck(t *testing.T) {
 		members map[string][]string
 		dirErr  error
 		errFor  map[string]error
-		ctx     context.Context
+		cancel  bool // check with a canceled ctx
 		user    string
 		channel string
 		// A cache scenario: check once first, then change the directory
@@ -72,7 +71,7 @@ func TestPolicyCheck(t *testing.T) {
 			wantMsg: []string{"(&lt;!channel&gt; &amp; &lt;@U1A&gt;)"},
 		},
 		{
-			name: "canceled ctx", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, ctx: canceled, user: "U2B", want: DenyLookup,
+			name: "canceled ctx", rules: oneGroup, members: map[string][]string{"S1A": {"U2B"}}, cancel: true, user: "U2B", want: DenyLookup,
 			wantMsg: []string{"could not be verified (the lookup was canceled or timed out)"},
 		},
 		{name: "malformed user id", rules: Rules{Everyone: true}, user: "alice", want: DenyUser, wantMsg: []string{"no valid Slack member ID"}},
@@ -100,38 +99,39 @@ func TestPolicyCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
-			dir := newFakeDir(tt.members)
-			dir.err, dir.errFor = tt.dirErr, tt.errFor
-			dir.handles = map[string]string{"S1A": "oncall"}
-			groups := NewGroupCache(handleDir{dir}, WithClock(clock.Now))
-			p, err := NewPolicy(tt.rules, groups)
-			require.NoError(t, err)
-			ctx := tt.ctx
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			if tt.prime {
-				require.True(t, p.Check(ctx, tt.user, tt.channel).Allowed, "priming check")
-				dir.set(func(d *fakeDir) { d.members, d.err = nil, tt.thenErr })
-				clock.Advance(tt.advance)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				dir := newFakeDir(tt.members)
+				dir.err, dir.errFor = tt.dirErr, tt.errFor
+				dir.handles = map[string]string{"S1A": "oncall"}
+				groups := NewGroupCache(handleDir{dir})
+				p, err := NewPolicy(tt.rules, groups)
+				require.NoError(t, err)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if tt.cancel {
+					cancel()
+				}
+				if tt.prime {
+					require.True(t, p.Check(ctx, tt.user, tt.channel).Allowed, "priming check")
+					dir.set(func(d *fakeDir) { d.members, d.err = nil, tt.thenErr })
+					time.Sleep(tt.advance)
+				}
 
-			got := p.Check(ctx, tt.user, tt.channel)
+				got := p.Check(ctx, tt.user, tt.channel)
 
-			require.Equal(t, tt.want, got.Denial)
-			require.Equal(t, tt.want == Allowed, got.Allowed)
-			if got.Allowed {
-				require.Empty(t, got.Message)
-			} else {
-				require.NotEmpty(t, got.Message)
-			}
-			for _, want := range tt.wantMsg {
-				require.Contains(t, got.Message, want)
-			}
-			// Background refreshes count too: wait for every started lookup.
-			settle(t, groups)
-			require.Equal(t, tt.wantCalls, dir.calls.Load(), "Directory calls")
+				require.Equal(t, tt.want, got.Denial)
+				require.Equal(t, tt.want == Allowed, got.Allowed)
+				if got.Allowed {
+					require.Empty(t, got.Message)
+				} else {
+					require.NotEmpty(t, got.Message)
+				}
+				for _, want := range tt.wantMsg {
+					require.Contains(t, got.Message, want)
+				}
+				synctest.Wait() // background refreshes count too
+				require.Equal(t, tt.wantCalls, dir.calls.Load(), "Directory calls")
+			})
 		})
 	}
 }
@@ -166,47 +166,82 @@ func TestPolicyMessagesWithoutHandles(t *testing.T) {
 
 func TestPolicyHandlesFetchedOncePerTTL(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
-	dir.handles = map[string]string{"S1A": "on<call>"}
-	p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(handleDir{dir}, WithClock(clock.Now)))
-	require.NoError(t, err)
-	for range 20 {
-		require.Contains(t, p.Check(context.Background(), "U3C", "").Message, "S1A (on&lt;call&gt;)")
-	}
-	require.Equal(t, int32(1), dir.hCalls.Load())
-	clock.Advance(DefaultGroupTTL)
-	p.Check(context.Background(), "U3C", "")
-	require.Equal(t, int32(2), dir.hCalls.Load())
+	synctest.Test(t, func(t *testing.T) {
+		dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+		dir.handles = map[string]string{"S1A": "on<call>"}
+		p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(handleDir{dir}))
+		require.NoError(t, err)
+		for range 20 {
+			require.Contains(t, p.Check(context.Background(), "U3C", "").Message, "S1A (on&lt;call&gt;)")
+		}
+		require.Equal(t, int32(1), dir.hCalls.Load())
+		time.Sleep(DefaultGroupTTL)
+		p.Check(context.Background(), "U3C", "")
+		require.Equal(t, int32(2), dir.hCalls.Load())
+	})
+}
+
+func TestPolicyDenialsShareOneHandleFetch(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+		gate := make(chan struct{})
+		dir.handles, dir.hGate = map[string]string{"S1A": "oncall"}, gate
+		p, err := NewPolicy(Rules{Groups: []string{"S1A"}}, NewGroupCache(handleDir{dir}))
+		require.NoError(t, err)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		d := p.Check(ctx, "U3C", "")
+		require.Equal(t, 5*time.Second, time.Since(start), "a denial waits for handles no longer than its ctx")
+		require.Contains(t, d.Message, "the user groups S1A; ask")
+
+		const n = 10
+		got := make([]Decision, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { got[i] = p.Check(context.Background(), "U3C", "") })
+		}
+		synctest.Wait() // every denial waits on the fetch the first one started
+		close(gate)
+		wg.Wait()
+		for i, d := range got {
+			require.Contains(t, d.Message, "the user groups S1A (oncall); ask", "check %d", i)
+		}
+		require.Equal(t, int32(1), dir.hCalls.Load(), "one handle fetch, not cut short by the first caller's ctx")
+	})
 }
 
 func TestPolicyConcurrentChecksShareOneLookup(t *testing.T) {
 	t.Parallel()
-	dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
-	gate := make(chan struct{})
-	dir.gate, dir.started = gate, make(chan string, 1000)
-	p, err := NewPolicy(Rules{Users: []string{"U1A"}, Groups: []string{"S1A"}}, NewGroupCache(dir))
-	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		dir := newFakeDir(map[string][]string{"S1A": {"U2B"}})
+		gate := make(chan struct{})
+		dir.gate = gate
+		p, err := NewPolicy(Rules{Users: []string{"U1A"}, Groups: []string{"S1A"}}, NewGroupCache(dir))
+		require.NoError(t, err)
 
-	const n = 1000
-	got := make([]Decision, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			user := "U2B" // member; every third asker is not
-			if i%3 == 0 {
-				user = "U3C"
-			}
-			got[i] = p.Check(context.Background(), user, "C1A")
-		})
-	}
-	recv(t, dir.started) // checks arrive while the lookup is held open
-	close(gate)
-	wg.Wait()
-	for i, d := range got {
-		require.Equal(t, i%3 != 0, d.Allowed, "check %d: %+v", i, d)
-	}
-	require.Equal(t, int32(1), dir.calls.Load(), "1000 checks, one group lookup")
+		const n = 1000
+		got := make([]Decision, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				user := "U2B" // member; every third asker is not
+				if i%3 == 0 {
+					user = "U3C"
+				}
+				got[i] = p.Check(context.Background(), user, "C1A")
+			})
+		}
+		synctest.Wait() // every check waits on the lookup held open at the gate
+		close(gate)
+		wg.Wait()
+		for i, d := range got {
+			require.Equal(t, i%3 != 0, d.Allowed, "check %d: %+v", i, d)
+		}
+		require.Equal(t, int32(1), dir.calls.Load(), "1000 checks, one group lookup")
+	})
 }
 
 func BenchmarkPolicyCheck(b *testing.B) {
