@@ -39,14 +39,7 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 	for n := 1; ; n++ {
 		stats.Attempts++
 		a, err := c.attempt(ctx, op, extra)
-		switch {
-		case err != nil:
-			err = c.transportError(ctx, op, err)
-		case a.status >= 300 && a.status < 400:
-			err = c.redirected(op, a)
-		default:
-			err = decode(a.status, a.body)
-		}
+		err = c.judge(ctx, op, a, err, decode)
 		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: a.dur, HTTPStatus: a.status, Err: err})
 		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
 			slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
@@ -77,7 +70,8 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 // answer is what one attempt got back.
 type answer struct {
 	status   int
-	body     []byte
+	body     []byte        // as much as could be read
+	cut      error         // why the body could not be read to its end; nil when it was
 	location string        // a 3xx's Location, as sent
 	url      *url.URL      // the URL asked, which a relative Location is resolved against
 	dur      time.Duration // round trip including reading the body
@@ -98,10 +92,39 @@ func (c *Client) attempt(ctx context.Context, op string, extra map[string]string
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	if err != nil {
-		return answer{dur: time.Since(start)}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)
+	return answer{status: resp.StatusCode, body: body, cut: err, location: location, url: req.URL, dur: time.Since(start)}, nil
+}
+
+// judge turns one attempt into the call's error, nil for a success.
+func (c *Client) judge(ctx context.Context, op string, a answer, err error, decode func(int, []byte) error) error {
+	switch {
+	case err != nil:
+		return c.transportError(ctx, op, err)
+	case a.status >= 300 && a.status < 400:
+		return c.redirected(op, a)
+	case a.cut != nil && ctx.Err() != nil:
+		// The deadline or the caller ended the read: say that, as for an
+		// answer that never came.
+		return c.transportError(ctx, op, fmt.Errorf("reading the answer (HTTP %d): %w", a.status, a.cut))
+	case a.cut != nil:
+		return c.answerCut(op, a)
 	}
-	return answer{status: resp.StatusCode, body: body, location: location, url: req.URL, dur: time.Since(start)}, nil
+	return decode(a.status, a.body)
+}
+
+// answerCut is the error for an answer whose body broke off: Polyv answered,
+// so the request reached it, but what it said is unknown. The excerpt is
+// what arrived, the appSecret redacted even where the cut fell inside it.
+func (c *Client) answerCut(op string, a answer) error {
+	read := string(a.body)
+	if c.redactEnd != nil {
+		read = c.redactEnd(read)
+	}
+	excerpt := keep(read, maxExcerpt, c.redact)
+	if excerpt == "" {
+		excerpt = "nothing of the body arrived"
+	}
+	return &APIError{HTTPStatus: a.status, Message: excerpt, Op: op, kind: ErrAnswerCut.(*kind)}
 }
 
 // redirected is the error for a 3xx answer. It names the target's scheme and

@@ -20,21 +20,22 @@ import (
 // Client calls Polyv's live API. It is safe for concurrent use. It never
 // prints, logs or returns its appSecret.
 type Client struct {
-	appID    string
-	sign     func(map[string]string) string // holds the appSecret; see signer
-	redact   func(string) string            // holds the appSecret; see redactor
-	base     string
-	hc       *http.Client
-	now      func() time.Time
-	method   SignatureMethod
-	limiter  *rate.Limiter
-	maxWait  time.Duration
-	timeout  time.Duration
-	attempts int
-	backoff  time.Duration
-	log      *slog.Logger
-	dryRun   bool
-	observe  func(Event)
+	appID     string
+	sign      func(map[string]string) string // holds the appSecret; see signer
+	redact    func(string) string            // holds the appSecret; see redactor
+	redactEnd func(string) string            // holds the appSecret; see tailRedactor
+	base      string
+	hc        *http.Client
+	now       func() time.Time
+	method    SignatureMethod
+	limiter   *rate.Limiter
+	maxWait   time.Duration
+	timeout   time.Duration
+	attempts  int
+	backoff   time.Duration
+	log       *slog.Logger
+	dryRun    bool
+	observe   func(Event)
 }
 
 // Event describes one attempt, or a limiter refusal (Attempt == 0), for metrics.
@@ -50,7 +51,7 @@ type Event struct {
 // NewClient returns a client for the Polyv application appID.
 func NewClient(appID, appSecret string, opts ...Option) *Client {
 	c := &Client{
-		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), base: "https://api.polyv.net",
+		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), redactEnd: tailRedactor(appSecret), base: "https://api.polyv.net",
 		hc: defaultHTTPClient(), now: time.Now, method: MD5,
 		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
 		log: slog.New(slog.DiscardHandler),

@@ -27,12 +27,14 @@
 // the v4 success field is present, success true (the JSON boolean). Every
 // other answer is an *APIError. Test it with errors.Is against
 // ErrInvalidSignature, ErrInvalidTimestamp, ErrAppNotFound,
-// ErrChannelNotFound, ErrQuotaExceeded, ErrServer, ErrBadResponse and
-// ErrRedirect; the classification follows Polyv's message first because its
+// ErrChannelNotFound, ErrQuotaExceeded, ErrServer, ErrBadResponse,
+// ErrAnswerCut and ErrRedirect; the classification follows Polyv's message first because its
 // documented codes disagree. An answer whose fields contradict each other
 // (code 200 with status "error", or without a status, or with success false)
 // is ErrBadResponse, like an unreadable one: what Polyv did is unknown, so a
-// stop may or may not have happened. A 3xx answer is ErrRedirect: redirects
+// stop may or may not have happened. So is an answer whose body broke off
+// after its status line (ErrAnswerCut): the request reached Polyv and Polyv
+// answered, but what it said never arrived whole. A 3xx answer is ErrRedirect: redirects
 // are never followed, whatever HTTP client WithHTTPClient gave, because they
 // would carry the signed request to another host or turn the stop into a GET
 // whose answer means nothing; the error names the target's scheme and host
@@ -51,8 +53,8 @@
 // Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
 // exponential backoff), all within the call's time-out; 4xx, 429 and JSON
 // refusals are final, and so is a 5xx whose body is a definite refusal (a
-// bad sign, an unknown app, the quota); redirects and contradictory answers
-// are final too. Each attempt first takes a token from the limiter, so the
+// bad sign, an unknown app, the quota); redirects, contradictory answers and
+// answers cut short are final too. Each attempt first takes a token from the limiter, so the
 // limiter bounds what reaches Polyv (which blocks an IP for 5 minutes beyond
 // 1500 requests per 10 seconds). When no time or no token is left for a
 // retry, the call ends with the answer that prompted it.

@@ -32,6 +32,11 @@ var (
 	ErrServer error = &kind{"server_error", "server error"}
 	// ErrBadResponse: the answer was empty, not JSON or not in Polyv's shape.
 	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
+	// ErrAnswerCut: the answer's status line arrived but its body was cut
+	// short (the connection broke before the Content-Length was read). The
+	// request reached Polyv and Polyv answered, so it may have acted; the
+	// call is not retried.
+	ErrAnswerCut error = &kind{"answer_cut", "answer cut short"}
 	// ErrRateLimited: this process's own rate limiter refused the call.
 	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
 	// ErrRedirect: the base URL answered with an HTTP redirect (3xx). The
@@ -104,7 +109,7 @@ func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 // Kind returns a short stable label for err, for metrics and logs: "ok" for
 // nil, the label of its kind ("invalid_signature", "invalid_timestamp",
 // "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
-// "bad_response", "rate_limited", "redirect"), "timeout", "canceled",
+// "bad_response", "answer_cut", "rate_limited", "redirect"), "timeout", "canceled",
 // "transport" for network failures, and "other" for anything else.
 func Kind(err error) string {
 	if err == nil {
@@ -180,6 +185,25 @@ func redactor(appSecret string) func(string) string {
 	return func(s string) string {
 		for _, t := range targets {
 			s = strings.ReplaceAll(s, t, redacted)
+		}
+		return s
+	}
+}
+
+// tailRedactor returns a function that replaces a beginning of appSecret (4
+// bytes or more) at the very end of outside text with "[redacted]": an
+// answer cut mid-way may end inside an echoed secret, where redactor, which
+// looks for the whole secret, cannot see it.
+func tailRedactor(appSecret string) func(string) string {
+	const least = 4 // shorter tails are too likely to be chance, and tell too little
+	if len(appSecret) <= least {
+		return nil
+	}
+	return func(s string) string {
+		for n := len(appSecret) - 1; n >= least; n-- {
+			if strings.HasSuffix(s, appSecret[:n]) {
+				return s[:len(s)-n] + redacted
+			}
 		}
 		return s
 	}
