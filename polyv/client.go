@@ -79,8 +79,9 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats
 	// A transport error after the request left may mean Polyv did stop the
 	// stream. Retrying cannot start it again, so it is safe; but what Polyv
 	// answers for a channel that is no longer pulling is undocumented, so a
-	// retry may report a refusal for a stop that in fact worked. The bot's
-	// live-status verification is what settles it.
+	// retry may report a refusal for a stop that in fact worked.
+	// CallStats.Unclear says when that may be so; the bot's live-status
+	// verification is what settles it.
 	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
 		_, err := decodeResponse(opStop, status, body, c.redact)
 		return err

@@ -44,6 +44,13 @@
 // Errors carry Polyv's own words and codes; what a person should do about
 // them is the caller's to say.
 //
+// StopPullStream's CallStats.Unclear says whether any attempt may have been
+// carried out without an answer saying so (a time-out after sending, a reset
+// connection, a 5xx, an unreadable, contradictory or cut answer), even when
+// a later attempt was refused: a retry can be refused precisely because the
+// first attempt stopped the stream. When a call fails with Unclear set,
+// only the channel's live status can tell whether Polyv acted.
+//
 // LiveStatus values compare in any letter case: IsLive and IsNotLive say what
 // a status proves, and "" (no status) or an undocumented value proves
 // neither.
