@@ -29,7 +29,10 @@ const (
 // fields disagree — code 200 with status "error", "fail", "" or no status,
 // success false or "true" (a string), an error description; or a failure
 // code with status "success" or success true — is ErrBadResponse: what Polyv
-// did is unknown. Failures are *APIError values matching one of the kind
+// did is unknown. So is an answer that gives a key carrying the outcome
+// twice (code, status, message, data, success, error, or error's code and
+// desc), in any letter case, since encoding/json would let the last one win.
+// Failures are *APIError values matching one of the kind
 // sentinels where one applies.
 func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, error) {
 	return decodeResponse(op, httpStatus, body, nil)
@@ -41,6 +44,8 @@ func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, er
 // kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
 // row whose channelId is missing, zero or out of range names no channel and
 // is dropped. When rows for one channel disagree, its status is "" (unknown).
+// A row that gives channelId or liveStatus twice, in any letter case, makes
+// the whole answer unreadable (ErrBadResponse).
 func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
 	return decodeLiveStatus(httpStatus, body, nil)
 }
@@ -51,6 +56,9 @@ func decodeResponse(op string, httpStatus int, body []byte, redact func(string) 
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
 		return nil, unreadable(op, httpStatus, body, redact)
+	}
+	if which := envelopeKeys.repeated(body); which != "" {
+		return nil, repeatedKeyError(op, httpStatus, which, body, redact)
 	}
 	code := int(*env.Code)
 	if code == 200 && (httpStatus < 200 || httpStatus >= 300) {
@@ -136,6 +144,9 @@ func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
 		return nil, unreadable(opStatus, httpStatus, body, redact)
+	}
+	if which := repeatedInRows(data); which != "" {
+		return nil, repeatedKeyError(opStatus, httpStatus, which, body, redact)
 	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {

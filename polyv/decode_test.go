@@ -1,6 +1,7 @@
 package polyv_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -196,9 +197,11 @@ func FuzzDecodeResponse(f *testing.F) {
 				require.True(t, status >= 200 && status < 300, "success under HTTP %d", status)
 				checkSaysSuccess(t, body)
 			}
+			checkRepeats(t, status, body, err, false)
 		}
 		got, err := polyv.DecodeLiveStatus(status, body)
 		checkErrorText(t, err)
+		checkRepeats(t, status, body, err, true)
 		if err != nil {
 			require.Nil(t, got)
 			return
@@ -227,6 +230,87 @@ func checkSaysSuccess(t *testing.T, body []byte) {
 	if env.Success != nil {
 		require.Equal(t, "true", strings.TrimSpace(string(env.Success)), "accepted with success %s", env.Success)
 	}
+}
+
+// checkRepeats: an answer is refused for a repeated outcome key exactly
+// when it gives one twice in one object, counting keys as encoding/json
+// matches them (any letter case): at the top, in "error" and, with rows, in
+// each object of "data". The count here walks the JSON another way than
+// the client does.
+func checkRepeats(t *testing.T, status int, body []byte, err error, rows bool) {
+	t.Helper()
+	if !json.Valid(body) {
+		return
+	}
+	twice := saidTwice(t, body, rows)
+	if err == nil {
+		require.Empty(t, twice, "accepted with a key given twice")
+		return
+	}
+	refused := errors.Is(err, polyv.ErrBadResponse) &&
+		strings.Contains(err.Error(), fmt.Sprintf(": unreadable answer (HTTP %d): key \"", status))
+	if refused {
+		require.NotEmpty(t, twice, "refused for a repeat that is not there: %v", err)
+	}
+}
+
+// saidTwice names an outcome key given twice in one object of body, or "".
+func saidTwice(t *testing.T, body []byte, rows bool) string {
+	t.Helper()
+	once := map[string][]string{
+		"":      {"code", "status", "message", "data", "success", "error"},
+		"error": {"code", "desc"},
+	}
+	if rows {
+		once["data[]"] = []string{"channelId", "liveStatus"}
+	}
+	twice := ""
+	walkKeys(t, json.NewDecoder(bytes.NewReader(body)), "", func(path string, keys []string) {
+		for _, field := range once[path] {
+			n := 0
+			for _, k := range keys {
+				if strings.EqualFold(k, field) {
+					n++
+				}
+			}
+			if n > 1 && twice == "" {
+				twice = path + "." + field
+			}
+		}
+	})
+	return twice
+}
+
+// walkKeys reads one JSON value from dec and calls visit with the keys of
+// every object in it, named by path: "" for the top, "error" for an object
+// under the top's "error", "data[]" for the objects in the top's "data" array.
+func walkKeys(t *testing.T, dec *json.Decoder, path string, visit func(path string, keys []string)) {
+	t.Helper()
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	switch tok {
+	case json.Delim('{'):
+		var keys []string
+		for dec.More() {
+			k, err := dec.Token()
+			require.NoError(t, err)
+			keys = append(keys, k.(string))
+			inner := "-"
+			if path == "" {
+				inner = strings.ToLower(k.(string))
+			}
+			walkKeys(t, dec, inner, visit)
+		}
+		visit(path, keys)
+	case json.Delim('['):
+		for dec.More() {
+			walkKeys(t, dec, path+"[]", visit)
+		}
+	default:
+		return
+	}
+	_, err = dec.Token()
+	require.NoError(t, err)
 }
 
 // checkErrorText: what reaches a responder is short, printable UTF-8.

@@ -56,6 +56,7 @@ func TestCallStatsUnclear(t *testing.T) {
 			opts: func(*testing.T) []polyv.Option { return []polyv.Option{polyv.WithTimeout(100 * time.Millisecond)} }},
 		{name: "unreadable answer", replies: []polyvtest.Reply{polyvtest.Garbage()}, kind: "bad_response", attempts: 1, unclear: true},
 		{name: "contradictory answer", replies: []polyvtest.Reply{polyvtest.Custom(200, `{"code":200,"status":"error"}`)}, kind: "bad_response", attempts: 1, unclear: true},
+		{name: "outcome key given twice", replies: []polyvtest.Reply{polyvtest.Custom(200, `{"code":400,"status":"error","code":200,"status":"success"}`)}, kind: "bad_response", attempts: 1, unclear: true},
 		{name: "status fail under HTTP 200", replies: []polyvtest.Reply{polyvtest.Custom(200, `{"code":500,"status":"fail","message":"boom"}`)}, kind: "server_error", attempts: 1, unclear: true},
 
 		// Nothing reached Polyv, or its answer says what happened.
