@@ -40,8 +40,12 @@ func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, er
 
 // DecodeLiveStatus decodes one answer of the live-status/list call into each
 // channel's status. The documented values come back in their documented
-// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
-// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
+// spelling whatever their letter case ("LIVE" is StatusLive); anything else
+// is kept as Polyv sent it, so that what only looks like a documented value
+// once spaces or invisible characters are removed (" end", "e\u200bnd")
+// proves nothing; Describe shows it cleaned. The appSecret is redacted
+// wherever a status echoes it. A row without a liveStatus is kept as ""
+// (unknown). A
 // row whose channelId is missing, zero or out of range names no channel and
 // is dropped. When rows for one channel disagree, its status is "" (unknown).
 // A row that gives channelId or liveStatus twice, in any letter case, makes
@@ -154,7 +158,7 @@ func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (
 		if id <= 0 || id > math.MaxInt32 {
 			continue // names no channel the client can ask about
 		}
-		st := LiveStatus(keep(r.LiveStatus, 40, redact)).canonical()
+		st := reported(r.LiveStatus, redact)
 		if prev, seen := out[id]; seen && prev != st {
 			st = "" // Polyv contradicts itself about this channel
 		}

@@ -212,6 +212,9 @@ func FuzzDecodeResponse(f *testing.F) {
 			if st.IsLive() {
 				require.Equal(t, polyv.StatusLive, st, "documented values come back canonical")
 			}
+			if st.IsLive() || st.IsNotLive() {
+				checkSentAs(t, body, st)
+			}
 			checkText(t, st.Describe())
 		}
 	})
@@ -311,6 +314,24 @@ func walkKeys(t *testing.T, dec *json.Decoder, path string, visit func(path stri
 	}
 	_, err = dec.Token()
 	require.NoError(t, err)
+}
+
+// checkSentAs: a status that proves something was sent as that value, in
+// another letter case at most, by some row of body.
+func checkSentAs(t *testing.T, body []byte, st polyv.LiveStatus) {
+	t.Helper()
+	var env struct {
+		Data []struct {
+			LiveStatus string `json:"liveStatus"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env))
+	for _, r := range env.Data {
+		if len(r.LiveStatus) == len(st) && strings.EqualFold(r.LiveStatus, string(st)) {
+			return
+		}
+	}
+	require.Fail(t, "status proves something that no row sent", "%q", st)
 }
 
 // checkErrorText: what reaches a responder is short, printable UTF-8.
