@@ -90,7 +90,7 @@ func decodeResponse(op string, httpStatus int, body []byte, redact func(string) 
 	}
 	return nil, &APIError{
 		HTTPStatus: httpStatus, Code: code, Status: status, Message: msg, Op: op,
-		kind: classify(httpStatus, code, status, msg),
+		kind: classify(httpStatus, code, env.Status, msg),
 	}
 }
 

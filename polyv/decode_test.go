@@ -28,6 +28,7 @@ func TestDecodeResponse(t *testing.T) {
 		body   string
 		data   string
 		want   error
+		not    error
 		text   string
 	}{
 		{name: "v3 success", status: 200, body: `{"code":200,"status":"success","message":"","data":""}`, data: `""`},
@@ -38,6 +39,9 @@ func TestDecodeResponse(t *testing.T) {
 		{name: "channelId not found", status: 400, body: `{"code":400,"message":"channelId not found"}`, want: polyv.ErrChannelNotFound},
 		{name: "qps message", status: 200, body: `{"code":400,"message":"qps exceeds number of calls"}`, want: polyv.ErrQuotaExceeded},
 		{name: "status fail under 200", status: 200, body: `{"code":500,"status":"fail","message":"boom"}`, want: polyv.ErrServer},
+		{name: "status FAIL under 200", status: 200, body: `{"code":400,"status":"FAIL","message":"boom"}`, want: polyv.ErrServer},
+		{name: "status fail with a zero-width space is no fail", status: 200, body: `{"code":400,"status":"fa\u200bil","message":"boom"}`, not: polyv.ErrServer, text: "boom (code 400, HTTP 200)"},
+		{name: "status fail with spaces is no fail", status: 200, body: `{"code":400,"status":" fail ","message":"boom"}`, not: polyv.ErrServer, text: "boom (code 400, HTTP 200)"},
 		{name: "success code under HTTP 500", status: 500, body: `{"code":200,"status":"success"}`, want: polyv.ErrServer},
 		{name: "success code under HTTP 404", status: 404, body: `{"code":200,"status":"success"}`, want: polyv.ErrBadResponse},
 		{name: "json without code", status: 200, body: `{"status":"success"}`, want: polyv.ErrBadResponse},
@@ -61,6 +65,9 @@ func TestDecodeResponse(t *testing.T) {
 			require.Equal(t, tc.status, ae.HTTPStatus)
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
+			}
+			if tc.not != nil {
+				require.NotErrorIs(t, err, tc.not)
 			}
 			require.Contains(t, err.Error(), tc.text)
 			require.Less(t, len(err.Error()), 400)

@@ -147,7 +147,9 @@ type kind struct{ label, text string }
 func (k *kind) Error() string { return "polyv: " + k.text }
 
 // classify picks the kind of a Polyv answer: the message first (the codes in
-// Polyv's docs disagree), then the HTTP status and the status field.
+// Polyv's docs disagree), then the HTTP status and the status field. msg is
+// cleaned, since it is matched for its wording; status is as sent, since it
+// is a field, matched like every field that carries the outcome.
 func classify(httpStatus, code int, status, msg string) *kind {
 	m := strings.ToLower(msg)
 	switch {
@@ -162,7 +164,7 @@ func classify(httpStatus, code int, status, msg string) *kind {
 		return ErrChannelNotFound.(*kind)
 	case strings.Contains(m, "qps exceeds"), httpStatus == 429, code == 429:
 		return ErrQuotaExceeded.(*kind)
-	case httpStatus >= 500, code == 500, strings.EqualFold(status, "fail"):
+	case httpStatus >= 500, code == 500, equalFoldASCII(status, "fail"):
 		return ErrServer.(*kind)
 	}
 	return nil
