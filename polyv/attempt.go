@@ -159,9 +159,10 @@ func neverLeft(err error) bool {
 	return errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial")
 }
 
-// answerCut is the error for an answer whose body broke off: Polyv answered,
-// so the request reached it, but what it said is unknown. The excerpt is
-// what arrived, the appSecret redacted even where the cut fell inside it.
+// answerCut is the error for an answer whose body broke off: the request
+// was answered, so Polyv may have acted, but what it said is unknown. The
+// excerpt is what arrived, the appSecret redacted even where the cut fell
+// inside it.
 func (c *Client) answerCut(op string, a answer) error {
 	read := string(a.body)
 	if c.redactEnd != nil {

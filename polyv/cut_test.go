@@ -67,3 +67,20 @@ func TestStatusAnswerCutShort(t *testing.T) {
 	require.Contains(t, err.Error(), "polyv live-status: answer cut short (HTTP 200)")
 	require.Len(t, srv.Calls(), 1, "not retried either")
 }
+
+func TestAnswerCutBeforeAnyBody(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	srv.Script(10001, polyvtest.HTML(504).AfterStop().CutShort(), polyvtest.Empty(200).CutShort())
+	c, _ := newClient(t, srv)
+	stats, err := c.StopPullStream(context.Background(), 10001)
+	require.ErrorIs(t, err, polyv.ErrAnswerCut)
+	require.Contains(t, err.Error(), "answer cut short (HTTP 504): <html>")
+	require.Equal(t, 1, stats.Attempts, "a cut 5xx is not retried either: the answer came")
+	require.True(t, stats.Unclear)
+
+	err = stop(context.Background(), c, 10001)
+	require.ErrorIs(t, err, polyv.ErrAnswerCut)
+	require.Equal(t, "polyv stop-pull-stream: answer cut short (HTTP 200): nothing of the body arrived", err.Error())
+	require.Equal(t, 2, srv.StopCalls(10001))
+}

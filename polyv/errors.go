@@ -34,8 +34,8 @@ var (
 	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
 	// ErrAnswerCut: the answer's status line arrived but its body was cut
 	// short (the connection broke before the Content-Length was read). The
-	// request reached Polyv and Polyv answered, so it may have acted; the
-	// call is not retried.
+	// request was answered, so Polyv may have acted; the call is not
+	// retried, since a retry could only be refused for a stop that worked.
 	ErrAnswerCut error = &kind{"answer_cut", "answer cut short"}
 	// ErrRateLimited: this process's own rate limiter refused the call.
 	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
