@@ -28,6 +28,7 @@ const (
 	markOK      = "✓"
 	markFail    = "✗"
 	markSkipped = "–" // not checked; does not fail the preflight
+	markWarn    = "!" // worth a look; does not fail the preflight
 )
 
 // checkResult is one line of the preflight checklist.
@@ -44,16 +45,18 @@ type checkResult struct {
 // checklist. It returns 0 when every check passed, 2 (as the bot itself
 // does) when the configuration does not load, and 1 when a credential check
 // failed.
-func runCheck(ctx context.Context, lookup lookupFunc, dryRun bool, stdout io.Writer) int {
+func runCheck(ctx context.Context, env environment, dryRun bool, stdout io.Writer) int {
 	fmt.Fprintln(stdout, "polyvbot preflight: checks every credential; posts nothing and stops nothing.")
-	cfg, err := loadConfig(lookup)
+	unknown := unknownVars(env.set)
+	cfg, err := loadConfig(env)
 	if err != nil {
-		printChecklist(stdout, []checkResult{{mark: markFail, name: "configuration",
-			detail: "the configuration has problems", fix: indent(err) + "\nSee .env.example for every variable."}}, nil)
+		printChecklist(stdout, append(unknownResults(unknown, err), checkResult{mark: markFail, name: "configuration",
+			detail: "the configuration has problems", fix: indent(err) + "\nSee .env.example for every variable."}), nil)
 		return exitConfig
 	}
 	cfg.DryRun = cfg.DryRun || dryRun
-	results := append([]checkResult{configResult(cfg)}, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
+	results := append(unknownResults(unknown, nil), configResult(cfg))
+	results = append(results, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
 	if printChecklist(stdout, results, secretsOf(cfg)) > 0 {
 		return exitFatal
 	}
@@ -77,21 +80,40 @@ func preflight(ctx context.Context, cfg config, log *slog.Logger) []checkResult 
 // printChecklist writes the results with the fix under each ✗, scrubbing
 // every secret, and returns how many failed.
 func printChecklist(w io.Writer, results []checkResult, secrets []string) int {
-	failed := 0
+	failed, warned := 0, 0
 	for _, r := range results {
 		line := fmt.Sprintf("%s %s: %s\n", r.mark, r.name, r.detail)
-		if r.mark == markFail {
+		switch r.mark {
+		case markFail:
 			failed++
 			line += "    fix: " + strings.ReplaceAll(r.fix, "\n", "\n         ") + "\n"
+		case markWarn:
+			warned++
 		}
 		fmt.Fprint(w, redact(line, secrets))
 	}
-	if failed == 0 {
+	switch {
+	case failed == 0 && warned > 0:
+		fmt.Fprintf(w, "All checks passed, but read the %d warning(s) marked ! above; then start the bot with `go run ./cmd/bot` (or the built binary).\n", warned)
+	case failed == 0:
 		fmt.Fprintln(w, "All checks passed: start the bot with `go run ./cmd/bot` (or the built binary).")
-	} else {
+	default:
 		fmt.Fprintf(w, "%d check(s) failed; fix them and run -check again.\n", failed)
 	}
 	return failed
+}
+
+// unknownResults is a ! line for each variable polyvbot does not read but
+// that looks meant for it, unless the configuration problems (err) already
+// name it.
+func unknownResults(unknown []unknownVar, err error) []checkResult {
+	var out []checkResult
+	for _, u := range unknown {
+		if err == nil || !namesVar(err.Error(), u.name) {
+			out = append(out, checkResult{mark: markWarn, name: u.name, detail: u.detail()})
+		}
+	}
+	return out
 }
 
 func configResult(cfg config) checkResult {
