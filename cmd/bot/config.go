@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -83,6 +85,15 @@ var variables = []variable{
 	{"DRY_RUN", "true: sign and log the stop call instead of sending it (as -dry-run)"},
 	{"VERIFY_STOP", "after a stop, poll Polyv and say whether the stream ended; default true"},
 	{"CONFIRM_STOP", "true: the requester confirms each stop with a button first"},
+}
+
+// printVariables writes one line per variable: its name and its help.
+func printVariables(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, v := range variables {
+		fmt.Fprintf(tw, "  %s\t%s\n", v.name, v.help)
+	}
+	_ = tw.Flush()
 }
 
 func variableNames(vs []variable) []string {
@@ -414,9 +425,10 @@ func (p *parser) channel(name string) string {
 }
 
 func (p *parser) signature(name string) polyv.SignatureMethod {
-	m, err := polyv.ParseSignatureMethod(p.get(name))
+	v := p.get(name)
+	m, err := polyv.ParseSignatureMethod(v)
 	if err != nil {
-		p.fail(name, "%v", err)
+		p.fail(name, "must be MD5 (the default) or SHA256, as set in the Polyv console, got %s", shownValue(v))
 	}
 	return m
 }

@@ -112,7 +112,7 @@ func TestLoadConfigValues(t *testing.T) {
 		wantErr               string
 	}{
 		{"sha256", "POLYV_SIGNATURE_METHOD", "sha256", func(t *testing.T, c config) { require.Equal(t, polyv.SHA256, c.PolyvSignature) }, ""},
-		{"bad method", "POLYV_SIGNATURE_METHOD", "SHA1", nil, "POLYV_SIGNATURE_METHOD"},
+		{"bad method", "POLYV_SIGNATURE_METHOD", "SHA1", nil, `POLYV_SIGNATURE_METHOD: must be MD5 (the default) or SHA256, as set in the Polyv console, got "SHA1"`},
 		{"timeout", "POLYV_TIMEOUT", "3s", func(t *testing.T, c config) { require.Equal(t, 3*time.Second, c.PolyvTimeout) }, ""},
 		{"timeout too long", "POLYV_TIMEOUT", "1h", nil, "POLYV_TIMEOUT"},
 		{"loopback http polyv", "POLYV_API_URL", "http://127.0.0.1:9999", func(t *testing.T, c config) { require.Equal(t, "http://127.0.0.1:9999", c.PolyvAPIURL) }, ""},
@@ -497,4 +497,32 @@ func TestRunWarnsOfUnknownVariablesAtStart(t *testing.T) {
 	require.Contains(t, logs, `"level":"WARN","msg":"a variable polyvbot does not read is set: POLYV_TIMOUT: set in the environment, but polyvbot does not read it: did you mean POLYV_TIMEOUT?"`)
 	require.Contains(t, logs, `"variable":"SLACK_SIGNING_SECRET"`)
 	require.NotContains(t, logs, "not-read-9c1e", "only names are logged, never values")
+}
+
+// TestHelpListsTheEnvironment: -help says where the configuration comes
+// from and lists every variable, one line each, from the same list the
+// configuration reads.
+func TestHelpListsTheEnvironment(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, run(context.Background(), []string{"-help"}, staticEnv(nil), &stdout, &stderr))
+	help := stdout.String() + stderr.String()
+	for _, want := range []string{"-check", "-demo", "-dry-run", "-version",
+		".env in the working directory", "the environment wins"} {
+		require.Contains(t, help, want)
+	}
+	lines := strings.Split(help, "\n")
+	for _, v := range variables {
+		n := 0
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == v.name {
+				n++
+				require.True(t, strings.HasSuffix(l, "  "+v.help), "the line of %s: %q", v.name, l)
+			}
+		}
+		require.Equal(t, 1, n, "%s has one line of its own", v.name)
+	}
+	for _, l := range lines {
+		require.LessOrEqual(t, len([]rune(l)), 120, "a -help line wider than a terminal: %q", l)
+	}
 }

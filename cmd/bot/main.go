@@ -33,7 +33,7 @@
 //
 // Exit codes:
 //
-//	0  stopped cleanly (after the drain), or -version, -demo, -check passed
+//	0  stopped cleanly (after the drain), or -help, -version, -demo, -check passed
 //	1  fatal at run time: Slack rejected a token, HEALTH_ADDR could not be
 //	   bound, a -check credential line failed, or the demo failed
 //	2  bad usage or configuration: an unknown flag, an unreadable .env, a
@@ -87,7 +87,11 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 	dryRun := fs.Bool("dry-run", false, "sign and log the Polyv stop call instead of sending it")
 	check := fs.Bool("check", false, "check the configuration and every credential for real, without side effects, and exit")
 	demo := fs.Bool("demo", false, "play a scripted session against a built-in fake Slack and fake Polyv (no tokens, no network) and exit")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK // asked for, as with the flag package's own ExitOnError
+		}
 		return exitConfig
 	}
 	switch {
@@ -106,6 +110,18 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 		return runCheck(ctx, lookup, *dryRun, stdout)
 	}
 	return runBot(ctx, lookup, *dryRun, stderr)
+}
+
+// usage is -help: the flags, then where the configuration comes from and
+// every variable with its line of help.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "Usage: polyvbot [-check | -demo | -dry-run | -version]")
+	fmt.Fprintln(w, "Without a flag it runs the bot. Flags:")
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nConfiguration: from the environment and from .env in the working directory when present;")
+	fmt.Fprintln(w, "where both set a variable, the environment wins. .env.example documents each variable:")
+	printVariables(w)
 }
 
 // runBot loads the configuration and serves until ctx ends or Slack rejects
