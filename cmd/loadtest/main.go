@@ -83,6 +83,9 @@ const (
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, fs, err := parseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
 	if err != nil {
 		if !errors.Is(err, errUsageShown) {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
@@ -154,7 +157,16 @@ func parseOptions(args []string, stderr io.Writer) (options, *flag.FlagSet, erro
 	fs.DurationVar(&o.soak.window, "window", 10*time.Second, "soak: sample the bot and cut the latency windows this often")
 	fs.Uint64Var(&o.soak.seed, "seed", 1, "soak: seed of the command mix")
 	fs.IntVar(&o.soak.users, "users", 5000, "soak: distinct requesters")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/loadtest [flags]   (see cmd/loadtest/README.md)")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "Exit status: %d every target met (a soak: and PASS), %d a target MISSED, %d a soak's verdict FAIL,\n"+
+			"%d a usage error, %d the tool could not measure.\n", exitOK, exitMissed, exitSoakFail, exitUsage, exitError)
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, fs, err
+		}
 		return o, fs, errUsageShown
 	}
 	if fs.NArg() > 0 {
