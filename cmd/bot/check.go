@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -28,6 +31,7 @@ const (
 	markOK      = "✓"
 	markFail    = "✗"
 	markSkipped = "–" // not checked; does not fail the preflight
+	markWarn    = "!" // worth a look; does not fail the preflight
 )
 
 // checkResult is one line of the preflight checklist.
@@ -44,16 +48,18 @@ type checkResult struct {
 // checklist. It returns 0 when every check passed, 2 (as the bot itself
 // does) when the configuration does not load, and 1 when a credential check
 // failed.
-func runCheck(ctx context.Context, lookup lookupFunc, dryRun bool, stdout io.Writer) int {
+func runCheck(ctx context.Context, env environment, dryRun bool, stdout io.Writer) int {
 	fmt.Fprintln(stdout, "polyvbot preflight: checks every credential; posts nothing and stops nothing.")
-	cfg, err := loadConfig(lookup)
+	unknown := unknownVars(env.set)
+	cfg, err := loadConfig(env)
 	if err != nil {
-		printChecklist(stdout, []checkResult{{mark: markFail, name: "configuration",
-			detail: "the configuration has problems", fix: indent(err) + "\nSee .env.example for every variable."}}, nil)
+		printChecklist(stdout, append(unknownResults(unknown, err), checkResult{mark: markFail, name: "configuration",
+			detail: "the configuration has problems", fix: problemList(err) + "\nSee .env.example for every variable."}), nil)
 		return exitConfig
 	}
 	cfg.DryRun = cfg.DryRun || dryRun
-	results := append([]checkResult{configResult(cfg)}, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
+	results := append(unknownResults(unknown, nil), configResult(cfg))
+	results = append(results, preflight(ctx, cfg, slog.New(slog.DiscardHandler))...)
 	if printChecklist(stdout, results, secretsOf(cfg)) > 0 {
 		return exitFatal
 	}
@@ -66,32 +72,110 @@ func preflight(ctx context.Context, cfg config, log *slog.Logger) []checkResult 
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL,
 		Timeout: 15 * time.Second, Logger: log,
 	})
-	out := []checkResult{checkBotToken(ctx, sc), checkAppToken(ctx, sc)}
+	return append(checkSlack(ctx, sc, cfg), checkPolyv(ctx, cfg, log)...)
+}
+
+// checkSlack runs the Slack checks, auth.test first: when that gets no
+// answer at all, one line says why and what to check, and the checks that
+// need an answer are listed as not run rather than failing for the same
+// reason.
+func checkSlack(ctx context.Context, sc *slackclient.Client, cfg config) []checkResult {
+	bot, err := checkBotToken(ctx, sc)
+	if slackUnreachable(err) {
+		return slackConnectionFailed(ctx, sc, cfg, err)
+	}
+	out := []checkResult{bot, checkAppToken(ctx, sc)}
 	for _, g := range configuredGroups(cfg) {
 		out = append(out, checkGroup(ctx, sc, g))
 	}
-	out = append(out, checkAuditChannel(ctx, sc, cfg.AuditChannel))
-	return append(out, checkPolyv(ctx, cfg, log)...)
+	return append(out, checkAuditChannel(ctx, sc, cfg.AuditChannel))
 }
+
+// slackConnectionFailed is the ✗ for a Slack that could not be reached, then
+// every Slack check as not run.
+func slackConnectionFailed(ctx context.Context, sc *slackclient.Client, cfg config, err error) []checkResult {
+	host := cfg.SlackAPIURL
+	if u, perr := url.Parse(cfg.SlackAPIURL); perr == nil {
+		host = u.Hostname()
+	}
+	out := []checkResult{{mark: markFail, name: "Slack connection (SLACK_API_URL " + cfg.SlackAPIURL + ")",
+		detail: "no answer: " + networkProblem(err),
+		fix: fmt.Sprintf("check SLACK_API_URL (leave it unset for %s), that DNS resolves %s on this host, that no firewall "+
+			"blocks it, and, if this host reaches the internet through a proxy, that HTTPS_PROXY (and NO_PROXY) are set "+
+			"for the bot", defaultSlackAPIURL, host)}}
+	notRun := func(name string) checkResult {
+		return checkResult{mark: markSkipped, name: name, detail: "not checked: Slack could not be reached"}
+	}
+	out = append(out, notRun(botTokenCheck), notRun(appTokenCheck))
+	for _, g := range configuredGroups(cfg) {
+		out = append(out, notRun(groupCheck(g)))
+	}
+	if cfg.AuditChannel == "" {
+		return append(out, checkAuditChannel(ctx, sc, ""))
+	}
+	return append(out, notRun(auditChannelCheck(cfg.AuditChannel)))
+}
+
+// What each Slack check is called in the checklist.
+const (
+	botTokenCheck = "SLACK_BOT_TOKEN (auth.test)"
+	appTokenCheck = "SLACK_APP_TOKEN (apps.connections.open)"
+)
+
+func groupCheck(id string) string        { return "user group " + id + " (usergroups.users.list)" }
+func auditChannelCheck(id string) string { return "AUDIT_CHANNEL " + id + " (conversations.info)" }
 
 // printChecklist writes the results with the fix under each ✗, scrubbing
 // every secret, and returns how many failed.
 func printChecklist(w io.Writer, results []checkResult, secrets []string) int {
-	failed := 0
+	failed, warned := 0, 0
 	for _, r := range results {
 		line := fmt.Sprintf("%s %s: %s\n", r.mark, r.name, r.detail)
-		if r.mark == markFail {
+		switch r.mark {
+		case markFail:
 			failed++
-			line += "    fix: " + strings.ReplaceAll(r.fix, "\n", "\n         ") + "\n"
+			line += fixText(r.fix)
+		case markWarn:
+			warned++
 		}
 		fmt.Fprint(w, redact(line, secrets))
 	}
-	if failed == 0 {
+	switch {
+	case failed == 0 && warned > 0:
+		fmt.Fprintf(w, "All checks passed, but read the %d warning(s) marked ! above; then start the bot with `go run ./cmd/bot` (or the built binary).\n", warned)
+	case failed == 0:
 		fmt.Fprintln(w, "All checks passed: start the bot with `go run ./cmd/bot` (or the built binary).")
-	} else {
+	default:
 		fmt.Fprintf(w, "%d check(s) failed; fix them and run -check again.\n", failed)
 	}
 	return failed
+}
+
+// unknownResults is a ! line for each variable polyvbot does not read but
+// that looks meant for it, unless the configuration problems (err) already
+// name it.
+func unknownResults(unknown []unknownVar, err error) []checkResult {
+	var out []checkResult
+	for _, u := range unknown {
+		if err == nil || !namesVar(err.Error(), u.name) {
+			out = append(out, checkResult{mark: markWarn, name: u.name, detail: u.detail()})
+		}
+	}
+	return out
+}
+
+// fixText lays out the fix under a ✗: on the label's line when it is one
+// line, else each of its lines on a line of its own below the label.
+func fixText(fix string) string {
+	if !strings.Contains(fix, "\n") {
+		return "    fix: " + fix + "\n"
+	}
+	return "    fix:\n      " + strings.ReplaceAll(fix, "\n", "\n      ") + "\n"
+}
+
+// problemList is one "- " line per problem of a joined error.
+func problemList(err error) string {
+	return "- " + strings.ReplaceAll(err.Error(), "\n", "\n- ")
 }
 
 func configResult(cfg config) checkResult {
@@ -102,22 +186,24 @@ func configResult(cfg config) checkResult {
 	return checkResult{mark: markOK, name: "configuration", detail: detail}
 }
 
-func checkBotToken(ctx context.Context, sc *slackclient.Client) checkResult {
-	r := checkResult{name: "SLACK_BOT_TOKEN (auth.test)"}
+// checkBotToken calls auth.test and returns its error too, so that a Slack
+// that cannot be reached is told apart from a token it refuses.
+func checkBotToken(ctx context.Context, sc *slackclient.Client) (checkResult, error) {
+	r := checkResult{name: botTokenCheck}
 	resp, err := sc.API.AuthTestContext(ctx)
 	if err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
 		r.fix = slackFix(err, "copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page; "+
 			"reinstall the app to the workspace if the token was revoked")
-		return r
+		return r, err
 	}
 	r.mark = markOK
 	r.detail = fmt.Sprintf("workspace %q, bot user %s (%s)", resp.Team, resp.User, resp.UserID)
-	return r
+	return r, nil
 }
 
 func checkAppToken(ctx context.Context, sc *slackclient.Client) checkResult {
-	r := checkResult{name: "SLACK_APP_TOKEN (apps.connections.open)"}
+	r := checkResult{name: appTokenCheck}
 	if _, _, err := sc.API.StartSocketModeContext(ctx); err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
 		r.fix = slackFix(err, "create an app-level token (xapp-…) with scope connections:write under Basic Information › "+
@@ -136,7 +222,7 @@ func configuredGroups(cfg config) []string {
 }
 
 func checkGroup(ctx context.Context, sc *slackclient.Client, id string) checkResult {
-	r := checkResult{name: "user group " + id + " (usergroups.users.list)"}
+	r := checkResult{name: groupCheck(id)}
 	members, err := sc.UserGroupMembers(ctx, id)
 	if err != nil {
 		r.mark, r.detail = markFail, slackProblem(err)
@@ -173,7 +259,7 @@ func checkAuditChannel(ctx context.Context, sc *slackclient.Client, id string) c
 		r.mark, r.detail = markSkipped, "not set (optional): the audit trail is the JSON log and the thread of each action"
 		return r
 	}
-	r.name = "AUDIT_CHANNEL " + id + " (conversations.info)"
+	r.name = auditChannelCheck(id)
 	ch, err := sc.API.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
 	switch code := slackCode(err); {
 	case err == nil:
@@ -217,7 +303,7 @@ func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult
 	reach := checkResult{name: fmt.Sprintf("Polyv reachable within POLYV_TIMEOUT=%s", cfg.PolyvTimeout)}
 	creds := checkResult{name: fmt.Sprintf("Polyv credentials and clock (live status of channel %d)", checkChannelID)}
 	if !polyvAnswered(err) {
-		reach.mark, reach.detail = markFail, fmt.Sprintf("no answer from %s (%s: %v)", cfg.PolyvAPIURL, polyv.Kind(err), cause(err))
+		reach.mark, reach.detail = markFail, fmt.Sprintf("no answer from %s: %s", cfg.PolyvAPIURL, networkProblem(err))
 		reach.fix = "let this host reach " + cfg.PolyvAPIURL + " over HTTPS (firewall, HTTPS_PROXY, DNS); " +
 			"raise POLYV_TIMEOUT only if Polyv is merely slow from here"
 		creds.mark, creds.detail = markSkipped, "not checked: Polyv did not answer"
@@ -320,6 +406,40 @@ func slackFix(err error, fix string) string {
 		return fix
 	}
 	return "let this host reach SLACK_API_URL (default https://slack.com/api/) over HTTPS: firewall, HTTPS_PROXY, DNS"
+}
+
+// slackUnreachable reports whether err is a request that got no answer at
+// all (DNS, connection, proxy, TLS, time-out), as opposed to an answer.
+func slackUnreachable(err error) bool {
+	var ue *url.Error
+	return err != nil && slackCode(err) == "" && errors.As(err, &ue)
+}
+
+// networkProblem says in a few words why a request got no answer, naming
+// the step that failed: the proxy, DNS, the connection, TLS or the time.
+func networkProblem(err error) string {
+	var (
+		op   *net.OpError
+		dns  *net.DNSError
+		cert *tls.CertificateVerificationError
+		ne   net.Error
+	)
+	switch {
+	case errors.As(err, &op) && op.Op == "proxyconnect":
+		return "the proxy (HTTPS_PROXY) cannot be reached: " + op.Err.Error()
+	case errors.As(err, &dns):
+		return fmt.Sprintf("DNS cannot resolve %s (%s)", dns.Name, dns.Err)
+	case errors.Is(err, syscall.ECONNREFUSED) && op != nil && op.Addr != nil:
+		return "connection refused: nothing listens at " + op.Addr.String()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &cert):
+		return "the server's TLS certificate is not trusted (" + cert.Err.Error() + "): a proxy that intercepts HTTPS, " +
+			"or this host lacks CA certificates"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	}
+	return cause(err).Error()
 }
 
 // cause drops the request URL from a transport error: it is long, and the

@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -45,16 +48,60 @@ type config struct {
 	ConfirmStop bool
 }
 
-// configVars lists every variable loadConfig reads; the tests check that
-// .env.example and the README document each of them.
-var configVars = []string{
-	"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL",
-	"POLYV_APP_ID", "POLYV_APP_SECRET", "POLYV_API_URL", "POLYV_TIMEOUT", "POLYV_SIGNATURE_METHOD",
-	"ALLOWED_USERS", "ALLOWED_USERGROUPS", "ALLOWED_CHANNELS",
-	"STATUS_ALLOWED_USERS", "STATUS_ALLOWED_USERGROUPS",
-	"RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", "USER_RATE_LIMIT_PER_MINUTE", "USER_RATE_LIMIT_BURST",
-	"AUDIT_CHANNEL", "HEALTH_ADDR", "LOG_LEVEL",
-	"DRY_RUN", "VERIFY_STOP", "CONFIRM_STOP",
+// configVars lists every variable loadConfig reads, in the order of
+// variables; the tests check that .env.example and the README document each
+// of them, and the misspelling check compares names against them.
+var configVars = variableNames(variables)
+
+// variable is one setting the bot reads, with the line -help shows for it.
+type variable struct {
+	name string
+	help string
+}
+
+// variables is the one list of the bot's settings: -help prints it, and
+// configVars is its names.
+var variables = []variable{
+	{"SLACK_APP_TOKEN", "required: app-level token xapp-… with scope connections:write (Socket Mode)"},
+	{"SLACK_BOT_TOKEN", "required: bot token xoxb-… (Bot User OAuth Token)"},
+	{"SLACK_API_URL", "Slack Web API base URL; default " + defaultSlackAPIURL},
+	{"POLYV_APP_ID", "required: the appId from the Polyv console (开发设置)"},
+	{"POLYV_APP_SECRET", "required: the appSecret from the Polyv console; never printed"},
+	{"POLYV_API_URL", "Polyv scheme and host, no path; default " + defaultPolyvAPIURL},
+	{"POLYV_TIMEOUT", "time limit for one Polyv call, retries included; default " + defaultPolyvTimeout.String()},
+	{"POLYV_SIGNATURE_METHOD", "MD5 (default) or SHA256, as set in the Polyv console"},
+	{"ALLOWED_USERS", "member IDs U…/W… who may stop, comma-separated; * = everyone"},
+	{"ALLOWED_USERGROUPS", "user-group IDs S… whose members may stop (this or ALLOWED_USERS is required)"},
+	{"ALLOWED_CHANNELS", "channel IDs C… where commands are accepted; default any channel"},
+	{"STATUS_ALLOWED_USERS", "extra member IDs who may run status but not stop"},
+	{"STATUS_ALLOWED_USERGROUPS", "extra user-group IDs who may run status but not stop"},
+	{"RATE_LIMIT_PER_MINUTE", fmt.Sprintf("Polyv calls per minute for the whole process; default %d", defaultRatePerMinute)},
+	{"RATE_LIMIT_BURST", fmt.Sprintf("burst of that global bucket; default %d", defaultRateBurst)},
+	{"USER_RATE_LIMIT_PER_MINUTE", fmt.Sprintf("Polyv channels one Slack user may stop per minute; default %d", defaultUserRatePerMinute)},
+	{"USER_RATE_LIMIT_BURST", fmt.Sprintf("burst of each user's bucket; default %d", defaultUserRateBurst)},
+	{"AUDIT_CHANNEL", "channel ID C… that also gets one line per action, denial and outcome"},
+	{"HEALTH_ADDR", "host:port serving /healthz, /readyz and /metrics; default off"},
+	{"LOG_LEVEL", "debug, info (default), warn or error; JSON lines on stderr"},
+	{"DRY_RUN", "true: sign and log the stop call instead of sending it (as -dry-run)"},
+	{"VERIFY_STOP", "after a stop, poll Polyv and say whether the stream ended; default true"},
+	{"CONFIRM_STOP", "true: the requester confirms each stop with a button first"},
+}
+
+// printVariables writes one line per variable: its name and its help.
+func printVariables(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, v := range variables {
+		fmt.Fprintf(tw, "  %s\t%s\n", v.name, v.help)
+	}
+	_ = tw.Flush()
+}
+
+func variableNames(vs []variable) []string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = v.name
+	}
+	return names
 }
 
 // Defaults, chosen far below Polyv's 1500 requests per 10 s per IP: the bot
@@ -74,10 +121,21 @@ const (
 // lookupFunc reads one variable; ok is false when it is not set.
 type lookupFunc func(name string) (value string, ok bool)
 
+// environment is what the bot is configured from.
+type environment struct {
+	lookup lookupFunc
+	// set names every variable given to the process, with where it was
+	// given (see setIn), so that one the bot does not read can be pointed
+	// out instead of silently ignored.
+	set map[string]string
+}
+
 // loadConfig parses and validates every variable and reports every problem at
-// once. Messages name the variable and never repeat a secret's value.
-func loadConfig(lookup lookupFunc) (config, error) {
-	p := &parser{lookup: lookup}
+// once. Messages name the variable and never repeat a secret's value; a
+// problem with a variable left unset says so when a near miss of its name is
+// set (ALLOWED_USER for ALLOWED_USERS).
+func loadConfig(env environment) (config, error) {
+	p := &parser{lookup: env.lookup, unset: map[string]bool{}}
 	c := config{
 		SlackAppToken:  p.token("SLACK_APP_TOKEN", "xapp-", "the app-level token from Basic Information › App-Level Tokens, with scope connections:write"),
 		SlackBotToken:  p.token("SLACK_BOT_TOKEN", "xoxb-", "the Bot User OAuth Token from OAuth & Permissions"),
@@ -101,12 +159,13 @@ func loadConfig(lookup lookupFunc) (config, error) {
 	}
 	c.PolyvSignature = p.signature("POLYV_SIGNATURE_METHOD")
 	c.Rules, c.StatusRules = p.rules()
-	return c, errors.Join(p.errs...)
+	return c, errors.Join(p.hintMisspelt(unknownVars(env.set))...)
 }
 
 type parser struct {
 	lookup lookupFunc
 	errs   []error
+	unset  map[string]bool // the variables read as empty
 }
 
 // get reads a variable with surrounding white space and byte order marks
@@ -116,8 +175,40 @@ type parser struct {
 func (p *parser) get(name string) string {
 	v, _ := p.lookup(name)
 	v = strings.TrimFunc(v, func(r rune) bool { return unicode.IsSpace(r) || r == byteOrderMark })
+	if v == "" {
+		p.unset[name] = true
+	}
 	p.placeholder(name, v)
 	return v
+}
+
+// hintMisspelt returns the problems, one per error, with "did you mean"
+// added to each that names a variable left unset while a near miss of its
+// name is set: ALLOWED_USER=U0… is why ALLOWED_USERS is empty.
+func (p *parser) hintMisspelt(unknown []unknownVar) []error {
+	problems := leafErrors(p.errs)
+	for i, err := range problems {
+		for _, u := range unknown {
+			if meant := u.meantFor(err.Error(), p.unset); meant != "" {
+				problems[i] = fmt.Errorf("%w; %s is set (in %s): did you mean %s?", problems[i], u.name, u.from, meant)
+			}
+		}
+	}
+	return problems
+}
+
+// leafErrors flattens joined errors, so that a hint lands on the line of the
+// problem it is about.
+func leafErrors(errs []error) []error {
+	var out []error
+	for _, err := range errs {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			out = append(out, leafErrors(j.Unwrap())...)
+			continue
+		}
+		out = append(out, err)
+	}
+	return out
 }
 
 // placeholder catches a value still as .env.example, the deploy templates or
@@ -334,9 +425,10 @@ func (p *parser) channel(name string) string {
 }
 
 func (p *parser) signature(name string) polyv.SignatureMethod {
-	m, err := polyv.ParseSignatureMethod(p.get(name))
+	v := p.get(name)
+	m, err := polyv.ParseSignatureMethod(v)
 	if err != nil {
-		p.fail(name, "%v", err)
+		p.fail(name, "must be MD5 (the default) or SHA256, as set in the Polyv console, got %s", shownValue(v))
 	}
 	return m
 }
@@ -402,4 +494,230 @@ func shorten(s string) string {
 		return string(r[:maxShownValue]) + "…"
 	}
 	return s
+}
+
+// Where a variable was set, as unknownVar.from says it.
+const (
+	setInEnvironment = "the environment"
+	setInEnvFile     = ".env"
+	setInBoth        = "the environment and .env"
+)
+
+// setIn maps each variable set to where: environ is the process's NAME=value
+// list (os.Environ), file the variables of .env.
+func setIn(environ []string, file map[string]string) map[string]string {
+	set := make(map[string]string, len(environ)+len(file))
+	for _, kv := range environ {
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			set[name] = setInEnvironment
+		}
+	}
+	for name := range file {
+		if set[name] == setInEnvironment {
+			set[name] = setInBoth
+			continue
+		}
+		set[name] = setInEnvFile
+	}
+	return set
+}
+
+// unknownVar is a variable that is set and looks meant for polyvbot, but is
+// not one it reads: a typo (ALLOWED_USER), a wrong case (log_level), or a
+// setting it does not have.
+type unknownVar struct {
+	name    string
+	from    string   // setInEnvironment, setInEnvFile or setInBoth
+	guesses []string // the variables it is probably meant to be; none when nothing is near
+}
+
+// String is the warning: the name, where it is set, and the likely meaning.
+func (u unknownVar) String() string {
+	return u.name + ": " + u.detail()
+}
+
+func (u unknownVar) detail() string {
+	what := "set in " + u.from + ", but polyvbot does not read it"
+	if len(u.guesses) == 0 {
+		return what + "; .env.example lists every variable it reads"
+	}
+	return what + ": did you mean " + strings.Join(u.guesses, " or ") + "?"
+}
+
+// unknownWarnings is a warning line for each variable of unknown that the
+// configuration problems (err) do not already name.
+func unknownWarnings(unknown []unknownVar, err error) string {
+	var b strings.Builder
+	for _, u := range unknown {
+		if !namesVar(err.Error(), u.name) {
+			fmt.Fprintf(&b, "polyvbot: warning: %s\n", u)
+		}
+	}
+	return b.String()
+}
+
+// logUnknown logs each variable of unknown once, at start-up.
+func logUnknown(log *slog.Logger, unknown []unknownVar) {
+	for _, u := range unknown {
+		log.Warn("a variable polyvbot does not read is set: "+u.String(),
+			"variable", u.name, "set_in", u.from, "did_you_mean", strings.Join(u.guesses, " or "))
+	}
+}
+
+// meantFor returns the guess of u that problem names and that was left
+// unset: the variable u was probably meant to set. "" when there is none.
+func (u unknownVar) meantFor(problem string, unset map[string]bool) string {
+	for _, g := range u.guesses {
+		if unset[g] && namesVar(problem, g) {
+			return g
+		}
+	}
+	return ""
+}
+
+// ourPrefixes start the names of polyvbot's variables, and of those later
+// versions add: a name with one of them is meant for polyvbot even when no
+// variable it reads is near.
+var ourPrefixes = []string{"SLACK_", "POLYV_", "ALLOWED_", "RATE_", "USER_RATE_", "STATUS_", "AUDIT_",
+	"HEALTH_", "LOG_", "DRY_", "VERIFY_", "CONFIRM_", "APPROVAL_", "LANGUAGE"}
+
+// maxVarName bounds the names compared: no variable of ours is near a longer
+// one, and comparing costs the product of the lengths.
+const maxVarName = 64
+
+// unknownVars lists, by name, the variables in set (see setIn) that polyvbot
+// does not read but that look meant for it: near one it reads, or named
+// with one of ourPrefixes. LANGUAGE in the environment is left alone: it is
+// gettext's, and many systems set it.
+func unknownVars(set map[string]string) []unknownVar {
+	var out []unknownVar
+	for name, from := range set {
+		if slices.Contains(configVars, name) || !isVarName(name) || (name == "LANGUAGE" && from == setInEnvironment) {
+			continue
+		}
+		guesses := guessVar(name)
+		if len(guesses) == 0 && !hasOurPrefix(name) {
+			continue
+		}
+		out = append(out, unknownVar{name: name, from: from, guesses: guesses})
+	}
+	slices.SortFunc(out, func(a, b unknownVar) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// guessVar names the variables name is probably meant to be: the same in
+// another case, the nearest within a couple of typos, one it lengthens
+// (HEALTH_ADDRESS), or those it cuts short at a word (RATE_LIMIT).
+func guessVar(name string) []string {
+	up := strings.ToUpper(name)
+	if slices.Contains(configVars, up) {
+		return []string{up}
+	}
+	if near := nearestVars(up); len(near) > 0 {
+		return near
+	}
+	longest := ""
+	for _, known := range configVars {
+		if strings.HasPrefix(up, known) && len(known) > len(longest) {
+			longest = known
+		}
+	}
+	if longest != "" {
+		return []string{longest}
+	}
+	var longer []string
+	for _, known := range configVars {
+		if len(up) >= 4 && strings.HasPrefix(known, up+"_") {
+			longer = append(longer, known)
+		}
+	}
+	return longer
+}
+
+// nearestVars returns the variables at the smallest edit distance from name,
+// if it is at most 2 and at most a quarter of the variable's length (so
+// that short names need a closer match).
+func nearestVars(name string) []string {
+	var best []string
+	bestDist := 3
+	for _, known := range configVars {
+		d := editDistance(name, known)
+		if d > min(2, len(known)/4) || d > bestDist {
+			continue
+		}
+		if d < bestDist {
+			best, bestDist = nil, d
+		}
+		best = append(best, known)
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance of a and b (a
+// Damerau-Levenshtein distance): insertions, deletions, substitutions and
+// swaps of two adjacent bytes each count 1. Variable names are ASCII.
+func editDistance(a, b string) int {
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+func hasOurPrefix(name string) bool {
+	up := strings.ToUpper(name)
+	for _, p := range ourPrefixes {
+		if strings.HasPrefix(up, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isVarName reports whether name is one a person would write for a
+// setting: letters, digits and underscores, not too long to compare.
+func isVarName(name string) bool {
+	if name == "" || len(name) > maxVarName {
+		return false
+	}
+	for _, r := range name {
+		if r != '_' && (r < '0' || r > '9') && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// namesVar reports whether text names the variable name as a whole word:
+// ALLOWED_USERS is not named by STATUS_ALLOWED_USERS.
+func namesVar(text, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isNameByte(text[start-1])) && (end == len(text) || !isNameByte(text[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || ('0' <= c && c <= '9') || ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z')
 }

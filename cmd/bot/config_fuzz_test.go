@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,18 +13,21 @@ import (
 )
 
 // FuzzLoadConfig sets one variable of an otherwise valid environment to any
-// text and derives the three secrets from another: loadConfig must never
-// panic, never quote a secret back, name the variable in every problem, and
-// accept only values inside the documented bounds.
+// text, derives the three secrets from another, and sets one more variable
+// of any name: loadConfig must never panic, never quote a secret back, name
+// the variable in every problem, suggest only variables it reads, and accept
+// only values inside the documented bounds.
 func FuzzLoadConfig(f *testing.F) {
-	f.Add(uint8(0), "xoxb-swapped", "abc")
-	f.Add(uint8(9), "U0A,U0B *", "s")
-	f.Add(uint8(6), "https://api.polyv.net", "")
-	f.Add(uint8(13), "NaN", "x")
-	f.Add(uint8(14), "-1", "\n")
-	f.Add(uint8(18), "[::1]:", " ")
-	f.Add(uint8(7), "1ns", "secret with spaces")
-	f.Fuzz(func(t *testing.T, which uint8, value, secret string) {
+	f.Add(uint8(0), "xoxb-swapped", "abc", "")
+	f.Add(uint8(9), "U0A,U0B *", "s", "")
+	f.Add(uint8(6), "https://api.polyv.net", "", "")
+	f.Add(uint8(13), "NaN", "x", "")
+	f.Add(uint8(14), "-1", "\n", "")
+	f.Add(uint8(18), "[::1]:", " ", "")
+	f.Add(uint8(7), "1ns", "secret with spaces", "")
+	f.Add(uint8(8), "", "s", "ALLOWED_USER")
+	f.Add(uint8(1), "", "s", "SLACK_BOT_TOKN")
+	f.Fuzz(func(t *testing.T, which uint8, value, secret, extra string) {
 		name := configVars[int(which)%len(configVars)]
 		secrets := map[string]string{
 			"SLACK_APP_TOKEN":  "xapp-SECRET-A" + secret,
@@ -36,7 +41,10 @@ func FuzzLoadConfig(f *testing.F) {
 		if _, isSecret := secrets[name]; !isSecret {
 			env[name] = value
 		}
-		cfg, err := loadConfig(func(n string) (string, bool) { v, ok := env[n]; return v, ok })
+		if _, known := env[extra]; !known && !slices.Contains(configVars, extra) {
+			env[extra] = value
+		}
+		cfg, err := loadConfig(mapLookup(env))
 		if err != nil {
 			checkConfigError(t, err, secrets)
 			return
@@ -60,7 +68,12 @@ func checkConfigError(t *testing.T, err error, secrets map[string]string) {
 		}
 		require.True(t, named, "a problem that names no variable: %q", line)
 	}
+	for _, m := range didYouMean.FindAllStringSubmatch(msg, -1) {
+		require.Contains(t, configVars, m[1], "a suggestion of a variable the bot does not read")
+	}
 }
+
+var didYouMean = regexp.MustCompile(`did you mean ([A-Z_]+)\?`)
 
 func checkConfig(t *testing.T, c config) {
 	t.Helper()
@@ -86,4 +99,33 @@ func checkConfig(t *testing.T, c config) {
 	require.NoError(t, err)
 	require.Empty(t, polyvURL.Path, "the client appends the path itself")
 	require.True(t, c.Rules.Everyone || len(c.Rules.Users)+len(c.Rules.Groups) > 0, "someone may stop")
+}
+
+// FuzzUnknownVars gives the misspelling check any variable name, from the
+// environment or from .env: it must never warn about a variable the bot
+// reads, suggest only variables it reads, and warn about a name only as it
+// was given.
+func FuzzUnknownVars(f *testing.F) {
+	f.Add("ALLOWED_USER", true)
+	f.Add("log_level", false)
+	f.Add("RATE_LIMIT", true)
+	f.Add("LANGUAGE", false)
+	f.Fuzz(func(t *testing.T, name string, inFile bool) {
+		from := setInEnvironment
+		if inFile {
+			from = setInEnvFile
+		}
+		got := unknownVars(map[string]string{name: from, "ALLOWED_USERS": from})
+		if len(got) == 0 {
+			return
+		}
+		require.Len(t, got, 1)
+		require.Equal(t, name, got[0].name)
+		require.NotContains(t, configVars, name)
+		require.True(t, isVarName(name), "warned about %q", name)
+		for _, g := range got[0].guesses {
+			require.Contains(t, configVars, g)
+		}
+		require.NotContains(t, got[0].String(), "\n")
+	})
 }

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +112,7 @@ func TestLoadConfigValues(t *testing.T) {
 		wantErr               string
 	}{
 		{"sha256", "POLYV_SIGNATURE_METHOD", "sha256", func(t *testing.T, c config) { require.Equal(t, polyv.SHA256, c.PolyvSignature) }, ""},
-		{"bad method", "POLYV_SIGNATURE_METHOD", "SHA1", nil, "POLYV_SIGNATURE_METHOD"},
+		{"bad method", "POLYV_SIGNATURE_METHOD", "SHA1", nil, `POLYV_SIGNATURE_METHOD: must be MD5 (the default) or SHA256, as set in the Polyv console, got "SHA1"`},
 		{"timeout", "POLYV_TIMEOUT", "3s", func(t *testing.T, c config) { require.Equal(t, 3*time.Second, c.PolyvTimeout) }, ""},
 		{"timeout too long", "POLYV_TIMEOUT", "1h", nil, "POLYV_TIMEOUT"},
 		{"loopback http polyv", "POLYV_API_URL", "http://127.0.0.1:9999", func(t *testing.T, c config) { require.Equal(t, "http://127.0.0.1:9999", c.PolyvAPIURL) }, ""},
@@ -153,10 +158,10 @@ func TestLoadConfigValues(t *testing.T) {
 func TestConfigVarsListsEveryVariableRead(t *testing.T) {
 	t.Parallel()
 	var read []string
-	_, _ = loadConfig(func(name string) (string, bool) {
+	_, _ = loadConfig(environment{lookup: func(name string) (string, bool) {
 		read = append(read, name)
 		return "", false
-	})
+	}})
 	require.ElementsMatch(t, configVars, dedupe(read))
 }
 
@@ -321,4 +326,203 @@ func TestLoadConfigTrimsEveryValue(t *testing.T) {
 	env["POLYV_APP_SECRET"] = " \n\ufeff"
 	_, err := loadConfig(mapLookup(env))
 	require.ErrorContains(t, err, "POLYV_APP_SECRET: is required")
+}
+
+// TestRunNamesMisspeltVariables: a variable the bot does not read but that
+// looks like one of its own is named with the one it probably means: in the
+// configuration error when the meant one is missing, and as a warning (at
+// start-up and in -check) when the configuration loads all the same.
+func TestRunNamesMisspeltVariables(t *testing.T) {
+	t.Parallel()
+	env := validEnv()
+	delete(env, "ALLOWED_USERS")
+	env["ALLOWED_USER"] = "U0RESP"
+	for _, args := range [][]string{nil, {"-check"}} {
+		t.Run(strings.Join(append([]string{"args"}, args...), " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, staticEnv(env), &stdout, &stderr)
+			require.Equal(t, exitConfig, code)
+			out := stdout.String() + stderr.String()
+			require.Contains(t, out, "ALLOWED_USERS and ALLOWED_USERGROUPS are both empty")
+			require.Contains(t, out, "; ALLOWED_USER is set (in the environment): did you mean ALLOWED_USERS?")
+		})
+	}
+}
+
+func TestUnknownVars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, from string
+		want       []string // the guesses; nil: warned without one
+		ignored    bool     // not warned at all
+	}{
+		{name: "ALLOWED_USER", from: setInEnvFile, want: []string{"ALLOWED_USERS"}},
+		{name: "ALLOWED_USERGROUP", from: setInEnvFile, want: []string{"ALLOWED_USERGROUPS"}},
+		{name: "SLACK_BOT_TOKN", from: setInEnvironment, want: []string{"SLACK_BOT_TOKEN"}},
+		{name: "POLYV_APPSECRET", from: setInEnvFile, want: []string{"POLYV_APP_SECRET"}},
+		{name: "POLYV_TIMOUT", from: setInEnvFile, want: []string{"POLYV_TIMEOUT"}},
+		{name: "ALOWED_CHANNELS", from: setInEnvFile, want: []string{"ALLOWED_CHANNELS"}},
+		{name: "LOG_LEVLE", from: setInEnvFile, want: []string{"LOG_LEVEL"}},
+		{name: "DRYRUN", from: setInEnvFile, want: []string{"DRY_RUN"}},
+		{name: "log_level", from: setInEnvFile, want: []string{"LOG_LEVEL"}},
+		{name: "HEALTH_ADDRESS", from: setInEnvFile, want: []string{"HEALTH_ADDR"}},
+		{name: "POLYV_TIMEOUT_SECONDS", from: setInEnvFile, want: []string{"POLYV_TIMEOUT"}},
+		{name: "RATE_LIMIT", from: setInEnvFile, want: []string{"RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST"}},
+		{name: "AUDIT", from: setInEnvFile, want: []string{"AUDIT_CHANNEL"}},
+		{name: "SLACK_SIGNING_SECRET", from: setInEnvironment},
+		{name: "POLYV_USER_ID", from: setInEnvFile},
+		{name: "APPROVAL_CHANNELS", from: setInEnvFile},
+		{name: "LANGUAGE", from: setInEnvFile},
+		{name: "LANGUAGE", from: setInBoth},
+		{name: "LANGUAGE", from: setInEnvironment, ignored: true},
+		{name: "ALLOWED_USERS", from: setInEnvFile, ignored: true},
+		{name: "PATH", from: setInEnvironment, ignored: true},
+		{name: "HOME", from: setInEnvironment, ignored: true},
+		{name: "LOGNAME", from: setInEnvironment, ignored: true},
+		{name: "HOSTNAME", from: setInEnvironment, ignored: true},
+		{name: "HTTPS_PROXY", from: setInEnvironment, ignored: true},
+		{name: "LOG", from: setInEnvironment, ignored: true},
+		{name: "SLACK_BOT_TOKEN\n", from: setInEnvFile, ignored: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" in "+tc.from, func(t *testing.T) {
+			t.Parallel()
+			got := unknownVars(map[string]string{tc.name: tc.from})
+			if tc.ignored {
+				require.Empty(t, got)
+				return
+			}
+			require.Equal(t, []unknownVar{{name: tc.name, from: tc.from, guesses: tc.want}}, got)
+			warning := got[0].String()
+			require.True(t, strings.HasPrefix(warning, tc.name+": set in "+tc.from+", but polyvbot does not read it"), warning)
+			if tc.want != nil {
+				require.True(t, strings.HasSuffix(warning, ": did you mean "+strings.Join(tc.want, " or ")+"?"), warning)
+			} else {
+				require.True(t, strings.HasSuffix(warning, "; .env.example lists every variable it reads"), warning)
+			}
+		})
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"ABC", "", 3},
+		{"", "ABC", 3},
+		{"ALLOWED_USER", "ALLOWED_USERS", 1},
+		{"ALOWED_USERS", "ALLOWED_USERS", 1},
+		{"ALLOWED_UESRS", "ALLOWED_USERS", 1}, // a swap counts once
+		{"LOG_LEVLE", "LOG_LEVEL", 1},
+		{"POLYV_APPSECRET", "POLYV_APP_SECRET", 1},
+		{"KITTEN", "SITTING", 3},
+	}
+	for _, tc := range tests {
+		require.Equal(t, tc.want, editDistance(tc.a, tc.b), "%s → %s", tc.a, tc.b)
+		require.Equal(t, tc.want, editDistance(tc.b, tc.a), "%s → %s", tc.b, tc.a)
+	}
+}
+
+// TestLoadConfigSaysDidYouMean: a problem about a variable left unset names
+// the near miss that is set; a near miss of a variable that is set, or a
+// problem about something else, gets no hint.
+func TestLoadConfigSaysDidYouMean(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  map[string]string // "" removes
+		want    string            // in the error; "" means no hint at all
+		wantErr bool
+	}{
+		{"user list misspelt", map[string]string{"ALLOWED_USERS": "", "ALLOWED_USER": "U0RESP"},
+			"ALLOWED_USERS and ALLOWED_USERGROUPS are both empty: set at least one (member IDs U…/W…, user-group IDs S…, " +
+				"or ALLOWED_USERS=* to allow everyone); ALLOWED_USER is set (in the environment): did you mean ALLOWED_USERS?", true},
+		{"token misspelt", map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_BOT_TOKN": cfgBotToken},
+			"SLACK_BOT_TOKEN: is required: the Bot User OAuth Token from OAuth & Permissions (it starts with xoxb-); " +
+				"SLACK_BOT_TOKN is set (in the environment): did you mean SLACK_BOT_TOKEN?", true},
+		{"secret in lower case", map[string]string{"POLYV_APP_SECRET": "", "polyv_app_secret": cfgAppSecret},
+			"POLYV_APP_SECRET: is required: the appSecret from the Polyv console (开发设置); it is never printed; " +
+				"polyv_app_secret is set (in the environment): did you mean POLYV_APP_SECRET?", true},
+		{"a near miss beside the real one", map[string]string{"ALLOWED_USER": "U0OTHER"}, "", false},
+		{"a near miss of an optional variable", map[string]string{"POLYV_TIMOUT": "3s", "POLYV_APP_ID": ""}, "", true},
+		{"status users misspelt, stop users missing", map[string]string{"ALLOWED_USERS": "", "STATUS_ALLOWED_USER": "U0RESP"}, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadConfig(mapLookup(withOverrides(validEnv(), tc.change)))
+			if !tc.wantErr {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			if tc.want == "" {
+				require.NotContains(t, err.Error(), "did you mean")
+				return
+			}
+			require.Contains(t, strings.Split(err.Error(), "\n"), tc.want)
+			require.NotContains(t, err.Error(), cfgAppSecret)
+			require.NotContains(t, err.Error(), "botsecretpart")
+		})
+	}
+}
+
+// TestEnvLookupNamesWhereEachVariableIsSet: the warnings say whether to look
+// in .env or in the environment.
+func TestEnvLookupNamesWhereEachVariableIsSet(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	require.NoError(t, os.WriteFile(path, []byte("POLYVBOT_TEST_FILE=1\nPOLYVBOT_TEST_BOTH=1\n"), 0o600))
+	t.Setenv("POLYVBOT_TEST_ENV", "1")
+	t.Setenv("POLYVBOT_TEST_BOTH", "2")
+	env, err := envLookup(path, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, setInEnvFile, env.set["POLYVBOT_TEST_FILE"])
+	require.Equal(t, setInEnvironment, env.set["POLYVBOT_TEST_ENV"])
+	require.Equal(t, setInBoth, env.set["POLYVBOT_TEST_BOTH"])
+	require.Equal(t, map[string]string{"A": setInEnvironment, "B": setInBoth, "C": setInEnvFile},
+		setIn([]string{"A=1", "B=x=y", "=ignored", "junk"}, map[string]string{"B": "", "C": ""}))
+}
+
+// TestRunWarnsOfUnknownVariablesAtStart: a configuration that loads all the
+// same starts, with one warning log line per variable it does not read.
+func TestRunWarnsOfUnknownVariablesAtStart(t *testing.T) {
+	t.Parallel()
+	h := startRun(t, runOpts{env: map[string]string{"POLYV_TIMOUT": "3s", "SLACK_SIGNING_SECRET": "not-read-9c1e"}})
+	require.Equal(t, exitOK, h.stop())
+	logs := h.stderr.String()
+	require.Contains(t, logs, `"level":"WARN","msg":"a variable polyvbot does not read is set: POLYV_TIMOUT: set in the environment, but polyvbot does not read it: did you mean POLYV_TIMEOUT?"`)
+	require.Contains(t, logs, `"variable":"SLACK_SIGNING_SECRET"`)
+	require.NotContains(t, logs, "not-read-9c1e", "only names are logged, never values")
+}
+
+// TestHelpListsTheEnvironment: -help says where the configuration comes
+// from and lists every variable, one line each, from the same list the
+// configuration reads.
+func TestHelpListsTheEnvironment(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, run(context.Background(), []string{"-help"}, staticEnv(nil), &stdout, &stderr))
+	help := stdout.String() + stderr.String()
+	for _, want := range []string{"-check", "-demo", "-dry-run", "-version",
+		".env in the working directory", "the environment wins"} {
+		require.Contains(t, help, want)
+	}
+	lines := strings.Split(help, "\n")
+	for _, v := range variables {
+		n := 0
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == v.name {
+				n++
+				require.True(t, strings.HasSuffix(l, "  "+v.help), "the line of %s: %q", v.name, l)
+			}
+		}
+		require.Equal(t, 1, n, "%s has one line of its own", v.name)
+	}
+	for _, l := range lines {
+		require.LessOrEqual(t, len([]rune(l)), 120, "a -help line wider than a terminal: %q", l)
+	}
 }

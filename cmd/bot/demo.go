@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -42,14 +43,29 @@ type demoScene struct {
 	text  string
 }
 
+// demoSettings is the demo's configuration besides the fakes' addresses
+// and tokens. Scene titles quote it through setting, so that what a title
+// says is what the bot runs with.
+var demoSettings = map[string]string{
+	"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
+	"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
+	"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
+	"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
+}
+
+// setting is NAME=value as the demo sets it.
+func setting(name string) string { return name + "=" + demoSettings[name] }
+
 var demoScript = []demoScene{
 	{"An allowed responder stops a leaked stream; the reason goes after `--`, so it may start with a number", demoAlice, "stop 10001 -- 2 viewers reported a leaked test stream"},
 	{"A member of the on-call user group stops a stream", demoCarol, "stop 10002"},
 	{"Someone who is not allowed tries", demoMallory, "stop 10001"},
-	{"Bad input: a channel id that is not a number", demoAlice, "stop abc"},
+	{"Bad input: `abc` is not a channel id (Polyv channel ids are numbers)", demoAlice, "stop abc"},
 	{"Polyv refuses the call (the fake Polyv answers \"invalid signature\" for 10003)", demoAlice, "stop 10003"},
-	{"A burst: more channels than the per-user budget (USER_RATE_LIMIT_BURST=3)", demoBob, "stop 10004 10005 10006 10007"},
-	{"The same user again, budget used up", demoBob, "stop 10008"},
+	{"A burst: four channels at once, one more than the per-user budget holds (" + setting("USER_RATE_LIMIT_BURST") +
+		", refilled at " + setting("USER_RATE_LIMIT_PER_MINUTE") + " a minute)", demoBob, "stop 10004 10005 10006 10007"},
+	{"The same user again within the minute: the budget refills at " + setting("USER_RATE_LIMIT_PER_MINUTE") + " a minute",
+		demoBob, "stop 10008"},
 }
 
 // runDemo is `bot -demo`: the real wiring against a fake Slack and a fake
@@ -69,6 +85,9 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
 	defer pv.Close()
 	sl.SetUserGroup(demoGroup, "oncall", demoCarol)
+	// The app manifest leaves out channels:read, so Slack refuses
+	// conversations.info, and the preflight shows what -check really shows.
+	sl.FailAlways("conversations.info", slacktest.Failure{Error: "missing_scope"})
 	pv.Script(demoRefused, polyvtest.InvalidSignature())
 
 	audits := newAuditCounter()
@@ -84,7 +103,7 @@ func playDemo(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	printDemoIntro(out, a.cfg)
-	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes")
+	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
 	results := append([]checkResult{configResult(a.cfg)}, preflight(ctx, a.cfg, slog.New(slog.DiscardHandler))...)
 	if printChecklist(out, results, secretsOf(a.cfg)) > 0 {
 		return fmt.Errorf("the preflight failed against the fakes")
@@ -121,11 +140,8 @@ func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (
 	env := map[string]string{
 		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
 		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
-		"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
-		"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
-		"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
-		"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
 	}
+	maps.Copy(env, demoSettings)
 	cfg, err := loadConfig(mapLookup(env))
 	if err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)
@@ -149,8 +165,10 @@ func printDemoIntro(out io.Writer, cfg config) {
 	fmt.Fprintln(out, "polyvbot demo: the real bot against a fake Slack and a fake Polyv on this machine (no tokens, no network).")
 	fmt.Fprintf(out, "Cast: @alice (%s) and @bob (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
 		demoAlice, demoBob, demoCarol, demoGroup, demoMallory)
-	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %d at once, then %g a minute.\n",
-		cfg.Rules.Summary(), cfg.UserRateBurst, cfg.UserRatePerMinute)
+	fmt.Fprintf(out, "Commands are typed in %s (%s); the audit channel, AUDIT_CHANNEL, is %s (%s).\n",
+		demoNames[demoChannel], demoChannel, demoNames[demoAudit], cfg.AuditChannel)
+	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %s at once, then %s a minute.\n",
+		cfg.Rules.Summary(), setting("USER_RATE_LIMIT_BURST"), setting("USER_RATE_LIMIT_PER_MINUTE"))
 }
 
 // playScene sends one command, waits until the bot is done with it and

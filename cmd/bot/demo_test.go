@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,15 +14,12 @@ import (
 
 func TestDemoPlaysEveryScene(t *testing.T) {
 	t.Parallel()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-demo"}, staticEnv(nil), &stdout, &stderr)
-	require.Equal(t, 0, code, "stderr: %s", stderr.String())
-	out := stdout.String()
+	out := playDemoForTest(t)
 	// Each scene's command, then what Slack showed for it.
 	wants := []string{
 		"✓ SLACK_BOT_TOKEN (auth.test)",
 		"✓ user group S0ONCALL (usergroups.users.list): 1 member(s)",
-		"✓ AUDIT_CHANNEL C0AUDIT (conversations.info): #",
+		"– AUDIT_CHANNEL C0AUDIT (conversations.info): not checked: conversations.info needs channels:read",
 		"✓ Polyv credentials and clock",
 		"All checks passed",
 		"@alice in #incident types: /polyv stop 10001 -- 2 viewers reported a leaked test stream",
@@ -45,8 +45,96 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		require.GreaterOrEqual(t, i, 0, "transcript lacks %q after offset %d:\n%s", w, last, out)
 		last += i + len(w)
 	}
-	require.Empty(t, stderr.String(), "the demo's logs must not leak onto stderr")
 }
+
+// The demo's preflight shows what -check shows with the scopes the app
+// manifest asks for: without channels:read, conversations.info is refused
+// and the audit channel is not checked.
+func TestDemoPreflightHasTheShippedScopes(t *testing.T) {
+	t.Parallel()
+	var m struct {
+		OAuthConfig struct {
+			Scopes struct{ Bot []string }
+		} `yaml:"oauth_config"`
+	}
+	readYAML(t, "slack-app-manifest.yaml", &m)
+	require.NotContains(t, m.OAuthConfig.Scopes.Bot, "channels:read",
+		"the manifest now asks for channels:read: the demo's fake Slack must answer conversations.info")
+	out := playDemoForTest(t)
+	require.NotContains(t, out, "✓ AUDIT_CHANNEL", "a ✓ that the shipped scopes cannot give")
+	require.Contains(t, out, "– AUDIT_CHANNEL "+demoAudit+" (conversations.info): not checked")
+}
+
+// The audit channel has one name throughout, given once with its ID.
+func TestDemoNamesTheAuditChannelOnce(t *testing.T) {
+	t.Parallel()
+	out := playDemoForTest(t)
+	names := regexp.MustCompile(`#[a-z][a-z0-9_-]*`).FindAllString(out, -1)
+	slices.Sort(names)
+	require.Equal(t, []string{"#incident", "#polyv-audit"}, slices.Compact(names), "the channels the transcript names")
+	require.Equal(t, 1, strings.Count(out, "#polyv-audit ("+demoAudit+")"), "the audit channel is introduced with its ID once")
+	require.NotContains(t, strings.ToLower(out), "#"+strings.ToLower(demoAudit))
+}
+
+// A scene's heading agrees with the configuration and with what the bot
+// says in it: every NAME=value is the value the demo set, a rate-limit
+// variable the bot blames is in the heading, and bad input is named.
+func TestDemoHeadingsMatchTheConfiguration(t *testing.T) {
+	t.Parallel()
+	scenes := demoScenes(t, playDemoForTest(t))
+	require.Len(t, scenes, len(demoScript))
+	setting := regexp.MustCompile(`\b([A-Z][A-Z_]+)=([^\s,;)]+)`)
+	rateVar := regexp.MustCompile(`\b(?:USER_)?RATE_LIMIT_[A-Z_]+`)
+	for i, sc := range scenes {
+		for _, m := range setting.FindAllStringSubmatch(sc.heading, -1) {
+			require.Contains(t, configVars, m[1], "scene %d heading: %s", i+1, sc.heading)
+			require.Equal(t, demoSettings[m[1]], m[2], "scene %d heading says %s", i+1, m[0])
+		}
+		for _, v := range rateVar.FindAllString(sc.body, -1) {
+			require.Contains(t, sc.heading, v+"=", "scene %d: the bot names %s, the heading does not", i+1, v)
+		}
+	}
+	require.Contains(t, scenes[3].body, "/polyv stop abc")
+	require.Contains(t, scenes[3].heading, "`abc`", "the bad input is named in its scene's heading")
+	require.Contains(t, scenes[5].heading, "USER_RATE_LIMIT_BURST=")
+}
+
+type demoSceneOutput struct{ heading, body string }
+
+// demoScenes splits the transcript into its numbered scenes after the
+// preflight (scene 0), up to the audit channel's lines.
+func demoScenes(t *testing.T, out string) []demoSceneOutput {
+	t.Helper()
+	var scenes []demoSceneOutput
+	for _, part := range strings.Split(out, "\n── ")[1:] {
+		heading, body, _ := strings.Cut(part, "\n")
+		if strings.HasPrefix(heading, "0. ") || !regexp.MustCompile(`^\d+\. `).MatchString(heading) {
+			continue
+		}
+		scenes = append(scenes, demoSceneOutput{heading: heading, body: body})
+	}
+	return scenes
+}
+
+// playDemoForTest is the demo's transcript; the demo is played once for
+// all the tests that read it.
+func playDemoForTest(t *testing.T) string {
+	t.Helper()
+	r := demoRun()
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Empty(t, r.stderr, "the demo's logs must not leak onto stderr")
+	return r.stdout
+}
+
+var demoRun = sync.OnceValue(func() (r struct {
+	code           int
+	stdout, stderr string
+}) {
+	var stdout, stderr bytes.Buffer
+	r.code = run(context.Background(), []string{"-demo"}, staticEnv(nil), &stdout, &stderr)
+	r.stdout, r.stderr = stdout.String(), stderr.String()
+	return r
+})
 
 func TestRenderSlackMarkup(t *testing.T) {
 	t.Parallel()

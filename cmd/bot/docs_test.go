@@ -2,7 +2,10 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,5 +149,64 @@ func TestReadmeQuickstartOrder(t *testing.T) {
 	}
 	for _, p := range []string{"/work/", "/tmp/", "/home/", "/root/"} {
 		require.NotContains(t, readme, p)
+	}
+}
+
+// The README's first screen: everything above its second section.
+func readmeFirstScreen(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	readme := string(b)
+	end := strings.Index(readme, "\n## Commands")
+	require.Positive(t, end, "the README has a Commands section after the Quickstart")
+	return readme[:end]
+}
+
+// TestReadmeNamesTheGoVersion: the first screen says which Go go.mod
+// needs, and that the first run takes a while.
+func TestReadmeNamesTheGoVersion(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../go.mod")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(string(b))
+	require.NotNil(t, m, "go.mod has a go line")
+	first := readmeFirstScreen(t)
+	require.Contains(t, first, "Go "+m[1]+" or newer")
+	require.Contains(t, first, "about a minute")
+}
+
+// readmeGoBuild matches the go build commands the README shows: a line of a
+// code block, or inline code with -o (prose may quote the form that fails).
+var readmeGoBuild = regexp.MustCompile("(?m)^go build .*$|`go build -o [^`]*`")
+
+// TestReadmeBuildCommandsWork: every go build the README shows names its
+// output with -o (at the root, `go build ./cmd/bot` would write to bot,
+// which is the bot/ package's directory), into a name git ignores, and
+// builds.
+func TestReadmeBuildCommandsWork(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	gitignore, err := os.ReadFile("../../.gitignore")
+	require.NoError(t, err)
+	cmds := readmeGoBuild.FindAllString(string(b), -1)
+	require.Contains(t, readmeFirstScreen(t), "go build -o polyvbot ./cmd/bot")
+	for _, c := range cmds {
+		args := strings.Fields(strings.Trim(c, "`"))
+		i := slices.Index(args, "-o")
+		require.True(t, i > 0 && i+2 < len(args), "%q names no output with -o", c)
+		out, pkg := args[i+1], args[len(args)-1]
+		if st, err := os.Stat(filepath.Join("../..", out)); err == nil {
+			require.False(t, st.IsDir(), "%q writes into the directory %s/", c, out)
+		}
+		require.Contains(t, strings.Split(string(gitignore), "\n"), "/"+out, "%q builds a binary git does not ignore", c)
+		if testing.Short() {
+			continue
+		}
+		build := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), out), pkg)
+		build.Dir = "../.."
+		msg, err := build.CombinedOutput()
+		require.NoError(t, err, "%q: %s", c, msg)
 	}
 }

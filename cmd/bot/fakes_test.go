@@ -51,7 +51,7 @@ func (f *fakes) env(extra map[string]string) map[string]string {
 
 // staticEnv is run's environment for a test: the map, and no .env file.
 func staticEnv(env map[string]string) loadEnvFunc {
-	return func() (lookupFunc, error) { return mapLookup(env), nil }
+	return func() (environment, error) { return mapLookup(env), nil }
 }
 
 // withOverrides is base with extra applied: a value replaces or adds a

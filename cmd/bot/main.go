@@ -33,7 +33,7 @@
 //
 // Exit codes:
 //
-//	0  stopped cleanly (after the drain), or -version, -demo, -check passed
+//	0  stopped cleanly (after the drain), or -help, -version, -demo, -check passed
 //	1  fatal at run time: Slack rejected a token, HEALTH_ADDR could not be
 //	   bound, a -check credential line failed, or the demo failed
 //	2  bad usage or configuration: an unknown flag, an unreadable .env, a
@@ -70,13 +70,13 @@ func main() {
 	// After the first signal the default action comes back, so a second
 	// Ctrl-C or SIGTERM kills a drain that may take tens of seconds.
 	context.AfterFunc(ctx, stop)
-	os.Exit(run(ctx, os.Args[1:], func() (lookupFunc, error) { return envLookup(".env", os.Stderr) }, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], func() (environment, error) { return envLookup(".env", os.Stderr) }, os.Stdout, os.Stderr))
 }
 
 // loadEnvFunc builds the variable lookup. run calls it only in the modes
 // that read configuration, so that a broken .env cannot block -version or
 // -demo.
-type loadEnvFunc func() (lookupFunc, error)
+type loadEnvFunc func() (environment, error)
 
 // run is the whole program, so that tests can run it end to end. It returns
 // the exit code.
@@ -87,7 +87,11 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 	dryRun := fs.Bool("dry-run", false, "sign and log the Polyv stop call instead of sending it")
 	check := fs.Bool("check", false, "check the configuration and every credential for real, without side effects, and exit")
 	demo := fs.Bool("demo", false, "play a scripted session against a built-in fake Slack and fake Polyv (no tokens, no network) and exit")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK // asked for, as with the flag package's own ExitOnError
+		}
 		return exitConfig
 	}
 	switch {
@@ -108,16 +112,30 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 	return runBot(ctx, lookup, *dryRun, stderr)
 }
 
+// usage is -help: the flags, then where the configuration comes from and
+// every variable with its line of help.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "Usage: polyvbot [-check | -demo | -dry-run | -version]")
+	fmt.Fprintln(w, "Without a flag it runs the bot. Flags:")
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nConfiguration: from the environment and from .env in the working directory when present;")
+	fmt.Fprintln(w, "where both set a variable, the environment wins. .env.example documents each variable:")
+	printVariables(w)
+}
+
 // runBot loads the configuration and serves until ctx ends or Slack rejects
 // a token.
-func runBot(ctx context.Context, lookup lookupFunc, dryRun bool, stderr io.Writer) int {
-	cfg, err := loadConfig(lookup)
+func runBot(ctx context.Context, env environment, dryRun bool, stderr io.Writer) int {
+	unknown := unknownVars(env.set)
+	cfg, err := loadConfig(env)
 	if err != nil {
-		fmt.Fprint(stderr, configProblems(err))
+		fmt.Fprint(stderr, unknownWarnings(unknown, err)+configProblems(err))
 		return exitConfig
 	}
 	cfg.DryRun = cfg.DryRun || dryRun
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logUnknown(log, unknown)
 	app, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
@@ -143,18 +161,19 @@ func configProblems(err error) string {
 // that names the line where parsing breaks but never repeats its text: the
 // file holds secrets, and godotenv's own errors quote it. Warnings about a
 // file that loads all the same go to warn.
-func envLookup(path string, warn io.Writer) (lookupFunc, error) {
+func envLookup(path string, warn io.Writer) (environment, error) {
 	file, err := readEnvFile(path, warn)
 	if err != nil {
-		return nil, err
+		return environment{}, err
 	}
-	return func(name string) (string, bool) {
+	lookup := func(name string) (string, bool) {
 		if v, ok := os.LookupEnv(name); ok {
 			return v, true
 		}
 		v, ok := file[name]
 		return v, ok
-	}, nil
+	}
+	return environment{lookup: lookup, set: setIn(os.Environ(), file)}, nil
 }
 
 // readEnvFile parses the .env file at path; no file is an empty one. A
@@ -181,13 +200,18 @@ func readEnvFile(path string, warn io.Writer) (map[string]string, error) {
 	return file, nil
 }
 
-// mapLookup serves variables from a map: the demo's configuration, and the
-// tests'.
-func mapLookup(env map[string]string) lookupFunc {
-	return func(name string) (string, bool) {
+// mapLookup serves variables from a map, as if set in the environment: the
+// demo's configuration, and the tests'.
+func mapLookup(env map[string]string) environment {
+	set := make(map[string]string, len(env))
+	for name := range env {
+		set[name] = setInEnvironment
+	}
+	lookup := func(name string) (string, bool) {
 		v, ok := env[name]
 		return v, ok
 	}
+	return environment{lookup: lookup, set: set}
 }
 
 // envFileError says which line of a malformed .env (its text, without the

@@ -266,7 +266,7 @@ func TestEnvFileWithByteOrderMark(t *testing.T) {
 			}
 			require.NoError(t, err)
 			for name, want := range tc.want {
-				got, ok := lookup(name)
+				got, ok := lookup.lookup(name)
 				require.True(t, ok, name)
 				require.Equal(t, want, got, name)
 			}
@@ -281,7 +281,7 @@ func TestEnvLookupEnvironmentWins(t *testing.T) {
 	lookup, err := envLookup(path, io.Discard)
 	require.NoError(t, err)
 	for name, want := range map[string]string{"POLYVBOT_TEST_A": "env", "POLYVBOT_TEST_B": "file"} {
-		got, ok := lookup(name)
+		got, ok := lookup.lookup(name)
 		require.True(t, ok, name)
 		require.Equal(t, want, got, name)
 	}
@@ -293,7 +293,7 @@ func TestEnvLookupEnvironmentWins(t *testing.T) {
 // and everywhere else it is a configuration error (exit 2), as is a bad flag.
 func TestRunExitCodesWithoutConfiguration(t *testing.T) {
 	t.Parallel()
-	broken := func() (lookupFunc, error) { return nil, errors.New(".env line 2 cannot be parsed") }
+	broken := func() (environment, error) { return environment{}, errors.New(".env line 2 cannot be parsed") }
 	tests := []struct {
 		args       []string
 		wantCode   int

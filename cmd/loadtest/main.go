@@ -11,6 +11,10 @@
 //	go run ./cmd/loadtest -verify=false        # without stop verification, for comparison
 //	go run ./cmd/loadtest -soak 12m -rate 150  # soak: exits 3 when its verdict is FAIL
 //
+// Exit status: 0 when every target was met, 4 when one was MISSED, 3 when
+// a soak's verdict is FAIL, 2 for a usage error, 1 when the tool could not
+// measure.
+//
 // It builds ./cmd/bot and ./cmd/loadtest/baseline as stripped binaries in a
 // temporary directory, starts bot/slacktest and polyv/polyvtest in its own
 // process on 127.0.0.1, and runs each binary as a child process whose
@@ -74,10 +78,14 @@ const (
 	exitError    = 1 // the tool could not measure
 	exitUsage    = 2
 	exitSoakFail = 3 // the soak measured and its verdict is FAIL
+	exitMissed   = 4 // the tool measured, and at least one target was MISSED
 )
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, fs, err := parseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
 	if err != nil {
 		if !errors.Is(err, errUsageShown) {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
@@ -94,7 +102,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return exitError
 	}
-	if o.json {
+	return finishRuns(stdout, stderr, rep, o.json)
+}
+
+// finishRuns prints the runs' report and turns its targets into the exit
+// status: a MISSED target is a failure a script or CI can see.
+func finishRuns(stdout, stderr io.Writer, rep report, asJSON bool) int {
+	var err error
+	if asJSON {
 		err = writeJSON(stdout, rep)
 	} else {
 		err = writeTable(stdout, rep)
@@ -103,7 +118,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return exitError
 	}
-	return exitOK
+	return missedStatus(stderr, rep.Targets)
+}
+
+// missedStatus is exitMissed, said on stderr, when a target was missed.
+func missedStatus(stderr io.Writer, ts []target) int {
+	missed := 0
+	for _, t := range ts {
+		if !t.Met {
+			missed++
+		}
+	}
+	if missed == 0 {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "loadtest: %d target(s) MISSED; exit status %d\n", missed, exitMissed)
+	return exitMissed
 }
 
 // errUsageShown is a usage error the flag package has already explained.
@@ -127,7 +157,16 @@ func parseOptions(args []string, stderr io.Writer) (options, *flag.FlagSet, erro
 	fs.DurationVar(&o.soak.window, "window", 10*time.Second, "soak: sample the bot and cut the latency windows this often")
 	fs.Uint64Var(&o.soak.seed, "seed", 1, "soak: seed of the command mix")
 	fs.IntVar(&o.soak.users, "users", 5000, "soak: distinct requesters")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/loadtest [flags]   (see cmd/loadtest/README.md)")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "Exit status: %d every target met (a soak: and PASS), %d a target MISSED, %d a soak's verdict FAIL,\n"+
+			"%d a usage error, %d the tool could not measure.\n", exitOK, exitMissed, exitSoakFail, exitUsage, exitError)
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, fs, err
+		}
 		return o, fs, errUsageShown
 	}
 	if fs.NArg() > 0 {
@@ -158,7 +197,14 @@ func runSoak(ctx context.Context, fs *flag.FlagSet, o options, stdout, stderr io
 		fmt.Fprintf(stderr, "loadtest: soak: %v\n", err)
 		return exitError
 	}
-	if o.json {
+	return finishSoak(stdout, stderr, rep, o.json)
+}
+
+// finishSoak prints the soak's report and turns it into the exit status: a
+// FAIL verdict first, then any MISSED target.
+func finishSoak(stdout, stderr io.Writer, rep soakReport, asJSON bool) int {
+	var err error
+	if asJSON {
 		err = writeJSON(stdout, rep)
 	} else {
 		err = writeSoakTable(stdout, rep)
@@ -170,7 +216,7 @@ func runSoak(ctx context.Context, fs *flag.FlagSet, o options, stdout, stderr io
 	if !rep.passed() {
 		return exitSoakFail
 	}
-	return exitOK
+	return missedStatus(stderr, rep.Targets)
 }
 
 // measure builds both bots, starts them and runs every scenario against

@@ -39,6 +39,16 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
+// TestHelpNamesTheExitStatuses: -h is asked for, not a usage error, and
+// says what each exit status means.
+func TestHelpNamesTheExitStatuses(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, run(context.Background(), []string{"-h"}, &stdout, &stderr))
+	require.Contains(t, stderr.String(), "-soak")
+	require.Contains(t, stderr.String(), "Exit status: 0 every target met (a soak: and PASS), 4 a target MISSED, 3 a soak's verdict FAIL")
+}
+
 func TestSoakLoadTime(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, 12*time.Minute, soakOptions{duration: 12 * time.Minute, rate: 150}.loadTime())

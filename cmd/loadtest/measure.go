@@ -183,8 +183,8 @@ func launch(ctx context.Context, dir string, spec botSpec, bin string, slack *sl
 		_ = proc.stop(5 * time.Second)
 		return nil, err
 	}
-	if m, err := proc.scrape(); err == nil {
-		rep.IdleGoroutines = m["go_goroutines"]
+	if m, err := proc.scrapeSeries(); err == nil {
+		rep.IdleGoroutines = m.value("go_goroutines")
 	}
 	return proc, nil
 }

@@ -1,21 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // botProc is one bot binary running as a child process.
@@ -117,29 +116,29 @@ func (p *botProc) waitReady(ctx context.Context) (time.Duration, error) {
 
 // memory reads the bot's peak (VmHWM) and current (VmRSS) resident set.
 func (p *botProc) memory() (peak, now int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	pr, err := procfs.NewProc(p.cmd.Process.Pid)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", p.name, err)
+	}
+	st, err := pr.NewStatus()
 	if err != nil {
 		return 0, 0, fmt.Errorf("read %s status: %w", p.name, err)
 	}
-	kb := parseProcStatus(b)
-	return kb["VmHWM"] * 1024, kb["VmRSS"] * 1024, nil
+	return int64(st.VmHWM), int64(st.VmRSS), nil
 }
 
-// userHZ is the unit of the CPU times in /proc/<pid>/stat; it is 100 on
-// every Linux the tool is meant for.
-const userHZ = 100
-
-// cpu reads the CPU time (user + system) the bot has used so far.
+// cpu reads the CPU time (user + system) the bot has used so far, in the
+// kernel's ticks of 10 ms.
 func (p *botProc) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	pr, err := procfs.NewProc(p.cmd.Process.Pid)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", p.name, err)
+	}
+	st, err := pr.Stat()
 	if err != nil {
 		return 0, fmt.Errorf("read %s stat: %w", p.name, err)
 	}
-	ticks, ok := parseProcStat(b)
-	if !ok {
-		return 0, fmt.Errorf("%s: unreadable /proc stat", p.name)
-	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
+	return time.Duration(st.CPUTime() * float64(time.Second)), nil
 }
 
 // resetPeak makes VmHWM start again from the current RSS, so each run reports
@@ -148,22 +147,17 @@ func (p *botProc) resetPeak() error {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid), []byte("5"), 0)
 }
 
-// scrape reads the unlabelled series of the bot's /metrics.
-func (p *botProc) scrape() (map[string]float64, error) {
-	body, err := p.metrics()
-	if err != nil {
-		return nil, err
-	}
-	return parseMetrics(body), nil
-}
-
-// scrapeSeries reads every series of the bot's /metrics, labelled ones too.
+// scrapeSeries reads every series of the bot's /metrics.
 func (p *botProc) scrapeSeries() (series, error) {
 	body, err := p.metrics()
 	if err != nil {
 		return nil, err
 	}
-	return parseSeries(body), nil
+	s, err := parseSeries(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("scrape %s: %w", p.name, err)
+	}
+	return s, nil
 }
 
 func (p *botProc) metrics() ([]byte, error) {
@@ -187,68 +181,13 @@ func (p *botProc) metrics() ([]byte, error) {
 
 // openFDs counts the bot's open file descriptors (sockets included).
 func (p *botProc) openFDs() (int, error) {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid))
+	pr, err := procfs.NewProc(p.cmd.Process.Pid)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", p.name, err)
+	}
+	n, err := pr.FileDescriptorsLen()
 	if err != nil {
 		return 0, fmt.Errorf("read %s fds: %w", p.name, err)
 	}
-	return len(fds), nil
-}
-
-// parseProcStatus reads the "Name:   123 kB" lines of /proc/<pid>/status into
-// kilobytes by name; other lines are skipped.
-func parseProcStatus(b []byte) map[string]int64 {
-	out := map[string]int64{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		f := strings.Fields(rest)
-		if !ok || len(f) != 2 || f[1] != "kB" {
-			continue
-		}
-		if n, err := strconv.ParseInt(f[0], 10, 64); err == nil && n >= 0 {
-			out[name] = n
-		}
-	}
-	return out
-}
-
-// parseProcStat returns utime + stime (fields 14 and 15) of a
-// /proc/<pid>/stat line. The command name in parentheses may hold spaces and
-// parentheses, so fields are counted from the last ")".
-func parseProcStat(b []byte) (ticks int64, ok bool) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 { // state is field 3, so utime and stime are f[11] and f[12]
-		return 0, false
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil || u < 0 || s < 0 || u > math.MaxInt64/2 || s > math.MaxInt64/2 {
-		return 0, false
-	}
-	return u + s, true
-}
-
-// parseMetrics reads the unlabelled samples ("name value") of the Prometheus
-// text format; comments, labelled series and unparsable values are skipped.
-func parseMetrics(b []byte) map[string]float64 {
-	out := map[string]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "#") || strings.ContainsRune(line, '{') {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
-			out[f[0]] = v
-		}
-	}
-	return out
+	return n, nil
 }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
@@ -141,7 +144,7 @@ func (r *report) targets() []target {
 		{"idle RSS < 15 MB", mibs(o.IdleRSS), o.IdleRSS < 15<<20},
 		{"stripped binary < 20 MB", mibs(o.BinaryBytes), o.BinaryBytes < 20<<20},
 		{"start to /readyz 200 < 300 ms", o.StartToReady.String(), o.StartToReady >= 0 && o.StartToReady < msDuration(300*time.Millisecond)},
-		{fmt.Sprintf("no goroutine growth after the runs (idle + at most %d for pooled keep-alive connections)", poolGoroutines),
+		{fmt.Sprintf("no goroutine growth (idle + at most %d for pooled keep-alive connections)", poolGoroutines),
 			fmt.Sprintf("idle %.0f → after burst %.0f", o.IdleGoroutines, burst.Goroutines),
 			o.IdleGoroutines >= 0 && burst.Goroutines >= 0 && burst.Goroutines <= o.IdleGoroutines+poolGoroutines},
 	}
@@ -170,7 +173,7 @@ func (r *report) targets() []target {
 	}
 	if r.Verify && len(r.Ratios) == len(scenarios) {
 		rt := r.Ratios[2]
-		ts = append(ts, target{"completion ≤ 1.2× baseline (" + rt.Run + ", verification on; first send → last line of the run)",
+		ts = append(ts, target{"completion of the run ≤ 1.2× baseline (" + rt.Run + ", verification on)",
 			fmt.Sprintf("%.2f× (p50 %.2f×)", rt.CompletionTotal, rt.CompletionP50), rt.CompletionTotal > 0 && rt.CompletionTotal <= 1.2})
 	}
 	return ts
@@ -188,36 +191,31 @@ func writeJSON(w io.Writer, r any) error {
 	return nil
 }
 
-// writeTable prints one row per bot and run, then the bots, ratios and targets.
+// writeTable prints the runs in two tables, latency and cost, each within
+// 120 columns; then the bots, the ratios and the targets.
 func writeTable(w io.Writer, r report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "bot\trun\tack p50\tack p99\tack max\te2e p50\te2e p99\town p50\town p99\tdone p50\tdone p99\tdone all\tcalls/stop\tdup\tCPU/cmd\tlost\tbusy\tpeak RSS\tfinal RSS\tgoroutines\tallocs/cmd\t")
 	bots := []botReport{r.Ours}
 	if r.Baseline != nil {
 		bots = append(bots, *r.Baseline)
 	}
-	for _, b := range bots {
-		for _, run := range b.Runs {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%d\t%.3f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t\n",
-				b.Name, run.Name, ms(run.Ack.P50), ms(run.Ack.P99), ms(run.Ack.Max), ms(run.EndToEnd.P50), ms(run.EndToEnd.P99),
-				ms(run.Own.P50), ms(run.Own.P99), ms(run.Completion.P50), ms(run.Completion.P99), ms(time.Duration(run.CompletionTotal)),
-				run.PolyvPerStop, run.Polyv.Duplicates, ms(time.Duration(run.CPUPerCommand)), run.Lost, run.Refused, mib(run.PeakRSS), mib(run.FinalRSS),
-				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
-		}
-	}
-	if err := tw.Flush(); err != nil {
+	fmt.Fprintln(w, runLegend())
+	fmt.Fprintf(w, "\nlatency in ms (polyvbot ran with VERIFY_STOP=%t)\n", r.Verify)
+	if err := latencyTable(bots).write(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "(times in ms, memory in MiB; polyvbot ran with VERIFY_STOP=%t)\n", r.Verify)
-	fmt.Fprintln(w)
-	for _, b := range bots {
-		fmt.Fprintf(w, "%s: binary %s stripped, start→hello %s, start→/readyz %s, idle RSS %s, idle goroutines %s, fakes' share per command %s (post %s, stop %s)\n",
-			b.Name, mibs(b.BinaryBytes), b.StartToHello, b.StartToReady, mibs(b.IdleRSS), orNA(b.IdleGoroutines, "%.0f"),
-			seq2(b.Fakes.perCommand()), seq2(b.Fakes.SlackPost), seq2(b.Fakes.PolyvStop))
+	fmt.Fprintln(w, "\ncost: CPU in ms per command, memory in MiB")
+	if err := costTable(bots).write(w); err != nil {
+		return err
 	}
-	for _, rt := range r.Ratios {
-		fmt.Fprintf(w, "ours/baseline, %s: e2e p50 %.2f×, completion p50 %.2f×, completion of the run %.2f×, CPU/command %.2f×, peak RSS %.2f×, final RSS %.2f×\n",
-			rt.Run, rt.EndToEndP50, rt.CompletionP50, rt.CompletionTotal, rt.CPU, rt.PeakRSS, rt.FinalRSS)
+	fmt.Fprintln(w, "\nbots: binary stripped and RSS in MiB, times in ms; fakes/cmd is the fakes' share of a command (2 posts + 1 stop)")
+	if err := botsTable(bots).write(w); err != nil {
+		return err
+	}
+	if len(r.Ratios) > 0 {
+		fmt.Fprintln(w, "\nours/baseline (done all: first send → last line of the run)")
+		if err := ratiosTable(r.Ratios).write(w); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(w)
 	writeTargets(w, r.Targets)
@@ -225,6 +223,111 @@ func writeTable(w io.Writer, r report) error {
 		fmt.Fprintln(w, "(verification off: the completion, Polyv-calls and sequential end-to-end targets are checked with it on only)")
 	}
 	return nil
+}
+
+func latencyTable(bots []botReport) table {
+	t := table{textCols: 2, rows: [][]string{{"bot", "run", "ack p50", "ack p99", "ack max", "e2e p50", "e2e p99",
+		"own p50", "own p99", "done p50", "done p99", "done all"}}}
+	for _, b := range bots {
+		for _, run := range b.Runs {
+			t.add(b.Name, shortName(run.Name), msCell(run.Ack.P50), msCell(run.Ack.P99), msCell(run.Ack.Max),
+				msCell(run.EndToEnd.P50), msCell(run.EndToEnd.P99), msCell(run.Own.P50), msCell(run.Own.P99),
+				msCell(run.Completion.P50), msCell(run.Completion.P99), fmt.Sprintf("%.0f", ms(time.Duration(run.CompletionTotal))))
+		}
+	}
+	return t
+}
+
+func costTable(bots []botReport) table {
+	t := table{textCols: 2, rows: [][]string{{"bot", "run", "calls/stop", "dup", "lost", "busy", "CPU/cmd",
+		"peak RSS", "final RSS", "goroutines", "allocs/cmd"}}}
+	for _, b := range bots {
+		for _, run := range b.Runs {
+			t.add(b.Name, shortName(run.Name), fmt.Sprintf("%.2f", run.PolyvPerStop), strconv.Itoa(run.Polyv.Duplicates),
+				strconv.Itoa(run.Lost), strconv.Itoa(run.Refused), fmt.Sprintf("%.3f", ms(time.Duration(run.CPUPerCommand))),
+				fmt.Sprintf("%.1f", mib(run.PeakRSS)), fmt.Sprintf("%.1f", mib(run.FinalRSS)),
+				orNA(run.Goroutines, "%.0f"), orNA(run.AllocsPerCommand, "%.0f"))
+		}
+	}
+	return t
+}
+
+func botsTable(bots []botReport) table {
+	t := table{textCols: 1, rows: [][]string{{"bot", "binary", "start→hello", "start→/readyz", "idle RSS",
+		"idle goroutines", "fakes/cmd", "post", "stop"}}}
+	for _, b := range bots {
+		t.add(b.Name, fmt.Sprintf("%.1f", mib(b.BinaryBytes)), msOrNA(b.StartToHello), msOrNA(b.StartToReady),
+			fmt.Sprintf("%.1f", mib(b.IdleRSS)),
+			orNA(b.IdleGoroutines, "%.0f"), msCell(b.Fakes.perCommand()), msCell(b.Fakes.SlackPost), msCell(b.Fakes.PolyvStop))
+	}
+	return t
+}
+
+func ratiosTable(rs []ratios) table {
+	t := table{textCols: 1, rows: [][]string{{"run", "e2e p50", "done p50", "done all", "CPU/cmd", "peak RSS", "final RSS"}}}
+	x := func(f float64) string { return fmt.Sprintf("%.2f×", f) }
+	for _, rt := range rs {
+		t.add(shortName(rt.Run), x(rt.EndToEndP50), x(rt.CompletionP50), x(rt.CompletionTotal), x(rt.CPU), x(rt.PeakRSS), x(rt.FinalRSS))
+	}
+	return t
+}
+
+// shortName is a run's name in the tables; runLegend spells each out.
+func shortName(name string) string {
+	for _, sc := range scenarios {
+		if sc.Name == name {
+			return sc.Short
+		}
+	}
+	return name
+}
+
+func runLegend() string {
+	parts := make([]string, len(scenarios))
+	for i, sc := range scenarios {
+		parts[i] = sc.Short + " = " + sc.Name
+	}
+	return "runs: " + strings.Join(parts, "; ")
+}
+
+func msCell(d time.Duration) string { return fmt.Sprintf("%.2f", ms(d)) }
+
+// msOrNA is d in ms to a tenth, or n/a when it was not measured.
+func msOrNA(d msDuration) string {
+	if d < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", ms(time.Duration(d)))
+}
+
+// table is rows of cells, the header first, printed with text/tabwriter:
+// the first textCols columns aligned left, the numbers right, each header
+// over its column.
+type table struct {
+	textCols int
+	rows     [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+// write pads the text columns to one width each, which turns tabwriter's
+// right alignment into left alignment for them.
+func (t table) write(w io.Writer) error {
+	widths := make([]int, t.textCols)
+	for _, row := range t.rows {
+		for i := range widths {
+			widths[i] = max(widths[i], utf8.RuneCountInString(row[i]))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range t.rows {
+		cells := slices.Clone(row)
+		for i, width := range widths {
+			cells[i] += strings.Repeat(" ", width-utf8.RuneCountInString(cells[i]))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
 }
 
 // writeTargets prints one MET or MISSED line per target.

@@ -5,80 +5,76 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
-func TestParseSeries(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		text string
-		want series
-	}{
-		{"unlabelled", "# HELP go_goroutines x\n# TYPE go_goroutines gauge\ngo_goroutines 37\n", series{"go_goroutines": 37}},
-		{"labels are sorted", `polyvbot_limiter_wait_seconds_bucket{scope="global",le="0.01"} 12` + "\n",
-			series{`polyvbot_limiter_wait_seconds_bucket{le="0.01",scope="global"}`: 12}},
-		{"escapes in a value", `m{a="x\"y\\z\n",b=""} 1`, series{`m{a="x\"y\\z\n",b=""}`: 1}},
-		{"trailing comma and a timestamp", `m{a="1",} 2 1700000000000`, series{`m{a="1"}`: 2}},
-		{"exponent", "go_memstats_heap_inuse_bytes 5.6e+06", series{"go_memstats_heap_inuse_bytes": 5.6e6}},
-		{"unterminated labels are skipped", `m{a="1" 2` + "\nok 1", series{"ok": 1}},
-		{"unquoted value is skipped", `m{a=1} 2`, series{}},
-		{"no value is skipped", "lonely\n{a=\"b\"} 1\n", series{}},
-		{"not a number is skipped", "m abc\n", series{}},
+// exposition is what a client_golang registry serves: a histogram and a
+// counter like the bot's limiter metrics, and the Go collector's series.
+func exposition(t *testing.T, waits []float64, userRefusals float64) string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	wait := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "polyvbot_limiter_wait_seconds",
+		Buckets: []float64{0.001, 0.01, 0.1, 1}}, []string{"scope"})
+	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "polyvbot_limiter_refusals_total"}, []string{"scope"})
+	reg.MustRegister(wait, refusals, collectors.NewGoCollector())
+	for _, w := range waits {
+		wait.WithLabelValues("global").Observe(w)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tt.want, parseSeries([]byte(tt.text)))
-		})
+	if userRefusals > 0 {
+		refusals.WithLabelValues("user").Add(userRefusals)
 	}
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, f := range families {
+		_, err := expfmt.MetricFamilyToText(&b, f)
+		require.NoError(t, err)
+	}
+	return b.String()
 }
 
-func TestSeriesValue(t *testing.T) {
+// TestParseSeriesReadsWhatTheToolReads: the series the tool reads from
+// the bot are there, by name and labels in any order, histograms by
+// bucket, sum and count, summaries by count.
+func TestParseSeriesReadsWhatTheToolReads(t *testing.T) {
 	t.Parallel()
-	s := parseSeries([]byte(`polyvbot_limiter_refusals_total{scope="user"} 3` + "\n" + `x{le="0.01",scope="global"} 4` + "\ngo_goroutines 9\n"))
+	s, err := parseSeries(strings.NewReader(exposition(t, []float64{0.0005, 0.005, 0.05}, 3)))
+	require.NoError(t, err)
 	require.InDelta(t, 3.0, s.value("polyvbot_limiter_refusals_total", "scope", "user"), 0)
-	require.InDelta(t, 4.0, s.value("x", "scope", "global", "le", "0.01"), 0, "label order does not matter")
-	require.InDelta(t, 9.0, s.value("go_goroutines"), 0)
+	require.InDelta(t, 3.0, s.value("polyvbot_limiter_wait_seconds_count", "scope", "global"), 0)
+	require.InDelta(t, 2.0, s.value("polyvbot_limiter_wait_seconds_bucket", "scope", "global", "le", "0.01"), 0)
+	require.InDelta(t, 2.0, s.value("polyvbot_limiter_wait_seconds_bucket", "le", "0.01", "scope", "global"), 0, "label order does not matter")
+	require.InDelta(t, 0.0555, s.value("polyvbot_limiter_wait_seconds_sum", "scope", "global"), 1e-9)
 	require.Zero(t, s.value("polyvbot_limiter_refusals_total", "scope", "global"), "a series not yet exposed is 0")
+	require.Positive(t, s.value("go_goroutines"))
+	require.Positive(t, s.value("go_memstats_mallocs_total"))
+	require.Positive(t, s.value("go_memstats_heap_inuse_bytes"))
+	require.Contains(t, s, "go_gc_duration_seconds_count", "the GC count of a soak's samples")
 }
 
-func FuzzParseSeries(f *testing.F) {
-	f.Add([]byte(`polyvbot_limiter_wait_seconds_bucket{scope="global",le="0.01"} 12` + "\ngo_goroutines 37\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for key := range parseSeries(b) {
-			if key == "" || key[0] == '#' || key[0] == '{' {
-				t.Fatalf("bad series key %q", key)
-			}
-			name, labels, hasLabels := strings.Cut(key, "{")
-			if hasLabels {
-				// The key is canonical: parsing it again gives it back.
-				again := parseSeries([]byte(key + " 1"))
-				if _, ok := again[key]; !ok || !strings.HasSuffix(labels, "}") {
-					t.Fatalf("key %q does not read back (%v)", key, again)
-				}
-			}
-			if strings.ContainsAny(name, " \t\n") {
-				t.Fatalf("name %q holds white space", name)
-			}
-		}
-	})
+func TestParseSeriesRefusesWhatIsNotAnExposition(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"<html>502 Bad Gateway</html>\n", `m{a="1" 2` + "\n", "m abc\n"} {
+		_, err := parseSeries(strings.NewReader(text))
+		require.Error(t, err, "%q", text)
+	}
+	s, err := parseSeries(strings.NewReader(""))
+	require.NoError(t, err, "a bot that exposes nothing yet")
+	require.Empty(t, s)
 }
 
 func TestDiffBuckets(t *testing.T) {
 	t.Parallel()
-	before := parseSeries([]byte(`polyvbot_limiter_wait_seconds_bucket{scope="global",le="0.01"} 100
-polyvbot_limiter_wait_seconds_count{scope="global"} 101
-polyvbot_limiter_refusals_total{scope="user"} 1
-`))
-	after := parseSeries([]byte(`polyvbot_limiter_wait_seconds_bucket{scope="global",le="0.01"} 300
-polyvbot_limiter_wait_seconds_count{scope="global"} 305
-polyvbot_limiter_refusals_total{scope="user"} 2
-polyvbot_limiter_refusals_total{scope="global"} 5
-`))
-	require.Equal(t, bucketTally{GlobalWaits: 4, Refusals: 6}, diffBuckets(before, after))
+	before, err := parseSeries(strings.NewReader(exposition(t, []float64{0.005, 0.02}, 1)))
+	require.NoError(t, err)
+	after, err := parseSeries(strings.NewReader(exposition(t, []float64{0.005, 0.02, 0.005, 0.5, 2}, 4)))
+	require.NoError(t, err)
+	require.Equal(t, bucketTally{GlobalWaits: 2, Refusals: 3}, diffBuckets(before, after))
 	require.Equal(t, bucketTally{}, diffBuckets(series{}, series{}), "a bot that has called nothing yet")
 }
 
