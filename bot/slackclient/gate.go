@@ -10,35 +10,60 @@ import (
 )
 
 // connectGate is the one reconnect backoff: every apps.connections.open
-// call passes it. After a connection that lived healthyAfter, the next
-// attempt goes at once; otherwise each attempt waits longer (doubling from
-// base, capped, with jitter so that many bots restarting together do not
-// reconnect in step).
+// call passes it, and nothing else waits between attempts (slack-go's own
+// retries of the call are off, see retryPolicy). After a connection that
+// lived healthyAfter, the next attempt goes at once; otherwise each attempt
+// waits longer (doubling from base, capped at max, with jitter so that many
+// bots restarting together do not reconnect in step). A 429 from Slack
+// makes the next attempt wait its Retry-After, but never longer than max:
+// an hour's Retry-After must not keep the bot offline for an hour.
 type connectGate struct {
 	now          func() time.Time
+	sleep        func(context.Context, time.Duration) error
 	base, max    time.Duration
 	healthyAfter time.Duration
 
-	mu        sync.Mutex
-	attempts  int
-	lastOpen  time.Time
-	lastHello time.Time
+	mu         sync.Mutex
+	attempts   int
+	lastOpen   time.Time
+	lastHello  time.Time
+	retryAfter time.Duration // Slack's last 429, capped at max
 }
 
 func newConnectGate(now func() time.Time, max time.Duration) *connectGate {
-	return &connectGate{now: now, base: 250 * time.Millisecond, max: max, healthyAfter: 30 * time.Second}
+	return &connectGate{now: now, sleep: sleep, base: 250 * time.Millisecond, max: max, healthyAfter: 30 * time.Second}
 }
 
 // wrap makes apps.connections.open requests wait at the gate first.
 func (g *connectGate) wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		if strings.HasSuffix(req.URL.Path, "/apps.connections.open") {
-			if err := sleep(req.Context(), g.next()); err != nil {
-				return nil, err
-			}
+		if !opensConnection(req) {
+			return next.RoundTrip(req)
 		}
-		return next.RoundTrip(req)
+		if err := g.sleep(req.Context(), g.next()); err != nil {
+			return nil, err
+		}
+		resp, err := next.RoundTrip(req)
+		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			g.refused(resp.Header.Get("Retry-After"))
+		}
+		return resp, err
 	})
+}
+
+// opensConnection reports an apps.connections.open call.
+func opensConnection(req *http.Request) bool {
+	return strings.HasSuffix(req.URL.Path, "/apps.connections.open")
+}
+
+// refused records a 429: the next attempt waits Slack's Retry-After, capped
+// at max; without a readable one, the backoff alone decides.
+func (g *connectGate) refused(retryAfter string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if d, ok := parseRetryAfter(retryAfter, g.now()); ok {
+		g.retryAfter = min(d, g.max)
+	}
 }
 
 // hello records that a connection came up.
@@ -56,16 +81,18 @@ func (g *connectGate) next() time.Duration {
 	first := g.lastOpen.IsZero()
 	lived := !g.lastHello.Before(g.lastOpen) && now.Sub(g.lastHello) >= g.healthyAfter
 	g.lastOpen = now
+	refused := g.retryAfter
+	g.retryAfter = 0
 	if first || lived {
 		g.attempts = 0
-		return 0
+		return refused
 	}
 	d := g.base << min(g.attempts, 16)
 	if d > g.max || d <= 0 {
 		d = g.max
 	}
 	g.attempts++
-	return d/2 + rand.N(d/2+1)
+	return max(d/2+rand.N(d/2+1), refused)
 }
 
 // sleep waits d unless ctx ends first, whose error it then returns.
