@@ -65,9 +65,9 @@ type Response struct {
 }
 
 // New builds a client whose HTTP requests time out, whose Web API calls are
-// retried on 429 (honouring Retry-After) and, unless they post a message, on
-// 5xx, and whose apps.connections.open calls pass the connect gate (see
-// Socket).
+// retried once on a 429 whose Retry-After they can afford (see
+// MaxRateLimitWait) and, unless they post a message, on 5xx, and whose
+// apps.connections.open calls pass the connect gate (see Socket).
 func New(o Options) *Client {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
@@ -89,9 +89,7 @@ func New(o Options) *Client {
 	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(transport()))}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
-	retry.RetryAfterDuration = 5 * time.Second
-	retry.Handlers = []slack.RetryHandler{retryPolicy{api: o.APIURL,
-		rateLimited: slack.NewRateLimitErrorRetryHandler(retry), serverError: slack.NewServerErrorRetryHandler(retry)}}
+	retry.Handlers = []slack.RetryHandler{retryPolicy{api: o.APIURL, serverError: slack.NewServerErrorRetryHandler(retry)}}
 	api := slack.New(o.BotToken,
 		slack.OptionAppLevelToken(o.AppToken),
 		slack.OptionAPIURL(o.APIURL),
@@ -258,10 +256,11 @@ func groupHint(err error) string {
 // chat.postEphemeral and response_url posts are not retried: a 5xx may come
 // from a proxy that already delivered the post, and a retry would show it
 // twice (a second parent stuck at "is stopping"). A 429 is safe to retry
-// anywhere: Slack did nothing.
+// anywhere, Slack did nothing, but only once and only when the call can
+// afford the wait (see retryRateLimited).
 type retryPolicy struct {
-	api                      string // the Web API base URL; anything else is a response_url
-	rateLimited, serverError slack.RetryHandler
+	api         string // the Web API base URL; anything else is a response_url
+	serverError slack.RetryHandler
 }
 
 func (p retryPolicy) ShouldRetry(st *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
@@ -269,7 +268,7 @@ func (p retryPolicy) ShouldRetry(st *slack.RetryState, req *http.Request, resp *
 	case opensConnection(req):
 		return false, 0
 	case resp != nil && resp.StatusCode == http.StatusTooManyRequests:
-		return p.rateLimited.ShouldRetry(st, req, resp, err)
+		return retryRateLimited(st, req, resp)
 	case posts(req, p.api):
 		return false, 0
 	}
