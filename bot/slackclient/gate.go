@@ -14,7 +14,9 @@ import (
 // retries of the call are off, see retryPolicy). After a connection that
 // lived healthyAfter, the next attempt goes at once; otherwise each attempt
 // waits longer (doubling from base, capped at max, with jitter so that many
-// bots restarting together do not reconnect in step). A 429 from Slack
+// bots restarting together do not reconnect in step). A reconnect Slack
+// asked for (see disconnectWatch) is no failure and goes at once, every
+// time. A 429 from Slack
 // makes the next attempt wait its Retry-After, but never longer than max:
 // an hour's Retry-After must not keep the bot offline for an hour.
 type connectGate struct {
@@ -28,6 +30,7 @@ type connectGate struct {
 	lastOpen   time.Time
 	lastHello  time.Time
 	retryAfter time.Duration // Slack's last 429, capped at max
+	asked      bool          // Slack asked for the reconnect
 }
 
 func newConnectGate(now func() time.Time, max time.Duration) *connectGate {
@@ -66,6 +69,14 @@ func (g *connectGate) refused(retryAfter string) {
 	}
 }
 
+// requested records that Slack asked for a new connection: the next
+// attempt goes at once.
+func (g *connectGate) requested() {
+	g.mu.Lock()
+	g.asked = true
+	g.mu.Unlock()
+}
+
 // hello records that a connection came up.
 func (g *connectGate) hello() {
 	g.mu.Lock()
@@ -81,9 +92,9 @@ func (g *connectGate) next() time.Duration {
 	first := g.lastOpen.IsZero()
 	lived := !g.lastHello.Before(g.lastOpen) && now.Sub(g.lastHello) >= g.healthyAfter
 	g.lastOpen = now
-	refused := g.retryAfter
-	g.retryAfter = 0
-	if first || lived {
+	refused, asked := g.retryAfter, g.asked
+	g.retryAfter, g.asked = 0, false
+	if first || lived || asked {
 		g.attempts = 0
 		return refused
 	}

@@ -44,7 +44,8 @@ func (c *Client) Socket(pingTimeout time.Duration) *Socket {
 		pingTimeout = 30 * time.Second
 	}
 	return &Socket{
-		sm:   socketmode.New(c.API, socketmode.OptionPingInterval(pingTimeout), socketmode.OptionLog(slogPrinter{c.log})),
+		sm: socketmode.New(c.API, socketmode.OptionPingInterval(pingTimeout),
+			socketmode.OptionDebug(true), socketmode.OptionLog(disconnectWatch{gate: c.gate, log: c.log})),
 		gate: c.gate,
 	}
 }

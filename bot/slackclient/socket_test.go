@@ -3,6 +3,7 @@ package slackclient
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,44 @@ func TestRetryAfterIsCappedAtMaxReconnectWait(t *testing.T) {
 	}
 }
 
+// TestRequestedDisconnectsReconnectAtOnce: a refresh or a warning from Slack
+// is no failure, so however many come in a row, each reconnect goes without
+// a backoff wait; link_disabled (Socket Mode turned off for the app) is
+// backed off and said plainly in the log.
+func TestRequestedDisconnectsReconnectAtOnce(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		reason  string
+		atOnce  bool
+		logLine string
+	}{
+		{"refresh_requested", true, "reconnecting at once"},
+		{"warning", true, "reconnecting at once"},
+		{"link_disabled", false, "turn it back on under Socket Mode in the app's settings"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			rig := newSocketRig(t, rigOpts{})
+			const inARow = 6
+			for i := range inARow {
+				rig.srv.DisconnectAfter(tc.reason, 10*time.Second)
+				rig.waitSockets(i+2, 10*time.Second)
+			}
+			waits := rig.waits()
+			require.Len(t, waits, inARow+1, "one attempt per connection")
+			for i, w := range waits[1:] {
+				if tc.atOnce {
+					require.Zero(t, w, "reconnect %d waited\n%s", i+1, rig.logs.String())
+				} else {
+					require.Positive(t, w, "reconnect %d went at once", i+1)
+				}
+			}
+			require.Equal(t, inARow, strings.Count(rig.logs.String(), tc.logLine), rig.logs.String())
+		})
+	}
+}
+
 // socketRig runs a Socket against the fake Slack and records what the gate
 // made each connection attempt wait.
 type socketRig struct {
@@ -41,6 +80,8 @@ type socketRig struct {
 	socket *Socket
 	logs   *logtest.Buffer
 
+	hellos   chan struct{} // one per hello the socket handed on
+	seen     int           // hellos taken from the channel so far
 	mu       sync.Mutex
 	gateWait []time.Duration
 }
@@ -56,7 +97,7 @@ type rigOpts struct {
 // newSocketRig starts the socket and waits for its first connection.
 func newSocketRig(t *testing.T, o rigOpts) *socketRig {
 	t.Helper()
-	rig := &socketRig{t: t, srv: slacktest.NewServer(), logs: &logtest.Buffer{}}
+	rig := &socketRig{t: t, srv: slacktest.NewServer(), logs: &logtest.Buffer{}, hellos: make(chan struct{}, 100)}
 	t.Cleanup(rig.srv.Close)
 	log := slog.New(slog.NewJSONHandler(rig.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rig.client = New(Options{BotToken: rig.srv.BotToken(), AppToken: rig.srv.AppToken(), APIURL: rig.srv.APIURL(),
@@ -73,7 +114,7 @@ func newSocketRig(t *testing.T, o rigOpts) *socketRig {
 	rig.socket = rig.client.Socket(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- rig.socket.Run(ctx, Handlers{}) }()
+	go func() { done <- rig.socket.Run(ctx, Handlers{Connected: func() { rig.hellos <- struct{}{} }}) }()
 	t.Cleanup(func() {
 		cancel()
 		require.NoError(t, <-done)
@@ -82,13 +123,21 @@ func newSocketRig(t *testing.T, o rigOpts) *socketRig {
 	return rig
 }
 
-// waitSockets waits until n sockets have had their hello.
+// waitSockets waits until the socket has handed on the hello of its nth
+// connection: from then on slack-go is reading that connection, as it is
+// when Slack sends a disconnect message, minutes or hours after the hello.
 func (r *socketRig) waitSockets(n int, within time.Duration) {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	err := r.srv.WaitFor(ctx, func(s *slacktest.Server) bool { return s.SocketsOpened() >= n && s.Connected() })
-	require.NoError(r.t, err, "%d sockets opened within %s; %d wanted", r.srv.SocketsOpened(), within, n)
+	timeout := time.NewTimer(within)
+	defer timeout.Stop()
+	for r.seen < n {
+		select {
+		case <-r.hellos:
+			r.seen++
+		case <-timeout.C:
+			r.t.Fatalf("%d connections up within %s; %d wanted", r.seen, within, n)
+		}
+	}
 }
 
 // waits returns what the gate made each attempt wait, in order.
