@@ -85,7 +85,7 @@ func New(o Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	gate := newConnectGate(time.Now, o.MaxReconnectWait)
+	gate := newConnectGate(time.Now, o.MaxReconnectWait, log, tokenRedactor(o.BotToken, o.AppToken))
 	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(transport()))}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3

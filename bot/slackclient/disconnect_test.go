@@ -57,7 +57,7 @@ func FuzzDisconnectReason(f *testing.F) {
 func TestDisconnectWatchLogsNoPayload(t *testing.T) {
 	t.Parallel()
 	logs := &logtest.Buffer{}
-	w := disconnectWatch{gate: newConnectGate(time.Now, time.Second), log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	w := disconnectWatch{gate: newConnectGate(time.Now, time.Second, slog.New(slog.DiscardHandler), tokenRedactor()), log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, line := range []string{
 		`Received WebSocket message: {"type":"slash_commands","payload":{"text":"stop 10001 -- payload-text"}}`,
 		`Scheduling Socket Mode response for envelope ID e1: {"envelope_id":"e1","payload":{"text":"payload-text"}}`,

@@ -2,6 +2,7 @@ package slackclient
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -19,11 +20,17 @@ import (
 // time. A 429 from Slack
 // makes the next attempt wait its Retry-After, but never longer than max:
 // an hour's Retry-After must not keep the bot offline for an hour.
+//
+// The gate also keeps the record of an outage (see outage): it logs the
+// failed attempts, a bounded number of lines however long Slack stays
+// unreachable, and the recovery once.
 type connectGate struct {
 	now          func() time.Time
 	sleep        func(context.Context, time.Duration) error
 	base, max    time.Duration
 	healthyAfter time.Duration
+	log          *slog.Logger
+	redact       func(string) string // takes tokens out of errors
 
 	mu         sync.Mutex
 	attempts   int
@@ -31,10 +38,12 @@ type connectGate struct {
 	lastHello  time.Time
 	retryAfter time.Duration // Slack's last 429, capped at max
 	asked      bool          // Slack asked for the reconnect
+	outage     outage
 }
 
-func newConnectGate(now func() time.Time, max time.Duration) *connectGate {
-	return &connectGate{now: now, sleep: sleep, base: 250 * time.Millisecond, max: max, healthyAfter: 30 * time.Second}
+func newConnectGate(now func() time.Time, max time.Duration, log *slog.Logger, redact func(string) string) *connectGate {
+	return &connectGate{now: now, sleep: sleep, base: 250 * time.Millisecond, max: max, healthyAfter: 30 * time.Second,
+		log: log, redact: redact}
 }
 
 // wrap makes apps.connections.open requests wait at the gate first.
@@ -77,18 +86,43 @@ func (g *connectGate) requested() {
 	g.mu.Unlock()
 }
 
-// hello records that a connection came up.
+// hello records that a connection came up, which ends an outage.
 func (g *connectGate) hello() {
 	g.mu.Lock()
 	g.lastHello = g.now()
+	report := g.outage.recover(g.lastHello)
 	g.mu.Unlock()
+	logWith(g.log, report)
 }
 
-// next is how long the attempt starting now must wait.
-func (g *connectGate) next() time.Duration {
+// failed records an attempt that failed; the attempt after it reports it.
+func (g *connectGate) failed(err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.outage.fail(g.redact(err.Error()), g.now())
+}
+
+// lastFailure is the outage so far; see Socket.LastConnectFailure.
+func (g *connectGate) lastFailure() (ConnectFailure, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.outage.failure(g.now())
+}
+
+// next is how long the attempt starting now must wait. It logs the failed
+// attempts before it, when a line is due.
+func (g *connectGate) next() time.Duration {
+	g.mu.Lock()
 	now := g.now()
+	d := g.wait(now)
+	report := g.outage.plan(now, d)
+	g.mu.Unlock()
+	logWith(g.log, report)
+	return d
+}
+
+// wait decides how long the attempt starting now waits; g.mu is held.
+func (g *connectGate) wait(now time.Time) time.Duration {
 	first := g.lastOpen.IsZero()
 	lived := !g.lastHello.Before(g.lastOpen) && now.Sub(g.lastHello) >= g.healthyAfter
 	g.lastOpen = now
@@ -104,6 +138,12 @@ func (g *connectGate) next() time.Duration {
 	}
 	g.attempts++
 	return max(d/2+rand.N(d/2+1), refused)
+}
+
+func logWith(log *slog.Logger, report func(*slog.Logger)) {
+	if report != nil {
+		report(log)
+	}
 }
 
 // sleep waits d unless ctx ends first, whose error it then returns.

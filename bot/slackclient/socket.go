@@ -155,8 +155,8 @@ func (s *Socket) dispatch(ctx context.Context, evt socketmode.Event, h Handlers)
 	return nil
 }
 
-// connectionError reports a failed attempt and cuts slack-go's run short
-// (see supervise), unless no retry can help.
+// connectionError records a failed attempt (see LastConnectFailure) and
+// cuts slack-go's run short (see supervise), unless no retry can help.
 func (s *Socket) connectionError(evt socketmode.Event, h Handlers) error {
 	ce, _ := evt.Data.(*slack.ConnectionErrorEvent)
 	if ce == nil || ce.ErrorObj == nil {
@@ -165,7 +165,8 @@ func (s *Socket) connectionError(evt socketmode.Event, h Handlers) error {
 	if fatal := AsFatal("apps.connections.open (SLACK_APP_TOKEN)", ce.ErrorObj); fatal != nil {
 		return fatal
 	}
-	s.down(h, "cannot connect: "+ce.ErrorObj.Error())
+	s.gate.failed(ce.ErrorObj)
+	s.down(h, "cannot connect to Slack")
 	s.cutRun()
 	return nil
 }
