@@ -86,14 +86,14 @@ func New(o Options) *Client {
 		log = slog.New(slog.DiscardHandler)
 	}
 	gate := newConnectGate(time.Now, o.MaxReconnectWait, log, tokenRedactor(o.BotToken, o.AppToken))
-	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(transport()))}
+	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(transport())}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	retry.Handlers = []slack.RetryHandler{retryPolicy{api: o.APIURL, serverError: slack.NewServerErrorRetryHandler(retry)}}
 	api := slack.New(o.BotToken,
 		slack.OptionAppLevelToken(o.AppToken),
 		slack.OptionAPIURL(o.APIURL),
-		slack.OptionHTTPClient(hc),
+		slack.OptionHTTPClient(gate.client(hc)),
 		slack.OptionRetryConfig(retry),
 		slack.OptionLog(slogPrinter{log}),
 	)

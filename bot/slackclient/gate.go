@@ -46,22 +46,34 @@ func newConnectGate(now func() time.Time, max time.Duration, log *slog.Logger, r
 		log: log, redact: redact}
 }
 
-// wrap makes apps.connections.open requests wait at the gate first.
-func (g *connectGate) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+// client makes apps.connections.open calls wait at the gate before hc
+// sends them. The wait is outside hc's time-out, which bounds the exchange
+// with Slack and not the wait before it: inside, every wait longer than the
+// time-out would end as one more failed attempt.
+func (g *connectGate) client(hc *http.Client) doer {
+	return doerFunc(func(req *http.Request) (*http.Response, error) {
 		if !opensConnection(req) {
-			return next.RoundTrip(req)
+			return hc.Do(req)
 		}
 		if err := g.sleep(req.Context(), g.next()); err != nil {
 			return nil, err
 		}
-		resp, err := next.RoundTrip(req)
+		resp, err := hc.Do(req)
 		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			g.refused(resp.Header.Get("Retry-After"))
 		}
 		return resp, err
 	})
 }
+
+// doer is the HTTP client slack-go wants.
+type doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // opensConnection reports an apps.connections.open call.
 func opensConnection(req *http.Request) bool {

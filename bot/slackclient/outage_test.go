@@ -70,6 +70,33 @@ func TestUnreachableSlackIsLoggedAndReported(t *testing.T) {
 	})
 }
 
+// TestGateWaitOutlastsTheHTTPTimeout: the wait between attempts is the
+// gate's to decide, up to MaxReconnectWait, whatever the HTTP time-out; an
+// attempt cut short by the time-out while it waits would count as one more
+// failure, make the next wait longer, and hide the real error behind
+// "Client.Timeout exceeded".
+func TestGateWaitOutlastsTheHTTPTimeout(t *testing.T) {
+	t.Parallel()
+	apiURL := "http://" + closedPort(t) + "/api/"
+	synctest.Test(t, func(t *testing.T) {
+		c := New(Options{BotToken: outageBotToken, AppToken: outageAppToken, APIURL: apiURL,
+			Timeout: time.Second, MaxReconnectWait: 30 * time.Second})
+		s := c.Socket(0)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx, Handlers{}) }()
+		const outage = 5 * time.Minute
+		time.Sleep(outage)
+		f, _ := s.LastConnectFailure()
+		cancel()
+		require.NoError(t, <-done)
+		require.Contains(t, f.Err, "connection refused")
+		// About 16 s of doubling waits up to the cap, then one attempt every
+		// 15 to 30 s.
+		require.LessOrEqual(t, f.Attempts, 9+int(outage/(15*time.Second)))
+	})
+}
+
 // TestRecoveryIsLoggedOnce: the end of an outage is one line saying how
 // long it lasted and how many attempts failed, and the failure is no
 // longer reported.
