@@ -12,7 +12,14 @@ FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
-COPY . .
+# Only what the build needs, by name: never `COPY . .`, which would take any
+# filled-in secret.yaml or .env lying in the checkout into this stage's
+# layers. The deploy test checks these cover every package cmd/bot imports.
+COPY auth/ auth/
+COPY bot/ bot/
+COPY polyv/ polyv/
+COPY cmd/bot/ cmd/bot/
+COPY scripts/build.sh scripts/build.sh
 ARG VERSION=dev
 RUN VERSION="${VERSION}" scripts/build.sh /out/bot
 
