@@ -1,6 +1,7 @@
 # polyvbot container image.
 #
-#   docker build --build-arg VERSION=$(git describe --tags --always) -t polyvbot .
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
+#     --build-arg COMMIT=$(git rev-parse HEAD) -t polyvbot .
 #   docker run --rm --env-file .env -p 8080:8080 polyvbot
 #
 # No secret is baked in: tokens and the Polyv appSecret come from the
@@ -20,8 +21,12 @@ COPY bot/ bot/
 COPY polyv/ polyv/
 COPY cmd/bot/ cmd/bot/
 COPY scripts/build.sh scripts/build.sh
+# The build context has no .git: pass what -version should print.
+#   --build-arg VERSION=$(git describe --tags --always --dirty) --build-arg COMMIT=$(git rev-parse HEAD)
 ARG VERSION=dev
-RUN VERSION="${VERSION}" scripts/build.sh /out/bot
+ARG COMMIT=
+ARG BUILD_DATE=
+RUN VERSION="${VERSION}" COMMIT="${COMMIT}" BUILD_DATE="${BUILD_DATE}" scripts/build.sh /out/bot
 
 # Run stage: distroless static (CA certificates and tzdata, no shell), as the
 # image's non-root user.

@@ -378,7 +378,8 @@ func TestDockerfile(t *testing.T) {
 	}
 	script, err := os.ReadFile("../../scripts/build.sh")
 	require.NoError(t, err)
-	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${version}"`)
+	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath`)
+	require.Contains(t, string(script), `-ldflags "-s -w -X main.version=${version} -X main.commit=${commit} -X main.date=${date}"`)
 }
 
 // secretPaths are files an operator may fill in with a token, a key or a

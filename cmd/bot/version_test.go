@@ -1,0 +1,161 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestFormatVersion(t *testing.T) {
+	t.Parallel()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	fromCheckout := &debug.BuildInfo{
+		Main: debug.Module{Path: "github.com/polyvbot/polyvbot", Version: "v0.3.1-0.20261130101010-0123456789ab+dirty"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: sha},
+			{Key: "vcs.time", Value: "2026-11-30T10:10:10Z"}, {Key: "vcs.modified", Value: "true"},
+		},
+	}
+	tests := []struct {
+		name  string
+		build build
+		info  *debug.BuildInfo
+		want  string
+	}{
+		{
+			name:  "stamped by scripts/build.sh",
+			build: build{version: "v1.2.0", commit: sha, date: "2026-12-01T09:00:00Z"},
+			info:  fromCheckout,
+			want:  "polyvbot v1.2.0 (commit " + sha + ", built 2026-12-01T09:00:00Z)",
+		},
+		{
+			name:  "go build in a checkout: the toolchain's version and VCS stamp",
+			build: build{version: unstampedVersion},
+			info:  fromCheckout,
+			want:  "polyvbot v0.3.1-0.20261130101010-0123456789ab+dirty (commit " + sha + "-dirty, built 2026-11-30T10:10:10Z)",
+		},
+		{
+			name:  "go install of a tagged module: no VCS stamp",
+			build: build{version: unstampedVersion},
+			info:  &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}},
+			want:  "polyvbot v1.2.0 (commit unknown, built unknown)",
+		},
+		{
+			name:  "a Docker build: version stamped, no .git",
+			build: build{version: "v1.2.0", date: "2026-12-01T09:00:00Z"},
+			info:  &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}},
+			want:  "polyvbot v1.2.0 (commit unknown, built 2026-12-01T09:00:00Z)",
+		},
+		{
+			name:  "nothing known",
+			build: build{version: unstampedVersion},
+			info:  &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}},
+			want:  "polyvbot dev (commit unknown, built unknown)",
+		},
+		{
+			name:  "no build info at all",
+			build: build{},
+			want:  "polyvbot dev (commit unknown, built unknown)",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, formatVersion(tc.build, tc.info))
+		})
+	}
+}
+
+// versionOutput is -version's line for a binary stamped by scripts/build.sh.
+var versionOutput = regexp.MustCompile(`^polyvbot (\S+) \(commit (\S+), built (\S+)\)$`)
+
+// TestBuildScriptStampsVersion builds the binary as the Dockerfile and CI
+// do, and as `go build` does, and runs -version on each. The builds share
+// their compiled packages with each other and with CI's own build step.
+func TestBuildScriptStampsVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary twice")
+	}
+	t.Parallel()
+	git := requireGit(t)
+	dir := t.TempDir()
+
+	t.Run("stamped by the script", func(t *testing.T) {
+		exe := filepath.Join(dir, "stamped")
+		cmd := exec.Command(filepath.Join(repoRoot, "scripts/build.sh"), exe)
+		cmd.Env = append(os.Environ(), "VERSION=v9.8.7", "COMMIT=feedface", "BUILD_DATE=2026-12-01T09:00:00Z")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Equal(t, "polyvbot v9.8.7 (commit feedface, built 2026-12-01T09:00:00Z)", runVersion(t, exe))
+	})
+	t.Run("the script's defaults come from git", func(t *testing.T) {
+		exe := filepath.Join(dir, "defaults")
+		cmd := exec.Command(filepath.Join(repoRoot, "scripts/build.sh"), exe)
+		cmd.Env = withoutVars(os.Environ(), "VERSION", "COMMIT", "BUILD_DATE")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		m := versionOutput.FindStringSubmatch(runVersion(t, exe))
+		require.NotNil(t, m)
+		require.Equal(t, gitOutput(t, git, "describe", "--tags", "--always", "--dirty"), m[1])
+		require.True(t, strings.HasPrefix(m[2], gitOutput(t, git, "rev-parse", "HEAD")), m[2])
+		built, err := time.Parse(time.RFC3339, m[3])
+		require.NoError(t, err)
+		require.WithinDuration(t, time.Now(), built, 10*time.Minute)
+	})
+	t.Run("go build falls back to the toolchain's VCS stamp", func(t *testing.T) {
+		if fi, err := os.Stat(filepath.Join(repoRoot, ".git")); err != nil || !fi.IsDir() {
+			// The go command looks for a .git directory; a git worktree's
+			// .git is a file, and a binary built there carries no VCS stamp.
+			t.Skip("the checkout's .git is not a directory, so go build records no VCS stamp here")
+		}
+		exe := filepath.Join(dir, "plain")
+		// -buildvcs overrides a GOFLAGS=-buildvcs=false; -trimpath and no cgo,
+		// as in the script, reuse the packages the script compiled.
+		cmd := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", exe, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		m := versionOutput.FindStringSubmatch(runVersion(t, exe))
+		require.NotNil(t, m)
+		require.NotEqual(t, unstampedVersion, m[1], "the toolchain records a (pseudo-)version from the checkout")
+		require.True(t, strings.HasPrefix(m[2], gitOutput(t, git, "rev-parse", "HEAD")), m[2])
+		seconds, err := strconv.ParseInt(gitOutput(t, git, "show", "-s", "--format=%ct", "HEAD"), 10, 64)
+		require.NoError(t, err)
+		require.Equal(t, time.Unix(seconds, 0).UTC().Format(time.RFC3339), m[3], "the commit's time")
+	})
+}
+
+func runVersion(t *testing.T, exe string) string {
+	t.Helper()
+	out, err := exec.Command(exe, "-version").Output()
+	require.NoError(t, err)
+	return strings.TrimSuffix(string(out), "\n")
+}
+
+func gitOutput(t *testing.T, git string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(git, append([]string{"-C", repoRoot}, args...)...).Output()
+	require.NoError(t, err, "git %v", args)
+	return strings.TrimSpace(string(out))
+}
+
+// withoutVars is env less the named variables.
+func withoutVars(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
