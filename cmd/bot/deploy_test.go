@@ -66,12 +66,14 @@ type k8sDeployment struct {
 }
 
 type k8sContainer struct {
-	Image   string
-	EnvFrom []struct {
+	Image           string
+	ImagePullPolicy string `yaml:"imagePullPolicy"`
+	EnvFrom         []struct {
 		ConfigMapRef *struct{ Name string } `yaml:"configMapRef"`
 		SecretRef    *struct{ Name string } `yaml:"secretRef"`
 	} `yaml:"envFrom"`
 	Ports []struct {
+		Name          string
 		ContainerPort int `yaml:"containerPort"`
 	}
 	LivenessProbe  k8sProbe `yaml:"livenessProbe"`
@@ -186,7 +188,12 @@ func TestKustomization(t *testing.T) {
 	t.Parallel()
 	var k struct {
 		Resources []string
-		Images    []struct{ Name string }
+		Images    []struct {
+			Name    string
+			NewName string `yaml:"newName"`
+			NewTag  string `yaml:"newTag"`
+			Digest  string
+		}
 	}
 	readYAML(t, "k8s/kustomization.yaml", &k)
 	require.ElementsMatch(t, []string{"configmap.yaml", "deployment.yaml", "pdb.yaml"}, k.Resources)
@@ -196,7 +203,17 @@ func TestKustomization(t *testing.T) {
 	var d k8sDeployment
 	readYAML(t, "k8s/deployment.yaml", &d)
 	require.Len(t, k.Images, 1)
-	require.Equal(t, d.Spec.Template.Spec.Containers[0].Image, k.Images[0].Name)
+	image := k.Images[0]
+	require.Equal(t, d.Spec.Template.Spec.Containers[0].Image, image.Name)
+	require.NotEmpty(t, image.NewName, "the image names a registry")
+	// IfNotPresent keeps whatever a node pulled first: only an immutable
+	// reference makes every replica run the same build.
+	require.Equal(t, "IfNotPresent", d.Spec.Template.Spec.Containers[0].ImagePullPolicy)
+	if image.Digest != "" {
+		require.Regexp(t, `^sha256:[0-9a-f]{64}$`, image.Digest)
+		return
+	}
+	require.Regexp(t, `^v\d+\.\d+\.\d+$`, image.NewTag, "a version, never latest")
 }
 
 func TestK8sDisruptionBudget(t *testing.T) {

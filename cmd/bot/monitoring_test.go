@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -25,9 +26,14 @@ import (
 
 // The monitoring files, relative to deploy/.
 const (
-	alertsFile    = "monitoring/alerts.yaml"
-	dashboardFile = "monitoring/grafana-dashboard.json"
+	alertsFile          = "monitoring/alerts.yaml"
+	dashboardFile       = "monitoring/grafana-dashboard.json"
+	monitoringComponent = "k8s/components/monitoring"
+	prometheusRuleFile  = monitoringComponent + "/prometheusrule.yaml"
 )
+
+var updatePrometheusRule = flag.Bool("update-prometheusrule", false,
+	"rewrite "+prometheusRuleFile+" from "+alertsFile)
 
 // TestDashboardUsesExportedMetrics: the dashboard parses, every series its
 // queries name is one the bot exports, and it shows every series of the bot,
@@ -121,6 +127,81 @@ func TestRunbookCoversEveryAlert(t *testing.T) {
 		entries = append(entries, m[1])
 	}
 	require.ElementsMatch(t, alerts, entries)
+}
+
+// TestPrometheusRuleMatchesAlerts: the component's PrometheusRule carries
+// alerts.yaml's groups unchanged. After editing alerts.yaml:
+//
+//	go test ./cmd/bot -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
+func TestPrometheusRuleMatchesAlerts(t *testing.T) {
+	alerts := readFile(t, alertsFile)
+	want := prometheusRuleFor(t, alerts)
+	if *updatePrometheusRule {
+		require.NoError(t, os.WriteFile(filepath.Join(deployDir, prometheusRuleFile), []byte(want), 0o644))
+	}
+	got := readFile(t, prometheusRuleFile)
+	var rule struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string
+		Spec       ruleGroups
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(got), &rule))
+	require.Equal(t, "monitoring.coreos.com/v1", rule.APIVersion)
+	require.Equal(t, "PrometheusRule", rule.Kind)
+	var plain ruleGroups
+	require.NoError(t, yaml.Unmarshal([]byte(alerts), &plain))
+	require.NotEmpty(t, plain.Groups)
+	const differ = "%s and %s differ; run this test with -update-prometheusrule"
+	require.Len(t, rule.Spec.Groups, len(plain.Groups), differ, prometheusRuleFile, alertsFile)
+	for i, g := range plain.Groups {
+		got := rule.Spec.Groups[i]
+		require.Equal(t, g.Name, got.Name, differ, prometheusRuleFile, alertsFile)
+		require.Equal(t, g.Interval, got.Interval, differ, prometheusRuleFile, alertsFile)
+		require.Len(t, got.Rules, len(g.Rules), differ, prometheusRuleFile, alertsFile)
+		for j := range g.Rules {
+			require.Equal(t, g.Rules[j], got.Rules[j], differ, prometheusRuleFile, alertsFile)
+		}
+	}
+	require.Equal(t, want, got, "%s is generated; run this test with -update-prometheusrule", prometheusRuleFile)
+}
+
+// ruleGroups is a rules file's groups, each rule as it is, whatever its keys.
+type ruleGroups struct {
+	Groups []struct {
+		Name, Interval string
+		Rules          []map[string]any
+	}
+}
+
+// prometheusRuleFor wraps the groups of a rules file in a PrometheusRule,
+// as text, so that the comments come along.
+func prometheusRuleFor(t *testing.T, rules string) string {
+	t.Helper()
+	_, groups, ok := strings.Cut(rules, "\ngroups:\n")
+	require.True(t, ok, "%s has no top-level groups:", alertsFile)
+	var b strings.Builder
+	b.WriteString(`# Generated from deploy/monitoring/alerts.yaml; do not edit. After editing
+# alerts.yaml:
+#   go test ./cmd/bot -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
+# Your Prometheus picks PrometheusRules by label (its ruleSelector, e.g.
+# release: kube-prometheus-stack): add that label in your overlay if it
+# selects by one. The README's Runbook says what each alert means.
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: polyvbot
+  labels:
+    app.kubernetes.io/name: polyvbot
+spec:
+  groups:
+`)
+	for _, line := range strings.SplitAfter(groups, "\n") {
+		if strings.TrimSpace(line) != "" {
+			b.WriteString("  ")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // TestDashboardQueriesParse hands every dashboard query to promtool, as
@@ -335,4 +416,102 @@ func promqlMetricNames(expr string) []string {
 		}
 	}
 	return names
+}
+
+// TestMonitoringComponent: the optional component's Service selects the
+// Deployment's pods and targets their health port, even when not ready; the
+// ServiceMonitor selects that Service and scrapes /metrics; the overlay
+// beside deploy/k8s adds the component to the base.
+func TestMonitoringComponent(t *testing.T) {
+	t.Parallel()
+	var component struct {
+		Kind      string
+		Resources []string
+		Patches   []struct{ Patch string }
+	}
+	readYAML(t, monitoringComponent+"/kustomization.yaml", &component)
+	require.Equal(t, "Component", component.Kind)
+	require.ElementsMatch(t, []string{"service.yaml", "servicemonitor.yaml", "prometheusrule.yaml"}, component.Resources)
+	require.Len(t, component.Patches, 1)
+	require.Contains(t, component.Patches[0].Patch, `prometheus.io/scrape: "false"`,
+		"with a ServiceMonitor, an annotation-following Prometheus must not scrape the pods a second time")
+
+	var d k8sDeployment
+	readYAML(t, "k8s/deployment.yaml", &d)
+	svc := readService(t)
+	for k, v := range svc.Spec.Selector {
+		require.Equal(t, v, d.Spec.Template.Metadata.Labels[k], "the Service selects the Deployment's pods by %s", k)
+	}
+	require.NotEmpty(t, svc.Spec.Selector)
+	require.True(t, svc.Spec.PublishNotReadyAddresses, "a replica that lost Slack is not ready, and must still be scraped")
+	require.Len(t, svc.Spec.Ports, 1)
+	port := svc.Spec.Ports[0]
+	require.Equal(t, defaultHealthPort, containerPort(t, d.Spec.Template.Spec.Containers[0], port.TargetPort),
+		"the Service targets the health port")
+
+	var monitor struct {
+		Kind string
+		Spec struct {
+			Selector struct {
+				MatchLabels map[string]string `yaml:"matchLabels"`
+			}
+			Endpoints []struct{ Port, Path string }
+		}
+	}
+	readYAML(t, monitoringComponent+"/servicemonitor.yaml", &monitor)
+	require.Equal(t, "ServiceMonitor", monitor.Kind)
+	require.NotEmpty(t, monitor.Spec.Selector.MatchLabels)
+	for k, v := range monitor.Spec.Selector.MatchLabels {
+		require.Equal(t, v, svc.Metadata.Labels[k], "the ServiceMonitor selects the Service by %s", k)
+	}
+	require.Len(t, monitor.Spec.Endpoints, 1)
+	require.Equal(t, port.Name, monitor.Spec.Endpoints[0].Port)
+	require.Equal(t, metricsPath, monitor.Spec.Endpoints[0].Path)
+
+	var overlay struct{ Resources, Components []string }
+	readYAML(t, "k8s-with-monitoring/kustomization.yaml", &overlay)
+	require.Equal(t, []string{"../k8s"}, overlay.Resources)
+	require.Equal(t, []string{"../" + monitoringComponent}, overlay.Components)
+}
+
+type k8sService struct {
+	Kind     string
+	Metadata struct{ Labels map[string]string }
+	Spec     struct {
+		Selector                 map[string]string
+		PublishNotReadyAddresses bool `yaml:"publishNotReadyAddresses"`
+		Ports                    []struct {
+			Name       string
+			Port       int
+			TargetPort any `yaml:"targetPort"`
+		}
+	}
+}
+
+func readService(t *testing.T) k8sService {
+	t.Helper()
+	var svc k8sService
+	readYAML(t, monitoringComponent+"/service.yaml", &svc)
+	require.Equal(t, "Service", svc.Kind)
+	return svc
+}
+
+// containerPort resolves a Service's targetPort, a number or a port's name,
+// to the container's port number.
+func containerPort(t *testing.T, c k8sContainer, target any) int {
+	t.Helper()
+	switch target := target.(type) {
+	case int:
+		return target
+	case string:
+		for _, p := range c.Ports {
+			if p.Name == target {
+				return p.ContainerPort
+			}
+		}
+		require.Failf(t, "no such port", "the container has no port named %q", target)
+	default:
+		require.Failf(t, "targetPort", "targetPort %v is neither a number nor a name", target)
+	}
+	return 0
 }
