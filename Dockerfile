@@ -7,9 +7,22 @@
 # No secret is baked in: tokens and the Polyv appSecret come from the
 # environment at run time (--env-file, a Kubernetes Secret, …).
 
+# Base images, pinned as precisely as their tags go: Go's patch release and
+# Debian's, and distroless's Debian release and variant (distroless
+# publishes no finer tag). Tags move when an image is rebuilt; a digest does
+# not. Pin both by digest, and refresh them on each Go patch release:
+#
+#   docker buildx imagetools inspect golang:1.26.8-bookworm | awk '/^Digest:/ {print $2}'
+#   docker buildx imagetools inspect gcr.io/distroless/static-debian12:nonroot | awk '/^Digest:/ {print $2}'
+#
+# then write FROM golang:1.26.8-bookworm@sha256:<digest> AS build and
+# FROM gcr.io/distroless/static-debian12:nonroot@sha256:<digest>
+# (`crane digest <image>` prints the same). Keep the Go minor version that
+# go.mod names; the deploy test checks it.
+
 # Build stage: the official Go image; the build line is scripts/build.sh,
 # which CI runs too.
-FROM golang:1.26 AS build
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

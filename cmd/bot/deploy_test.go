@@ -382,8 +382,11 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	require.Len(t, froms, 2, "multi-stage: build, then run")
-	require.True(t, strings.HasPrefix(froms[0], "golang:1.26 "), froms[0])
-	require.Equal(t, "gcr.io/distroless/static-debian12:nonroot", froms[1])
+	build := regexp.MustCompile(`^golang:(\d+\.\d+)\.\d+-bookworm(@sha256:[0-9a-f]{64})? AS build$`).FindStringSubmatch(froms[0])
+	require.NotNil(t, build, "the Go image pinned to a patch release (and, once refreshed, a digest): %s", froms[0])
+	require.Equal(t, goModMinor(t), build[1], "the image builds with the Go release go.mod names")
+	require.Regexp(t, `^gcr\.io/distroless/static-debian12:nonroot(@sha256:[0-9a-f]{64})?$`, froms[1])
+	require.Contains(t, string(b), "docker buildx imagetools inspect", "the Dockerfile says how to refresh the pins")
 	require.Contains(t, strings.Join(runs, "\n"), "scripts/build.sh", "the image builds with the script CI runs")
 	require.Equal(t, []string{"nonroot:nonroot"}, users)
 	require.Equal(t, []string{strconv.Itoa(defaultHealthPort)}, exposes)
@@ -648,4 +651,14 @@ func (p dockerPattern) matchesOrParent(file string) bool {
 		}
 	}
 	return false
+}
+
+// goModMinor is the Go release go.mod's go line names, as 1.26.
+func goModMinor(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(b)
+	require.NotNil(t, m, "go.mod has no go line")
+	return string(m[1])
 }
