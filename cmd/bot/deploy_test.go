@@ -214,6 +214,9 @@ func TestKustomization(t *testing.T) {
 		return
 	}
 	require.Regexp(t, `^v\d+\.\d+\.\d+$`, image.NewTag, "a version, never latest")
+	changelog, err := os.ReadFile(filepath.Join(repoRoot, "CHANGELOG.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(changelog), "\n## "+image.NewTag+" ", "the manifests deploy a version the CHANGELOG describes")
 }
 
 func TestK8sDisruptionBudget(t *testing.T) {

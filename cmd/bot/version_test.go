@@ -159,3 +159,45 @@ func withoutVars(env []string, names ...string) []string {
 	}
 	return out
 }
+
+// changelogVersion is a released version's heading in CHANGELOG.md.
+var changelogVersion = regexp.MustCompile(`^## v(\d+)\.(\d+)\.(\d+) — (\d{4}-\d{2}-\d{2}) \(ends at ([0-9a-f]{7,40})\)$`)
+
+// TestChangelog: Unreleased first, then each version, newest first, dated
+// and ending at a commit of this repository.
+func TestChangelog(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "CHANGELOG.md"))
+	require.NoError(t, err)
+	var headings []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "## ") {
+			headings = append(headings, l)
+		}
+	}
+	require.Greater(t, len(headings), 1)
+	require.Equal(t, "## Unreleased", headings[0], "what the next version brings comes first")
+	var newer []int
+	newerDate := "9999-12-31"
+	for _, h := range headings[1:] {
+		m := changelogVersion.FindStringSubmatch(h)
+		require.NotNil(t, m, "not a version heading: %q", h)
+		version := []int{atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])}
+		if newer != nil {
+			require.Negative(t, slices.Compare(version, newer), "%s is listed below a newer version", h)
+		}
+		require.LessOrEqual(t, m[4], newerDate, h)
+		newer, newerDate = version, m[4]
+		if git, err := exec.LookPath("git"); err == nil {
+			err := exec.Command(git, "-C", repoRoot, "cat-file", "-e", m[5]+"^{commit}").Run()
+			require.NoError(t, err, "%s ends at a commit this repository does not have", h)
+		}
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
+}
