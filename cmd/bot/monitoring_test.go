@@ -418,10 +418,9 @@ func promqlMetricNames(expr string) []string {
 	return names
 }
 
-// TestMonitoringComponent: the optional component's Service selects the
-// Deployment's pods and targets their health port, even when not ready; the
-// ServiceMonitor selects that Service and scrapes /metrics; the overlay
-// beside deploy/k8s adds the component to the base.
+// TestMonitoringComponent: the optional component holds the three
+// objects, keeps an annotation-following Prometheus from scraping twice,
+// and the overlay beside deploy/k8s adds it to the base.
 func TestMonitoringComponent(t *testing.T) {
 	t.Parallel()
 	var component struct {
@@ -436,19 +435,34 @@ func TestMonitoringComponent(t *testing.T) {
 	require.Contains(t, component.Patches[0].Patch, `prometheus.io/scrape: "false"`,
 		"with a ServiceMonitor, an annotation-following Prometheus must not scrape the pods a second time")
 
+	var overlay struct{ Resources, Components []string }
+	readYAML(t, "k8s-with-monitoring/kustomization.yaml", &overlay)
+	require.Equal(t, []string{"../k8s"}, overlay.Resources)
+	require.Equal(t, []string{"../" + monitoringComponent}, overlay.Components)
+}
+
+// TestMonitoringServiceSelectsThePods: the Service selects the
+// Deployment's pods and targets their health port, even when not ready.
+func TestMonitoringServiceSelectsThePods(t *testing.T) {
+	t.Parallel()
 	var d k8sDeployment
 	readYAML(t, "k8s/deployment.yaml", &d)
 	svc := readService(t)
+	require.NotEmpty(t, svc.Spec.Selector)
 	for k, v := range svc.Spec.Selector {
 		require.Equal(t, v, d.Spec.Template.Metadata.Labels[k], "the Service selects the Deployment's pods by %s", k)
 	}
-	require.NotEmpty(t, svc.Spec.Selector)
 	require.True(t, svc.Spec.PublishNotReadyAddresses, "a replica that lost Slack is not ready, and must still be scraped")
 	require.Len(t, svc.Spec.Ports, 1)
-	port := svc.Spec.Ports[0]
-	require.Equal(t, defaultHealthPort, containerPort(t, d.Spec.Template.Spec.Containers[0], port.TargetPort),
+	require.Equal(t, defaultHealthPort, containerPort(t, d.Spec.Template.Spec.Containers[0], svc.Spec.Ports[0].TargetPort),
 		"the Service targets the health port")
+}
 
+// TestServiceMonitorScrapesTheService: the ServiceMonitor selects the
+// Service and scrapes /metrics on its port.
+func TestServiceMonitorScrapesTheService(t *testing.T) {
+	t.Parallel()
+	svc := readService(t)
 	var monitor struct {
 		Kind string
 		Spec struct {
@@ -465,13 +479,8 @@ func TestMonitoringComponent(t *testing.T) {
 		require.Equal(t, v, svc.Metadata.Labels[k], "the ServiceMonitor selects the Service by %s", k)
 	}
 	require.Len(t, monitor.Spec.Endpoints, 1)
-	require.Equal(t, port.Name, monitor.Spec.Endpoints[0].Port)
+	require.Equal(t, svc.Spec.Ports[0].Name, monitor.Spec.Endpoints[0].Port)
 	require.Equal(t, metricsPath, monitor.Spec.Endpoints[0].Path)
-
-	var overlay struct{ Resources, Components []string }
-	readYAML(t, "k8s-with-monitoring/kustomization.yaml", &overlay)
-	require.Equal(t, []string{"../k8s"}, overlay.Resources)
-	require.Equal(t, []string{"../" + monitoringComponent}, overlay.Components)
 }
 
 type k8sService struct {

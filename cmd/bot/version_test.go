@@ -83,7 +83,7 @@ var versionOutput = regexp.MustCompile(`^polyvbot (\S+) \(commit (\S+), built (\
 // their compiled packages with each other and with CI's own build step.
 func TestBuildScriptStampsVersion(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary twice")
+		t.Skip("builds the binary three times")
 	}
 	t.Parallel()
 	git := requireGit(t)
@@ -112,26 +112,33 @@ func TestBuildScriptStampsVersion(t *testing.T) {
 		require.WithinDuration(t, time.Now(), built, 10*time.Minute)
 	})
 	t.Run("go build falls back to the toolchain's VCS stamp", func(t *testing.T) {
-		if fi, err := os.Stat(filepath.Join(repoRoot, ".git")); err != nil || !fi.IsDir() {
-			// The go command looks for a .git directory; a git worktree's
-			// .git is a file, and a binary built there carries no VCS stamp.
-			t.Skip("the checkout's .git is not a directory, so go build records no VCS stamp here")
-		}
-		exe := filepath.Join(dir, "plain")
-		// -buildvcs overrides a GOFLAGS=-buildvcs=false; -trimpath and no cgo,
-		// as in the script, reuse the packages the script compiled.
-		cmd := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", exe, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, string(out))
-		m := versionOutput.FindStringSubmatch(runVersion(t, exe))
-		require.NotNil(t, m)
-		require.NotEqual(t, unstampedVersion, m[1], "the toolchain records a (pseudo-)version from the checkout")
-		require.True(t, strings.HasPrefix(m[2], gitOutput(t, git, "rev-parse", "HEAD")), m[2])
-		seconds, err := strconv.ParseInt(gitOutput(t, git, "show", "-s", "--format=%ct", "HEAD"), 10, 64)
-		require.NoError(t, err)
-		require.Equal(t, time.Unix(seconds, 0).UTC().Format(time.RFC3339), m[3], "the commit's time")
+		checkToolchainStamp(t, git, filepath.Join(dir, "plain"))
 	})
+}
+
+// checkToolchainStamp builds with plain go build, as the README's Binary
+// section allows, and checks that -version falls back to the VCS stamp the
+// toolchain recorded.
+func checkToolchainStamp(t *testing.T, git, exe string) {
+	t.Helper()
+	if fi, err := os.Stat(filepath.Join(repoRoot, ".git")); err != nil || !fi.IsDir() {
+		// The go command looks for a .git directory; a git worktree's
+		// .git is a file, and a binary built there carries no VCS stamp.
+		t.Skip("the checkout's .git is not a directory, so go build records no VCS stamp here")
+	}
+	// -buildvcs overrides a GOFLAGS=-buildvcs=false; -trimpath and no cgo,
+	// as in the script, reuse the packages the script compiled.
+	cmd := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", exe, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	m := versionOutput.FindStringSubmatch(runVersion(t, exe))
+	require.NotNil(t, m)
+	require.NotEqual(t, unstampedVersion, m[1], "the toolchain records a (pseudo-)version from the checkout")
+	require.True(t, strings.HasPrefix(m[2], gitOutput(t, git, "rev-parse", "HEAD")), m[2])
+	seconds, err := strconv.ParseInt(gitOutput(t, git, "show", "-s", "--format=%ct", "HEAD"), 10, 64)
+	require.NoError(t, err)
+	require.Equal(t, time.Unix(seconds, 0).UTC().Format(time.RFC3339), m[3], "the commit's time")
 }
 
 func runVersion(t *testing.T, exe string) string {
