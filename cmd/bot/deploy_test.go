@@ -3,8 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,12 +66,14 @@ type k8sDeployment struct {
 }
 
 type k8sContainer struct {
-	Image   string
-	EnvFrom []struct {
+	Image           string
+	ImagePullPolicy string `yaml:"imagePullPolicy"`
+	EnvFrom         []struct {
 		ConfigMapRef *struct{ Name string } `yaml:"configMapRef"`
 		SecretRef    *struct{ Name string } `yaml:"secretRef"`
 	} `yaml:"envFrom"`
 	Ports []struct {
+		Name          string
 		ContainerPort int `yaml:"containerPort"`
 	}
 	LivenessProbe  k8sProbe `yaml:"livenessProbe"`
@@ -182,7 +188,12 @@ func TestKustomization(t *testing.T) {
 	t.Parallel()
 	var k struct {
 		Resources []string
-		Images    []struct{ Name string }
+		Images    []struct {
+			Name    string
+			NewName string `yaml:"newName"`
+			NewTag  string `yaml:"newTag"`
+			Digest  string
+		}
 	}
 	readYAML(t, "k8s/kustomization.yaml", &k)
 	require.ElementsMatch(t, []string{"configmap.yaml", "deployment.yaml", "pdb.yaml"}, k.Resources)
@@ -192,7 +203,20 @@ func TestKustomization(t *testing.T) {
 	var d k8sDeployment
 	readYAML(t, "k8s/deployment.yaml", &d)
 	require.Len(t, k.Images, 1)
-	require.Equal(t, d.Spec.Template.Spec.Containers[0].Image, k.Images[0].Name)
+	image := k.Images[0]
+	require.Equal(t, d.Spec.Template.Spec.Containers[0].Image, image.Name)
+	require.NotEmpty(t, image.NewName, "the image names a registry")
+	// IfNotPresent keeps whatever a node pulled first: only an immutable
+	// reference makes every replica run the same build.
+	require.Equal(t, "IfNotPresent", d.Spec.Template.Spec.Containers[0].ImagePullPolicy)
+	if image.Digest != "" {
+		require.Regexp(t, `^sha256:[0-9a-f]{64}$`, image.Digest)
+		return
+	}
+	require.Regexp(t, `^v\d+\.\d+\.\d+$`, image.NewTag, "a version, never latest")
+	changelog, err := os.ReadFile(filepath.Join(repoRoot, "CHANGELOG.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(changelog), "\n## "+image.NewTag+" ", "the manifests deploy a version the CHANGELOG describes")
 }
 
 func TestK8sDisruptionBudget(t *testing.T) {
@@ -361,8 +385,11 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	require.Len(t, froms, 2, "multi-stage: build, then run")
-	require.True(t, strings.HasPrefix(froms[0], "golang:1.26 "), froms[0])
-	require.Equal(t, "gcr.io/distroless/static-debian12:nonroot", froms[1])
+	build := regexp.MustCompile(`^golang:(\d+\.\d+)\.\d+-bookworm(@sha256:[0-9a-f]{64})? AS build$`).FindStringSubmatch(froms[0])
+	require.NotNil(t, build, "the Go image pinned to a patch release (and, once refreshed, a digest): %s", froms[0])
+	require.Equal(t, goModMinor(t), build[1], "the image builds with the Go release go.mod names")
+	require.Regexp(t, `^gcr\.io/distroless/static-debian12:nonroot(@sha256:[0-9a-f]{64})?$`, froms[1])
+	require.Contains(t, string(b), "docker buildx imagetools inspect", "the Dockerfile says how to refresh the pins")
 	require.Contains(t, strings.Join(runs, "\n"), "scripts/build.sh", "the image builds with the script CI runs")
 	require.Equal(t, []string{"nonroot:nonroot"}, users)
 	require.Equal(t, []string{strconv.Itoa(defaultHealthPort)}, exposes)
@@ -374,5 +401,267 @@ func TestDockerfile(t *testing.T) {
 	}
 	script, err := os.ReadFile("../../scripts/build.sh")
 	require.NoError(t, err)
-	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${version}"`)
+	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath`)
+	require.Contains(t, string(script), `-ldflags "-s -w -X main.version=${version} -X main.commit=${commit} -X main.date=${date}"`)
+}
+
+// secretPaths are files an operator may fill in with a token, a key or a
+// cluster login, where they may leave them: the README's `cp … secret.yaml`,
+// the kustomization's secrets.env, .env and its variants, keys and
+// kubeconfigs, at the root and deeper.
+var secretPaths = []string{
+	".env", ".env.local", ".env.production", "cmd/bot/.env", "deploy/.env.prod",
+	"secrets.env", "deploy/k8s/secrets.env", "polyvbot.env",
+	"secret.yaml", "deploy/k8s/secret.yaml", "secrets.yaml", "deploy/secret.yml", "bot/polyvbot.secret.yaml",
+	"tls.key", "deploy/tls.pem", "bot/server.key", "certs/client.p12",
+	"kubeconfig", "deploy/k8s/prod.kubeconfig", ".kube/config", ".docker/config.json", "id_rsa", "deploy/id_ed25519",
+}
+
+// templatePaths are the tracked templates the ignore patterns must spare.
+var templatePaths = []string{".env.example", "deploy/k8s/secret.example.yaml"}
+
+func TestGitignoreCoversSecrets(t *testing.T) {
+	t.Parallel()
+	git := requireGit(t)
+	for _, path := range secretPaths {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			require.True(t, gitIgnores(t, git, path), "%s can hold a secret; .gitignore must cover it", path)
+		})
+	}
+	for _, path := range templatePaths {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			require.False(t, gitIgnores(t, git, path), "%s is a template and stays tracked", path)
+		})
+	}
+	t.Run("no tracked file is ignored", func(t *testing.T) {
+		t.Parallel()
+		out, err := exec.Command(git, "-C", repoRoot, "ls-files", "--cached", "--ignored", "--exclude-standard").CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Empty(t, strings.TrimSpace(string(out)), "tracked files that .gitignore would hide")
+	})
+}
+
+func TestDockerignoreCoversSecrets(t *testing.T) {
+	t.Parallel()
+	ignore := readDockerignore(t)
+	for _, path := range secretPaths {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			require.True(t, ignore.excludes(path), "%s can hold a secret; .dockerignore must keep it out of the build context", path)
+		})
+	}
+	// The build must still find what the Dockerfile copies.
+	for _, path := range buildInputs(t) {
+		require.False(t, ignore.excludes(path), "the build needs %s; .dockerignore must let it through", path)
+	}
+}
+
+// TestDockerfileCopiesOnlyTheBuild: no `COPY . .`; the build stage copies
+// named sources only, and they cover every package of the module that
+// cmd/bot imports, so the image still builds without Docker here to try it.
+func TestDockerfileCopiesOnlyTheBuild(t *testing.T) {
+	t.Parallel()
+	sources := dockerCopySources(t)
+	require.NotEmpty(t, sources)
+	for _, src := range sources {
+		require.NotEqual(t, ".", path.Clean(src), "COPY . . takes every file of the checkout, secrets included")
+		require.NotContains(t, src, "*", "copy named files and directories, not globs")
+	}
+	for _, input := range buildInputs(t) {
+		require.True(t, slices.ContainsFunc(sources, func(src string) bool { return within(input, src) }),
+			"the build needs %s; no COPY in the Dockerfile brings it", input)
+	}
+}
+
+func TestDockerignoreMatchesAsDockerDoes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, patterns, path string
+		excluded             bool
+	}{
+		{"a bare name is anchored at the root", "secret.yaml", "deploy/secret.yaml", false},
+		{"a bare name matches at the root", "secret.yaml", "secret.yaml", true},
+		{"**/ matches at any depth", "**/secret.yaml", "deploy/k8s/secret.yaml", true},
+		{"**/ matches at the root too", "**/secret.yaml", "secret.yaml", true},
+		{"a star stays within a directory", "*.env", "deploy/x.env", false},
+		{"a directory takes its files", "*", "cmd/bot/main.go", true},
+		{"the last match wins", "*\n!cmd/bot/", "cmd/bot/main.go", false},
+		{"a negation spares only its own", "*\n!cmd/bot/", "cmd/loadtest/main.go", true},
+		{"a later exclusion wins over a negation", "*\n!bot/\n**/.env", "bot/.env", true},
+		{"comments and blanks are ignored", "# secret.yaml\n\n", "secret.yaml", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.excluded, parseDockerignore(t, tc.patterns).excludes(tc.path))
+		})
+	}
+}
+
+// repoRoot is the repository's root, seen from cmd/bot.
+const repoRoot = "../.."
+
+func requireGit(t *testing.T) string {
+	t.Helper()
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed; CI has it")
+	}
+	if err := exec.Command(git, "-C", repoRoot, "rev-parse", "--git-dir").Run(); err != nil {
+		t.Skip("not a git checkout")
+	}
+	return git
+}
+
+// gitIgnores asks git itself whether .gitignore covers path; the file need
+// not exist.
+func gitIgnores(t *testing.T, git, path string) bool {
+	t.Helper()
+	err := exec.Command(git, "-C", repoRoot, "check-ignore", "--no-index", "-q", path).Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return false
+	}
+	require.NoError(t, err, "git check-ignore %s", path)
+	return true
+}
+
+// buildInputs are the files scripts/build.sh compiles from, relative to
+// the repository root: every Go file of the module's packages that cmd/bot
+// imports, the module files and the script itself.
+func buildInputs(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f",
+		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}`,
+		"./").Output()
+	require.NoError(t, err)
+	root, err := filepath.Abs(repoRoot)
+	require.NoError(t, err)
+	inputs := []string{"go.mod", "go.sum", "scripts/build.sh"}
+	for _, file := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, file)
+		require.NoError(t, err)
+		inputs = append(inputs, filepath.ToSlash(rel))
+	}
+	require.Contains(t, inputs, "cmd/bot/main.go")
+	return inputs
+}
+
+// dockerCopySources are the build-context sources of the Dockerfile's COPY
+// instructions; copies from another stage are not the context's.
+func dockerCopySources(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	require.NoError(t, err)
+	var sources []string
+	for _, l := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(l)
+		if len(fields) < 3 || fields[0] != "COPY" || strings.HasPrefix(fields[1], "--from=") {
+			continue
+		}
+		sources = append(sources, fields[1:len(fields)-1]...)
+	}
+	return sources
+}
+
+// within reports whether the file lies at or under the COPY source src.
+func within(file, src string) bool {
+	src = path.Clean(src)
+	return file == src || strings.HasPrefix(file, src+"/")
+}
+
+// dockerignore is a parsed .dockerignore, matched as Docker matches it: a
+// pattern is anchored at the context's root, * and ? stay within one path
+// element, ** spans any number of them, a pattern that matches a directory
+// takes everything under it, ! re-includes, and the last match wins.
+type dockerignore []dockerPattern
+
+type dockerPattern struct {
+	re      *regexp.Regexp
+	include bool
+}
+
+func readDockerignore(t *testing.T) dockerignore {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, ".dockerignore"))
+	require.NoError(t, err)
+	return parseDockerignore(t, string(b))
+}
+
+func parseDockerignore(t *testing.T, text string) dockerignore {
+	t.Helper()
+	var patterns dockerignore
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		p := dockerPattern{}
+		l, p.include = strings.CutPrefix(l, "!")
+		glob := strings.TrimPrefix(path.Clean(strings.TrimSpace(l)), "/")
+		re, err := regexp.Compile("^" + dockerGlobRegexp(glob) + "$")
+		require.NoError(t, err, glob)
+		p.re = re
+		patterns = append(patterns, p)
+	}
+	return patterns
+}
+
+// dockerGlobRegexp translates one pattern as Docker's pattern matcher does.
+func dockerGlobRegexp(glob string) string {
+	var re strings.Builder
+	for i := 0; i < len(glob); i++ {
+		switch c := glob[i]; {
+		case strings.HasPrefix(glob[i:], "**"):
+			i++
+			if strings.HasPrefix(glob[i+1:], "/") {
+				i++
+			}
+			if i == len(glob)-1 {
+				re.WriteString(".*") // a trailing ** takes everything
+			} else {
+				re.WriteString("(.*/)?") // any number of directories, even none
+			}
+		case c == '*':
+			re.WriteString("[^/]*")
+		case c == '?':
+			re.WriteString("[^/]")
+		default:
+			re.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	return re.String()
+}
+
+// excludes reports whether file (relative to the context's root) is left
+// out of the build context.
+func (d dockerignore) excludes(file string) bool {
+	excluded := false
+	for _, p := range d {
+		if p.matchesOrParent(file) {
+			excluded = !p.include
+		}
+	}
+	return excluded
+}
+
+func (p dockerPattern) matchesOrParent(file string) bool {
+	for f := file; f != "." && f != "/"; f = path.Dir(f) {
+		if p.re.MatchString(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// goModMinor is the Go release go.mod's go line names, as 1.26.
+func goModMinor(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(b)
+	require.NotNil(t, m, "go.mod has no go line")
+	return string(m[1])
 }

@@ -55,9 +55,6 @@ import (
 	"github.com/joho/godotenv"
 )
 
-// version is stamped at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // Exit codes; see the package doc.
 const (
 	exitOK     = 0
@@ -96,7 +93,7 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 	}
 	switch {
 	case *showVersion:
-		fmt.Fprintf(stdout, "polyvbot %s\n", version)
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	case *demo:
 		return runDemo(ctx, stdout, stderr)
