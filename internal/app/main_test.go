@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +29,7 @@ import (
 // the replica tests start it as separate processes.
 func TestMain(m *testing.M) {
 	if os.Getenv(asBotVar) == "1" {
-		main()
+		runAsBot()
 		return
 	}
 	goleak.VerifyTestMain(m)
@@ -35,6 +37,14 @@ func TestMain(m *testing.M) {
 
 // asBotVar makes the test binary run main instead of the tests.
 const asBotVar = "POLYVBOT_TEST_MAIN"
+
+// runAsBot is cmd/bot's main, which a test binary of this package cannot
+// call: the signals, then Run.
+func runAsBot() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	os.Exit(Run(ctx, os.Args[1:], FromEnvFile(".env", os.Stderr), os.Stdout, os.Stderr))
+}
 
 // Credentials distinctive enough that finding them anywhere is a leak.
 const (
@@ -81,7 +91,7 @@ func startRun(t *testing.T, o runOpts) *runHarness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() {
-		h.done <- run(ctx, nil, staticEnv(env), h.stdout, h.stderr)
+		h.done <- Run(ctx, nil, staticEnv(env), h.stdout, h.stderr)
 	}()
 	t.Cleanup(h.close)
 	if !o.noWait {
@@ -289,11 +299,11 @@ func TestEnvLookupEnvironmentWins(t *testing.T) {
 	require.NoError(t, err, "no .env file is fine: the environment alone may hold everything")
 }
 
-// A broken .env must not stand between the operator and -version or -demo,
-// and everywhere else it is a configuration error (exit 2), as is a bad flag.
+// A broken .env must not stand between the operator and -version, and
+// everywhere else it is a configuration error (exit 2), as is a bad flag.
 func TestRunExitCodesWithoutConfiguration(t *testing.T) {
 	t.Parallel()
-	broken := func() (environment, error) { return environment{}, errors.New(".env line 2 cannot be parsed") }
+	broken := func() (Environment, error) { return Environment{}, errors.New(".env line 2 cannot be parsed") }
 	tests := []struct {
 		args       []string
 		wantCode   int
@@ -310,7 +320,7 @@ func TestRunExitCodesWithoutConfiguration(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), tc.args, broken, &stdout, &stderr)
+			code := Run(context.Background(), tc.args, broken, &stdout, &stderr)
 			require.Equal(t, tc.wantCode, code, stderr.String())
 			require.Contains(t, stdout.String(), tc.wantStdout)
 			require.Contains(t, stderr.String(), tc.wantStderr)
@@ -318,10 +328,28 @@ func TestRunExitCodesWithoutConfiguration(t *testing.T) {
 	}
 }
 
+// -demo was a flag of the bot; the demo is a command of its own now, so
+// that the bot's binary links no fake. Whoever still types the flag is told
+// where the demo went, before any .env is read.
+func TestRunDemoFlagPointsToTheDemoCommand(t *testing.T) {
+	t.Parallel()
+	broken := func() (Environment, error) { return Environment{}, errors.New(".env line 2 cannot be parsed") }
+	for _, args := range [][]string{{"-demo"}, {"--demo"}, {"-demo=true"}, {"-dry-run", "-demo"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), args, broken, &stdout, &stderr)
+			require.Equal(t, exitConfig, code, stderr.String())
+			require.Empty(t, stdout.String())
+			require.Equal(t, "polyvbot: -demo: the demo is now its own command: go run ./cmd/demo\n", stderr.String())
+		})
+	}
+}
+
 func TestRunBadConfigurationExits2(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), nil, staticEnv(map[string]string{
+	code := Run(context.Background(), nil, staticEnv(map[string]string{
 		"SLACK_APP_TOKEN": runBotToken, "SLACK_BOT_TOKEN": runAppToken,
 	}), &stdout, &stderr)
 	require.Equal(t, exitConfig, code)

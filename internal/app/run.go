@@ -1,44 +1,12 @@
-// Command bot runs polyvbot: a Slack bot that lets incident responders stop a
-// Polyv live stream with `/polyv stop <channelId> [-- reason]`.
+// Package app is polyvbot wired: the configuration read from the
+// environment and .env and validated at once, every part built from it
+// (Slack client, Polyv client, authorization, limits, metrics, the bot),
+// the health server, and the -check preflight. cmd/bot is its main;
+// cmd/demo runs the same wiring against a fake Slack and a fake Polyv.
 //
-// It connects to Slack over Socket Mode (no public URL needed), checks that
-// the person may act, throttles Polyv calls with a token bucket, signs and
-// sends Polyv's stop-pull-stream call, and reports in the channel with the
-// outcome in a thread.
-//
-// Configuration comes from the environment and from a .env file in the
-// working directory (the environment wins); see .env.example and README.md.
-// Required: SLACK_APP_TOKEN, SLACK_BOT_TOKEN, POLYV_APP_ID, POLYV_APP_SECRET,
-// and ALLOWED_USERS or ALLOWED_USERGROUPS.
-//
-// Flags:
-//
-//	-version   print the version and exit
-//	-dry-run   sign and log the stop call instead of sending it (DRY_RUN=true)
-//	-check     preflight: check the configuration and every credential for
-//	           real (Slack tokens, user groups, AUDIT_CHANNEL, Polyv
-//	           credentials, clock and reachability) without posting or
-//	           stopping anything; prints a ✓/✗ checklist, exits 1 on any ✗
-//	           (2 when the configuration itself does not load)
-//	-demo      play a short scripted session against a built-in fake Slack
-//	           and fake Polyv on loopback (no tokens, no network) and print
-//	           what Slack would show
-//
-// With HEALTH_ADDR set (for example :8080) it serves /healthz (the process
-// is up), /readyz (200 while the Socket Mode connection is up, else 503 with
-// the reason) and /metrics (Prometheus).
-//
-// SIGTERM or SIGINT starts a graceful drain; a second one ends the process at
-// once, for the operator who cannot wait.
-//
-// Exit codes:
-//
-//	0  stopped cleanly (after the drain), or -help, -version, -demo, -check passed
-//	1  fatal at run time: Slack rejected a token, HEALTH_ADDR could not be
-//	   bound, a -check credential line failed, or the demo failed
-//	2  bad usage or configuration: an unknown flag, an unreadable .env, a
-//	   missing or invalid variable (also under -check)
-package main
+// Run is the whole program behind the flags; New builds an App from a map
+// of variables, for a caller that supplies its own Slack and Polyv URLs.
+package app
 
 import (
 	"context"
@@ -48,42 +16,45 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/joho/godotenv"
 )
 
-// Exit codes; see the package doc.
+// Exit codes; see cmd/bot's package doc.
 const (
 	exitOK     = 0
 	exitFatal  = 1
 	exitConfig = 2
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first signal the default action comes back, so a second
-	// Ctrl-C or SIGTERM kills a drain that may take tens of seconds.
-	context.AfterFunc(ctx, stop)
-	os.Exit(run(ctx, os.Args[1:], func() (environment, error) { return envLookup(".env", os.Stderr) }, os.Stdout, os.Stderr))
+// demoMoved is what a -demo gets: the flag became a command of its own,
+// so that the bot's binary links neither fake.
+const demoMoved = "the demo is now its own command: go run ./cmd/demo"
+
+// EnvLoader builds the variable lookup. Run calls it only in the modes
+// that read configuration, so that a broken .env cannot block -version.
+type EnvLoader func() (Environment, error)
+
+// FromEnvFile is the environment with the .env file at path: variables set
+// in the environment win. Warnings about a file that loads all the same go
+// to warn.
+func FromEnvFile(path string, warn io.Writer) EnvLoader {
+	return func() (Environment, error) { return envLookup(path, warn) }
 }
 
-// loadEnvFunc builds the variable lookup. run calls it only in the modes
-// that read configuration, so that a broken .env cannot block -version or
-// -demo.
-type loadEnvFunc func() (environment, error)
-
-// run is the whole program, so that tests can run it end to end. It returns
-// the exit code.
-func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr io.Writer) int {
+// Run is the whole program behind the flags in args, so that tests can run
+// it end to end. It returns the exit code; it serves until ctx ends.
+func Run(ctx context.Context, args []string, loadEnv EnvLoader, stdout, stderr io.Writer) int {
+	if asksForDemo(args) {
+		fmt.Fprintln(stderr, "polyvbot: -demo: "+demoMoved)
+		return exitConfig
+	}
 	fs := flag.NewFlagSet("polyvbot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	dryRun := fs.Bool("dry-run", false, "sign and log the Polyv stop call instead of sending it")
 	check := fs.Bool("check", false, "check the configuration and every credential for real, without side effects, and exit")
-	demo := fs.Bool("demo", false, "play a scripted session against a built-in fake Slack and fake Polyv (no tokens, no network) and exit")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,12 +62,9 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 		}
 		return exitConfig
 	}
-	switch {
-	case *showVersion:
+	if *showVersion {
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK
-	case *demo:
-		return runDemo(ctx, stdout, stderr)
 	}
 	lookup, err := loadEnv()
 	if err != nil {
@@ -109,11 +77,25 @@ func run(ctx context.Context, args []string, loadEnv loadEnvFunc, stdout, stderr
 	return runBot(ctx, lookup, *dryRun, stderr)
 }
 
+// asksForDemo reports whether one of the flags in args is -demo, which the
+// flag package would only call undefined, without the way to the demo.
+func asksForDemo(args []string) bool {
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return false
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name == "demo" {
+			return true
+		}
+	}
+	return false
+}
+
 // usage is -help: the flags, then where the configuration comes from and
 // every variable with its line of help.
 func usage(fs *flag.FlagSet) {
 	w := fs.Output()
-	fmt.Fprintln(w, "Usage: polyvbot [-check | -demo | -dry-run | -version]")
+	fmt.Fprintln(w, "Usage: polyvbot [-check | -dry-run | -version]")
 	fmt.Fprintln(w, "Without a flag it runs the bot. Flags:")
 	fs.PrintDefaults()
 	fmt.Fprintln(w, "\nConfiguration: from the environment and from .env in the working directory when present;")
@@ -123,7 +105,7 @@ func usage(fs *flag.FlagSet) {
 
 // runBot loads the configuration and serves until ctx ends or Slack rejects
 // a token.
-func runBot(ctx context.Context, env environment, dryRun bool, stderr io.Writer) int {
+func runBot(ctx context.Context, env Environment, dryRun bool, stderr io.Writer) int {
 	unknown := unknownVars(env.set)
 	cfg, err := loadConfig(env)
 	if err != nil {
@@ -133,12 +115,12 @@ func runBot(ctx context.Context, env environment, dryRun bool, stderr io.Writer)
 	cfg.DryRun = cfg.DryRun || dryRun
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	logUnknown(log, unknown)
-	app, err := newApp(cfg, log)
+	a, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
 		return exitConfig
 	}
-	if err := app.run(ctx); err != nil {
+	if err := a.Run(ctx); err != nil {
 		log.Error("polyvbot stopped", "err", err)
 		fmt.Fprintf(stderr, "polyvbot: %v\n", err)
 		return exitFatal
@@ -158,10 +140,10 @@ func configProblems(err error) string {
 // that names the line where parsing breaks but never repeats its text: the
 // file holds secrets, and godotenv's own errors quote it. Warnings about a
 // file that loads all the same go to warn.
-func envLookup(path string, warn io.Writer) (environment, error) {
+func envLookup(path string, warn io.Writer) (Environment, error) {
 	file, err := readEnvFile(path, warn)
 	if err != nil {
-		return environment{}, err
+		return Environment{}, err
 	}
 	lookup := func(name string) (string, bool) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -170,7 +152,7 @@ func envLookup(path string, warn io.Writer) (environment, error) {
 		v, ok := file[name]
 		return v, ok
 	}
-	return environment{lookup: lookup, set: setIn(os.Environ(), file)}, nil
+	return Environment{lookup: lookup, set: setIn(os.Environ(), file)}, nil
 }
 
 // readEnvFile parses the .env file at path; no file is an empty one. A
@@ -199,7 +181,7 @@ func readEnvFile(path string, warn io.Writer) (map[string]string, error) {
 
 // mapLookup serves variables from a map, as if set in the environment: the
 // demo's configuration, and the tests'.
-func mapLookup(env map[string]string) environment {
+func mapLookup(env map[string]string) Environment {
 	set := make(map[string]string, len(env))
 	for name := range env {
 		set[name] = setInEnvironment
@@ -208,7 +190,7 @@ func mapLookup(env map[string]string) environment {
 		v, ok := env[name]
 		return v, ok
 	}
-	return environment{lookup: lookup, set: set}
+	return Environment{lookup: lookup, set: set}
 }
 
 // envFileError says which line of a malformed .env (its text, without the
