@@ -32,6 +32,7 @@ RUN go mod download
 COPY auth/ auth/
 COPY bot/ bot/
 COPY polyv/ polyv/
+COPY internal/app/ internal/app/
 COPY cmd/bot/ cmd/bot/
 COPY scripts/build.sh scripts/build.sh
 # The build context has no .git: pass what -version should print.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the bot exactly as the Docker image does: a static binary (no cgo),
 # build paths trimmed, symbols stripped, and what `polyvbot -version` prints
-# stamped in: the version (main.version), the commit (main.commit) and the
-# build date (main.date, UTC, RFC 3339).
+# stamped in: the version, the commit and the build date (UTC, RFC 3339),
+# into internal/app's version, commit and date.
 #
 #   scripts/build.sh [output]        default output: ./polyvbot
 #   VERSION=v1.2.3 scripts/build.sh  default version: git describe, else "dev"
@@ -26,8 +26,10 @@ if [ -z "${COMMIT+set}" ]; then
 fi
 commit=$COMMIT
 date=${BUILD_DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+# The package that holds what -version prints.
+stamp=github.com/polyvbot/polyvbot/internal/app
 
 CGO_ENABLED=0 go build -trimpath \
-  -ldflags "-s -w -X main.version=${version} -X main.commit=${commit} -X main.date=${date}" \
+  -ldflags "-s -w -X ${stamp}.version=${version} -X ${stamp}.commit=${commit} -X ${stamp}.date=${date}" \
   -o "$out" ./cmd/bot
 echo "built $out (version $version, commit ${commit:-unknown}, date $date)"

@@ -1,334 +1,60 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"os/exec"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
-	"github.com/polyvbot/polyvbot/bot/slacktest"
-	"github.com/polyvbot/polyvbot/internal/logtest"
-	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
-// TestMain fails the package if any test leaves a goroutine behind: run must
-// return with the bot, its workers and every post ended. With
-// POLYVBOT_TEST_MAIN=1 the test binary is the bot itself, main and all:
-// the replica tests start it as separate processes.
-func TestMain(m *testing.M) {
-	if os.Getenv(asBotVar) == "1" {
-		main()
-		return
-	}
-	goleak.VerifyTestMain(m)
-}
-
-// asBotVar makes the test binary run main instead of the tests.
-const asBotVar = "POLYVBOT_TEST_MAIN"
-
-// Credentials distinctive enough that finding them anywhere is a leak.
-const (
-	runAppToken    = "xapp-1-A0TEST-7351-appTokenValue-9f3c0b2e"
-	runBotToken    = "xoxb-1234-5678-botTokenValue-7e2d44a1"
-	runPolyvID     = "appRUN0001"
-	runPolyvSecret = "pv-secret-0e8d1c7b5a-never-print-me"
-	runResponder   = "U0RESP"
-	runChannel     = "C0OPS"
-)
-
-// runOpts shape one end-to-end run of the real main wiring.
-type runOpts struct {
-	env       map[string]string // added to or overriding the base; "" removes
-	slackOpts []slacktest.Option
-	polyvOpts []polyvtest.Option
-	noWait    bool // do not wait for the socket (the run is expected to fail)
-	// setup scripts the fakes before the run starts.
-	setup func(*slacktest.Server, *polyvtest.Server)
-}
-
-// runHarness runs run() — flags, config, wiring, bot — against both fakes.
-type runHarness struct {
-	t              *testing.T
-	slack          *slacktest.Server
-	polyv          *polyvtest.Server
-	stdout, stderr *logtest.Buffer
-	cancel         context.CancelFunc
-	done           chan int
-	code           int
-	once           sync.Once
-}
-
-func startRun(t *testing.T, o runOpts) *runHarness {
-	t.Helper()
-	h := &runHarness{t: t, stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, done: make(chan int, 1)}
-	h.slack = slacktest.NewServer(append([]slacktest.Option{
-		slacktest.WithAppToken(runAppToken), slacktest.WithBotToken(runBotToken)}, o.slackOpts...)...)
-	h.polyv = polyvtest.NewServer(runPolyvID, runPolyvSecret, o.polyvOpts...)
-	env := withOverrides(h.baseEnv(), o.env)
-	if o.setup != nil {
-		o.setup(h.slack, h.polyv)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() {
-		h.done <- run(ctx, nil, staticEnv(env), h.stdout, h.stderr)
-	}()
-	t.Cleanup(h.close)
-	if !o.noWait {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(t, h.slack.WaitConnected(ctx), "bot never connected; stderr:\n%s", h.stderr)
-	}
-	return h
-}
-
-func (h *runHarness) baseEnv() map[string]string {
-	return map[string]string{
-		"SLACK_APP_TOKEN": runAppToken, "SLACK_BOT_TOKEN": runBotToken, "SLACK_API_URL": h.slack.APIURL(),
-		"POLYV_APP_ID": runPolyvID, "POLYV_APP_SECRET": runPolyvSecret, "POLYV_API_URL": h.polyv.URL,
-		"POLYV_TIMEOUT": "2s", "ALLOWED_USERS": runResponder, "LOG_LEVEL": "debug", "VERIFY_STOP": "false",
-	}
-}
-
-// stop cancels the run (as SIGTERM does) and returns its exit code.
-func (h *runHarness) stop() int {
-	h.once.Do(func() {
-		h.cancel()
-		h.code = h.wait(30 * time.Second)
-	})
-	return h.code
-}
-
-// wait returns run's exit code, failing the test if it takes longer than d.
-func (h *runHarness) wait(d time.Duration) int {
-	select {
-	case code := <-h.done:
-		h.done <- code
-		return code
-	case <-time.After(d):
-		h.t.Fatalf("run did not return within %s", d)
-		return -1
-	}
-}
-
-func (h *runHarness) close() {
-	h.stop()
-	h.slack.Close()
-	h.polyv.Close()
-	if h.t.Failed() {
-		h.t.Logf("stderr:\n%s\nstdout:\n%s", h.stderr, h.stdout)
-	}
-}
-
-// send delivers a slash command from the responder and waits for the ack.
-func (h *runHarness) send(text string) (slacktest.Ack, string) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	env, url, err := h.slack.SendSlashCommand(ctx, slacktest.SlashCommand{Text: text, UserID: runResponder, ChannelID: runChannel})
-	require.NoError(h.t, err)
-	ack, err := h.slack.WaitAck(ctx, env)
-	require.NoError(h.t, err)
-	return ack, url
-}
-
-// outcome waits for the final line about Polyv channel id, wherever the
-// requester can see it: the thread, or posts to the command's response_url.
-func (h *runHarness) outcome(responseURL string, id int64) string {
-	h.t.Helper()
-	var line string
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	err := h.slack.WaitFor(ctx, func(s *slacktest.Server) bool {
-		line = findOutcome(s, responseURL, id)
-		return line != ""
-	})
-	require.NoError(h.t, err, "no outcome for Polyv channel %d", id)
-	return line
-}
-
-func findOutcome(s *slacktest.Server, responseURL string, id int64) string {
-	want := fmt.Sprintf("Polyv channel %d:", id)
-	final := func(text string) bool {
-		return strings.Contains(text, want) && strings.ContainsAny(text, "✅❌⏳🧪")
-	}
-	for _, m := range s.ChannelMessages(runChannel) {
-		for _, r := range s.Thread(runChannel, m.TS) {
-			if final(r.Text) {
-				return r.Text
-			}
-		}
-	}
-	for _, p := range s.ResponsePosts() {
-		if p.URL == responseURL && final(p.Text) {
-			return p.Text
-		}
-	}
-	return ""
-}
-
-// checkPolyv asserts the no-double-action invariant: stop calls only for the
-// channels asked for, at most attempts per command (retries of 5xx and
-// transport errors), and at most one that succeeded per command.
-func (h *runHarness) checkPolyv(asked map[int64]int, attempts int) {
-	h.t.Helper()
-	calls, ok := map[int64]int{}, map[int64]int{}
-	for _, c := range h.polyv.Calls() {
-		if !strings.HasSuffix(c.Path, "stop-pull-stream") {
+// TestBinaryLinksNoFake: the product binary carries no fake and no test
+// helper. The fake Slack and fake Polyv belong to tests and to cmd/demo; a
+// package of ours named *test, or under internal/ one only tests use, has
+// no place in what operators run.
+func TestBinaryLinksNoFake(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	require.NoError(t, err)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/polyvbot/polyvbot/internal/app", "the list is cmd/bot's")
+	for _, pkg := range deps {
+		if !strings.HasPrefix(pkg, "github.com/polyvbot/polyvbot/") {
 			continue
 		}
-		for _, id := range c.ChannelIDs {
-			calls[id]++
-			if c.Verdict == "ok" {
-				ok[id]++
-			}
+		require.False(t, isTestPackage(pkg), "cmd/bot links %s", pkg)
+	}
+}
+
+// isTestPackage reports whether pkg, one of ours, exists for tests only.
+func isTestPackage(pkg string) bool {
+	for _, helper := range []string{"/internal/logtest", "/internal/fakeclock"} {
+		if strings.HasSuffix(pkg, helper) {
+			return true
 		}
 	}
-	for id, n := range calls {
-		require.Contains(h.t, asked, id, "Polyv got a stop for channel %d nobody asked for", id)
-		require.LessOrEqual(h.t, n, asked[id]*attempts, "stop calls for %d", id)
-		require.LessOrEqual(h.t, ok[id], asked[id], "successful stops for %d", id)
-	}
-	require.NotContains(h.t, h.stderr.String(), "panic")
+	name := pkg[strings.LastIndex(pkg, "/")+1:]
+	return strings.HasSuffix(name, "test")
 }
 
-func TestEnvFileErrorsNameTheLineNotTheText(t *testing.T) {
+func TestIsTestPackage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, text string
-		wantLine   int
+		pkg  string
+		want bool
 	}{
-		{"open quote", "A=1\nSLACK_BOT_TOKEN=\"xoxb-leak-me\nC=3\n", 2},
-		{"not NAME=value", "A=1\nB=2\nxoxb leak me\nC=3\n", 3},
-		{"first line", "'xoxb-leak-me\n", 1},
-		{"after a valid multi-line value", "A=\"multi\nline\"\nB=1\nC='xoxb-leak-me\n", 4},
+		{"github.com/polyvbot/polyvbot/bot/slacktest", true},
+		{"github.com/polyvbot/polyvbot/polyv/polyvtest", true},
+		{"github.com/polyvbot/polyvbot/internal/logtest", true},
+		{"github.com/polyvbot/polyvbot/internal/fakeclock", true},
+		{"github.com/polyvbot/polyvbot/bot", false},
+		{"github.com/polyvbot/polyvbot/bot/slackclient", false},
+		{"github.com/polyvbot/polyvbot/internal/app", false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.pkg, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), ".env")
-			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o600))
-			_, err := envLookup(path, io.Discard)
-			require.Error(t, err)
-			require.Contains(t, err.Error(), fmt.Sprintf("line %d cannot be parsed", tc.wantLine))
-			require.NotContains(t, err.Error(), "leak")
+			require.Equal(t, tc.want, isTestPackage(tc.pkg), "isTestPackage(%q)", tc.pkg)
 		})
 	}
-}
-
-// A .env saved with a byte order mark loads, and the operator is told; one
-// that still does not parse is blamed on its own line, not on the mark.
-func TestEnvFileWithByteOrderMark(t *testing.T) {
-	t.Parallel()
-	const bom = "\uFEFF"
-	tests := []struct {
-		name, text string
-		want       map[string]string
-		wantLine   int // 0: the file loads
-		wantWarn   bool
-	}{
-		{"BOM", bom + "POLYVBOT_TEST_BOM_A=1\nPOLYVBOT_TEST_BOM_B=2\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1", "POLYVBOT_TEST_BOM_B": "2"}, 0, true},
-		{"BOM before a comment", bom + "# polyvbot\nPOLYVBOT_TEST_BOM_A=1\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1"}, 0, true},
-		{"BOM and a broken line 3", bom + "POLYVBOT_TEST_BOM_A=1\nPOLYVBOT_TEST_BOM_B=2\nC='xoxb-leak-me\n", nil, 3, true},
-		{"BOM and a broken line 1", bom + "xoxb leak me\n", nil, 1, true},
-		{"no BOM", "POLYVBOT_TEST_BOM_A=1\n", map[string]string{"POLYVBOT_TEST_BOM_A": "1"}, 0, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join(t.TempDir(), ".env")
-			require.NoError(t, os.WriteFile(path, []byte(tc.text), 0o600))
-			var warn bytes.Buffer
-			lookup, err := envLookup(path, &warn)
-			if tc.wantWarn {
-				require.Contains(t, warn.String(), path+" starts with a UTF-8 byte order mark (BOM); it was ignored")
-			} else {
-				require.Empty(t, warn.String())
-			}
-			if tc.wantLine > 0 {
-				require.Error(t, err)
-				msg := strings.ReplaceAll(err.Error(), path, ".env") // the test's name is in the path
-				require.Contains(t, msg, fmt.Sprintf(".env line %d cannot be parsed", tc.wantLine))
-				for _, blame := range []string{"BOM", "byte order", "leak"} {
-					require.NotContains(t, msg, blame)
-				}
-				return
-			}
-			require.NoError(t, err)
-			for name, want := range tc.want {
-				got, ok := lookup.lookup(name)
-				require.True(t, ok, name)
-				require.Equal(t, want, got, name)
-			}
-		})
-	}
-}
-
-func TestEnvLookupEnvironmentWins(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	require.NoError(t, os.WriteFile(path, []byte("POLYVBOT_TEST_A=file\nPOLYVBOT_TEST_B=file\n"), 0o600))
-	t.Setenv("POLYVBOT_TEST_A", "env")
-	lookup, err := envLookup(path, io.Discard)
-	require.NoError(t, err)
-	for name, want := range map[string]string{"POLYVBOT_TEST_A": "env", "POLYVBOT_TEST_B": "file"} {
-		got, ok := lookup.lookup(name)
-		require.True(t, ok, name)
-		require.Equal(t, want, got, name)
-	}
-	_, err = envLookup(filepath.Join(t.TempDir(), "absent.env"), io.Discard)
-	require.NoError(t, err, "no .env file is fine: the environment alone may hold everything")
-}
-
-// A broken .env must not stand between the operator and -version or -demo,
-// and everywhere else it is a configuration error (exit 2), as is a bad flag.
-func TestRunExitCodesWithoutConfiguration(t *testing.T) {
-	t.Parallel()
-	broken := func() (environment, error) { return environment{}, errors.New(".env line 2 cannot be parsed") }
-	tests := []struct {
-		args       []string
-		wantCode   int
-		wantStdout string
-		wantStderr string
-	}{
-		{[]string{"-version"}, exitOK, "polyvbot dev", ""},
-		{nil, exitConfig, "", ".env line 2 cannot be parsed"},
-		{[]string{"-check"}, exitConfig, "", ".env line 2 cannot be parsed"},
-		{[]string{"-dry-run"}, exitConfig, "", ".env line 2 cannot be parsed"},
-		{[]string{"-no-such-flag"}, exitConfig, "", "flag provided but not defined"},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			t.Parallel()
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), tc.args, broken, &stdout, &stderr)
-			require.Equal(t, tc.wantCode, code, stderr.String())
-			require.Contains(t, stdout.String(), tc.wantStdout)
-			require.Contains(t, stderr.String(), tc.wantStderr)
-		})
-	}
-}
-
-func TestRunBadConfigurationExits2(t *testing.T) {
-	t.Parallel()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), nil, staticEnv(map[string]string{
-		"SLACK_APP_TOKEN": runBotToken, "SLACK_BOT_TOKEN": runAppToken,
-	}), &stdout, &stderr)
-	require.Equal(t, exitConfig, code)
-	for _, want := range []string{"SLACK_APP_TOKEN: must start with \"xapp-\"", "were the two tokens swapped?",
-		"POLYV_APP_ID: is required", "POLYV_APP_SECRET: is required", "See .env.example"} {
-		require.Contains(t, stderr.String(), want)
-	}
-	require.NotContains(t, stderr.String(), runBotToken)
-	require.NotContains(t, stderr.String(), runAppToken)
 }

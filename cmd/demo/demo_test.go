@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/polyvbot/polyvbot/internal/app"
 )
 
 func TestDemoPlaysEveryScene(t *testing.T) {
@@ -87,7 +91,7 @@ func TestDemoHeadingsMatchTheConfiguration(t *testing.T) {
 	rateVar := regexp.MustCompile(`\b(?:USER_)?RATE_LIMIT_[A-Z_]+`)
 	for i, sc := range scenes {
 		for _, m := range setting.FindAllStringSubmatch(sc.heading, -1) {
-			require.Contains(t, configVars, m[1], "scene %d heading: %s", i+1, sc.heading)
+			require.Contains(t, app.Variables(), m[1], "scene %d heading: %s", i+1, sc.heading)
 			require.Equal(t, demoSettings[m[1]], m[2], "scene %d heading says %s", i+1, m[0])
 		}
 		for _, v := range rateVar.FindAllString(sc.body, -1) {
@@ -131,7 +135,7 @@ var demoRun = sync.OnceValue(func() (r struct {
 	stdout, stderr string
 }) {
 	var stdout, stderr bytes.Buffer
-	r.code = run(context.Background(), []string{"-demo"}, staticEnv(nil), &stdout, &stderr)
+	r.code = run(context.Background(), nil, &stdout, &stderr)
 	r.stdout, r.stderr = stdout.String(), stderr.String()
 	return r
 })
@@ -151,4 +155,36 @@ func TestRenderSlackMarkup(t *testing.T) {
 	for _, tc := range tests {
 		require.Equal(t, tc.want, render(tc.in), "render(%q)", tc.in)
 	}
+}
+
+// The demo takes no argument: a stray one is bad usage, not ignored.
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+	}{
+		{"help", []string{"-help"}, exitOK},
+		{"unknown flag", []string{"-demo"}, exitUsage},
+		{"stray argument", []string{"play"}, exitUsage},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, tc.wantCode, run(context.Background(), tc.args, &stdout, &stderr))
+			require.Empty(t, stdout.String(), "nothing played")
+			require.Contains(t, stderr.String(), "Usage: go run ./cmd/demo")
+		})
+	}
+}
+
+// readYAML decodes the fields v names from a file of deploy/; a malformed
+// file fails the test.
+func readYAML(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile("../../deploy/" + name)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(b, v), name)
 }

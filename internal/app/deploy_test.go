@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -21,7 +21,7 @@ import (
 	"github.com/polyvbot/polyvbot/bot"
 )
 
-// The deploy files live at the repository root; tests run in cmd/bot.
+// The deploy files live at the repository root; tests run in internal/app.
 const deployDir = "../../deploy"
 
 // secretVars are the contract's secret variables: the Kubernetes Secret must
@@ -402,7 +402,8 @@ func TestDockerfile(t *testing.T) {
 	script, err := os.ReadFile("../../scripts/build.sh")
 	require.NoError(t, err)
 	require.Contains(t, string(script), `CGO_ENABLED=0 go build -trimpath`)
-	require.Contains(t, string(script), `-ldflags "-s -w -X main.version=${version} -X main.commit=${commit} -X main.date=${date}"`)
+	require.Contains(t, string(script), "\nstamp=github.com/polyvbot/polyvbot/internal/app\n")
+	require.Contains(t, string(script), `-ldflags "-s -w -X ${stamp}.version=${version} -X ${stamp}.commit=${commit} -X ${stamp}.date=${date}"`)
 }
 
 // secretPaths are files an operator may fill in with a token, a key or a
@@ -500,7 +501,7 @@ func TestDockerignoreMatchesAsDockerDoes(t *testing.T) {
 	}
 }
 
-// repoRoot is the repository's root, seen from cmd/bot.
+// repoRoot is the repository's root, seen from internal/app.
 const repoRoot = "../.."
 
 func requireGit(t *testing.T) string {
@@ -535,7 +536,7 @@ func buildInputs(t *testing.T) []string {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-deps", "-f",
 		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}`,
-		"./").Output()
+		"../../cmd/bot").Output()
 	require.NoError(t, err)
 	root, err := filepath.Abs(repoRoot)
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"errors"
@@ -52,6 +52,10 @@ type config struct {
 // variables; the tests check that .env.example and the README document each
 // of them, and the misspelling check compares names against them.
 var configVars = variableNames(variables)
+
+// Variables names every variable the bot reads, in the order of -help and
+// .env.example.
+func Variables() []string { return slices.Clone(configVars) }
 
 // variable is one setting the bot reads, with the line -help shows for it.
 type variable struct {
@@ -121,8 +125,9 @@ const (
 // lookupFunc reads one variable; ok is false when it is not set.
 type lookupFunc func(name string) (value string, ok bool)
 
-// environment is what the bot is configured from.
-type environment struct {
+// Environment is what the bot is configured from: the variables set and
+// where each was set.
+type Environment struct {
 	lookup lookupFunc
 	// set names every variable given to the process, with where it was
 	// given (see setIn), so that one the bot does not read can be pointed
@@ -134,7 +139,7 @@ type environment struct {
 // once. Messages name the variable and never repeat a secret's value; a
 // problem with a variable left unset says so when a near miss of its name is
 // set (ALLOWED_USER for ALLOWED_USERS).
-func loadConfig(env environment) (config, error) {
+func loadConfig(env Environment) (config, error) {
 	p := &parser{lookup: env.lookup, unset: map[string]bool{}}
 	c := config{
 		SlackAppToken:  p.token("SLACK_APP_TOKEN", "xapp-", "the app-level token from Basic Information › App-Level Tokens, with scope connections:write"),

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func TestDryRunFlag(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logtest.Buffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"-dry-run"}, staticEnv(f.env(nil)), logs, logs) }()
+	go func() { done <- Run(ctx, []string{"-dry-run"}, staticEnv(f.env(nil)), logs, logs) }()
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	require.NoError(t, f.slack.WaitConnected(wctx))

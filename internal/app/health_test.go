@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -126,7 +126,7 @@ func TestHealthAddrInUseFailsStart(t *testing.T) {
 	require.NoError(t, err)
 	a, err := newApp(cfg, discardLogger())
 	require.NoError(t, err)
-	err = a.run(context.Background())
+	err = a.Run(context.Background())
 	require.ErrorContains(t, err, "HEALTH_ADDR")
 }
 

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"strings"
@@ -119,7 +119,7 @@ func TestSecretsNeverLeakInConfigErrors(t *testing.T) {
 			env[k] = v
 		}
 		var stdout, stderr logtest.Buffer
-		code := run(t.Context(), nil, staticEnv(env), &stdout, &stderr)
+		code := Run(t.Context(), nil, staticEnv(env), &stdout, &stderr)
 		require.Equal(t, 2, code, stderr.String())
 		for _, mark := range []string{runAppToken, runBotToken, "appTokenValue-9f3c0b2e", "botTokenValue-7e2d44a1"} {
 			if strings.Contains(extra["RATE_LIMIT_BURST"], mark) {

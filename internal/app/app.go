@@ -1,9 +1,10 @@
-package main
+package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -21,8 +22,8 @@ import (
 // before it is reported as rate-limited instead of hanging.
 const globalMaxWait = 5 * time.Second
 
-// app is the wired bot: every part built from one validated config.
-type app struct {
+// App is the wired bot: every part built from one validated config.
+type App struct {
 	cfg      config
 	log      *slog.Logger
 	slack    *slackclient.Client
@@ -32,13 +33,39 @@ type app struct {
 	health   *healthServer // nil until start, and when HEALTH_ADDR is empty
 }
 
-// appOption adjusts the bot's wiring beyond what the environment can say;
+// Option adjusts the bot's wiring beyond what the environment can say;
 // only the demo and tests use it, so production keeps the bot's defaults.
-type appOption func(*bot.Config)
+type Option func(*bot.Config)
+
+// New loads the configuration from vars, as if they were the whole
+// environment, and wires the app: how a caller that brings its own Slack
+// and Polyv (SLACK_API_URL, POLYV_API_URL) runs the real bot. Its errors
+// are the configuration's problems, all of them, or wiring mistakes.
+func New(vars map[string]string, log *slog.Logger, opts ...Option) (*App, error) {
+	cfg, err := loadConfig(mapLookup(vars))
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return newApp(cfg, log, opts...)
+}
+
+// Preflight is -check on the app's configuration: it prints the ✓/✗
+// checklist to out, secrets masked, and reports whether every line passed.
+// It posts and stops nothing.
+func (a *App) Preflight(ctx context.Context, out io.Writer) bool {
+	results := append([]checkResult{configResult(a.cfg)}, preflight(ctx, a.cfg, slog.New(slog.DiscardHandler))...)
+	return printChecklist(out, results, secretsOf(a.cfg)) == 0
+}
+
+// WhoMayStop says who may stop streams, as the bot's refusals word it.
+func (a *App) WhoMayStop() string { return a.cfg.Rules.Summary() }
+
+// AuditChannel is the channel ID that gets one line per action, or "".
+func (a *App) AuditChannel() string { return a.cfg.AuditChannel }
 
 // newApp builds every part from cfg. Its errors are wiring mistakes, not
 // outside failures: nothing is contacted until run.
-func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
+func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(reg)
@@ -74,7 +101,7 @@ func newApp(cfg config, log *slog.Logger, opts ...appOption) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wiring the bot: %w", err)
 	}
-	return &app{cfg: cfg, log: log, slack: sc, polyv: pc, bot: b, registry: reg}, nil
+	return &App{cfg: cfg, log: log, slack: sc, polyv: pc, bot: b, registry: reg}, nil
 }
 
 // newPolyvClient builds the Polyv client from cfg, with the global bucket
@@ -93,8 +120,8 @@ func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.C
 	)
 }
 
-// run serves until ctx ends (then drains) or Slack rejects a token.
-func (a *app) run(ctx context.Context) error {
+// Run serves until ctx ends (then drains) or Slack rejects a token.
+func (a *App) Run(ctx context.Context) error {
 	if err := a.start(); err != nil {
 		return err
 	}
@@ -103,7 +130,7 @@ func (a *app) run(ctx context.Context) error {
 
 // start logs the configuration and opens the health server, so that a port
 // already in use fails start-up at once.
-func (a *app) start() error {
+func (a *App) start() error {
 	a.logStart()
 	if a.cfg.HealthAddr == "" {
 		return nil
@@ -118,7 +145,7 @@ func (a *app) start() error {
 
 // serve runs the bot; the health server goes down with it, after the drain,
 // so /readyz keeps saying "not ready" while accepted commands finish.
-func (a *app) serve(ctx context.Context) error {
+func (a *App) serve(ctx context.Context) error {
 	if a.health != nil {
 		defer a.health.shutdown()
 	}
@@ -131,7 +158,7 @@ func (a *app) serve(ctx context.Context) error {
 // whoAmI checks the bot token and learns the workspace URL that thread
 // links are built from. A rejected token is fatal; an unreachable Slack is
 // not (the socket keeps trying, and links are missing until a restart).
-func (a *app) whoAmI(ctx context.Context) error {
+func (a *App) whoAmI(ctx context.Context) error {
 	team, user, err := a.slack.WhoAmI(ctx)
 	var fatal *slackclient.FatalError
 	switch {
@@ -145,7 +172,7 @@ func (a *app) whoAmI(ctx context.Context) error {
 	return nil
 }
 
-func (a *app) logStart() {
+func (a *App) logStart() {
 	if a.cfg.Rules.Everyone {
 		a.log.Warn("ALLOWED_USERS=* lets every member of the workspace stop streams")
 	}

@@ -1,8 +1,9 @@
-package main
+package app
 
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,8 +51,8 @@ func (f *fakes) env(extra map[string]string) map[string]string {
 }
 
 // staticEnv is run's environment for a test: the map, and no .env file.
-func staticEnv(env map[string]string) loadEnvFunc {
-	return func() (environment, error) { return mapLookup(env), nil }
+func staticEnv(env map[string]string) EnvLoader {
+	return func() (Environment, error) { return mapLookup(env), nil }
 }
 
 // withOverrides is base with extra applied: a value replaces or adds a
@@ -69,12 +70,12 @@ func withOverrides(base, extra map[string]string) map[string]string {
 
 // startApp wires the real app from env, starts it and waits until the fake
 // Slack sees it connected. The app stops when the test ends.
-func startApp(t *testing.T, f *fakes, env map[string]string, logs *logtest.Buffer, opts ...appOption) (*app, func() error) {
+func startApp(t *testing.T, f *fakes, env map[string]string, logs *logtest.Buffer, opts ...Option) (*App, func() error) {
 	t.Helper()
 	cfg, err := loadConfig(mapLookup(env))
 	require.NoError(t, err)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := newApp(cfg, log, append([]appOption{func(c *bot.Config) { c.VerifyWindow = 300 * time.Millisecond }}, opts...)...)
+	a, err := newApp(cfg, log, append([]Option{func(c *bot.Config) { c.VerifyWindow = 300 * time.Millisecond }}, opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, a.start())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -101,3 +102,14 @@ func startApp(t *testing.T, f *fakes, env map[string]string, logs *logtest.Buffe
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// countStops is how many stop calls reached the fake Polyv.
+func countStops(pv *polyvtest.Server) int {
+	n := 0
+	for _, c := range pv.Calls() {
+		if strings.HasSuffix(c.Path, "stop-pull-stream") {
+			n++
+		}
+	}
+	return n
+}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -48,7 +48,7 @@ type checkResult struct {
 // checklist. It returns 0 when every check passed, 2 (as the bot itself
 // does) when the configuration does not load, and 1 when a credential check
 // failed.
-func runCheck(ctx context.Context, env environment, dryRun bool, stdout io.Writer) int {
+func runCheck(ctx context.Context, env Environment, dryRun bool, stdout io.Writer) int {
 	fmt.Fprintln(stdout, "polyvbot preflight: checks every credential; posts nothing and stops nothing.")
 	unknown := unknownVars(env.set)
 	cfg, err := loadConfig(env)

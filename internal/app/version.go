@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 
 // Stamped at build time by scripts/build.sh:
 //
-//	-ldflags "-X main.version=v1.2.0 -X main.commit=<sha> -X main.date=<RFC 3339>"
+//	-ldflags "-X github.com/polyvbot/polyvbot/internal/app.version=v1.2.0 …"
 //
 // A plain `go build` or `go install` leaves them as they are here, and
 // versionLine falls back to what the Go toolchain recorded in the binary.

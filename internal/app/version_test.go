@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"os"
@@ -128,7 +128,7 @@ func checkToolchainStamp(t *testing.T, git, exe string) {
 	}
 	// -buildvcs overrides a GOFLAGS=-buildvcs=false; -trimpath and no cgo,
 	// as in the script, reuse the packages the script compiled.
-	cmd := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", exe, ".")
+	cmd := exec.Command("go", "build", "-buildvcs=true", "-trimpath", "-o", exe, "../../cmd/bot")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))

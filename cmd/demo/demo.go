@@ -1,19 +1,68 @@
+// Command demo plays a short scripted session of polyvbot and prints what
+// Slack would show: the real bot, wired as cmd/bot wires it (internal/app:
+// configuration, -check's preflight, the bot), against a fake Slack and a
+// fake Polyv on loopback. It needs no token and no network:
+//
+//	go run ./cmd/demo
+//
+// It exits 0 when every scene played, 1 when the demo failed, 2 on bad
+// usage. The fakes live here and in tests only: the bot's binary links
+// neither.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/bot/slacktest"
+	"github.com/polyvbot/polyvbot/internal/app"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
+
+// Exit codes; see the package doc.
+const (
+	exitOK    = 0
+	exitFatal = 1
+	exitUsage = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command, so that tests can run it end to end. It takes
+// no flag but -help.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/demo\nPlays a scripted session of the real bot against a fake Slack and a fake Polyv (no tokens, no network).")
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	return runDemo(ctx, stdout, stderr)
+}
 
 // The demo's cast: Slack IDs and the names the transcript shows for them.
 const (
@@ -68,9 +117,8 @@ var demoScript = []demoScene{
 		demoBob, "stop 10008"},
 }
 
-// runDemo is `bot -demo`: the real wiring against a fake Slack and a fake
+// runDemo is the demo: the real wiring against a fake Slack and a fake
 // Polyv on loopback, playing demoScript and printing what Slack would show.
-// It needs no token and no network.
 func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 	if err := playDemo(ctx, stdout); err != nil {
 		fmt.Fprintf(stderr, "polyvbot demo: %v\n", err)
@@ -98,14 +146,13 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
+	go func() { done <- a.Run(ctx) }()
 	if err := waitConnected(ctx, sl); err != nil {
 		return err
 	}
-	printDemoIntro(out, a.cfg)
+	printDemoIntro(out, a)
 	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
-	results := append([]checkResult{configResult(a.cfg)}, preflight(ctx, a.cfg, slog.New(slog.DiscardHandler))...)
-	if printChecklist(out, results, secretsOf(a.cfg)) > 0 {
+	if !a.Preflight(ctx, out) {
 		return fmt.Errorf("the preflight failed against the fakes")
 	}
 	for i, sc := range demoScript {
@@ -136,20 +183,20 @@ func printAuditChannel(out io.Writer, sl *slacktest.Server) {
 // demoApp wires the real app with the demo's configuration. The logs are
 // dropped (the transcript is the output) and the audit records counted, to
 // know when a command is over.
-func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (*app, error) {
+func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (*app.App, error) {
 	env := map[string]string{
 		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
 		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
 	}
 	maps.Copy(env, demoSettings)
-	cfg, err := loadConfig(mapLookup(env))
-	if err != nil {
-		return nil, fmt.Errorf("demo configuration: %w", err)
-	}
-	return newApp(cfg, slog.New(slog.DiscardHandler), func(c *bot.Config) {
+	a, err := app.New(env, slog.New(slog.DiscardHandler), func(c *bot.Config) {
 		c.VerifyWindow = time.Second
 		c.Audit = audits
 	})
+	if err != nil {
+		return nil, fmt.Errorf("demo %w", err)
+	}
+	return a, nil
 }
 
 func waitConnected(ctx context.Context, sl *slacktest.Server) error {
@@ -161,14 +208,14 @@ func waitConnected(ctx context.Context, sl *slacktest.Server) error {
 	return nil
 }
 
-func printDemoIntro(out io.Writer, cfg config) {
+func printDemoIntro(out io.Writer, a *app.App) {
 	fmt.Fprintln(out, "polyvbot demo: the real bot against a fake Slack and a fake Polyv on this machine (no tokens, no network).")
 	fmt.Fprintf(out, "Cast: @alice (%s) and @bob (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
 		demoAlice, demoBob, demoCarol, demoGroup, demoMallory)
 	fmt.Fprintf(out, "Commands are typed in %s (%s); the audit channel, AUDIT_CHANNEL, is %s (%s).\n",
-		demoNames[demoChannel], demoChannel, demoNames[demoAudit], cfg.AuditChannel)
+		demoNames[demoChannel], demoChannel, demoNames[demoAudit], a.AuditChannel())
 	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %s at once, then %s a minute.\n",
-		cfg.Rules.Summary(), setting("USER_RATE_LIMIT_BURST"), setting("USER_RATE_LIMIT_PER_MINUTE"))
+		a.WhoMayStop(), setting("USER_RATE_LIMIT_BURST"), setting("USER_RATE_LIMIT_PER_MINUTE"))
 }
 
 // playScene sends one command, waits until the bot is done with it and

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -158,7 +158,7 @@ func TestLoadConfigValues(t *testing.T) {
 func TestConfigVarsListsEveryVariableRead(t *testing.T) {
 	t.Parallel()
 	var read []string
-	_, _ = loadConfig(environment{lookup: func(name string) (string, bool) {
+	_, _ = loadConfig(Environment{lookup: func(name string) (string, bool) {
 		read = append(read, name)
 		return "", false
 	}})
@@ -341,7 +341,7 @@ func TestRunNamesMisspeltVariables(t *testing.T) {
 		t.Run(strings.Join(append([]string{"args"}, args...), " "), func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), args, staticEnv(env), &stdout, &stderr)
+			code := Run(context.Background(), args, staticEnv(env), &stdout, &stderr)
 			require.Equal(t, exitConfig, code)
 			out := stdout.String() + stderr.String()
 			require.Contains(t, out, "ALLOWED_USERS and ALLOWED_USERGROUPS are both empty")
@@ -505,12 +505,13 @@ func TestRunWarnsOfUnknownVariablesAtStart(t *testing.T) {
 func TestHelpListsTheEnvironment(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	require.Equal(t, exitOK, run(context.Background(), []string{"-help"}, staticEnv(nil), &stdout, &stderr))
+	require.Equal(t, exitOK, Run(context.Background(), []string{"-help"}, staticEnv(nil), &stdout, &stderr))
 	help := stdout.String() + stderr.String()
-	for _, want := range []string{"-check", "-demo", "-dry-run", "-version",
+	for _, want := range []string{"-check", "-dry-run", "-version",
 		".env in the working directory", "the environment wins"} {
 		require.Contains(t, help, want)
 	}
+	require.NotContains(t, help, "-demo", "the demo is a command of its own")
 	lines := strings.Split(help, "\n")
 	for _, v := range variables {
 		n := 0

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"encoding/json"
@@ -132,7 +132,7 @@ func TestRunbookCoversEveryAlert(t *testing.T) {
 // TestPrometheusRuleMatchesAlerts: the component's PrometheusRule carries
 // alerts.yaml's groups unchanged. After editing alerts.yaml:
 //
-//	go test ./cmd/bot -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
+//	go test ./internal/app -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
 func TestPrometheusRuleMatchesAlerts(t *testing.T) {
 	alerts := readFile(t, alertsFile)
 	want := prometheusRuleFor(t, alerts)
@@ -182,7 +182,7 @@ func prometheusRuleFor(t *testing.T, rules string) string {
 	var b strings.Builder
 	b.WriteString(`# Generated from deploy/monitoring/alerts.yaml; do not edit. After editing
 # alerts.yaml:
-#   go test ./cmd/bot -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
+#   go test ./internal/app -run TestPrometheusRuleMatchesAlerts -update-prometheusrule
 # Your Prometheus picks PrometheusRules by label (its ruleSelector, e.g.
 # release: kube-prometheus-stack): add that label in your overlay if it
 # selects by one. The README's Runbook says what each alert means.

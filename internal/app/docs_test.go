@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"os"
@@ -16,7 +16,7 @@ import (
 	"github.com/polyvbot/polyvbot/bot"
 )
 
-// The operator's documents live at the repository root; tests run in cmd/bot.
+// The operator's documents live at the repository root; tests run in internal/app.
 const (
 	envExamplePath = "../../.env.example"
 	readmePath     = "../../README.md"
@@ -140,7 +140,7 @@ func TestReadmeQuickstartOrder(t *testing.T) {
 	b, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
 	readme := string(b)
-	steps := []string{"go run ./cmd/bot -demo", "deploy/slack-app-manifest.yaml", "cp .env.example .env", "go run ./cmd/bot -check", "go run ./cmd/bot\n"}
+	steps := []string{"go run ./cmd/demo", "deploy/slack-app-manifest.yaml", "cp .env.example .env", "go run ./cmd/bot -check", "go run ./cmd/bot\n"}
 	last := -1
 	for _, s := range steps {
 		i := strings.Index(readme, s)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -263,7 +263,7 @@ func TestCheckNeverPrintsSecrets(t *testing.T) {
 	f.slack.FailAlways("auth.test", slacktest.Failure{Error: "invalid_auth"})
 	env := f.env(map[string]string{"POLYV_APP_SECRET": "wrong-secret-value-123"})
 	var stdout bytes.Buffer
-	code := run(context.Background(), []string{"-check"}, staticEnv(env), &stdout, &stdout)
+	code := Run(context.Background(), []string{"-check"}, staticEnv(env), &stdout, &stdout)
 	require.Equal(t, 1, code)
 	for _, secret := range []string{f.slack.BotToken(), f.slack.AppToken(), "wrong-secret-value-123", testAppSecret} {
 		require.NotContains(t, stdout.String(), secret)
@@ -274,7 +274,7 @@ func TestCheckNeverPrintsSecrets(t *testing.T) {
 func runCheckAgainst(t *testing.T, f *fakes, extra map[string]string) (int, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-check"}, staticEnv(f.env(extra)), &stdout, &stderr)
+	code := Run(context.Background(), []string{"-check"}, staticEnv(f.env(extra)), &stdout, &stderr)
 	require.Empty(t, stderr.String())
 	return code, stdout.String()
 }
