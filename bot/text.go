@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack/slackutilsx"
@@ -86,10 +87,7 @@ func usageProblem(e *UsageError) string {
 	case UnknownVerb:
 		return fmt.Sprintf("unknown command `%s`", arg)
 	case NoChannel:
-		if verb == VerbStatus {
-			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
-		}
-		return "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`"
+		return noChannelProblem(verb, e.Arg)
 	case NoReasonHere:
 		return "`status` takes no reason; type only channel ids, e.g. `status 10001`"
 	case NotAnID:
@@ -114,6 +112,21 @@ func usageProblem(e *UsageError) string {
 		return fmt.Sprintf("the reason is %d characters long; keep it under %d", e.N, MaxReasonRunes)
 	}
 	return "the command cannot be read"
+}
+
+// noChannelProblem says that a command names no channel, and which word
+// stands where the first id belongs, if any.
+func noChannelProblem(verb Verb, arg string) string {
+	if arg == "" {
+		if verb == VerbStatus {
+			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
+		}
+		return "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`"
+	}
+	if verb == VerbStatus {
+		return fmt.Sprintf("`%s` is not a Polyv channel id: `status` needs at least one Polyv channel id, e.g. `status 10001`", quote(arg))
+	}
+	return fmt.Sprintf("`%s` is not a Polyv channel id: `stop` needs the Polyv channel id first, e.g. `stop 10001 -- stream leaked`", quote(arg))
 }
 
 // ambiguityText says how `stop 10001 2 viewers` was read, before anything
@@ -453,8 +466,8 @@ func sentence(s string) string {
 }
 
 // quote makes user text safe to show inside a code span: escaped for Slack,
-// control characters made visible, backticks replaced, and cut to a length a
-// person can read.
+// control and invisible format characters made visible, backticks replaced,
+// and cut to a length a person can read.
 func quote(s string) string {
 	const max = 40
 	var b strings.Builder
@@ -467,7 +480,7 @@ func quote(s string) string {
 		switch {
 		case r == '`':
 			r = '\''
-		case isControl(r) || r == utf8.RuneError:
+		case isControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
 			r = '?'
 		}
 		b.WriteRune(r)

@@ -58,7 +58,7 @@ func wordingSamples() []sample {
 	add := func(name, text string) { out = append(out, sample{name, text}) }
 	add("help", HelpText("/polyv", "users U0ALICE; members of S0ONCALL"))
 	add("usage", usageText("/polyv-ops"))
-	for _, text := range []string{"stop", "status", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
+	for _, text := range []string{"stop", "status", "stop abc", "status abc", "stop <@U0BOSS>", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
 		"stop " + ids(1, 21), "status 10001 -- why", "status 10001 why", "stop https://evil.example/watch/1",
 		"stop 10001 https://evil.example/x", "stop https://live.polyv.cn/", "stop 10001 bad\x07", "stop 10001 " + strings.Repeat("x", 501),
 		strings.Repeat("x", 4001), "stop \xff"} {
