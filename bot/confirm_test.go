@@ -29,7 +29,7 @@ func (e *env) prompt(text string) (Record, string) {
 // request, a click that cannot be honoured under its own.
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
-	e.p.handle(context.Background(), Request{ID: "click-" + user + "-" + action, User: user, Channel: opsChannel,
+	e.p.handle(context.Background(), Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
 		ResponseURL: responseURL, Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
 	e.settle()
 	e.mu.Lock()
@@ -194,7 +194,7 @@ func TestConfirmClickOnAnotherReplica(t *testing.T) {
 	rec := b.clicked(responder, ActionConfirm, token)
 	require.Equal(t, []State{Stopped, Stopped}, states(rec))
 	require.Equal(t, "leaked stream", rec.Cmd.Reason)
-	require.Equal(t, "env-stop 10001 10002 -- leaked stream", rec.ID, "recorded under the command's request")
+	require.Equal(t, envelopeID("stop 10001 10002 -- leaked stream"), rec.ID, "recorded under the command's request")
 	parent, _ := b.parent()
 	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
 	require.Equal(t, Used, b.clicked(responder, ActionConfirm, token).Decision, "used on this replica")

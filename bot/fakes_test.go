@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,8 +41,9 @@ const (
 var epoch = time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
 
 // fakeSlack records what the pipeline asks of Slack. It can fail a call
-// (by method, optionally for one channel) and hold posts to a channel until
-// released, like a Slack that hangs.
+// (by method, optionally for one channel), hold a call until released, or
+// hang it until its context ends, like a Slack that hangs. Like Slack, it
+// answers nothing to a call whose context has ended.
 type fakeSlack struct {
 	mu         sync.Mutex
 	ts         int
@@ -48,7 +51,7 @@ type fakeSlack struct {
 	ephemerals []fakeEphemeral
 	responses  []fakeResponse
 	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond"
-	held       map[string]chan struct{}
+	stalls     map[string]*stall
 }
 
 type fakeMsg struct {
@@ -68,6 +71,7 @@ func (m fakeMsg) Latest() string {
 type fakeEphemeral struct {
 	Channel, User, Text string
 	Blocks              []slack.Block
+	At                  time.Time // when it arrived, on the real (or synctest) clock
 }
 
 type fakeResponse struct {
@@ -75,8 +79,18 @@ type fakeResponse struct {
 	slackclient.Response
 }
 
+// stall makes calls wait: until release is closed, or, with hang, until
+// their context ends.
+type stall struct {
+	arrived chan struct{} // closed when the first call reaches it
+	release chan struct{}
+	hang    bool
+	next    bool // only the next call waits
+	once    sync.Once
+}
+
 func newFakeSlack() *fakeSlack {
-	return &fakeSlack{fail: map[string]error{}, held: map[string]chan struct{}{}}
+	return &fakeSlack{fail: map[string]error{}, stalls: map[string]*stall{}}
 }
 
 // failWith makes calls of what ("post", "post C0OPS", "update", "ephemeral",
@@ -93,11 +107,56 @@ func (f *fakeSlack) failWith(what string, err error) {
 
 // hold makes posts to channel wait until the returned func is called.
 func (f *fakeSlack) hold(channel string) (release func()) {
+	_, release = f.stallCalls("post "+channel, &stall{})
+	return release
+}
+
+// holdNext makes the next call of what ("update C0OPS", "respond", …) wait
+// until release is called; arrived is closed when that call has come.
+func (f *fakeSlack) holdNext(what string) (arrived <-chan struct{}, release func()) {
+	return f.stallCalls(what, &stall{next: true})
+}
+
+// hang makes every call of what wait until its context ends, as a Slack
+// that never answers, or a client that waits out a Retry-After, does.
+func (f *fakeSlack) hang(what string) {
+	f.stallCalls(what, &stall{hang: true})
+}
+
+func (f *fakeSlack) stallCalls(what string, s *stall) (<-chan struct{}, func()) {
+	s.arrived, s.release = make(chan struct{}), make(chan struct{})
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ch := make(chan struct{})
-	f.held[channel] = ch
-	return sync.OnceFunc(func() { close(ch) })
+	f.stalls[what] = s
+	return s.arrived, sync.OnceFunc(func() { close(s.release) })
+}
+
+// enter lets a call of method (to channel) through once Slack would answer
+// it: at once, after a hold, or never when its context ends first.
+func (f *fakeSlack) enter(ctx context.Context, method, channel string) error {
+	f.mu.Lock()
+	key := method + " " + channel
+	s := f.stalls[key]
+	if s == nil {
+		key = method
+		s = f.stalls[key]
+	}
+	if s != nil && s.next {
+		delete(f.stalls, key)
+	}
+	f.mu.Unlock()
+	if s != nil {
+		s.once.Do(func() { close(s.arrived) })
+		release := s.release
+		if s.hang {
+			release = nil
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	return ctx.Err()
 }
 
 func (f *fakeSlack) failure(what, channel string) error {
@@ -108,15 +167,8 @@ func (f *fakeSlack) failure(what, channel string) error {
 }
 
 func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Message) (string, string, error) {
-	f.mu.Lock()
-	held := f.held[channel]
-	f.mu.Unlock()
-	if held != nil {
-		select {
-		case <-held:
-		case <-ctx.Done():
-			return "", "", ctx.Err()
-		}
+	if err := f.enter(ctx, "post", channel); err != nil {
+		return "", "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -129,7 +181,10 @@ func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Mess
 	return ts, "https://test.slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1), nil
 }
 
-func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.Message) error {
+func (f *fakeSlack) Update(ctx context.Context, channel, ts string, m slackclient.Message) error {
+	if err := f.enter(ctx, "update", channel); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("update", channel); err != nil {
@@ -144,17 +199,23 @@ func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.
 	return slack.SlackErrorResponse{Err: "message_not_found"}
 }
 
-func (f *fakeSlack) PostEphemeral(_ context.Context, channel, user string, m slackclient.Message) error {
+func (f *fakeSlack) PostEphemeral(ctx context.Context, channel, user string, m slackclient.Message) error {
+	if err := f.enter(ctx, "ephemeral", channel); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("ephemeral", channel); err != nil {
 		return err
 	}
-	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks})
+	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks, At: time.Now()})
 	return nil
 }
 
-func (f *fakeSlack) Respond(_ context.Context, url string, r slackclient.Response) error {
+func (f *fakeSlack) Respond(ctx context.Context, url string, r slackclient.Response) error {
+	if err := f.enter(ctx, "respond", ""); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("respond", ""); err != nil {
@@ -328,13 +389,25 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	e.t.Helper()
 	cmd, err := ParseCommand(text)
 	require.NoError(e.t, err, "the test's command must parse")
-	req := Request{ID: "env-" + text, User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
+	req := Request{ID: envelopeID(text), User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
 		Command: "/polyv", Text: text, Cmd: cmd, Received: e.clock.Now()}
 	for _, c := range change {
 		c(&req)
 	}
 	return req
 }
+
+// envelopeID is a Socket Mode envelope id for seed, shaped as Slack's are:
+// a 36-character UUID, so that whatever the bot derives from it meets
+// Slack's limits in the tests as it must in production.
+func envelopeID(seed string) string {
+	h := sha256.Sum256([]byte(seed))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-4" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32]
+}
+
+// withID gives a request the envelope id of seed.
+func withID(seed string) func(*Request) { return func(r *Request) { r.ID = envelopeID(seed) } }
 
 // do runs req to its end, verification and background posts included, and
 // returns the Record the audit sink got for it.

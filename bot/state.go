@@ -151,10 +151,14 @@ func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed [
 	return claimed, busy
 }
 
-func (f *flights) release(ids []int64) {
+// release frees the ids that owner's command holds; an id someone else
+// claimed after owner had released it early stays theirs.
+func (f *flights) release(ids []int64, owner *parentLink) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
-		delete(f.m, id)
+		if f.m[id].parent == owner {
+			delete(f.m, id)
+		}
 	}
 }

@@ -170,8 +170,8 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 	e.p.handle(context.Background(), first)
 	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
 
-	e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "second" }))
-	second := e.record("second")
+	e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), withID("second")))
+	second := e.record(envelopeID("second"))
 	require.Equal(t, InProgress, second.Decision)
 	require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
 	require.Equal(t, 1, e.stopCalls(10001))
@@ -180,7 +180,7 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 	e.settle()
 	require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
 	e.clock.SetAuto(true)
-	third := e.run("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "third" })
+	third := e.run("stop 10001", as("U0SECOND"), withID("third"))
 	require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
 	require.Equal(t, 2, e.stopCalls(10001))
 }
