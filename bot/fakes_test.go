@@ -292,7 +292,14 @@ type envConfig struct {
 	globalBurst  int
 	maxWait      time.Duration
 	ticketKey    []byte
+	// stub, when set, is the Polyv the pipeline calls instead of the real
+	// client and the fake Polyv on loopback, for tests in a synctest
+	// bubble, which must not use the network.
+	stub Polyv
 }
+
+// stubbed runs the pipeline against stubPolyv, without a network.
+func stubbed(c *envConfig) { c.stub = stubPolyv{} }
 
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
@@ -304,9 +311,8 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	for _, o := range opts {
 		o(&c)
 	}
-	e := &env{t: t, slack: newFakeSlack(), polyv: polyvtest.NewServer(testAppID, testAppSecret), logs: &logtest.Buffer{}}
+	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}}
 	e.idle = sync.NewCond(&e.mu)
-	t.Cleanup(e.polyv.Close)
 	e.clock = fakeclock.New(epoch)
 	e.clock.SetAuto(true)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -318,16 +324,8 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		status, err = auth.NewPolicy(*c.statusRules, groups)
 		require.NoError(t, err)
 	}
-	pc := polyv.NewClient(testAppID, testAppSecret,
-		polyv.WithBaseURL(e.polyv.URL),
-		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
-		polyv.WithMaxWait(c.maxWait),
-		polyv.WithTimeout(c.set.PolyvTimeout),
-		polyv.WithRetries(3, time.Millisecond),
-		polyv.WithDryRun(c.set.DryRun),
-		polyv.WithLogger(log))
 	e.p = &pipeline{
-		slack: e.slack, polyv: pc, stopPolicy: stop, statusPolicy: status,
+		slack: e.slack, polyv: e.polyvClient(c, log), stopPolicy: stop, statusPolicy: status,
 		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
@@ -352,6 +350,24 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		}
 	})
 	return e
+}
+
+// polyvClient is the real Polyv client against a fake Polyv on loopback,
+// or c's stub.
+func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
+	if c.stub != nil {
+		return c.stub
+	}
+	e.polyv = polyvtest.NewServer(testAppID, testAppSecret)
+	e.t.Cleanup(e.polyv.Close)
+	return polyv.NewClient(testAppID, testAppSecret,
+		polyv.WithBaseURL(e.polyv.URL),
+		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
+		polyv.WithMaxWait(c.maxWait),
+		polyv.WithTimeout(c.set.PolyvTimeout),
+		polyv.WithRetries(3, time.Millisecond),
+		polyv.WithDryRun(c.set.DryRun),
+		polyv.WithLogger(log))
 }
 
 // track is the pipeline's count of background work: do waits until all of
@@ -525,4 +541,28 @@ func (refusingPolyv) LiveStatus(context.Context, ...int64) (map[int64]polyv.Live
 
 func (refusingPolyv) TryLiveStatus(context.Context, ...int64) (map[int64]polyv.LiveStatus, error) {
 	return nil, errors.New("Polyv must not be called")
+}
+
+// stubPolyv stops every channel at once and reports it ended; status
+// reads it live.
+type stubPolyv struct{}
+
+func (stubPolyv) StopPullStream(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{Attempts: 1}, nil
+}
+
+func (stubPolyv) LiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
+	return statuses(ids, polyv.StatusLive), nil
+}
+
+func (stubPolyv) TryLiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
+	return statuses(ids, polyv.StatusEnd), nil
+}
+
+func statuses(ids []int64, st polyv.LiveStatus) map[int64]polyv.LiveStatus {
+	out := make(map[int64]polyv.LiveStatus, len(ids))
+	for _, id := range ids {
+		out[id] = st
+	}
+	return out
 }
