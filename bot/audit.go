@@ -42,6 +42,9 @@ func auditAttrs(rec Record) []any {
 	if rec.StatusErr != nil {
 		attrs = append(attrs, polyvAttrs(rec.StatusErr)...)
 	}
+	if rec.PromptErr != nil {
+		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
+	}
 	if len(rec.Channels) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels))
 	}

@@ -218,3 +218,75 @@ func TestTicketFitsInAButton(t *testing.T) {
 	require.Equal(t, Allowed, decision)
 	require.Equal(t, req.Cmd, got.Cmd)
 }
+
+// A prompt meets Slack's Block Kit limits whatever the command: real
+// envelope ids are 36-character UUIDs, and a reason may be 500 characters
+// that escaping makes five times longer. The fake Slack refuses a prompt
+// past the limits with invalid_blocks, as Slack does.
+func TestConfirmPromptMeetsBlockKitLimits(t *testing.T) {
+	t.Parallel()
+	const user, channel = "U07ABCDEF12", "C07ABCDEF12"
+	amps := strings.Repeat("&", MaxReasonRunes)
+	cases := []struct{ name, text string }{
+		{"one channel", "stop 10001"},
+		{"three channels and a reason", "stop 10001 10002 10003 -- leaked test stream from the rehearsal"},
+		{"twenty channels and the longest reason", "stop " + ids(MaxChannelID-19, 20) + " -- " + amps},
+		{"an ambiguous reason quoted three times", "stop 10001 10002 " + amps},
+	}
+	blockIDsSeen := map[string]bool{}
+	for _, tc := range cases {
+		e := newEnv(t, withConfirm, func(c *envConfig) { c.rules.Users = []string{user} })
+		rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Command = channel, "alice.responder", "/polyv-operations" })
+		require.Equal(t, Confirming, rec.Decision, tc.name)
+		rs := e.slack.responded()
+		require.Len(t, rs, 1, "%s: the prompt was taken", tc.name)
+		require.Empty(t, blockKitProblems(rs[0].Blocks, nil), tc.name)
+		require.Equal(t, promptText(rec.Request, 2*time.Minute), rs[0].Text, "%s: the notification text is whole", tc.name)
+		for id := range blockIDs(rs[0].Blocks) {
+			require.False(t, blockIDsSeen[id], "%s: a new block_id for each prompt", tc.name)
+			blockIDsSeen[id] = true
+		}
+		token := promptButtons(t, rs[0].Blocks)[0].Value
+		stop := e.clicked(user, ActionConfirm, token)
+		require.Len(t, stop.Channels, len(rec.Cmd.ChannelIDs), "%s: the button still carries the whole command", tc.name)
+	}
+}
+
+// When Slack refuses the prompt anyway, every way, the requester is told in
+// plain text, and the audit does not say they were asked to confirm.
+func TestConfirmPromptRefusedAnyway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withConfirm)
+	e.slack.failWith("blocks", slack.SlackErrorResponse{Err: "invalid_blocks"})
+	rec := e.run("stop 10001")
+	require.Equal(t, []string{"⚠️ The bot could not show the confirmation buttons (Slack refused them: invalid_blocks); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."},
+		e.private())
+	require.Equal(t, "prompt_failed", outcomeWord(rec))
+	require.NotContains(t, decisionWords(rec), "asked the requester to confirm")
+	require.Contains(t, auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
+	require.Empty(t, e.polyv.Calls())
+}
+
+func TestFitCutsToSlacksLimits(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, s string
+		n       int
+		want    string
+	}{
+		{"short", "Stop stream", 75, "Stop stream"},
+		{"exactly the limit", "abcde", 5, "abcde"},
+		{"cut", "abcdef", 5, "abcd…"},
+		{"characters, not bytes", "长长长长长长", 5, "长长长长…"},
+		{"never inside an escape", "ab &amp; cd", 6, "ab …"},
+		{"after a whole escape", "&amp;&amp;&amp;", 11, "&amp;&amp;…"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := fit(tc.s, tc.n)
+			require.Equal(t, tc.want, got)
+			require.LessOrEqual(t, len([]rune(got)), tc.n)
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -50,8 +51,11 @@ type fakeSlack struct {
 	msgs       []fakeMsg
 	ephemerals []fakeEphemeral
 	responses  []fakeResponse
-	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond"
+	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond", "blocks"
 	stalls     map[string]*stall
+	// refused lists the messages past Slack's Block Kit limits, which it
+	// answered invalid_blocks, as Slack does; newEnv fails the test if any.
+	refused []string
 }
 
 type fakeMsg struct {
@@ -94,7 +98,8 @@ func newFakeSlack() *fakeSlack {
 }
 
 // failWith makes calls of what ("post", "post C0OPS", "update", "ephemeral",
-// "respond") fail with err from now on; nil clears it.
+// "respond", or "blocks": any call whose message has blocks) fail with err
+// from now on; nil clears it.
 func (f *fakeSlack) failWith(what string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -159,6 +164,27 @@ func (f *fakeSlack) enter(ctx context.Context, method, channel string) error {
 	return ctx.Err()
 }
 
+// admit checks a message's blocks as Slack does, f.mu held: past the Block
+// Kit limits, or reusing a block_id of the message it replaces (earlier),
+// it is refused with invalid_blocks and recorded.
+func (f *fakeSlack) admit(method string, blocks []slack.Block, earlier map[string]bool) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	if problems := blockKitProblems(blocks, earlier); len(problems) > 0 {
+		f.refused = append(f.refused, fmt.Sprintf("%s: %s", method, strings.Join(problems, "; ")))
+		return slack.SlackErrorResponse{Err: "invalid_blocks"}
+	}
+	return f.fail["blocks"]
+}
+
+// refusals are the messages the fake refused as past Slack's limits.
+func (f *fakeSlack) refusals() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.refused...)
+}
+
 func (f *fakeSlack) failure(what, channel string) error {
 	if err, ok := f.fail[what+" "+channel]; ok {
 		return err
@@ -173,6 +199,9 @@ func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Mess
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("post", channel); err != nil {
+		return "", "", err
+	}
+	if err := f.admit("chat.postMessage", m.Blocks, nil); err != nil {
 		return "", "", err
 	}
 	f.ts++
@@ -192,6 +221,9 @@ func (f *fakeSlack) Update(ctx context.Context, channel, ts string, m slackclien
 	}
 	for i := range f.msgs {
 		if f.msgs[i].Channel == channel && f.msgs[i].TS == ts {
+			if err := f.admit("chat.update", m.Blocks, blockIDs(f.msgs[i].Blocks)); err != nil {
+				return err
+			}
 			f.msgs[i].Updates = append(f.msgs[i].Updates, m.Text)
 			return nil
 		}
@@ -208,6 +240,9 @@ func (f *fakeSlack) PostEphemeral(ctx context.Context, channel, user string, m s
 	if err := f.failure("ephemeral", channel); err != nil {
 		return err
 	}
+	if err := f.admit("chat.postEphemeral", m.Blocks, nil); err != nil {
+		return err
+	}
 	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks, At: time.Now()})
 	return nil
 }
@@ -219,6 +254,18 @@ func (f *fakeSlack) Respond(ctx context.Context, url string, r slackclient.Respo
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("respond", ""); err != nil {
+		return err
+	}
+	var earlier map[string]bool
+	if r.Replace {
+		earlier = map[string]bool{}
+		for _, prev := range f.responses {
+			if prev.URL == url {
+				maps.Copy(earlier, blockIDs(prev.Blocks))
+			}
+		}
+	}
+	if err := f.admit("response_url", r.Blocks, earlier); err != nil {
 		return err
 	}
 	f.responses = append(f.responses, fakeResponse{URL: url, Response: r})
@@ -343,6 +390,9 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Cleanup(func() {
 		stopVerifier()
 		<-verifierDone
+	})
+	t.Cleanup(func() {
+		require.Empty(t, e.slack.refusals(), "every message meets Slack's Block Kit limits")
 	})
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -34,20 +34,21 @@ type Decision int
 // The decisions. A stop that ran says per Polyv channel what happened
 // (State); everything else ends with its decision.
 const (
-	Allowed    Decision = iota + 1 // it ran: see the channels (stop) or StatusErr (status)
-	Denied                         // the policy said no; Record.Denial says why
-	OverBudget                     // the requester's own bucket was empty: nothing was sent
-	InProgress                     // someone else was already stopping every channel asked for
-	Confirming                     // a confirmation prompt was sent; the click decides
-	Cancelled                      // the requester clicked Cancel
-	Invalid                        // bad input, answered with the usage
-	Helped                         // help, answered privately
-	Busy                           // no worker could take it in time: nothing was done
-	Expired                        // a click on a prompt past its lifetime
-	NotYours                       // a click by someone other than the requester
-	Used                           // a click on a prompt already used on this replica
-	Altered                        // a click whose ticket's signature does not match
-	Crashed                        // the bot failed unexpectedly; the log has the panic
+	Allowed      Decision = iota + 1 // it ran: see the channels (stop) or StatusErr (status)
+	Denied                           // the policy said no; Record.Denial says why
+	OverBudget                       // the requester's own bucket was empty: nothing was sent
+	InProgress                       // someone else was already stopping every channel asked for
+	Confirming                       // a confirmation prompt was sent; the click decides
+	Cancelled                        // the requester clicked Cancel
+	Invalid                          // bad input, answered with the usage
+	Helped                           // help, answered privately
+	Busy                             // no worker could take it in time: nothing was done
+	Expired                          // a click on a prompt past its lifetime
+	NotYours                         // a click by someone other than the requester
+	Used                             // a click on a prompt already used on this replica
+	Altered                          // a click whose ticket's signature does not match
+	Crashed                          // the bot failed unexpectedly; the log has the panic
+	PromptFailed                     // Slack took the confirmation prompt no way; Record.PromptErr says why
 )
 
 // State is what happened to one Polyv channel of a stop.
@@ -119,6 +120,7 @@ type Record struct {
 	Verifying bool            // a stop whose stopped channels were verified
 	Thread    string          // the parent's permalink
 	Problem   string          // Invalid: what was wrong with the input
+	PromptErr error           // PromptFailed: what Slack answered
 	DryRun    bool
 	Finished  time.Time
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack/slackutilsx"
 
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -309,6 +310,25 @@ func promptText(req Request, ttl time.Duration) string {
 		text += "\n" + ambiguityText(req.Command, req.Cmd)
 	}
 	return text + fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(ttl))
+}
+
+// promptFailedText answers privately when Slack took the confirmation
+// prompt no way (see slackRefusal).
+func promptFailedText(err error) string {
+	return "⚠️ The bot could not show the confirmation buttons (" + slackRefusal(err, "them") +
+		"); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."
+}
+
+// slackRefusal says why Slack did not take a message: its error code
+// ("Slack refused them: invalid_blocks"), or that it did not answer.
+func slackRefusal(err error, them string) string {
+	if code := slackclient.ErrorCode(err); code != "" {
+		return "Slack refused " + them + ": " + slackutilsx.EscapeMessage(code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Slack did not answer in time"
+	}
+	return "Slack did not take " + them
 }
 
 func confirmTitle() string           { return "Stop the stream?" }

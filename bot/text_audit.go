@@ -83,6 +83,8 @@ func decisionWords(rec Record) string {
 		return "not sent: already being stopped by someone else"
 	case Confirming:
 		return "asked the requester to confirm"
+	case PromptFailed:
+		return "could not show the confirmation prompt (" + slackRefusal(rec.PromptErr, "it") + "); nothing was sent"
 	case Cancelled:
 		return "cancelled by the requester"
 	case Invalid:
@@ -157,6 +159,8 @@ func outcomeWord(rec Record) string {
 		return "already_in_progress"
 	case Confirming:
 		return "confirmation_requested"
+	case PromptFailed:
+		return "prompt_failed"
 	case Cancelled:
 		return "cancelled"
 	case Invalid:

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/auth"
@@ -96,6 +97,8 @@ func wordingSamples() []sample {
 	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
+	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
+	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
 	add("confirmed", confirmedText(req.Cmd.ChannelIDs))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
@@ -116,6 +119,7 @@ func wordingSamples() []sample {
 		{Request: one, Decision: OverBudget},
 		{Request: one, Decision: InProgress},
 		{Request: one, Decision: Confirming},
+		{Request: one, Decision: PromptFailed, PromptErr: slack.SlackErrorResponse{Err: "invalid_blocks"}},
 		{Request: one, Decision: Cancelled},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
