@@ -36,6 +36,9 @@ func auditAttrs(rec Record) []any {
 	if rec.Decision == Invalid {
 		attrs = append(attrs, "text", cutText(rec.Text, 200), "why", rec.Problem)
 	}
+	if rec.ForRequest != "" {
+		attrs = append(attrs, "for_request", rec.ForRequest)
+	}
 	if rec.Thread != "" {
 		attrs = append(attrs, "thread", rec.Thread)
 	}

@@ -62,20 +62,28 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 		p.private(ctx, c, usedText())
 		return Record{Request: c, Decision: Used}, false
 	}
+	if c.Click.Action == ActionCancel {
+		return p.cancel(ctx, c, orig), false
+	}
 	// The click's response_url reaches the requester and the channel as the
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
 	rec := Record{Request: orig}
-	if c.Click.Action == ActionCancel {
-		p.replacePrompt(ctx, c, cancelledText())
-		rec.Decision = Cancelled
-		return rec, false
-	}
 	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
 	if !p.authorize(ctx, orig, p.stopPolicy, &rec) {
 		return rec, false
 	}
 	return rec, p.runStop(ctx, orig, &rec)
+}
+
+// cancel answers a Cancel. Used tickets are per replica, so a Stop stream
+// clicked first on another replica may have run: the answer claims nothing
+// about Polyv, and the click is audited as the click it is, under its own
+// request, naming the command's, whose own records say what ran.
+func (p *pipeline) cancel(ctx context.Context, c, orig Request) Record {
+	p.replacePrompt(ctx, c, cancelledText())
+	c.Cmd = orig.Cmd
+	return Record{Request: c, Decision: Cancelled, ForRequest: orig.ID}
 }
 
 // replacePrompt rewrites the prompt the clicked button sat in.

@@ -90,7 +90,7 @@ func TestConfirmClicks(t *testing.T) {
 		{"cancelled, then a late Stop click does nothing", func(t *testing.T, e *env, token string) {
 			require.Equal(t, Cancelled, e.clicked(responder, ActionCancel, token).Decision)
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
-			require.Equal(t, []string{"Cancelled: nothing was sent to Polyv."}, replaced(e))
+			require.Equal(t, []string{cancelledText()}, replaced(e))
 			require.Equal(t, []string{usedText()}, e.private()[2:], "the late click is told why nothing happens")
 			require.Empty(t, e.polyv.Calls())
 		}},
@@ -289,4 +289,36 @@ func TestFitCutsToSlacksLimits(t *testing.T) {
 			require.LessOrEqual(t, len([]rune(got)), tc.n)
 		})
 	}
+}
+
+// Confirm on one replica and Cancel on another: the Cancel cannot know
+// whether the Stop ran elsewhere, so it claims nothing about Polyv, and it
+// is audited as the click it is, under its own request, never as the
+// command's outcome.
+func TestConfirmCancelOnAnotherReplica(t *testing.T) {
+	t.Parallel()
+	key := TicketKey("appSecret", "xoxb-bot-token")
+	shared := func(c *envConfig) { c.ticketKey = key }
+	a := newEnv(t, withConfirm, noVerify, shared)
+	b := newEnv(t, withConfirm, noVerify, shared)
+	prompt, token := a.prompt("stop 10001 -- leaked stream")
+	stop := a.clicked(responder, ActionConfirm, token)
+	require.Equal(t, []State{Stopped}, states(stop))
+
+	cancel := b.clicked(responder, ActionCancel, token)
+	require.Equal(t, []string{"Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."},
+		replaced(b))
+	require.Equal(t, envelopeID("click-"+responder+"-"+ActionCancel), cancel.ID, "the click's own request")
+	require.Equal(t, prompt.ID, cancel.ForRequest, "naming the command it was about")
+	require.Equal(t, []int64{10001}, cancel.Cmd.ChannelIDs)
+	require.Equal(t, "click", decisionWord(cancel))
+	require.Equal(t, "cancel_clicked", outcomeWord(cancel))
+	require.NotContains(t, auditSentence(cancel, false), "nothing was sent")
+	for _, rec := range append(a.audits, b.audits...) {
+		if rec.ID == prompt.ID {
+			require.NotContains(t, auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
+		}
+	}
+	require.Empty(t, b.polyv.Calls())
+	require.Equal(t, 1, a.stopCalls(10001))
 }

@@ -39,7 +39,7 @@ const (
 	OverBudget                       // the requester's own bucket was empty: nothing was sent
 	InProgress                       // someone else was already stopping every channel asked for
 	Confirming                       // a confirmation prompt was sent; the click decides
-	Cancelled                        // the requester clicked Cancel
+	Cancelled                        // a click on Cancel: the prompt stops nothing after it; Record.ForRequest is the command\'s
 	Invalid                          // bad input, answered with the usage
 	Helped                           // help, answered privately
 	Busy                             // no worker could take it in time: nothing was done
@@ -121,8 +121,11 @@ type Record struct {
 	Thread    string          // the parent's permalink
 	Problem   string          // Invalid: what was wrong with the input
 	PromptErr error           // PromptFailed: what Slack answered
-	DryRun    bool
-	Finished  time.Time
+	// ForRequest is, for a click audited under its own request, the
+	// request of the command whose prompt it was on.
+	ForRequest string
+	DryRun     bool
+	Finished   time.Time
 }
 
 // AuditSink receives one Record per request: slog JSON in production

@@ -345,7 +345,11 @@ func expiredText(ttl time.Duration) string {
 	return fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", humanDuration(ttl))
 }
 
-func cancelledText() string { return "Cancelled: nothing was sent to Polyv." }
+// cancelledText stays true when Stop stream was clicked first on another
+// replica, which this one cannot know.
+func cancelledText() string {
+	return "Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."
+}
 
 func usedText() string {
 	return "This confirmation was already used, to confirm or to cancel; this click sent nothing to Polyv."

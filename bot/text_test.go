@@ -45,6 +45,7 @@ func wordingSamples() []sample {
 	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv",
 		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
 	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv", Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Cmd: one.Cmd, Click: &Click{Action: ActionCancel}}
 	ambiguous, _ := ParseCommand("stop 10001 2 viewers reported it")
 	apiErr := func(reply string) error {
 		_, err := polyv.DecodeResponse("stop-pull-stream", 200, []byte(reply))
@@ -120,7 +121,11 @@ func wordingSamples() []sample {
 		{Request: one, Decision: InProgress},
 		{Request: one, Decision: Confirming},
 		{Request: one, Decision: PromptFailed, PromptErr: slack.SlackErrorResponse{Err: "invalid_blocks"}},
-		{Request: one, Decision: Cancelled},
+		{Request: click, Decision: Cancelled, ForRequest: one.ID},
+		{Request: click, Decision: Expired},
+		{Request: click, Decision: NotYours},
+		{Request: click, Decision: Used},
+		{Request: click, Decision: Altered},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbHelp}}, Decision: Helped},
