@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -56,7 +57,12 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
 		return Record{Request: c, Decision: NotYours}, false
 	case Expired:
-		p.replacePrompt(ctx, c, expiredText(p.set.ConfirmTTL))
+		text := expiredText(p.set.ConfirmTTL)
+		if errors.Is(err, errIssuedAhead) {
+			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
+			text = clockAheadText()
+		}
+		p.replacePrompt(ctx, c, text)
 		return Record{Request: c, Decision: Expired}, false
 	case Used:
 		p.private(ctx, c, usedText())

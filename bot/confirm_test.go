@@ -95,7 +95,7 @@ func TestConfirmClicks(t *testing.T) {
 			require.Empty(t, e.polyv.Calls())
 		}},
 		{"expired", func(t *testing.T, e *env, token string) {
-			e.clock.Advance(2*time.Minute + time.Second)
+			e.clock.Advance(2*time.Minute + maxClockSkew + time.Second)
 			require.Equal(t, Expired, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, []string{"⌛ This confirmation expired after 2 minutes; nothing was sent to Polyv. Run the command again."}, replaced(e))
 			require.Empty(t, e.polyv.Calls())
@@ -123,6 +123,12 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, 1, e.stopCalls(10001), "exactly one Polyv call")
 			require.Len(t, replaced(e), 1)
 			require.Contains(t, e.private(), usedText())
+		}},
+		{"clicked again as late as a ticket is honoured", func(t *testing.T, e *env, token string) {
+			e.clicked(responder, ActionConfirm, token)
+			e.clock.Advance(2*time.Minute + maxClockSkew)
+			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision, "remembered as used for as long as it is honoured")
+			require.Equal(t, 1, e.stopCalls(10001))
 		}},
 		{"a ticket changed on its way", func(t *testing.T, e *env, token string) {
 			altered := strings.Replace(token, `"p":[10001]`, `"p":[10001,10002]`, 1)
@@ -321,4 +327,49 @@ func TestConfirmCancelOnAnotherReplica(t *testing.T) {
 	}
 	require.Empty(t, b.polyv.Calls())
 	require.Equal(t, 1, a.stopCalls(10001))
+}
+
+// Replicas' clocks differ: a ticket's expiry is the issuer's clock plus the
+// prompt's lifetime, and whichever replica gets the click honours it within
+// 3 minutes of skew either way, as Polyv tolerates its callers' clocks, but
+// never for longer.
+func TestConfirmClockSkewBetweenReplicas(t *testing.T) {
+	t.Parallel()
+	const skew = 3 * time.Minute
+	cases := []struct {
+		name    string
+		clicker time.Duration // the clicking replica's clock, against the issuer's
+		after   time.Duration // when the click comes, after the prompt
+		want    Decision
+		text    string
+	}{
+		{"the clicker's clock 2 minutes ahead, a click 10 seconds later", 2 * time.Minute, 10 * time.Second, Allowed, ""},
+		{"the clicker's clock 2 minutes behind, a click at once", -2 * time.Minute, 0, Allowed, ""},
+		{"2 minutes ahead, a click as the prompt expires", 2 * time.Minute, 2 * time.Minute, Allowed, ""},
+		{"the same clock, within the skew after expiry", 0, 2*time.Minute + skew, Allowed, ""},
+		{"the same clock, past the skew after expiry", 0, 2*time.Minute + skew + time.Second, Expired, expiredText(2 * time.Minute)},
+		{"3 minutes 1 second ahead, past expiry", skew + time.Second, 2 * time.Minute, Expired, expiredText(2 * time.Minute)},
+		{"an issuer 4 minutes ahead", -4 * time.Minute, 0, Expired, "⌛ This confirmation cannot be used here: the bot that made it has a clock more than 3 minutes ahead of this one; nothing was sent to Polyv. Run the command again, and ask an admin to check the bot hosts' clocks (NTP)."},
+	}
+	key := TicketKey("appSecret", "xoxb-bot-token")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			shared := func(c *envConfig) { c.ticketKey = key }
+			a := newEnv(t, withConfirm, noVerify, shared)
+			b := newEnv(t, withConfirm, noVerify, shared, func(c *envConfig) { c.clockOffset = tc.clicker })
+			a.clock.SetAuto(false)
+			b.clock.SetAuto(false)
+			_, token := a.prompt("stop 10001")
+			b.clock.Advance(tc.after)
+			rec := b.clicked(responder, ActionConfirm, token)
+			require.Equal(t, tc.want, rec.Decision)
+			if tc.want == Allowed {
+				require.Equal(t, []State{Stopped}, states(rec))
+				return
+			}
+			require.Equal(t, []string{tc.text}, replaced(b))
+			require.Empty(t, b.polyv.Calls())
+		})
+	}
 }

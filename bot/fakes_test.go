@@ -339,6 +339,9 @@ type envConfig struct {
 	globalBurst  int
 	maxWait      time.Duration
 	ticketKey    []byte
+	// clockOffset sets this replica's clock apart from epoch, as a host
+	// whose clock runs ahead (or behind) does.
+	clockOffset time.Duration
 	// stub, when set, is the Polyv the pipeline calls instead of the real
 	// client and the fake Polyv on loopback, for tests in a synctest
 	// bubble, which must not use the network.
@@ -360,7 +363,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	}
 	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}}
 	e.idle = sync.NewCond(&e.mu)
-	e.clock = fakeclock.New(epoch)
+	e.clock = fakeclock.New(epoch.Add(c.clockOffset))
 	e.clock.SetAuto(true)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	groups := auth.NewGroupCache(c.dir, auth.WithLogger(log))

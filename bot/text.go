@@ -345,6 +345,12 @@ func expiredText(ttl time.Duration) string {
 	return fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", humanDuration(ttl))
 }
 
+// clockAheadText answers a click on a prompt whose issuer's clock runs
+// ahead by more than the skew replicas may have (maxClockSkew).
+func clockAheadText() string {
+	return "⌛ This confirmation cannot be used here: the bot that made it has a clock more than 3 minutes ahead of this one; nothing was sent to Polyv. Run the command again, and ask an admin to check the bot hosts' clocks (NTP)."
+}
+
 // cancelledText stays true when Stop stream was clicked first on another
 // replica, which this one cannot know.
 func cancelledText() string {

@@ -98,6 +98,7 @@ func wordingSamples() []sample {
 	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
+	add("issued by a clock ahead", clockAheadText())
 	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
 	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
