@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,18 +39,10 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 	defer cancel()
 	for n := 1; ; n++ {
 		stats.Attempts++
-		a, err := c.attempt(ctx, op, extra)
-		switch {
-		case err != nil:
-			err = c.transportError(ctx, op, err)
-		case a.status >= 300 && a.status < 400:
-			err = c.redirected(op, a)
-		default:
-			err = decode(a.status, a.body)
-		}
-		c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: a.dur, HTTPStatus: a.status, Err: err})
-		c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
-			slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
+		a, sendErr := c.attempt(ctx, op, extra)
+		err = c.judge(ctx, op, a, sendErr, decode)
+		stats.note(a, sendErr, err)
+		c.report(ctx, op, n, wait, a, err)
 		if err == nil || n >= p.attempts || !retryable(ctx, err) {
 			return stats, err
 		}
@@ -74,10 +67,30 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 	}
 }
 
+// note adds one attempt to what the call leaves unclear. A success settles
+// whatever earlier attempts left open.
+func (s *CallStats) note(a answer, sendErr, err error) {
+	switch {
+	case err == nil:
+		s.Unclear = false
+	case unanswered(a, sendErr, err):
+		s.Unclear = true
+	}
+}
+
+// report tells the observer and the debug log about attempt n.
+func (c *Client) report(ctx context.Context, op string, n int, wait time.Duration, a answer, err error) {
+	c.emit(Event{Op: op, Attempt: n, Wait: wait, Duration: a.dur, HTTPStatus: a.status, Err: err})
+	c.log.DebugContext(ctx, "polyv call", slog.String("op", op), slog.Int("attempt", n),
+		slog.Int("http_status", a.status), slog.Duration("duration", a.dur), slog.String("kind", Kind(err)))
+}
+
 // answer is what one attempt got back.
 type answer struct {
 	status   int
-	body     []byte
+	sent     bool          // the request was handed to the HTTP client
+	body     []byte        // as much as could be read
+	cut      error         // why the body could not be read to its end; nil when it was
 	location string        // a 3xx's Location, as sent
 	url      *url.URL      // the URL asked, which a relative Location is resolved against
 	dur      time.Duration // round trip including reading the body
@@ -94,14 +107,72 @@ func (c *Client) attempt(ctx context.Context, op string, extra map[string]string
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return answer{dur: time.Since(start)}, err
+		return answer{sent: true, dur: time.Since(start)}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	if err != nil {
-		return answer{dur: time.Since(start)}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)
+	return answer{sent: true, status: resp.StatusCode, body: body, cut: err, location: location, url: req.URL, dur: time.Since(start)}, nil
+}
+
+// judge turns one attempt into the call's error, nil for a success.
+func (c *Client) judge(ctx context.Context, op string, a answer, err error, decode func(int, []byte) error) error {
+	switch {
+	case err != nil:
+		return c.transportError(ctx, op, err)
+	case a.status >= 300 && a.status < 400:
+		return c.redirected(op, a)
+	case a.cut != nil && ctx.Err() != nil:
+		// The deadline or the caller ended the read: say that, as for an
+		// answer that never came.
+		return c.transportError(ctx, op, fmt.Errorf("reading the answer (HTTP %d): %w", a.status, a.cut))
+	case a.cut != nil:
+		return c.answerCut(op, a)
 	}
-	return answer{status: resp.StatusCode, body: body, location: location, url: req.URL, dur: time.Since(start)}, nil
+	return decode(a.status, a.body)
+}
+
+// unanswered reports whether Polyv may have carried out an attempt without
+// an answer that says whether it did (see CallStats.Unclear). sendErr is the
+// attempt's own failure, err what judge made of it.
+func unanswered(a answer, sendErr, err error) bool {
+	if sendErr != nil {
+		return a.sent && !neverLeft(sendErr)
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return err != nil // a read the deadline or the caller ended
+	}
+	switch ae.kind {
+	case ErrBadResponse, ErrAnswerCut, ErrServer:
+		return true
+	case ErrRedirect:
+		return false // the client never follows one, and the redirecting host is not Polyv
+	}
+	return ae.HTTPStatus >= 500
+}
+
+// neverLeft reports whether err proves the request never left this host:
+// no connection was made (a refused or timed-out dial, a failed DNS lookup).
+func neverLeft(err error) bool {
+	var oe *net.OpError
+	var de *net.DNSError
+	return errors.As(err, &de) || (errors.As(err, &oe) && oe.Op == "dial")
+}
+
+// answerCut is the error for an answer whose body broke off: the request
+// was answered, so Polyv may have acted, but what it said is unknown. The
+// excerpt is what arrived, the appSecret redacted even where the cut fell
+// inside it.
+func (c *Client) answerCut(op string, a answer) error {
+	read := string(a.body)
+	if c.redactEnd != nil {
+		read = c.redactEnd(read)
+	}
+	excerpt := keep(read, maxExcerpt, c.redact)
+	if excerpt == "" {
+		excerpt = "nothing of the body arrived"
+	}
+	return &APIError{HTTPStatus: a.status, Message: excerpt, Op: op, kind: ErrAnswerCut.(*kind)}
 }
 
 // redirected is the error for a 3xx answer. It names the target's scheme and

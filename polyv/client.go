@@ -20,21 +20,22 @@ import (
 // Client calls Polyv's live API. It is safe for concurrent use. It never
 // prints, logs or returns its appSecret.
 type Client struct {
-	appID    string
-	sign     func(map[string]string) string // holds the appSecret; see signer
-	redact   func(string) string            // holds the appSecret; see redactor
-	base     string
-	hc       *http.Client
-	now      func() time.Time
-	method   SignatureMethod
-	limiter  *rate.Limiter
-	maxWait  time.Duration
-	timeout  time.Duration
-	attempts int
-	backoff  time.Duration
-	log      *slog.Logger
-	dryRun   bool
-	observe  func(Event)
+	appID     string
+	sign      func(map[string]string) string // holds the appSecret; see signer
+	redact    func(string) string            // holds the appSecret; see redactor
+	redactEnd func(string) string            // holds the appSecret; see tailRedactor
+	base      string
+	hc        *http.Client
+	now       func() time.Time
+	method    SignatureMethod
+	limiter   *rate.Limiter
+	maxWait   time.Duration
+	timeout   time.Duration
+	attempts  int
+	backoff   time.Duration
+	log       *slog.Logger
+	dryRun    bool
+	observe   func(Event)
 }
 
 // Event describes one attempt, or a limiter refusal (Attempt == 0), for metrics.
@@ -50,7 +51,7 @@ type Event struct {
 // NewClient returns a client for the Polyv application appID.
 func NewClient(appID, appSecret string, opts ...Option) *Client {
 	c := &Client{
-		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), base: "https://api.polyv.net",
+		appID: appID, sign: signer(appSecret), redact: redactor(appSecret), redactEnd: tailRedactor(appSecret), base: "https://api.polyv.net",
 		hc: defaultHTTPClient(), now: time.Now, method: MD5,
 		timeout: 10 * time.Second, attempts: 3, backoff: 200 * time.Millisecond,
 		log: slog.New(slog.DiscardHandler),
@@ -78,8 +79,9 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats
 	// A transport error after the request left may mean Polyv did stop the
 	// stream. Retrying cannot start it again, so it is safe; but what Polyv
 	// answers for a channel that is no longer pulling is undocumented, so a
-	// retry may report a refusal for a stop that in fact worked. The bot's
-	// live-status verification is what settles it.
+	// retry may report a refusal for a stop that in fact worked.
+	// CallStats.Unclear says when that may be so; the bot's live-status
+	// verification is what settles it.
 	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
 		_, err := decodeResponse(opStop, status, body, c.redact)
 		return err

@@ -29,7 +29,10 @@ const (
 // fields disagree — code 200 with status "error", "fail", "" or no status,
 // success false or "true" (a string), an error description; or a failure
 // code with status "success" or success true — is ErrBadResponse: what Polyv
-// did is unknown. Failures are *APIError values matching one of the kind
+// did is unknown. So is an answer that gives a key carrying the outcome
+// twice (code, status, message, data, success, error, or error's code and
+// desc), in any letter case, since encoding/json would let the last one win.
+// Failures are *APIError values matching one of the kind
 // sentinels where one applies.
 func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, error) {
 	return decodeResponse(op, httpStatus, body, nil)
@@ -37,10 +40,16 @@ func DecodeResponse(op string, httpStatus int, body []byte) (json.RawMessage, er
 
 // DecodeLiveStatus decodes one answer of the live-status/list call into each
 // channel's status. The documented values come back in their documented
-// spelling whatever their letter case ("LIVE" is StatusLive); anything else is
-// kept sanitised, and a row without a liveStatus is kept as "" (unknown). A
+// spelling whatever their letter case ("LIVE" is StatusLive); anything else
+// is kept as Polyv sent it, so that what only looks like a documented value
+// once spaces or invisible characters are removed (" end", "e\u200bnd")
+// proves nothing; Describe shows it cleaned. The appSecret is redacted
+// wherever a status echoes it. A row without a liveStatus is kept as ""
+// (unknown). A
 // row whose channelId is missing, zero or out of range names no channel and
 // is dropped. When rows for one channel disagree, its status is "" (unknown).
+// A row that gives channelId or liveStatus twice, in any letter case, makes
+// the whole answer unreadable (ErrBadResponse).
 func DecodeLiveStatus(httpStatus int, body []byte) (map[int64]LiveStatus, error) {
 	return decodeLiveStatus(httpStatus, body, nil)
 }
@@ -51,6 +60,9 @@ func decodeResponse(op string, httpStatus int, body []byte, redact func(string) 
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Code == nil {
 		return nil, unreadable(op, httpStatus, body, redact)
+	}
+	if which := envelopeKeys.repeated(body); which != "" {
+		return nil, repeatedKeyError(op, httpStatus, which, body, redact)
 	}
 	code := int(*env.Code)
 	if code == 200 && (httpStatus < 200 || httpStatus >= 300) {
@@ -78,7 +90,7 @@ func decodeResponse(op string, httpStatus int, body []byte, redact func(string) 
 	}
 	return nil, &APIError{
 		HTTPStatus: httpStatus, Code: code, Status: status, Message: msg, Op: op,
-		kind: classify(httpStatus, code, status, msg),
+		kind: classify(httpStatus, code, env.Status, msg),
 	}
 }
 
@@ -137,13 +149,16 @@ func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (
 	if err := json.Unmarshal(data, &rows); err != nil {
 		return nil, unreadable(opStatus, httpStatus, body, redact)
 	}
+	if which := repeatedInRows(data); which != "" {
+		return nil, repeatedKeyError(opStatus, httpStatus, which, body, redact)
+	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {
 		id := int64(r.ChannelID)
 		if id <= 0 || id > math.MaxInt32 {
 			continue // names no channel the client can ask about
 		}
-		st := LiveStatus(keep(r.LiveStatus, 40, redact)).canonical()
+		st := reported(r.LiveStatus, redact)
 		if prev, seen := out[id]; seen && prev != st {
 			st = "" // Polyv contradicts itself about this channel
 		}

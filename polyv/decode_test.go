@@ -1,6 +1,7 @@
 package polyv_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,7 @@ func TestDecodeResponse(t *testing.T) {
 		body   string
 		data   string
 		want   error
+		not    error
 		text   string
 	}{
 		{name: "v3 success", status: 200, body: `{"code":200,"status":"success","message":"","data":""}`, data: `""`},
@@ -37,6 +39,9 @@ func TestDecodeResponse(t *testing.T) {
 		{name: "channelId not found", status: 400, body: `{"code":400,"message":"channelId not found"}`, want: polyv.ErrChannelNotFound},
 		{name: "qps message", status: 200, body: `{"code":400,"message":"qps exceeds number of calls"}`, want: polyv.ErrQuotaExceeded},
 		{name: "status fail under 200", status: 200, body: `{"code":500,"status":"fail","message":"boom"}`, want: polyv.ErrServer},
+		{name: "status FAIL under 200", status: 200, body: `{"code":400,"status":"FAIL","message":"boom"}`, want: polyv.ErrServer},
+		{name: "status fail with a zero-width space is no fail", status: 200, body: `{"code":400,"status":"fa\u200bil","message":"boom"}`, not: polyv.ErrServer, text: "boom (code 400, HTTP 200)"},
+		{name: "status fail with spaces is no fail", status: 200, body: `{"code":400,"status":" fail ","message":"boom"}`, not: polyv.ErrServer, text: "boom (code 400, HTTP 200)"},
 		{name: "success code under HTTP 500", status: 500, body: `{"code":200,"status":"success"}`, want: polyv.ErrServer},
 		{name: "success code under HTTP 404", status: 404, body: `{"code":200,"status":"success"}`, want: polyv.ErrBadResponse},
 		{name: "json without code", status: 200, body: `{"status":"success"}`, want: polyv.ErrBadResponse},
@@ -60,6 +65,9 @@ func TestDecodeResponse(t *testing.T) {
 			require.Equal(t, tc.status, ae.HTTPStatus)
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
+			}
+			if tc.not != nil {
+				require.NotErrorIs(t, err, tc.not)
 			}
 			require.Contains(t, err.Error(), tc.text)
 			require.Less(t, len(err.Error()), 400)
@@ -196,9 +204,11 @@ func FuzzDecodeResponse(f *testing.F) {
 				require.True(t, status >= 200 && status < 300, "success under HTTP %d", status)
 				checkSaysSuccess(t, body)
 			}
+			checkRepeats(t, status, body, err, false)
 		}
 		got, err := polyv.DecodeLiveStatus(status, body)
 		checkErrorText(t, err)
+		checkRepeats(t, status, body, err, true)
 		if err != nil {
 			require.Nil(t, got)
 			return
@@ -208,6 +218,9 @@ func FuzzDecodeResponse(f *testing.F) {
 			require.False(t, st.IsLive() && st.IsNotLive(), "%q is both", st)
 			if st.IsLive() {
 				require.Equal(t, polyv.StatusLive, st, "documented values come back canonical")
+			}
+			if st.IsLive() || st.IsNotLive() {
+				checkSentAs(t, body, st)
 			}
 			checkText(t, st.Describe())
 		}
@@ -227,6 +240,105 @@ func checkSaysSuccess(t *testing.T, body []byte) {
 	if env.Success != nil {
 		require.Equal(t, "true", strings.TrimSpace(string(env.Success)), "accepted with success %s", env.Success)
 	}
+}
+
+// checkRepeats: an answer is refused for a repeated outcome key exactly
+// when it gives one twice in one object, counting keys as encoding/json
+// matches them (any letter case): at the top, in "error" and, with rows, in
+// each object of "data". The count here walks the JSON another way than
+// the client does.
+func checkRepeats(t *testing.T, status int, body []byte, err error, rows bool) {
+	t.Helper()
+	if !json.Valid(body) {
+		return
+	}
+	twice := saidTwice(t, body, rows)
+	if err == nil {
+		require.Empty(t, twice, "accepted with a key given twice")
+		return
+	}
+	refused := errors.Is(err, polyv.ErrBadResponse) &&
+		strings.Contains(err.Error(), fmt.Sprintf(": unreadable answer (HTTP %d): key \"", status))
+	if refused {
+		require.NotEmpty(t, twice, "refused for a repeat that is not there: %v", err)
+	}
+}
+
+// saidTwice names an outcome key given twice in one object of body, or "".
+func saidTwice(t *testing.T, body []byte, rows bool) string {
+	t.Helper()
+	once := map[string][]string{
+		"":      {"code", "status", "message", "data", "success", "error"},
+		"error": {"code", "desc"},
+	}
+	if rows {
+		once["data[]"] = []string{"channelId", "liveStatus"}
+	}
+	twice := ""
+	walkKeys(t, json.NewDecoder(bytes.NewReader(body)), "", func(path string, keys []string) {
+		for _, field := range once[path] {
+			n := 0
+			for _, k := range keys {
+				if strings.EqualFold(k, field) {
+					n++
+				}
+			}
+			if n > 1 && twice == "" {
+				twice = path + "." + field
+			}
+		}
+	})
+	return twice
+}
+
+// walkKeys reads one JSON value from dec and calls visit with the keys of
+// every object in it, named by path: "" for the top, "error" for an object
+// under the top's "error", "data[]" for the objects in the top's "data" array.
+func walkKeys(t *testing.T, dec *json.Decoder, path string, visit func(path string, keys []string)) {
+	t.Helper()
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	switch tok {
+	case json.Delim('{'):
+		var keys []string
+		for dec.More() {
+			k, err := dec.Token()
+			require.NoError(t, err)
+			keys = append(keys, k.(string))
+			inner := "-"
+			if path == "" {
+				inner = strings.ToLower(k.(string))
+			}
+			walkKeys(t, dec, inner, visit)
+		}
+		visit(path, keys)
+	case json.Delim('['):
+		for dec.More() {
+			walkKeys(t, dec, path+"[]", visit)
+		}
+	default:
+		return
+	}
+	_, err = dec.Token()
+	require.NoError(t, err)
+}
+
+// checkSentAs: a status that proves something was sent as that value, in
+// another letter case at most, by some row of body.
+func checkSentAs(t *testing.T, body []byte, st polyv.LiveStatus) {
+	t.Helper()
+	var env struct {
+		Data []struct {
+			LiveStatus string `json:"liveStatus"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env))
+	for _, r := range env.Data {
+		if len(r.LiveStatus) == len(st) && strings.EqualFold(r.LiveStatus, string(st)) {
+			return
+		}
+	}
+	require.Fail(t, "status proves something that no row sent", "%q", st)
 }
 
 // checkErrorText: what reaches a responder is short, printable UTF-8.

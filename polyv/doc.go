@@ -24,36 +24,49 @@
 //
 // A call succeeds only when Polyv says so in every field that carries the
 // outcome: HTTP 2xx, code 200, status "success" (any letter case) and, when
-// the v4 success field is present, success true (the JSON boolean). Every
-// other answer is an *APIError. Test it with errors.Is against
-// ErrInvalidSignature, ErrInvalidTimestamp, ErrAppNotFound,
-// ErrChannelNotFound, ErrQuotaExceeded, ErrServer, ErrBadResponse and
-// ErrRedirect; the classification follows Polyv's message first because its
-// documented codes disagree. An answer whose fields contradict each other
-// (code 200 with status "error", or without a status, or with success false)
-// is ErrBadResponse, like an unreadable one: what Polyv did is unknown, so a
-// stop may or may not have happened. A 3xx answer is ErrRedirect: redirects
-// are never followed, whatever HTTP client WithHTTPClient gave, because they
-// would carry the signed request to another host or turn the stop into a GET
-// whose answer means nothing; the error names the target's scheme and host
-// only. A refusal by the process's own limiter is a *LimitError
-// (ErrRateLimited) and nothing was sent. Time-outs keep
-// context.DeadlineExceeded reachable. Kind gives a stable label for metrics.
-// Errors carry Polyv's own words and codes; what a person should do about
-// them is the caller's to say.
+// the v4 success field is present, success true (the JSON boolean). These
+// fields are matched as sent, never after cleaning. Every other answer is an
+// *APIError. Test it with errors.Is against ErrInvalidSignature,
+// ErrInvalidTimestamp, ErrAppNotFound, ErrChannelNotFound, ErrQuotaExceeded,
+// ErrServer, ErrBadResponse, ErrAnswerCut and ErrRedirect; the
+// classification follows Polyv's message first because its documented codes
+// disagree. An answer whose fields contradict each other (code 200 with
+// status "error", or without a status, or with success false), or that gives
+// one of them twice (in any letter case, as encoding/json matches keys), is
+// ErrBadResponse, like an unreadable one: what Polyv did is unknown, so a
+// stop may or may not have happened. So is an answer whose body broke off
+// after its status line (ErrAnswerCut): the request was answered, so Polyv
+// may have acted, but what it said never arrived whole. A 3xx answer is
+// ErrRedirect: redirects are never followed, whatever HTTP client
+// WithHTTPClient gave, because they would carry the signed request to
+// another host or turn the stop into a GET whose answer means nothing; the
+// error names the target's scheme and host only. A refusal by the process's
+// own limiter is a *LimitError (ErrRateLimited) and nothing was sent.
+// Time-outs keep context.DeadlineExceeded reachable. Kind gives a stable
+// label for metrics. Errors carry Polyv's own words and codes; what a person
+// should do about them is the caller's to say.
 //
-// LiveStatus values compare in any letter case: IsLive and IsNotLive say what
-// a status proves, and "" (no status) or an undocumented value proves
-// neither.
+// StopPullStream's CallStats.Unclear says whether any attempt may have been
+// carried out without an answer saying so (a time-out after sending, a reset
+// connection, a 5xx, an unreadable, contradictory or cut answer), even when
+// a later attempt was refused: a retry can be refused precisely because the
+// first attempt stopped the stream. When a call fails with Unclear set,
+// only the channel's live status can tell whether Polyv acted.
+//
+// LiveStatus values compare in any ASCII letter case but otherwise as Polyv
+// sent them: IsLive and IsNotLive say what a status proves, and "" (no
+// status), an undocumented value, or one that only spaces or invisible
+// characters set apart from a documented value (" end", "e\u200bnd") proves
+// neither. Describe shows a status cleaned.
 //
 // # Retries and limits
 //
 // Transport errors and HTTP 5xx are retried (3 attempts by default, jittered
 // exponential backoff), all within the call's time-out; 4xx, 429 and JSON
 // refusals are final, and so is a 5xx whose body is a definite refusal (a
-// bad sign, an unknown app, the quota); redirects and contradictory answers
-// are final too. Each attempt first takes a token from the limiter, so the
-// limiter bounds what reaches Polyv (which blocks an IP for 5 minutes beyond
+// bad sign, an unknown app, the quota); redirects, contradictory answers and
+// answers cut short are final too. Each attempt first takes a token from the
+// limiter, so the limiter bounds what reaches Polyv (which blocks an IP for 5 minutes beyond
 // 1500 requests per 10 seconds). When no time or no token is left for a
 // retry, the call ends with the answer that prompted it.
 //
@@ -62,7 +75,8 @@
 // The appSecret is only ever hashed: it is not sent, logged, put into errors,
 // or printed by any fmt verb applied to a Client. When an answer echoes it
 // (in a message, a status, an HTML page or a redirect's host), every piece
-// the client keeps has it replaced by "[redacted]" before any cut.
+// the client keeps has it replaced by "[redacted]" before any cut, and so
+// has the beginning of one that an answer cut short ends with.
 //
 // The polyvtest subpackage is a fake Polyv server for tests and load tests.
 package polyv

@@ -32,6 +32,11 @@ var (
 	ErrServer error = &kind{"server_error", "server error"}
 	// ErrBadResponse: the answer was empty, not JSON or not in Polyv's shape.
 	ErrBadResponse error = &kind{"bad_response", "unreadable answer"}
+	// ErrAnswerCut: the answer's status line arrived but its body was cut
+	// short (the connection broke before the Content-Length was read). The
+	// request was answered, so Polyv may have acted; the call is not
+	// retried, since a retry could only be refused for a stop that worked.
+	ErrAnswerCut error = &kind{"answer_cut", "answer cut short"}
 	// ErrRateLimited: this process's own rate limiter refused the call.
 	ErrRateLimited error = &kind{"rate_limited", "rate limited"}
 	// ErrRedirect: the base URL answered with an HTTP redirect (3xx). The
@@ -104,7 +109,7 @@ func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 // Kind returns a short stable label for err, for metrics and logs: "ok" for
 // nil, the label of its kind ("invalid_signature", "invalid_timestamp",
 // "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
-// "bad_response", "rate_limited", "redirect"), "timeout", "canceled",
+// "bad_response", "answer_cut", "rate_limited", "redirect"), "timeout", "canceled",
 // "transport" for network failures, and "other" for anything else.
 func Kind(err error) string {
 	if err == nil {
@@ -142,7 +147,9 @@ type kind struct{ label, text string }
 func (k *kind) Error() string { return "polyv: " + k.text }
 
 // classify picks the kind of a Polyv answer: the message first (the codes in
-// Polyv's docs disagree), then the HTTP status and the status field.
+// Polyv's docs disagree), then the HTTP status and the status field. msg is
+// cleaned, since it is matched for its wording; status is as sent, since it
+// is a field, matched like every field that carries the outcome.
 func classify(httpStatus, code int, status, msg string) *kind {
 	m := strings.ToLower(msg)
 	switch {
@@ -157,7 +164,7 @@ func classify(httpStatus, code int, status, msg string) *kind {
 		return ErrChannelNotFound.(*kind)
 	case strings.Contains(m, "qps exceeds"), httpStatus == 429, code == 429:
 		return ErrQuotaExceeded.(*kind)
-	case httpStatus >= 500, code == 500, strings.EqualFold(status, "fail"):
+	case httpStatus >= 500, code == 500, equalFoldASCII(status, "fail"):
 		return ErrServer.(*kind)
 	}
 	return nil
@@ -180,6 +187,25 @@ func redactor(appSecret string) func(string) string {
 	return func(s string) string {
 		for _, t := range targets {
 			s = strings.ReplaceAll(s, t, redacted)
+		}
+		return s
+	}
+}
+
+// tailRedactor returns a function that replaces a beginning of appSecret (4
+// bytes or more) at the very end of outside text with "[redacted]": an
+// answer cut mid-way may end inside an echoed secret, where redactor, which
+// looks for the whole secret, cannot see it.
+func tailRedactor(appSecret string) func(string) string {
+	const least = 4 // shorter tails are too likely to be chance, and tell too little
+	if len(appSecret) <= least {
+		return nil
+	}
+	return func(s string) string {
+		for n := len(appSecret) - 1; n >= least; n-- {
+			if strings.HasSuffix(s, appSecret[:n]) {
+				return s[:len(s)-n] + redacted
+			}
 		}
 		return s
 	}

@@ -33,8 +33,9 @@ func (s LiveStatus) IsNotLive() bool {
 
 // Describe returns the status in words a responder understands, such as
 // "live (streaming now)" or "ended", whatever the letter case. Values Polyv
-// has not documented are shown as `unknown status "x"`, and "" as
-// "no status given".
+// has not documented are shown cleaned as `unknown status "x"`, with "with
+// spaces or invisible characters" added when only those make it unknown,
+// and "" as "no status given".
 func (s LiveStatus) Describe() string {
 	switch s.canonical() {
 	case StatusUnstart:
@@ -52,8 +53,47 @@ func (s LiveStatus) Describe() string {
 	case "":
 		return "no status given"
 	}
-	return fmt.Sprintf("unknown status %q", sanitize(string(s), 40))
+	shown := sanitize(string(s), maxShownStatus)
+	switch {
+	case shown == "":
+		return "unknown status made only of spaces or invisible characters"
+	case LiveStatus(shown).documented():
+		return fmt.Sprintf("unknown status %q with spaces or invisible characters", shown)
+	}
+	return fmt.Sprintf("unknown status %q", shown)
 }
+
+// Limits on a status that is not a documented value: how much of it is
+// kept, and how much of it is shown.
+const (
+	maxRawStatus   = 100
+	maxShownStatus = 40
+)
+
+// reported is a row's liveStatus as the client keeps it: a documented value
+// in any letter case becomes that value; anything else stays as Polyv sent
+// it (cut to maxRawStatus bytes), never cleaned, so that IsLive and
+// IsNotLive cannot match what cleaning alone turns into a documented value.
+// The appSecret is redacted. When cleaning would join the pieces of a secret
+// that an invisible character keeps apart (and Describe cleans), the
+// cleaned, redacted form is kept instead: it says "[redacted]", which no
+// documented value does.
+func reported(raw string, redact func(string) string) LiveStatus {
+	if st := LiveStatus(raw).canonical(); st.documented() {
+		return st
+	}
+	if redact != nil {
+		raw = redact(raw)
+		if c := clean(raw); redact(c) != c {
+			return LiveStatus(keep(raw, maxShownStatus, redact))
+		}
+	}
+	return LiveStatus(cut(raw, maxRawStatus))
+}
+
+// documented reports whether s is one of the values Polyv documents, in any
+// letter case.
+func (s LiveStatus) documented() bool { return s.IsLive() || s.IsNotLive() }
 
 // canonical returns the documented value s spells in another letter case,
 // or s itself.

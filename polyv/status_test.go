@@ -2,6 +2,7 @@ package polyv_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +110,7 @@ func TestLiveStatusClassification(t *testing.T) {
 		{"banpush", notLive, "banned from pushing"},
 		{"banPush", notLive, "banned from pushing"},
 		{"", unknown, "no status given"},
-		{" live", unknown, `unknown status "live"`},
+		{" live", unknown, `unknown status "live" with spaces or invisible characters`},
 		{"living", unknown, `unknown status "living"`},
 		{"ended", unknown, `unknown status "ended"`},
 		{"paused\n", unknown, `unknown status "paused"`},
@@ -140,7 +141,11 @@ func TestDecodeLiveStatusRows(t *testing.T) {
 			map[int64]polyv.LiveStatus{1: polyv.StatusLive, 2: polyv.StatusUnstart}},
 		{"missing liveStatus is unknown", `[{"channelId":1}]`, map[int64]polyv.LiveStatus{1: ""}},
 		{"null liveStatus is unknown", `[{"channelId":1,"liveStatus":null}]`, map[int64]polyv.LiveStatus{1: ""}},
-		{"undocumented value is kept", `[{"channelId":1,"liveStatus":"paused\u0007"}]`, map[int64]polyv.LiveStatus{1: "paused"}},
+		{"undocumented value is kept as sent", `[{"channelId":1,"liveStatus":"paused\u0007"}]`, map[int64]polyv.LiveStatus{1: "paused\a"}},
+		{"what cleaning would make documented is kept as sent", `[{"channelId":1,"liveStatus":" end"},{"channelId":2,"liveStatus":"e\u200bnd"}]`,
+			map[int64]polyv.LiveStatus{1: " end", 2: "e\u200bnd"}},
+		{"a long value is cut", `[{"channelId":1,"liveStatus":"` + strings.Repeat("x", 150) + `"}]`, map[int64]polyv.LiveStatus{1: polyv.LiveStatus(strings.Repeat("x", 100) + "…")}},
+		{"rows that differ only in invisible characters disagree", `[{"channelId":1,"liveStatus":"end"},{"channelId":1,"liveStatus":"e\u200bnd"}]`, map[int64]polyv.LiveStatus{1: ""}},
 		{"quoted channelId", `[{"channelId":"7","liveStatus":"end"}]`, map[int64]polyv.LiveStatus{7: polyv.StatusEnd}},
 		{"missing channelId names no channel", `[{"liveStatus":"end"},{"channelId":2,"liveStatus":"live"}]`, map[int64]polyv.LiveStatus{2: polyv.StatusLive}},
 		{"null channelId names no channel", `[{"channelId":null,"liveStatus":"end"}]`, map[int64]polyv.LiveStatus{}},

@@ -3,6 +3,7 @@ package polyvtest
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
@@ -27,6 +28,7 @@ type decision struct {
 	verdict string
 	v4      bool
 	data    any
+	stopped bool // the stop was carried out
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +42,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		d = decision{reply: apiError("not found", 404, 20404, "not found."), verdict: "unknown path"}
 	}
-	call.Verdict = d.verdict
+	call.Verdict, call.Stopped = d.verdict, d.stopped
 	if !d.reply.hang && !d.reply.reset {
 		call.HTTPStatus = d.reply.httpStatus
 		if d.reply.raw == nil {
@@ -85,10 +87,11 @@ func (s *Server) scriptedStop(id int64) decision {
 		rep, verdict = q[0], "scripted: "+q[0].name
 		s.scripts[id] = q[1:]
 	}
-	if rep.success && !s.keepLive[id] {
+	stopped := rep.success || rep.stops
+	if stopped && !s.keepLive[id] {
 		s.live[id] = polyv.StatusEnd
 	}
-	return decision{reply: rep, verdict: verdict}
+	return decision{reply: rep, verdict: verdict, stopped: stopped}
 }
 
 func (s *Server) status(r *http.Request, c *Call) decision {
@@ -242,8 +245,13 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, d decision) {
 	if d.reply.location != "" {
 		w.Header().Set("Location", d.reply.location)
 	}
+	body := d.reply.body(d.v4, d.data)
+	if d.reply.cut {
+		cutShort(w, d.reply.httpStatus, body)
+		return
+	}
 	w.WriteHeader(d.reply.httpStatus)
-	_, _ = w.Write(d.reply.body(d.v4, d.data))
+	_, _ = w.Write(body)
 }
 
 // pause waits d (forever when d < 0) unless the request or the server ends
@@ -265,6 +273,30 @@ func (s *Server) pause(ctx context.Context, d time.Duration) bool {
 	case <-s.closing:
 	}
 	return false
+}
+
+// cutShort answers status with w's headers and a Content-Length for all of
+// body (at least 1), writes half of body and closes the connection. It takes
+// the connection over so that exactly those bytes go out: net/http would
+// refuse to send fewer bytes than the Content-Length it was told.
+func cutShort(w http.ResponseWriter, status int, body []byte) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	h := w.Header().Clone()
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer func() { _ = conn.Close() }()
+	h.Set("Content-Length", strconv.Itoa(max(len(body), 1)))
+	h.Set("Connection", "close")
+	_, _ = fmt.Fprintf(buf, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
+	_ = h.Write(buf)
+	_, _ = buf.WriteString("\r\n")
+	_, _ = buf.Write(body[:len(body)/2])
+	_ = buf.Flush()
 }
 
 // reset closes the connection with a TCP RST instead of an answer.

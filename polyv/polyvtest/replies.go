@@ -8,7 +8,8 @@ import (
 )
 
 // Reply is one scripted answer of the fake: a Polyv JSON answer, a raw body,
-// a delay, a hang or a reset connection. Build it with the functions below.
+// a delay, a hang or a reset connection. Build it with the functions below;
+// AfterStop and CutShort change how any of them is carried out.
 type Reply struct {
 	name        string
 	httpStatus  int
@@ -22,7 +23,32 @@ type Reply struct {
 	delay       time.Duration
 	hang        bool
 	reset       bool
-	success     bool
+	success     bool // a success answer: a stop is carried out, a status call lists rows
+	stops       bool // a stop is carried out whatever the answer says (AfterStop)
+	cut         bool // the body is cut short (CutShort)
+}
+
+// AfterStop returns r as the answer to a stop that the fake carried out
+// first: the call is recorded as Stopped and the channel's live status reads
+// "end" afterwards (unless KeepLive), whatever r then answers. It stands for
+// an answer lost between Polyv and the bot after Polyv acted, such as a
+// proxy's time-out page: HTML(504).AfterStop(). On a status call it changes
+// nothing.
+func (r Reply) AfterStop() Reply {
+	r.name += " after the stop"
+	r.stops = true
+	return r
+}
+
+// CutShort returns r with its body cut short: the fake sends the status line
+// and headers with a Content-Length for the whole body (at least 1), writes
+// only the first half of the body and closes the connection, as when a
+// connection breaks mid-answer. The call is carried out as r says: a cut
+// OK() is a stop Polyv made whose answer never arrived whole.
+func (r Reply) CutShort() Reply {
+	r.name += ", cut short"
+	r.cut = true
+	return r
 }
 
 // OK is a successful answer: {"code":200,"status":"success",…}.
@@ -49,6 +75,15 @@ func AppIDRequired() Reply { return apiError("appId is required", 400, 20002, "a
 // document what the stop call returns for an unknown channel; this is a
 // plausible guess.
 func ChannelNotFound() Reply { return apiError("channel not found", 400, 20005, "channel not found.") }
+
+// NotPulling is HTTP 400 with {"code":400,"status":"error","message":
+// "channel is not pulling stream.","data":""}. Polyv does not document what a
+// stop of a channel that is not pulling answers; this is a plausible guess.
+// Script it after a stop that was carried out (AfterStop) to play a retry
+// that finds the stream already stopped.
+func NotPulling() Reply {
+	return apiError("channel is not pulling stream", 400, 20400, "channel is not pulling stream.")
+}
 
 // QuotaExceeded is HTTP 429 with {"code":429,"status":"error","message":
 // "qps exceeds number of calls"}. Polyv does not document its over-limit

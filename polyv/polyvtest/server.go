@@ -15,8 +15,10 @@
 //
 // Besides Polyv's own answers (OK, InvalidSignature, ServerFail, …), replies
 // can script what stands between the bot and Polyv: HTML error pages, empty
-// or garbage bodies, hangs, reset connections, and Redirect, a 3xx with a
-// Location header, as a proxy or a wrong base URL would answer.
+// or garbage bodies, hangs, reset connections, answers cut short (CutShort),
+// and Redirect, a 3xx with a Location header, as a proxy or a wrong base URL
+// would answer. AfterStop makes any of them the answer to a stop the fake
+// carried out, as when Polyv acted but its answer was lost on the way.
 package polyvtest
 
 import (
@@ -85,6 +87,7 @@ type Call struct {
 	HTTPStatus int    // 0 when it hung or the connection was reset
 	Code       int    // the JSON code answered (0 if none)
 	Verdict    string // "ok", or why it was rejected ("invalid signature", "scripted: …")
+	Stopped    bool   // a stop the fake carried out, whatever it answered (see AfterStop)
 }
 
 // NewServer starts a fake Polyv for appID and appSecret on loopback.

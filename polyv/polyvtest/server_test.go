@@ -230,3 +230,116 @@ func TestRedirectReply(t *testing.T) {
 		require.Equal(t, "scripted: redirect "+strconv.Itoa(want), calls[i].Verdict)
 	}
 }
+
+// stopRaw posts a valid stop for channel 10001 and returns the answer's
+// status, the body as far as it could be read, and the read error.
+func stopRaw(t *testing.T, s *polyvtest.Server) (int, int64, string, error) {
+	t.Helper()
+	resp, err := http.Post(s.URL+"/live/v3/channel/stream/stop-pull-stream",
+		"application/x-www-form-urlencoded", strings.NewReader(signedForm(nil).Encode()))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.ContentLength, string(b), err
+}
+
+// liveStatusOf reads channel 10001's live status from s.
+func liveStatusOf(t *testing.T, s *polyvtest.Server) string {
+	t.Helper()
+	q := signedForm(func(p map[string]string) { delete(p, "channelId"); p["channelIds"] = "10001" })
+	resp, err := http.Get(s.URL + "/live/v4/channel/live-status/list?" + q.Encode())
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var a struct {
+		Data []struct {
+			LiveStatus string `json:"liveStatus"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&a))
+	require.Len(t, a.Data, 1)
+	return a.Data[0].LiveStatus
+}
+
+const nginx504 = "<html>\r\n<head><title>504 Gateway Timeout</title></head>\r\n<body>\r\n" +
+	"<center><h1>504 Gateway Timeout</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+func TestCutShort(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		reply   polyvtest.Reply
+		status  int
+		full    string // the whole body, of which the first half arrives
+		stopped bool
+		live    string
+	}{
+		{"success", polyvtest.OK().CutShort(), 200, `{"code":200,"data":"","message":"","status":"success"}`, true, "end"},
+		{"refusal", polyvtest.ChannelNotFound().CutShort(), 400, `{"code":400,"data":"","message":"channel not found.","status":"error"}`, false, "live"},
+		{"empty body", polyvtest.Empty(200).CutShort(), 200, "", false, "live"},
+		{"html 504 after the stop", polyvtest.HTML(504).AfterStop().CutShort(), 504, nginx504, true, "end"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t)
+			s.Script(10001, tc.reply)
+			status, declared, got, err := stopRaw(t, s)
+			require.ErrorIs(t, err, io.ErrUnexpectedEOF, "the body ends before its Content-Length")
+			require.Equal(t, tc.status, status)
+			require.Equal(t, int64(max(len(tc.full), 1)), declared, "the whole body is announced")
+			require.Equal(t, tc.full[:len(tc.full)/2], got, "and only its first half sent")
+			calls := s.Calls()
+			require.Len(t, calls, 1)
+			require.Equal(t, tc.stopped, calls[0].Stopped)
+			require.Equal(t, tc.status, calls[0].HTTPStatus)
+			require.True(t, strings.HasSuffix(calls[0].Verdict, ", cut short"), calls[0].Verdict)
+			require.Equal(t, tc.live, liveStatusOf(t, s))
+		})
+	}
+}
+
+func TestAfterStop(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.Script(10001, polyvtest.HTML(504).AfterStop(), polyvtest.NotPulling())
+	status, _, body, err := stopRaw(t, s)
+	require.NoError(t, err)
+	require.Equal(t, 504, status)
+	require.Equal(t, nginx504, body)
+	require.Equal(t, "end", liveStatusOf(t, s), "the stop was carried out before the 504")
+
+	status, _, body, err = stopRaw(t, s)
+	require.NoError(t, err)
+	require.Equal(t, 400, status)
+	require.JSONEq(t, `{"code":400,"status":"error","message":"channel is not pulling stream.","data":""}`, body)
+
+	calls := s.Calls() // stop, status, stop
+	require.Len(t, calls, 3)
+	require.True(t, calls[0].Stopped)
+	require.Equal(t, "scripted: html 504 Gateway Timeout after the stop", calls[0].Verdict)
+	require.False(t, calls[1].Stopped, "a status call stops nothing")
+	require.False(t, calls[2].Stopped, "a refusal carries nothing out")
+	require.Equal(t, "scripted: channel is not pulling stream", calls[2].Verdict)
+
+	kept := newServer(t)
+	kept.KeepLive(10001)
+	kept.Script(10001, polyvtest.HTML(504).AfterStop())
+	status, _, _, err = stopRaw(t, kept)
+	require.NoError(t, err)
+	require.Equal(t, 504, status)
+	require.True(t, kept.Calls()[0].Stopped)
+	require.Equal(t, "live", liveStatusOf(t, kept), "KeepLive: the encoder keeps pushing")
+}
+
+func TestSuccessIsRecordedAsStopped(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.Script(10001, polyvtest.ServerFail())
+	for range 2 {
+		_, _, _, err := stopRaw(t, s)
+		require.NoError(t, err)
+	}
+	calls := s.Calls()
+	require.False(t, calls[0].Stopped, "a 500 fail carried nothing out")
+	require.True(t, calls[1].Stopped, "an exhausted script succeeds and stops")
+}
