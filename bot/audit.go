@@ -65,6 +65,9 @@ func resultAttrs(results []ChannelResult) []map[string]any {
 	for _, r := range results {
 		m := map[string]any{"polyv_channel": r.ID, "state": stateWord(r.State), "elapsed_ms": r.Elapsed.Milliseconds(),
 			"limiter_wait_ms": r.Wait.Milliseconds(), "attempts": r.Attempts}
+		if w := checkWord(r.Check.Verdict); w != "" {
+			m["check"] = w
+		}
 		if r.Err != nil {
 			m["kind"] = polyv.Kind(r.Err)
 			m["error"] = r.Err.Error()

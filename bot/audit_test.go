@@ -39,7 +39,7 @@ func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
 				"summary":      "🛑 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: allowed; ✅ 1 stopped, ⏳ 1 rate-limited",
 				"verification": "verified", "dry_run": true,
 				"results": []any{
-					map[string]any{"polyv_channel": 10001.0, "state": "stopped", "elapsed_ms": 212.0, "limiter_wait_ms": 0.0, "attempts": 1.0},
+					map[string]any{"polyv_channel": 10001.0, "state": "stopped", "elapsed_ms": 212.0, "limiter_wait_ms": 0.0, "attempts": 1.0, "check": "verified"},
 					map[string]any{"polyv_channel": 10002.0, "state": "rate_limited", "elapsed_ms": 0.0, "limiter_wait_ms": 0.0, "attempts": 0.0,
 						"kind": "rate_limited", "error": refused.Error()},
 				},

@@ -58,8 +58,8 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verif
 	th.update(ctx, summary)
 	th.flush(ctx, summary)
 	lane.post(ctx, outcomeLine(*rec))
-	if p.set.VerifyStop && !p.set.DryRun && len(stoppedIDs(rec.Channels)) > 0 {
-		p.verifier.add(rec, th, release)
+	if p.checking() && len(toVerify(rec.Channels)) > 0 {
+		p.verifier.add(rec, th, summary, release)
 		return true
 	}
 	release()
@@ -150,7 +150,7 @@ func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, re
 			defer close(said)
 			results[i] = resolve[id]()
 			<-before
-			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout))
+			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Command, p.checking()))
 		})
 	}
 	wg.Wait()
@@ -163,6 +163,10 @@ func refused(r ChannelResult) bool {
 	return r.State == Failed || r.State == RateLimited
 }
 
+// checking reports whether stops are verified: VERIFY_STOP, and not a dry
+// run, which sends nothing to verify.
+func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
+
 // call stops one channel and says what happened in a State.
 func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
 	start := p.clock.Now()
@@ -173,12 +177,23 @@ func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
 		r.State = DryRun
 	case err == nil:
 		r.State = Stopped
+	case unclear(stats, err):
+		r.State = Unclear
 	case errors.Is(err, polyv.ErrRateLimited):
 		r.State = RateLimited
 	default:
 		r.State = Failed
 	}
 	return r
+}
+
+// unclear reports a failed stop that Polyv may have carried out without an
+// answer saying so: the client says so (CallStats.Unclear: a time-out or a
+// reset after sending, or a refusal after such an attempt), or the answer
+// came but does not say (a 5xx, an unreadable answer, one cut short).
+func unclear(stats polyv.CallStats, err error) bool {
+	return stats.Unclear || errors.Is(err, polyv.ErrServer) || errors.Is(err, polyv.ErrBadResponse) ||
+		errors.Is(err, polyv.ErrAnswerCut)
 }
 
 // inOrder sorts results into the order the channels were asked for.

@@ -193,6 +193,7 @@ func summaryText(results []ChannelResult) string {
 	add(n[Stopped], "✅", "stopped")
 	add(n[DryRun], "🧪", "dry run")
 	add(n[Failed], "❌", "failed")
+	add(n[Unclear], "❔", "unclear")
 	add(n[RateLimited]+n[NotSent], "⏳", "rate-limited")
 	add(n[Elsewhere], "⏳", "already in progress")
 	return strings.Join(parts, ", ")
@@ -226,8 +227,10 @@ func verificationWords(results []ChannelResult) string {
 	return strings.Join(flags, ", ")
 }
 
-// channelLine is the thread line for one Polyv channel of a stop.
-func channelLine(r ChannelResult, timeout time.Duration) string {
+// channelLine is the thread line for one Polyv channel of a stop. checking
+// says that verification will settle an unclear answer; command is the
+// slash command, for the way to check by hand.
+func channelLine(r ChannelResult, timeout time.Duration, command string, checking bool) string {
 	switch r.State {
 	case Stopped:
 		return fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", r.ID, humanDuration(r.Elapsed))
@@ -237,12 +240,52 @@ func channelLine(r ChannelResult, timeout time.Duration) string {
 		return fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", r.ID, humanDuration(r.RetryIn))
 	case Elsewhere:
 		return fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", r.ID, r.Holder, linkSuffix(r.Thread))
+	case Unclear:
+		line := fmt.Sprintf("❔ Polyv channel %d: Polyv's answer was unclear: %s", r.ID, unclearWords(r.Err, timeout))
+		if checking {
+			return line + "; checking…"
+		}
+		return line + "; the stream may or may not be stopped; check with " + statusHint(command, r.ID)
 	}
 	return fmt.Sprintf("❌ Polyv channel %d: %s", r.ID, explainPolyv(r.Err, timeout, true))
 }
 
-// checkLine is the thread line verification adds for one channel.
-func checkLine(id int64, c Check, window, timeout time.Duration) string {
+// unclearWords says why a stop's answer does not tell whether Polyv acted:
+// always what did arrive, never "could not reach Polyv".
+func unclearWords(err error, timeout time.Duration) string {
+	var apiErr *polyv.APIError
+	switch {
+	case errors.Is(err, polyv.ErrAnswerCut):
+		return "Polyv answered, but its answer was cut short"
+	case errors.Is(err, polyv.ErrServer) && errors.As(err, &apiErr) && apiErr.HTTPStatus >= 500:
+		return fmt.Sprintf("Polyv or a proxy answered with a server error (HTTP %d)", apiErr.HTTPStatus)
+	case errors.Is(err, polyv.ErrServer):
+		return "Polyv answered that it failed" + polyvWords(err)
+	case errors.Is(err, polyv.ErrBadResponse):
+		return "the bot cannot read Polyv's answer as a success" + polyvWords(err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("the stop was sent, and Polyv did not answer within POLYV_TIMEOUT (%s)", humanDuration(timeout))
+	case errors.Is(err, context.Canceled):
+		return "the stop was sent, and the bot was shutting down before Polyv answered"
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("an earlier try got no clear answer, and the retry was refused: %s (code %d), which may only mean the earlier try worked",
+			slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+	}
+	return "the stop was sent, and the connection broke before Polyv's answer arrived"
+}
+
+// statusHint is the command that checks a channel by hand.
+func statusHint(command string, id int64) string {
+	return fmt.Sprintf("`%s status %d`", orPolyv(command), id)
+}
+
+// checkLine is the thread line verification adds for one channel: one whose
+// stop Polyv accepted, or one whose answer was unclear.
+func checkLine(r ChannelResult, window, timeout time.Duration, command string) string {
+	id, c := r.ID, r.Check
+	if r.State == Unclear && c.Verdict != Verified {
+		return unclearCheckLine(id, c, window, timeout, command)
+	}
 	switch {
 	case c.Verdict == Verified:
 		return fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, c.Status.Describe())
@@ -256,6 +299,22 @@ func checkLine(id int64, c Check, window, timeout time.Duration) string {
 		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainPolyv(c.Err, timeout, false))
 	}
 	return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+}
+
+// unclearCheckLine is the verdict on an unclear answer that verification
+// did not prove stopped.
+func unclearCheckLine(id int64, c Check, window, timeout time.Duration, command string) string {
+	switch {
+	case c.Verdict == StillLive:
+		return fmt.Sprintf("⚠️ Polyv channel %d: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", id, humanDuration(window))
+	case c.Why == Unlisted:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", id)
+	case c.Why == StatusUnknown:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", id, c.Status.Describe())
+	case c.Why == StatusUnreadable:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", id, explainPolyv(c.Err, timeout, false), statusHint(command, id))
+	}
+	return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", id, statusHint(command, id))
 }
 
 // notSentText answers privately when no channel of a stop could be called.
@@ -402,9 +461,11 @@ func explainPolyv(err error, timeout time.Duration, stop bool) string {
 		return "the bot was shutting down before Polyv answered: " + unsure
 	case errors.Is(err, polyv.ErrServer):
 		if stop {
-			return "Polyv had a server error (retried): the stream is probably not stopped; retry in a minute or use the Polyv console"
+			return "Polyv had a server error (retried): the stream may or may not be stopped; check with `status`"
 		}
 		return "Polyv had a server error (retried): try again in a minute"
+	case errors.Is(err, polyv.ErrAnswerCut):
+		return "Polyv answered, but its answer was cut short: " + unsure
 	case errors.Is(err, polyv.ErrRedirect):
 		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
 	case errors.Is(err, polyv.ErrBadResponse):

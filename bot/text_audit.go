@@ -202,6 +202,22 @@ func stateWord(s State) string {
 		return "rate_limited"
 	case Elsewhere:
 		return "busy"
+	case Unclear:
+		return "unclear"
 	}
 	return "failed"
+}
+
+// checkWord is a channel's verification verdict in the audit log; "" when
+// it was not checked.
+func checkWord(v Verdict) string {
+	switch v {
+	case Verified:
+		return "verified"
+	case StillLive:
+		return "still_live"
+	case Unverified:
+		return "unverified"
+	}
+	return ""
 }
