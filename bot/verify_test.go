@@ -179,7 +179,9 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 			e.polyv.Script(10001, tc.reply)
 			first := e.request("stop 10001")
 			e.p.handle(context.Background(), first)
-			require.True(t, e.clock.WaitFor(1, make(chan struct{})))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			require.True(t, e.clock.WaitFor(1, ctx.Done()), "the verifier waits for the first check")
 
 			e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), withID("second")))
 			second := e.record(envelopeID("second"))
