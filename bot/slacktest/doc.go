@@ -33,6 +33,59 @@
 // (SetNotInChannel), user groups and their errors, dropped sockets, Slack's
 // disconnect message and silenced pings.
 //
+// # What Slack refuses
+//
+// The fake refuses what Slack refuses, so that no test passes with a message
+// Slack would not show. Every chat.postMessage, chat.update and
+// chat.postEphemeral (blocks as a form field or in a JSON body) and every
+// response_url post has its blocks checked against Block Kit's limits:
+// block_id at most 255 characters and unique within the message; action_id
+// at most 255 and unique within the message (across all its blocks); a
+// button's text at most 75, value 2000, url 3000, style "primary" or
+// "danger" or none; a confirm dialog's title 100, text 300, confirm and
+// deny buttons 30; a section's text 3000; an actions block at most 25
+// elements; a message at most 50 blocks. Blocks that are not JSON, not an
+// array of objects, of a type Slack does not know, or with a field of the
+// wrong JSON type are refused too. Characters are counted as Slack counts
+// them, as Unicode characters: "停" is one, not three bytes.
+//
+// A Web API call past a limit gets Slack's answer, HTTP 200 with
+// {"ok":false,"error":"invalid_blocks","errors":[…],"response_metadata":
+// {"messages":["[ERROR] …"]}}, each reason naming its field, as in "must be
+// less than 256 characters [json-pointer:/blocks/1/block_id]". A
+// response_url post past a limit gets HTTP 400 with the body
+// "invalid_blocks" (what Slack's hooks answer; Slack does not document it).
+// Nothing refused is recorded as posted, but the call is counted (Calls)
+// and recorded (Requests), and Refusals lists it with its reasons. A
+// message's top-level text longer than 40 000 characters is not refused:
+// Slack cuts it, and the fake records it cut.
+//
+// Only these rules are checked: a message the fake takes may still break
+// one of Slack's others (a header's length, a section's fields …).
+//
+// # Rate limits
+//
+// Any Web API method, apps.connections.open included, and any response_url
+// ("response_url") can be made to answer HTTP 429 with any Retry-After,
+// sent exactly as given: FailNext(method, n, Failure{HTTPStatus: 429,
+// RetryAfter: "3600"}) for the next n calls, FailAlways until it is cleared
+// with FailAlways(method, Failure{}). The body is {"ok":false,"error":
+// "ratelimited"}; slack-go reports it as a *slack.RateLimitedError.
+//
+// # Identifiers
+//
+// Identifiers are as long as Slack's, so that a field a bot builds from one
+// (a block_id built from an envelope id, say) is tested at its real length.
+// Envelope ids are random version 4 UUIDs, 36 characters, unless a test
+// chooses one (SlashCommand.EnvelopeID); an event retry has an envelope id
+// of its own. A slash command's trigger_id has the shape of Slack's, 57
+// characters ("1700000000001.4911806113.<32 hex digits>"), and its
+// response_url, <URL>/response/<team>/<13 digits>/<24 letters and digits>,
+// is about as long as Slack's https://hooks.slack.com/commands/… (about 80
+// characters). The server takes posts to any URL under /response/, so a
+// test can post to the response_url an interactive payload carries,
+// whatever it made it.
+//
 // # Connections and routing
 //
 // Like Slack, the server holds any number of Socket Mode connections at once

@@ -2,7 +2,6 @@ package slacktest
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -18,9 +17,7 @@ import (
 // is acked, the delays run out or the server closes. Receivers should
 // deduplicate on the payload's event_id.
 func (s *Server) SendEvent(ctx context.Context, payload any) (envelopeID string, err error) {
-	var seq int
-	s.mutate(func(st *state) { st.envSeq++; seq = st.envSeq })
-	first := Envelope{EnvelopeID: fmt.Sprintf("env-%d-event", seq), Type: "events_api"}
+	first := Envelope{EnvelopeID: newEnvelopeID(), Type: "events_api"}
 	if _, err := s.sendEnvelope(ctx, 0, first, false, payload); err != nil {
 		return "", err
 	}
@@ -60,7 +57,7 @@ func (s *Server) retryEvent(first string, payload any) {
 			return
 		}
 		retry := Envelope{
-			EnvelopeID: fmt.Sprintf("%s-retry-%d", first, attempt+1), Type: "events_api",
+			EnvelopeID: newEnvelopeID(), Type: "events_api",
 			RetryAttempt: attempt + 1, RetryReason: "timeout", RetryOf: first,
 		}
 		// The context never ends; Close ends the wait for a socket.

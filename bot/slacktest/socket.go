@@ -13,7 +13,8 @@ import (
 // ChannelName "ops", UserID "U0USER", UserName the lower-cased UserID.
 type SlashCommand struct {
 	Command, Text, UserID, UserName, ChannelID, ChannelName, TeamID string
-	// EnvelopeID is generated when empty; set it to send duplicates.
+	// EnvelopeID is generated when empty, a UUID like Slack's; set it to
+	// send duplicates.
 	EnvelopeID string
 }
 
@@ -138,16 +139,16 @@ func (s *Server) sendSlashCommand(ctx context.Context, to int, cmd SlashCommand)
 	})
 	envelopeID = cmd.EnvelopeID
 	if envelopeID == "" {
-		envelopeID = fmt.Sprintf("env-%d-slash", seq)
+		envelopeID = newEnvelopeID()
 	}
-	responseURL = fmt.Sprintf("%s/response/%s/%d", s.httpSrv.URL, s.teamID, seq)
+	responseURL = s.httpSrv.URL + responseURLPath(cmd.TeamID, seq)
 	payload := map[string]any{
 		"token": "fake-verification-token", "team_id": cmd.TeamID, "team_domain": "test",
 		"channel_id": cmd.ChannelID, "channel_name": cmd.ChannelName,
 		"user_id": cmd.UserID, "user_name": cmd.UserName,
 		"command": cmd.Command, "text": cmd.Text,
 		"api_app_id": appID, "is_enterprise_install": false,
-		"response_url": responseURL, "trigger_id": fmt.Sprintf("%d.trigger.%d", seq, seq),
+		"response_url": responseURL, "trigger_id": newTriggerID(seq),
 	}
 	env := Envelope{EnvelopeID: envelopeID, Type: "slash_commands"}
 	if _, err := s.sendEnvelope(ctx, to, env, true, payload); err != nil {
@@ -157,9 +158,7 @@ func (s *Server) sendSlashCommand(ctx context.Context, to int, cmd SlashCommand)
 }
 
 func (s *Server) sendInteractive(ctx context.Context, to int, payload any) (envelopeID string, err error) {
-	var seq int
-	s.mutate(func(st *state) { st.envSeq++; seq = st.envSeq })
-	env := Envelope{EnvelopeID: fmt.Sprintf("env-%d-interactive", seq), Type: "interactive"}
+	env := Envelope{EnvelopeID: newEnvelopeID(), Type: "interactive"}
 	if _, err := s.sendEnvelope(ctx, to, env, false, payload); err != nil {
 		return "", err
 	}

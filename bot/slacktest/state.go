@@ -108,6 +108,7 @@ type state struct {
 	ephemerals     []Ephemeral
 	responsePosts  []ResponsePost
 	responseCounts map[string]int
+	refusals       []Refusal
 	tsSeq          int64
 	groups         map[string]*userGroup
 	notInChannel   map[string]bool

@@ -151,12 +151,15 @@ func (s *Server) postMessage(st *state, v url.Values) reply {
 	if errReply := checkChannel(st, ch); errReply != nil {
 		return errReply
 	}
+	if errReply := s.refuseBlocks(st, "chat.postMessage", v); errReply != nil {
+		return errReply
+	}
 	if v.Get("text") == "" && v.Get("blocks") == "" && v.Get("attachments") == "" {
 		return slackError("no_text")
 	}
 	ts := st.nextTS()
 	m := Message{
-		Channel: ch, Text: v.Get("text"), ThreadTS: v.Get("thread_ts"), TS: ts,
+		Channel: ch, Text: cutText(v.Get("text")), ThreadTS: v.Get("thread_ts"), TS: ts,
 		Blocks: rawOrNil(v.Get("blocks")), Params: cloneValues(v), At: s.now(),
 	}
 	st.messages = append(st.messages, m)
@@ -172,15 +175,19 @@ func (s *Server) update(st *state, v url.Values) reply {
 	if errReply := checkChannel(st, ch); errReply != nil {
 		return errReply
 	}
+	if errReply := s.refuseBlocks(st, "chat.update", v); errReply != nil {
+		return errReply
+	}
 	m := st.findMessage(ch, ts)
 	if m == nil {
 		return slackError("message_not_found")
 	}
-	m.Updates = append(m.Updates, v.Get("text"))
+	text := cutText(v.Get("text"))
+	m.Updates = append(m.Updates, text)
 	if b := rawOrNil(v.Get("blocks")); b != nil {
 		m.UpdatedBlocks = b
 	}
-	return reply{"ok": true, "channel": ch, "ts": ts, "text": v.Get("text")}
+	return reply{"ok": true, "channel": ch, "ts": ts, "text": text}
 }
 
 func (s *Server) postEphemeral(st *state, v url.Values) reply {
@@ -191,8 +198,11 @@ func (s *Server) postEphemeral(st *state, v url.Values) reply {
 	if user == "" {
 		return slackError("user_not_found")
 	}
+	if errReply := s.refuseBlocks(st, "chat.postEphemeral", v); errReply != nil {
+		return errReply
+	}
 	st.ephemerals = append(st.ephemerals, Ephemeral{
-		Channel: ch, User: user, Text: v.Get("text"), Blocks: rawOrNil(v.Get("blocks")), At: s.now(),
+		Channel: ch, User: user, Text: cutText(v.Get("text")), Blocks: rawOrNil(v.Get("blocks")), At: s.now(),
 	})
 	return reply{"ok": true, "message_ts": st.nextTS()}
 }
@@ -252,7 +262,8 @@ func (s *Server) conversationInfo(st *state, v url.Values) reply {
 }
 
 // serveResponseURL records a post to a response_url. Like Slack it accepts
-// five posts per URL and refuses later ones.
+// five posts per URL and refuses later ones, and refuses blocks that break
+// a Block Kit rule (see refuseResponse).
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	const method = "response_url"
 	body, _ := io.ReadAll(r.Body)
@@ -268,27 +279,85 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	u := s.httpSrv.URL + r.URL.Path
 	fail := s.scriptedFailure(r, method, "")
-	var used bool
+	outcome := responseAccepted
 	if fail == nil || fail.Delivered {
-		s.mutate(func(st *state) {
-			if used = st.responseCounts[u] >= 5; used {
-				return
-			}
-			st.responseCounts[u]++
-			st.responsePosts = append(st.responsePosts, ResponsePost{
-				URL: u, ResponseType: b.ResponseType, Text: b.Text, ReplaceOriginal: b.ReplaceOriginal,
-				DeleteOriginal: b.DeleteOriginal, Blocks: b.Blocks, At: s.now(),
-			})
-		})
+		s.mutate(func(st *state) { outcome = s.respond(st, u, b) })
 	}
 	switch {
 	case fail != nil:
 		writeFailure(w, *fail)
-	case used:
+	case outcome == responseUsedUp:
 		writeJSON(w, http.StatusNotFound, slackError("used_url"))
+	case outcome == responseRefused:
+		refuseResponse(w)
 	default:
 		writeJSON(w, http.StatusOK, reply{"ok": true})
 	}
+}
+
+// responseOutcome is what became of a post to a response_url.
+type responseOutcome int
+
+const (
+	responseAccepted responseOutcome = iota
+	responseUsedUp                   // the URL had taken its five posts
+	responseRefused                  // its blocks break a Block Kit rule
+)
+
+// respond records a post to the response_url u unless it is refused.
+func (s *Server) respond(st *state, u string, b responseBody) responseOutcome {
+	if st.responseCounts[u] >= 5 {
+		return responseUsedUp
+	}
+	if b.Blocks != nil {
+		if problems := checkBlocks(b.Blocks); problems != nil {
+			st.refusals = append(st.refusals, Refusal{Method: "response_url", URL: u, Errors: problems, Blocks: b.Blocks, At: s.now()})
+			return responseRefused
+		}
+	}
+	st.responseCounts[u]++
+	st.responsePosts = append(st.responsePosts, ResponsePost{
+		URL: u, ResponseType: b.ResponseType, Text: cutText(b.Text), ReplaceOriginal: b.ReplaceOriginal,
+		DeleteOriginal: b.DeleteOriginal, Blocks: b.Blocks, At: s.now(),
+	})
+	return responseAccepted
+}
+
+// refuseResponse answers a response_url post whose blocks Slack would
+// refuse. Slack documents no answer for that case; the fake assumes the one
+// its incoming webhooks (the same hooks.slack.com service) give and that
+// users of response_url report: HTTP 400 with the plain-text body
+// "invalid_blocks", without the reasons the Web API gives (Refusals has
+// them).
+func refuseResponse(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, "invalid_blocks")
+}
+
+// refuseBlocks records and answers, as Slack does, a Web API call whose
+// blocks break a Block Kit rule; it returns nil when they do not, or when
+// there are none.
+func (s *Server) refuseBlocks(st *state, method string, v url.Values) reply {
+	raw := v.Get("blocks")
+	if raw == "" || raw == "null" {
+		return nil
+	}
+	problems := checkBlocks([]byte(raw))
+	if problems == nil {
+		return nil
+	}
+	st.refusals = append(st.refusals, Refusal{
+		Method: method, Channel: v.Get("channel"), Errors: problems, Blocks: json.RawMessage(raw), At: s.now(),
+	})
+	messages := make([]string, len(problems))
+	for i, p := range problems {
+		messages[i] = "[ERROR] " + p
+	}
+	// The shape of Slack's own answer, reasons and all, so a client
+	// logs what it would log in production.
+	return reply{"ok": false, "error": "invalid_blocks", "errors": problems,
+		"response_metadata": reply{"messages": messages}}
 }
 
 func checkChannel(st *state, ch string) reply {
