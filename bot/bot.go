@@ -137,12 +137,19 @@ func withDefaults(cfg Config) Config {
 }
 
 // Ready reports whether the Socket Mode connection is up (hello received),
-// and why not.
+// and why not: with the socket's latest failed attempt to connect, when it
+// tells one (see slackclient.Socket.LastConnectFailure).
 func (b *Bot) Ready() (bool, string) {
 	if b.ready.Load() {
 		return true, "connected"
 	}
-	return false, *b.readyWhy.Load()
+	why := *b.readyWhy.Load()
+	if s, ok := b.socket.(connectFailures); ok {
+		if f, failing := s.LastConnectFailure(); failing {
+			why += "; " + f.String()
+		}
+	}
+	return false, why
 }
 
 // Run serves payloads from the socket until ctx is cancelled. Then it hands

@@ -17,6 +17,12 @@ type Socket interface {
 	Ack(ctx context.Context, envelopeID string, payload any) error
 }
 
+// connectFailures is what a Socket may tell of its failing attempts to
+// connect, for Ready; *slackclient.Socket does.
+type connectFailures interface {
+	LastConnectFailure() (slackclient.ConnectFailure, bool)
+}
+
 // ackTimeout bounds how long an ack may wait for the socket.
 const ackTimeout = 2 * time.Second
 

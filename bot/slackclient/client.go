@@ -33,7 +33,8 @@ type Options struct {
 	Timeout  time.Duration
 	Logger   *slog.Logger
 	// MaxReconnectWait caps the wait between Socket Mode connection
-	// attempts while Slack cannot be reached; default 30 s.
+	// attempts while Slack cannot be reached, a 429's Retry-After
+	// included; default 30 s.
 	MaxReconnectWait time.Duration
 }
 
@@ -64,9 +65,9 @@ type Response struct {
 }
 
 // New builds a client whose HTTP requests time out, whose Web API calls are
-// retried on 429 (honouring Retry-After) and, unless they post a message, on
-// 5xx, and whose apps.connections.open calls pass the connect gate (see
-// Socket).
+// retried once on a 429 whose Retry-After they can afford (see
+// MaxRateLimitWait) and, unless they post a message, on 5xx, and whose
+// apps.connections.open calls pass the connect gate (see Socket).
 func New(o Options) *Client {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
@@ -84,17 +85,15 @@ func New(o Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	gate := newConnectGate(time.Now, o.MaxReconnectWait)
-	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(gate.wrap(transport()))}
+	gate := newConnectGate(time.Now, o.MaxReconnectWait, log, tokenRedactor(o.BotToken, o.AppToken))
+	hc := &http.Client{Timeout: o.Timeout, Transport: tokenInHeader(transport())}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
-	retry.RetryAfterDuration = 5 * time.Second
-	retry.Handlers = []slack.RetryHandler{slack.NewRateLimitErrorRetryHandler(retry),
-		retryUnlessPosted{api: o.APIURL, next: slack.NewServerErrorRetryHandler(retry)}}
+	retry.Handlers = []slack.RetryHandler{retryPolicy{api: o.APIURL, serverError: slack.NewServerErrorRetryHandler(retry)}}
 	api := slack.New(o.BotToken,
 		slack.OptionAppLevelToken(o.AppToken),
 		slack.OptionAPIURL(o.APIURL),
-		slack.OptionHTTPClient(hc),
+		slack.OptionHTTPClient(gate.client(hc)),
 		slack.OptionRetryConfig(retry),
 		slack.OptionLog(slogPrinter{log}),
 	)
@@ -247,21 +246,33 @@ func groupHint(err error) string {
 	return ""
 }
 
-// retryUnlessPosted retries a 5xx only for calls that cannot post twice.
-// chat.postMessage, chat.postEphemeral and response_url posts are not
-// retried: a 5xx may come from a proxy that already delivered the post, and a
-// retry would show it twice (a second parent stuck at "is stopping"). A 429 is
-// safe to retry anywhere: Slack did nothing.
-type retryUnlessPosted struct {
-	api  string // the Web API base URL; anything else is a response_url
-	next slack.RetryHandler
+// retryPolicy decides slack-go's retries of a Web API call.
+//
+// apps.connections.open is never retried here: the connect gate is the one
+// place that decides how long to wait before the next attempt (see Socket),
+// and a retry in slack-go would wait on its own terms, Retry-After in full.
+//
+// A 5xx is retried only for calls that cannot post twice. chat.postMessage,
+// chat.postEphemeral and response_url posts are not retried: a 5xx may come
+// from a proxy that already delivered the post, and a retry would show it
+// twice (a second parent stuck at "is stopping"). A 429 is safe to retry
+// anywhere, Slack did nothing, but only once and only when the call can
+// afford the wait (see retryRateLimited).
+type retryPolicy struct {
+	api         string // the Web API base URL; anything else is a response_url
+	serverError slack.RetryHandler
 }
 
-func (h retryUnlessPosted) ShouldRetry(st *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
-	if posts(req, h.api) {
+func (p retryPolicy) ShouldRetry(st *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
+	switch {
+	case opensConnection(req):
+		return false, 0
+	case resp != nil && resp.StatusCode == http.StatusTooManyRequests:
+		return retryRateLimited(st, req, resp)
+	case posts(req, p.api):
 		return false, 0
 	}
-	return h.next.ShouldRetry(st, req, resp, err)
+	return p.serverError.ShouldRetry(st, req, resp, err)
 }
 
 func posts(req *http.Request, api string) bool {

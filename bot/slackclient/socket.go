@@ -44,7 +44,8 @@ func (c *Client) Socket(pingTimeout time.Duration) *Socket {
 		pingTimeout = 30 * time.Second
 	}
 	return &Socket{
-		sm:   socketmode.New(c.API, socketmode.OptionPingInterval(pingTimeout), socketmode.OptionLog(slogPrinter{c.log})),
+		sm: socketmode.New(c.API, socketmode.OptionPingInterval(pingTimeout),
+			socketmode.OptionDebug(true), socketmode.OptionLog(disconnectWatch{gate: c.gate, log: c.log})),
 		gate: c.gate,
 	}
 }
@@ -154,8 +155,8 @@ func (s *Socket) dispatch(ctx context.Context, evt socketmode.Event, h Handlers)
 	return nil
 }
 
-// connectionError reports a failed attempt and cuts slack-go's run short
-// (see supervise), unless no retry can help.
+// connectionError records a failed attempt (see LastConnectFailure) and
+// cuts slack-go's run short (see supervise), unless no retry can help.
 func (s *Socket) connectionError(evt socketmode.Event, h Handlers) error {
 	ce, _ := evt.Data.(*slack.ConnectionErrorEvent)
 	if ce == nil || ce.ErrorObj == nil {
@@ -164,7 +165,8 @@ func (s *Socket) connectionError(evt socketmode.Event, h Handlers) error {
 	if fatal := AsFatal("apps.connections.open (SLACK_APP_TOKEN)", ce.ErrorObj); fatal != nil {
 		return fatal
 	}
-	s.down(h, "cannot connect: "+ce.ErrorObj.Error())
+	s.gate.failed(ce.ErrorObj)
+	s.down(h, "cannot connect to Slack")
 	s.cutRun()
 	return nil
 }

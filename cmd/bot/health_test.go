@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +71,50 @@ func TestHealthServerFollowsTheBot(t *testing.T) {
 	require.NoError(t, stop())
 	_, err := http.Get(base + healthzPath)
 	require.Error(t, err, "the health server must go down with the bot")
+}
+
+// TestReadyzSaysWhySlackIsUnreachable: with nothing listening at
+// SLACK_API_URL, /readyz says what the last attempt ran into and when the
+// next goes, and the log says it at the default level, with no token in
+// either.
+func TestReadyzSaysWhySlackIsUnreachable(t *testing.T) {
+	t.Parallel()
+	f := newFakes(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	cfg, err := loadConfig(mapLookup(f.env(map[string]string{
+		"HEALTH_ADDR": "127.0.0.1:0", "SLACK_API_URL": "http://" + closed + "/api/"})))
+	require.NoError(t, err)
+	logs := &logtest.Buffer{}
+	a, err := newApp(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	require.NoError(t, err)
+	require.NoError(t, a.start())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+
+	var code int
+	var body string
+	require.Eventually(t, func() bool {
+		code, body = get(t, "http://"+a.health.Addr()+readyzPath)
+		return strings.Contains(body, "last attempt failed")
+	}, 10*time.Second, 20*time.Millisecond, "readyz never named the failure")
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Regexp(t, `^not ready: (connecting to|cannot connect to) Slack; last attempt failed \S+ ago: .*`+
+		regexp.QuoteMeta(closed)+`: connect: connection refused; next attempt (in \S+|under way)\n$`, body)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"cannot connect to Slack"`) },
+		10*time.Second, 20*time.Millisecond)
+	require.Regexp(t, `"level":"WARN","msg":"cannot connect to Slack","err":".*?connection refused","next_attempt_in":"[^"]+"`, logs.String())
+	for _, secret := range []string{cfg.SlackAppToken, cfg.SlackBotToken} {
+		require.NotContains(t, body, secret)
+		require.NotContains(t, logs.String(), secret)
+	}
 }
 
 func TestHealthAddrInUseFailsStart(t *testing.T) {
