@@ -36,11 +36,17 @@ func auditAttrs(rec Record) []any {
 	if rec.Decision == Invalid {
 		attrs = append(attrs, "text", cutText(rec.Text, 200), "why", rec.Problem)
 	}
+	if rec.ForRequest != "" {
+		attrs = append(attrs, "for_request", rec.ForRequest)
+	}
 	if rec.Thread != "" {
 		attrs = append(attrs, "thread", rec.Thread)
 	}
 	if rec.StatusErr != nil {
 		attrs = append(attrs, polyvAttrs(rec.StatusErr)...)
+	}
+	if rec.PromptErr != nil {
+		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
 	}
 	if len(rec.Channels) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels))
@@ -59,6 +65,9 @@ func resultAttrs(results []ChannelResult) []map[string]any {
 	for _, r := range results {
 		m := map[string]any{"polyv_channel": r.ID, "state": stateWord(r.State), "elapsed_ms": r.Elapsed.Milliseconds(),
 			"limiter_wait_ms": r.Wait.Milliseconds(), "attempts": r.Attempts}
+		if w := checkWord(r.Check.Verdict); w != "" {
+			m["check"] = w
+		}
 		if r.Err != nil {
 			m["kind"] = polyv.Kind(r.Err)
 			m["error"] = r.Err.Error()

@@ -73,7 +73,7 @@ const (
 	NotUTF8                             // the text is not UTF-8
 	NoVerb                              // Arg is an id typed without a verb
 	UnknownVerb                         // Arg is not a verb
-	NoChannel                           // Verb was given no channel id
+	NoChannel                           // Verb was given no channel id; Arg, when set, is the word where one belongs
 	NoReasonHere                        // status with a reason marker
 	NotAnID                             // status: Arg is not a channel id
 	TooManyChannels                     // N channels: over MaxChannels
@@ -138,7 +138,7 @@ func parseStop(fields []string) (Command, error) {
 		return Command{}, err
 	}
 	if len(a.ids) == 0 {
-		return Command{}, &UsageError{Problem: NoChannel, Verb: VerbStop}
+		return Command{}, noChannel(VerbStop, a)
 	}
 	reason, err := parseReason(a.reason)
 	if err != nil {
@@ -153,7 +153,7 @@ func parseStatus(fields []string) (Command, error) {
 		return Command{}, err
 	}
 	if len(a.ids) == 0 {
-		return Command{}, &UsageError{Problem: NoChannel, Verb: VerbStatus}
+		return Command{}, noChannel(VerbStatus, a)
 	}
 	if a.marked {
 		return Command{}, &UsageError{Problem: NoReasonHere, Verb: VerbStatus}
@@ -162,6 +162,16 @@ func parseStatus(fields []string) (Command, error) {
 		return Command{}, &UsageError{Problem: NotAnID, Verb: VerbStatus, Arg: a.reason[0]}
 	}
 	return Command{Verb: VerbStatus, ChannelIDs: a.ids}, nil
+}
+
+// noChannel refuses a command without ids, naming the word where the first
+// id belongs (`stop abc`), unless a marker said the words are a reason.
+func noChannel(verb Verb, a args) error {
+	e := &UsageError{Problem: NoChannel, Verb: verb}
+	if !a.marked && len(a.reason) > 0 {
+		e.Arg = a.reason[0]
+	}
+	return e
 }
 
 // args is what follows the verb.

@@ -93,6 +93,32 @@ func TestParseCommandRefuses(t *testing.T) {
 	}
 }
 
+// TestParseCommandNamesTheBadToken: a word where a channel id belongs is
+// named in the refusal, escaped and cut short, so the person sees what to
+// fix rather than only the usage.
+func TestParseCommandNamesTheBadToken(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, text, want string
+	}{
+		{"letters", "stop abc", "`abc` is not a Polyv channel id: `stop` needs the Polyv channel id first, e.g. `stop 10001 -- stream leaked`"},
+		{"letters, then more", "stop abc 10001", "`abc` is not a Polyv channel id"},
+		{"status", "status abc", "`abc` is not a Polyv channel id: `status` needs at least one Polyv channel id, e.g. `status 10001`"},
+		{"a mention", "stop <@U0BOSS>", "`&lt;@U0BOSS&gt;` is not a Polyv channel id"},
+		{"a backtick", "stop `10001`", "`'10001'` is not a Polyv channel id"},
+		{"an invisible character", "stop \ufeff10001", "`?10001` is not a Polyv channel id"},
+		{"a long word", "stop " + strings.Repeat("x", 100), "`" + strings.Repeat("x", 40) + "…` is not a Polyv channel id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Contains(t, refused(t, tc.text), tc.want)
+		})
+	}
+	require.Equal(t, "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`", refused(t, "stop -- only a reason"),
+		"with only a reason after a marker, there is no word to blame")
+}
+
 func TestParseCommandQuotesInputSafely(t *testing.T) {
 	t.Parallel()
 	_, err := bot.ParseCommand("<!channel>`x 10001")

@@ -2,6 +2,11 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -17,7 +22,8 @@ const (
 // askConfirmation answers privately with what will be stopped and two
 // buttons; nothing is sent to Polyv until the requester clicks "Stop
 // stream". The buttons carry a signed ticket (ticket.go), so any replica
-// can honour the click.
+// can honour the click. A prompt Slack refuses every way is followed by a
+// plain answer saying so, and recorded as not shown.
 func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record) {
 	token := p.tickets.issue(req)
 	rec.Decision = Confirming
@@ -26,9 +32,13 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 	defer cancel()
 	to := recipient{responseURL: req.ResponseURL, channel: req.Channel, user: req.User}
 	r := slackclient.Response{Message: slackclient.Message{Text: text, Blocks: promptBlocks(req, text, token)}}
-	if err := deliver(pctx, p.slack, to, r); err != nil {
-		p.log.Error("confirmation prompt not posted", "request_id", req.ID, "user", req.User, "err", err)
+	err := deliver(pctx, p.slack, to, r)
+	if err == nil {
+		return
 	}
+	p.log.Error("confirmation prompt not posted", "request_id", req.ID, "user", req.User, "err", err)
+	rec.Decision, rec.PromptErr = PromptFailed, err
+	p.private(ctx, req, promptFailedText(err))
 }
 
 // click resolves a click on a prompt's button: only the requester's first
@@ -47,26 +57,39 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
 		return Record{Request: c, Decision: NotYours}, false
 	case Expired:
-		p.replacePrompt(ctx, c, expiredText(p.set.ConfirmTTL))
+		text := expiredText(p.set.ConfirmTTL)
+		if errors.Is(err, errIssuedAhead) {
+			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
+			text = clockAheadText()
+		}
+		p.replacePrompt(ctx, c, text)
 		return Record{Request: c, Decision: Expired}, false
 	case Used:
 		p.private(ctx, c, usedText())
 		return Record{Request: c, Decision: Used}, false
 	}
+	if c.Click.Action == ActionCancel {
+		return p.cancel(ctx, c, orig), false
+	}
 	// The click's response_url reaches the requester and the channel as the
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
 	rec := Record{Request: orig}
-	if c.Click.Action == ActionCancel {
-		p.replacePrompt(ctx, c, cancelledText())
-		rec.Decision = Cancelled
-		return rec, false
-	}
 	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
 	if !p.authorize(ctx, orig, p.stopPolicy, &rec) {
 		return rec, false
 	}
 	return rec, p.runStop(ctx, orig, &rec)
+}
+
+// cancel answers a Cancel. Used tickets are per replica, so a Stop stream
+// clicked first on another replica may have run: the answer claims nothing
+// about Polyv, and the click is audited as the click it is, under its own
+// request, naming the command's, whose own records say what ran.
+func (p *pipeline) cancel(ctx context.Context, c, orig Request) Record {
+	p.replacePrompt(ctx, c, cancelledText())
+	c.Cmd = orig.Cmd
+	return Record{Request: c, Decision: Cancelled, ForRequest: orig.ID}
 }
 
 // replacePrompt rewrites the prompt the clicked button sat in.
@@ -79,18 +102,54 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 	}
 }
 
-// promptBlocks are the prompt's text and its two buttons, which carry token.
+// promptBlocks are the prompt's text and its two buttons, which carry
+// token. Everything in them stays within Slack's Block Kit limits for any
+// command: the block_id is a short hash of the token (new for each prompt,
+// and the value already carries the ticket), the action ids are fixed, and
+// texts are cut to their limits (the message's own text stays whole).
 func promptBlocks(req Request, text, token string) []slack.Block {
 	what := channelsText(req.Cmd.ChannelIDs)
 	confirm := slack.NewConfirmationBlockObject(
-		plain(confirmTitle()), plain(confirmBody(what)), plain(stopButton()), plain(keepButton()))
-	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(stopButton())).
+		plain(fit(confirmTitle(), maxConfirmTitle)), plain(fit(confirmBody(what), maxConfirmText)),
+		plain(fit(stopButton(), maxDialogButton)), plain(fit(keepButton(), maxDialogButton)))
+	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(fit(stopButton(), maxButtonText))).
 		WithStyle(slack.StyleDanger).WithConfirm(confirm)
-	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(cancelButton()))
+	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(fit(cancelButton(), maxButtonText)))
 	return []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
-		slack.NewActionBlock("polyv_stop_"+token, stop, cancel),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fit(text, maxSectionText), false, false), nil, nil),
+		slack.NewActionBlock(promptBlockID(token), stop, cancel),
 	}
+}
+
+// Slack's Block Kit limits, in characters, on what promptBlocks builds;
+// past them Slack refuses the whole message with invalid_blocks.
+const (
+	maxSectionText  = 3000
+	maxButtonText   = 75
+	maxConfirmTitle = 100
+	maxConfirmText  = 300
+	maxDialogButton = 30
+)
+
+// promptBlockID names a prompt's actions block: "polyv_stop_" and 22
+// characters of the token's SHA-256, 33 in all, where the limit is 255.
+func promptBlockID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "polyv_stop_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
+}
+
+// fit cuts s to at most n characters, ending with "…" when cut, and never
+// inside an escape such as &amp;.
+func fit(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n-1]
+	cut := string(runes)
+	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && !strings.Contains(cut[amp:], ";") {
+		cut = cut[:amp]
+	}
+	return cut + "…"
 }
 
 func plain(s string) *slack.TextBlockObject {

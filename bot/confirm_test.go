@@ -29,7 +29,7 @@ func (e *env) prompt(text string) (Record, string) {
 // request, a click that cannot be honoured under its own.
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
-	e.p.handle(context.Background(), Request{ID: "click-" + user + "-" + action, User: user, Channel: opsChannel,
+	e.p.handle(context.Background(), Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
 		ResponseURL: responseURL, Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
 	e.settle()
 	e.mu.Lock()
@@ -90,12 +90,12 @@ func TestConfirmClicks(t *testing.T) {
 		{"cancelled, then a late Stop click does nothing", func(t *testing.T, e *env, token string) {
 			require.Equal(t, Cancelled, e.clicked(responder, ActionCancel, token).Decision)
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
-			require.Equal(t, []string{"Cancelled: nothing was sent to Polyv."}, replaced(e))
+			require.Equal(t, []string{cancelledText()}, replaced(e))
 			require.Equal(t, []string{usedText()}, e.private()[2:], "the late click is told why nothing happens")
 			require.Empty(t, e.polyv.Calls())
 		}},
 		{"expired", func(t *testing.T, e *env, token string) {
-			e.clock.Advance(2*time.Minute + time.Second)
+			e.clock.Advance(2*time.Minute + maxClockSkew + time.Second)
 			require.Equal(t, Expired, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, []string{"⌛ This confirmation expired after 2 minutes; nothing was sent to Polyv. Run the command again."}, replaced(e))
 			require.Empty(t, e.polyv.Calls())
@@ -123,6 +123,12 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, 1, e.stopCalls(10001), "exactly one Polyv call")
 			require.Len(t, replaced(e), 1)
 			require.Contains(t, e.private(), usedText())
+		}},
+		{"clicked again as late as a ticket is honoured", func(t *testing.T, e *env, token string) {
+			e.clicked(responder, ActionConfirm, token)
+			e.clock.Advance(2*time.Minute + maxClockSkew)
+			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision, "remembered as used for as long as it is honoured")
+			require.Equal(t, 1, e.stopCalls(10001))
 		}},
 		{"a ticket changed on its way", func(t *testing.T, e *env, token string) {
 			altered := strings.Replace(token, `"p":[10001]`, `"p":[10001,10002]`, 1)
@@ -194,7 +200,7 @@ func TestConfirmClickOnAnotherReplica(t *testing.T) {
 	rec := b.clicked(responder, ActionConfirm, token)
 	require.Equal(t, []State{Stopped, Stopped}, states(rec))
 	require.Equal(t, "leaked stream", rec.Cmd.Reason)
-	require.Equal(t, "env-stop 10001 10002 -- leaked stream", rec.ID, "recorded under the command's request")
+	require.Equal(t, envelopeID("stop 10001 10002 -- leaked stream"), rec.ID, "recorded under the command's request")
 	parent, _ := b.parent()
 	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
 	require.Equal(t, Used, b.clicked(responder, ActionConfirm, token).Decision, "used on this replica")
@@ -217,4 +223,153 @@ func TestTicketFitsInAButton(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Allowed, decision)
 	require.Equal(t, req.Cmd, got.Cmd)
+}
+
+// A prompt meets Slack's Block Kit limits whatever the command: real
+// envelope ids are 36-character UUIDs, and a reason may be 500 characters
+// that escaping makes five times longer. The fake Slack refuses a prompt
+// past the limits with invalid_blocks, as Slack does.
+func TestConfirmPromptMeetsBlockKitLimits(t *testing.T) {
+	t.Parallel()
+	const user, channel = "U07ABCDEF12", "C07ABCDEF12"
+	amps := strings.Repeat("&", MaxReasonRunes)
+	cases := []struct{ name, text string }{
+		{"one channel", "stop 10001"},
+		{"three channels and a reason", "stop 10001 10002 10003 -- leaked test stream from the rehearsal"},
+		{"twenty channels and the longest reason", "stop " + ids(MaxChannelID-19, 20) + " -- " + amps},
+		{"an ambiguous reason quoted three times", "stop 10001 10002 " + amps},
+	}
+	blockIDsSeen := map[string]bool{}
+	for _, tc := range cases {
+		e := newEnv(t, withConfirm, func(c *envConfig) { c.rules.Users = []string{user} })
+		rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Command = channel, "alice.responder", "/polyv-operations" })
+		require.Equal(t, Confirming, rec.Decision, tc.name)
+		rs := e.slack.responded()
+		require.Len(t, rs, 1, "%s: the prompt was taken", tc.name)
+		require.Empty(t, blockKitProblems(rs[0].Blocks, nil), tc.name)
+		require.Equal(t, promptText(rec.Request, 2*time.Minute), rs[0].Text, "%s: the notification text is whole", tc.name)
+		for id := range blockIDs(rs[0].Blocks) {
+			require.False(t, blockIDsSeen[id], "%s: a new block_id for each prompt", tc.name)
+			blockIDsSeen[id] = true
+		}
+		token := promptButtons(t, rs[0].Blocks)[0].Value
+		stop := e.clicked(user, ActionConfirm, token)
+		require.Len(t, stop.Channels, len(rec.Cmd.ChannelIDs), "%s: the button still carries the whole command", tc.name)
+	}
+}
+
+// When Slack refuses the prompt anyway, every way, the requester is told in
+// plain text, and the audit does not say they were asked to confirm.
+func TestConfirmPromptRefusedAnyway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withConfirm)
+	e.slack.failWith("blocks", slack.SlackErrorResponse{Err: "invalid_blocks"})
+	rec := e.run("stop 10001")
+	require.Equal(t, []string{"⚠️ The bot could not show the confirmation buttons (Slack refused them: invalid_blocks); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."},
+		e.private())
+	require.Equal(t, "prompt_failed", outcomeWord(rec))
+	require.NotContains(t, decisionWords(rec), "asked the requester to confirm")
+	require.Contains(t, auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
+	require.Empty(t, e.polyv.Calls())
+}
+
+func TestFitCutsToSlacksLimits(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, s string
+		n       int
+		want    string
+	}{
+		{"short", "Stop stream", 75, "Stop stream"},
+		{"exactly the limit", "abcde", 5, "abcde"},
+		{"cut", "abcdef", 5, "abcd…"},
+		{"characters, not bytes", "长长长长长长", 5, "长长长长…"},
+		{"never inside an escape", "ab &amp; cd", 6, "ab …"},
+		{"after a whole escape", "&amp;&amp;&amp;", 11, "&amp;&amp;…"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := fit(tc.s, tc.n)
+			require.Equal(t, tc.want, got)
+			require.LessOrEqual(t, len([]rune(got)), tc.n)
+		})
+	}
+}
+
+// Confirm on one replica and Cancel on another: the Cancel cannot know
+// whether the Stop ran elsewhere, so it claims nothing about Polyv, and it
+// is audited as the click it is, under its own request, never as the
+// command's outcome.
+func TestConfirmCancelOnAnotherReplica(t *testing.T) {
+	t.Parallel()
+	key := TicketKey("appSecret", "xoxb-bot-token")
+	shared := func(c *envConfig) { c.ticketKey = key }
+	a := newEnv(t, withConfirm, noVerify, shared)
+	b := newEnv(t, withConfirm, noVerify, shared)
+	prompt, token := a.prompt("stop 10001 -- leaked stream")
+	stop := a.clicked(responder, ActionConfirm, token)
+	require.Equal(t, []State{Stopped}, states(stop))
+
+	cancel := b.clicked(responder, ActionCancel, token)
+	require.Equal(t, []string{"Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."},
+		replaced(b))
+	require.Equal(t, envelopeID("click-"+responder+"-"+ActionCancel), cancel.ID, "the click's own request")
+	require.Equal(t, prompt.ID, cancel.ForRequest, "naming the command it was about")
+	require.Equal(t, []int64{10001}, cancel.Cmd.ChannelIDs)
+	require.Equal(t, "click", decisionWord(cancel))
+	require.Equal(t, "cancel_clicked", outcomeWord(cancel))
+	require.NotContains(t, auditSentence(cancel, false), "nothing was sent")
+	for _, rec := range append(a.audits, b.audits...) {
+		if rec.ID == prompt.ID {
+			require.NotContains(t, auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
+		}
+	}
+	require.Empty(t, b.polyv.Calls())
+	require.Equal(t, 1, a.stopCalls(10001))
+}
+
+// Replicas' clocks differ: a ticket's expiry is the issuer's clock plus the
+// prompt's lifetime, and whichever replica gets the click honours it within
+// 3 minutes of skew either way, as Polyv tolerates its callers' clocks, but
+// never for longer.
+func TestConfirmClockSkewBetweenReplicas(t *testing.T) {
+	t.Parallel()
+	const skew = 3 * time.Minute
+	cases := []struct {
+		name    string
+		clicker time.Duration // the clicking replica's clock, against the issuer's
+		after   time.Duration // when the click comes, after the prompt
+		want    Decision
+		text    string
+	}{
+		{"the clicker's clock 2 minutes ahead, a click 10 seconds later", 2 * time.Minute, 10 * time.Second, Allowed, ""},
+		{"the clicker's clock 2 minutes behind, a click at once", -2 * time.Minute, 0, Allowed, ""},
+		{"2 minutes ahead, a click as the prompt expires", 2 * time.Minute, 2 * time.Minute, Allowed, ""},
+		{"the same clock, within the skew after expiry", 0, 2*time.Minute + skew, Allowed, ""},
+		{"the same clock, past the skew after expiry", 0, 2*time.Minute + skew + time.Second, Expired, expiredText(2 * time.Minute)},
+		{"3 minutes 1 second ahead, past expiry", skew + time.Second, 2 * time.Minute, Expired, expiredText(2 * time.Minute)},
+		{"an issuer 4 minutes ahead", -4 * time.Minute, 0, Expired, "⌛ This confirmation cannot be used here: the bot that made it has a clock more than 3 minutes ahead of this one; nothing was sent to Polyv. Run the command again, and ask an admin to check the bot hosts' clocks (NTP)."},
+	}
+	key := TicketKey("appSecret", "xoxb-bot-token")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			shared := func(c *envConfig) { c.ticketKey = key }
+			a := newEnv(t, withConfirm, noVerify, shared)
+			b := newEnv(t, withConfirm, noVerify, shared, func(c *envConfig) { c.clockOffset = tc.clicker })
+			a.clock.SetAuto(false)
+			b.clock.SetAuto(false)
+			_, token := a.prompt("stop 10001")
+			b.clock.Advance(tc.after)
+			rec := b.clicked(responder, ActionConfirm, token)
+			require.Equal(t, tc.want, rec.Decision)
+			if tc.want == Allowed {
+				require.Equal(t, []State{Stopped}, states(rec))
+				return
+			}
+			require.Equal(t, []string{tc.text}, replaced(b))
+			require.Empty(t, b.polyv.Calls())
+		})
+	}
 }

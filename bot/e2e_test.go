@@ -208,18 +208,20 @@ func TestConfirmationClickOverTheSocket(t *testing.T) {
 	require.Len(t, btns, 2)
 	require.Empty(t, h.polyv.Calls(), "nothing goes to Polyv before the click")
 
-	h.click(responder, url, "polyv_stop_other", btns[0].Value)
-	h.click(responder, url, bot.ActionConfirm, btns[0].Value)
+	h.click(responder, url, "polyv_stop_other", btns[0])
+	h.click(responder, url, bot.ActionConfirm, btns[0])
 	_, thread := h.parentWithReplies(1)
 	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped")
 	require.NoError(t, h.stopBot())
 	require.Equal(t, 1, h.stopCalls(), "the other action ran nothing; the confirm ran once")
 }
 
-// button is a Block Kit button as the bot posted it.
+// button is a Block Kit button as the bot posted it, with the block_id of
+// its actions block.
 type button struct {
 	ActionID string `json:"action_id"`
 	Value    string `json:"value"`
+	BlockID  string `json:"-"`
 }
 
 // buttons returns the buttons of the prompt's actions block.
@@ -227,21 +229,26 @@ func buttons(t *testing.T, p slacktest.ResponsePost) []button {
 	t.Helper()
 	var blocks []struct {
 		Type     string   `json:"type"`
+		BlockID  string   `json:"block_id"`
 		Elements []button `json:"elements"`
 	}
 	require.NoError(t, json.Unmarshal(p.Blocks, &blocks), "prompt blocks: %s", p.Blocks)
 	var out []button
 	for _, b := range blocks {
 		if b.Type == "actions" {
-			out = append(out, b.Elements...)
+			for _, el := range b.Elements {
+				el.BlockID = b.BlockID
+				out = append(out, el)
+			}
 		}
 	}
 	return out
 }
 
-// click sends a block_actions payload shaped like Slack's for a click on the
-// prompt posted through responseURL, and waits for the ack.
-func (h *harness) click(user, responseURL, actionID, token string) {
+// click sends a block_actions payload shaped like Slack's for a click with
+// actionID on btn's block in the prompt posted through responseURL, and
+// waits for the ack.
+func (h *harness) click(user, responseURL, actionID string, btn button) {
 	h.t.Helper()
 	payload := map[string]any{
 		"type":         "block_actions",
@@ -254,7 +261,7 @@ func (h *harness) click(user, responseURL, actionID, token string) {
 		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000001", "channel_id": opsChannel, "is_ephemeral": true},
 		"response_url": responseURL,
 		"actions": []map[string]any{{
-			"action_id": actionID, "block_id": "polyv_stop_" + token, "value": token, "type": "button",
+			"action_id": actionID, "block_id": btn.BlockID, "value": btn.Value, "type": "button",
 			"text": map[string]any{"type": "plain_text", "text": "Stop stream"}, "action_ts": "1700000001.000002",
 		}},
 	}

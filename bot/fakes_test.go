@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -39,16 +42,20 @@ const (
 var epoch = time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
 
 // fakeSlack records what the pipeline asks of Slack. It can fail a call
-// (by method, optionally for one channel) and hold posts to a channel until
-// released, like a Slack that hangs.
+// (by method, optionally for one channel), hold a call until released, or
+// hang it until its context ends, like a Slack that hangs. Like Slack, it
+// answers nothing to a call whose context has ended.
 type fakeSlack struct {
 	mu         sync.Mutex
 	ts         int
 	msgs       []fakeMsg
 	ephemerals []fakeEphemeral
 	responses  []fakeResponse
-	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond"
-	held       map[string]chan struct{}
+	fail       map[string]error // "post", "post C0OPS", "update", "ephemeral", "respond", "blocks"
+	stalls     map[string]*stall
+	// refused lists the messages past Slack's Block Kit limits, which it
+	// answered invalid_blocks, as Slack does; newEnv fails the test if any.
+	refused []string
 }
 
 type fakeMsg struct {
@@ -68,6 +75,7 @@ func (m fakeMsg) Latest() string {
 type fakeEphemeral struct {
 	Channel, User, Text string
 	Blocks              []slack.Block
+	At                  time.Time // when it arrived, on the real (or synctest) clock
 }
 
 type fakeResponse struct {
@@ -75,12 +83,23 @@ type fakeResponse struct {
 	slackclient.Response
 }
 
+// stall makes calls wait: until release is closed, or, with hang, until
+// their context ends.
+type stall struct {
+	arrived chan struct{} // closed when the first call reaches it
+	release chan struct{}
+	hang    bool
+	next    bool // only the next call waits
+	once    sync.Once
+}
+
 func newFakeSlack() *fakeSlack {
-	return &fakeSlack{fail: map[string]error{}, held: map[string]chan struct{}{}}
+	return &fakeSlack{fail: map[string]error{}, stalls: map[string]*stall{}}
 }
 
 // failWith makes calls of what ("post", "post C0OPS", "update", "ephemeral",
-// "respond") fail with err from now on; nil clears it.
+// "respond", or "blocks": any call whose message has blocks) fail with err
+// from now on; nil clears it.
 func (f *fakeSlack) failWith(what string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -93,11 +112,77 @@ func (f *fakeSlack) failWith(what string, err error) {
 
 // hold makes posts to channel wait until the returned func is called.
 func (f *fakeSlack) hold(channel string) (release func()) {
+	_, release = f.stallCalls("post "+channel, &stall{})
+	return release
+}
+
+// holdNext makes the next call of what ("update C0OPS", "respond", …) wait
+// until release is called; arrived is closed when that call has come.
+func (f *fakeSlack) holdNext(what string) (arrived <-chan struct{}, release func()) {
+	return f.stallCalls(what, &stall{next: true})
+}
+
+// hang makes every call of what wait until its context ends, as a Slack
+// that never answers, or a client that waits out a Retry-After, does.
+func (f *fakeSlack) hang(what string) {
+	f.stallCalls(what, &stall{hang: true})
+}
+
+func (f *fakeSlack) stallCalls(what string, s *stall) (<-chan struct{}, func()) {
+	s.arrived, s.release = make(chan struct{}), make(chan struct{})
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ch := make(chan struct{})
-	f.held[channel] = ch
-	return sync.OnceFunc(func() { close(ch) })
+	f.stalls[what] = s
+	return s.arrived, sync.OnceFunc(func() { close(s.release) })
+}
+
+// enter lets a call of method (to channel) through once Slack would answer
+// it: at once, after a hold, or never when its context ends first.
+func (f *fakeSlack) enter(ctx context.Context, method, channel string) error {
+	f.mu.Lock()
+	key := method + " " + channel
+	s := f.stalls[key]
+	if s == nil {
+		key = method
+		s = f.stalls[key]
+	}
+	if s != nil && s.next {
+		delete(f.stalls, key)
+	}
+	f.mu.Unlock()
+	if s != nil {
+		s.once.Do(func() { close(s.arrived) })
+		release := s.release
+		if s.hang {
+			release = nil
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	return ctx.Err()
+}
+
+// admit checks a message's blocks as Slack does, f.mu held: past the Block
+// Kit limits, or reusing a block_id of the message it replaces (earlier),
+// it is refused with invalid_blocks and recorded.
+func (f *fakeSlack) admit(method string, blocks []slack.Block, earlier map[string]bool) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	if problems := blockKitProblems(blocks, earlier); len(problems) > 0 {
+		f.refused = append(f.refused, fmt.Sprintf("%s: %s", method, strings.Join(problems, "; ")))
+		return slack.SlackErrorResponse{Err: "invalid_blocks"}
+	}
+	return f.fail["blocks"]
+}
+
+// refusals are the messages the fake refused as past Slack's limits.
+func (f *fakeSlack) refusals() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.refused...)
 }
 
 func (f *fakeSlack) failure(what, channel string) error {
@@ -108,19 +193,15 @@ func (f *fakeSlack) failure(what, channel string) error {
 }
 
 func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Message) (string, string, error) {
-	f.mu.Lock()
-	held := f.held[channel]
-	f.mu.Unlock()
-	if held != nil {
-		select {
-		case <-held:
-		case <-ctx.Done():
-			return "", "", ctx.Err()
-		}
+	if err := f.enter(ctx, "post", channel); err != nil {
+		return "", "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("post", channel); err != nil {
+		return "", "", err
+	}
+	if err := f.admit("chat.postMessage", m.Blocks, nil); err != nil {
 		return "", "", err
 	}
 	f.ts++
@@ -129,7 +210,10 @@ func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Mess
 	return ts, "https://test.slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1), nil
 }
 
-func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.Message) error {
+func (f *fakeSlack) Update(ctx context.Context, channel, ts string, m slackclient.Message) error {
+	if err := f.enter(ctx, "update", channel); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("update", channel); err != nil {
@@ -137,6 +221,9 @@ func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.
 	}
 	for i := range f.msgs {
 		if f.msgs[i].Channel == channel && f.msgs[i].TS == ts {
+			if err := f.admit("chat.update", m.Blocks, blockIDs(f.msgs[i].Blocks)); err != nil {
+				return err
+			}
 			f.msgs[i].Updates = append(f.msgs[i].Updates, m.Text)
 			return nil
 		}
@@ -144,20 +231,41 @@ func (f *fakeSlack) Update(_ context.Context, channel, ts string, m slackclient.
 	return slack.SlackErrorResponse{Err: "message_not_found"}
 }
 
-func (f *fakeSlack) PostEphemeral(_ context.Context, channel, user string, m slackclient.Message) error {
+func (f *fakeSlack) PostEphemeral(ctx context.Context, channel, user string, m slackclient.Message) error {
+	if err := f.enter(ctx, "ephemeral", channel); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("ephemeral", channel); err != nil {
 		return err
 	}
-	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks})
+	if err := f.admit("chat.postEphemeral", m.Blocks, nil); err != nil {
+		return err
+	}
+	f.ephemerals = append(f.ephemerals, fakeEphemeral{Channel: channel, User: user, Text: m.Text, Blocks: m.Blocks, At: time.Now()})
 	return nil
 }
 
-func (f *fakeSlack) Respond(_ context.Context, url string, r slackclient.Response) error {
+func (f *fakeSlack) Respond(ctx context.Context, url string, r slackclient.Response) error {
+	if err := f.enter(ctx, "respond", ""); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failure("respond", ""); err != nil {
+		return err
+	}
+	var earlier map[string]bool
+	if r.Replace {
+		earlier = map[string]bool{}
+		for _, prev := range f.responses {
+			if prev.URL == url {
+				maps.Copy(earlier, blockIDs(prev.Blocks))
+			}
+		}
+	}
+	if err := f.admit("response_url", r.Blocks, earlier); err != nil {
 		return err
 	}
 	f.responses = append(f.responses, fakeResponse{URL: url, Response: r})
@@ -231,7 +339,17 @@ type envConfig struct {
 	globalBurst  int
 	maxWait      time.Duration
 	ticketKey    []byte
+	// clockOffset sets this replica's clock apart from epoch, as a host
+	// whose clock runs ahead (or behind) does.
+	clockOffset time.Duration
+	// stub, when set, is the Polyv the pipeline calls instead of the real
+	// client and the fake Polyv on loopback, for tests in a synctest
+	// bubble, which must not use the network.
+	stub Polyv
 }
+
+// stubbed runs the pipeline against stubPolyv, without a network.
+func stubbed(c *envConfig) { c.stub = stubPolyv{} }
 
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
@@ -243,10 +361,9 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	for _, o := range opts {
 		o(&c)
 	}
-	e := &env{t: t, slack: newFakeSlack(), polyv: polyvtest.NewServer(testAppID, testAppSecret), logs: &logtest.Buffer{}}
+	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}}
 	e.idle = sync.NewCond(&e.mu)
-	t.Cleanup(e.polyv.Close)
-	e.clock = fakeclock.New(epoch)
+	e.clock = fakeclock.New(epoch.Add(c.clockOffset))
 	e.clock.SetAuto(true)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	groups := auth.NewGroupCache(c.dir, auth.WithLogger(log))
@@ -257,16 +374,8 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		status, err = auth.NewPolicy(*c.statusRules, groups)
 		require.NoError(t, err)
 	}
-	pc := polyv.NewClient(testAppID, testAppSecret,
-		polyv.WithBaseURL(e.polyv.URL),
-		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
-		polyv.WithMaxWait(c.maxWait),
-		polyv.WithTimeout(c.set.PolyvTimeout),
-		polyv.WithRetries(3, time.Millisecond),
-		polyv.WithDryRun(c.set.DryRun),
-		polyv.WithLogger(log))
 	e.p = &pipeline{
-		slack: e.slack, polyv: pc, stopPolicy: stop, statusPolicy: status,
+		slack: e.slack, polyv: e.polyvClient(c, log), stopPolicy: stop, statusPolicy: status,
 		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
@@ -286,11 +395,32 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		<-verifierDone
 	})
 	t.Cleanup(func() {
+		require.Empty(t, e.slack.refusals(), "every message meets Slack's Block Kit limits")
+	})
+	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", e.logs.String())
 		}
 	})
 	return e
+}
+
+// polyvClient is the real Polyv client against a fake Polyv on loopback,
+// or c's stub.
+func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
+	if c.stub != nil {
+		return c.stub
+	}
+	e.polyv = polyvtest.NewServer(testAppID, testAppSecret)
+	e.t.Cleanup(e.polyv.Close)
+	return polyv.NewClient(testAppID, testAppSecret,
+		polyv.WithBaseURL(e.polyv.URL),
+		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
+		polyv.WithMaxWait(c.maxWait),
+		polyv.WithTimeout(c.set.PolyvTimeout),
+		polyv.WithRetries(3, time.Millisecond),
+		polyv.WithDryRun(c.set.DryRun),
+		polyv.WithLogger(log))
 }
 
 // track is the pipeline's count of background work: do waits until all of
@@ -328,13 +458,25 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	e.t.Helper()
 	cmd, err := ParseCommand(text)
 	require.NoError(e.t, err, "the test's command must parse")
-	req := Request{ID: "env-" + text, User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
+	req := Request{ID: envelopeID(text), User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
 		Command: "/polyv", Text: text, Cmd: cmd, Received: e.clock.Now()}
 	for _, c := range change {
 		c(&req)
 	}
 	return req
 }
+
+// envelopeID is a Socket Mode envelope id for seed, shaped as Slack's are:
+// a 36-character UUID, so that whatever the bot derives from it meets
+// Slack's limits in the tests as it must in production.
+func envelopeID(seed string) string {
+	h := sha256.Sum256([]byte(seed))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-4" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32]
+}
+
+// withID gives a request the envelope id of seed.
+func withID(seed string) func(*Request) { return func(r *Request) { r.ID = envelopeID(seed) } }
 
 // do runs req to its end, verification and background posts included, and
 // returns the Record the audit sink got for it.
@@ -452,4 +594,28 @@ func (refusingPolyv) LiveStatus(context.Context, ...int64) (map[int64]polyv.Live
 
 func (refusingPolyv) TryLiveStatus(context.Context, ...int64) (map[int64]polyv.LiveStatus, error) {
 	return nil, errors.New("Polyv must not be called")
+}
+
+// stubPolyv stops every channel at once and reports it ended; status
+// reads it live.
+type stubPolyv struct{}
+
+func (stubPolyv) StopPullStream(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{Attempts: 1}, nil
+}
+
+func (stubPolyv) LiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
+	return statuses(ids, polyv.StatusLive), nil
+}
+
+func (stubPolyv) TryLiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
+	return statuses(ids, polyv.StatusEnd), nil
+}
+
+func statuses(ids []int64, st polyv.LiveStatus) map[int64]polyv.LiveStatus {
+	out := make(map[int64]polyv.LiveStatus, len(ids))
+	for _, id := range ids {
+		out[id] = st
+	}
+	return out
 }

@@ -34,20 +34,21 @@ type Decision int
 // The decisions. A stop that ran says per Polyv channel what happened
 // (State); everything else ends with its decision.
 const (
-	Allowed    Decision = iota + 1 // it ran: see the channels (stop) or StatusErr (status)
-	Denied                         // the policy said no; Record.Denial says why
-	OverBudget                     // the requester's own bucket was empty: nothing was sent
-	InProgress                     // someone else was already stopping every channel asked for
-	Confirming                     // a confirmation prompt was sent; the click decides
-	Cancelled                      // the requester clicked Cancel
-	Invalid                        // bad input, answered with the usage
-	Helped                         // help, answered privately
-	Busy                           // no worker could take it in time: nothing was done
-	Expired                        // a click on a prompt past its lifetime
-	NotYours                       // a click by someone other than the requester
-	Used                           // a click on a prompt already used on this replica
-	Altered                        // a click whose ticket's signature does not match
-	Crashed                        // the bot failed unexpectedly; the log has the panic
+	Allowed      Decision = iota + 1 // it ran: see the channels (stop) or StatusErr (status)
+	Denied                           // the policy said no; Record.Denial says why
+	OverBudget                       // the requester's own bucket was empty: nothing was sent
+	InProgress                       // someone else was already stopping every channel asked for
+	Confirming                       // a confirmation prompt was sent; the click decides
+	Cancelled                        // a click on Cancel: the prompt stops nothing after it; Record.ForRequest is the command\'s
+	Invalid                          // bad input, answered with the usage
+	Helped                           // help, answered privately
+	Busy                             // no worker could take it in time: nothing was done
+	Expired                          // a click on a prompt past its lifetime
+	NotYours                         // a click by someone other than the requester
+	Used                             // a click on a prompt already used on this replica
+	Altered                          // a click whose ticket's signature does not match
+	Crashed                          // the bot failed unexpectedly; the log has the panic
+	PromptFailed                     // Slack took the confirmation prompt no way; Record.PromptErr says why
 )
 
 // State is what happened to one Polyv channel of a stop.
@@ -61,6 +62,10 @@ const (
 	RateLimited                  // the bot's own Polyv budget was used up: not sent
 	NotSent                      // the requester's budget was used up: not sent
 	Elsewhere                    // someone else's command is stopping it: not sent again
+	// Unclear: Polyv's answer did not say whether it acted (a cut answer, a
+	// 5xx, an unreadable answer, or a refusal after such an attempt): only
+	// the channel's live status can tell, and verification settles it.
+	Unclear
 )
 
 // ChannelResult is what happened to one Polyv channel of a stop.
@@ -74,7 +79,7 @@ type ChannelResult struct {
 	RetryIn  time.Duration // NotSent: when the requester's budget allows another
 	Holder   string        // Elsewhere: who is stopping it
 	Thread   string        // Elsewhere: where (permalink), when known
-	Check    Check         // what verification found, for a Stopped channel
+	Check    Check         // what verification found, for a Stopped or Unclear channel
 }
 
 // Verdict is what verification found out about a stopped channel.
@@ -119,8 +124,12 @@ type Record struct {
 	Verifying bool            // a stop whose stopped channels were verified
 	Thread    string          // the parent's permalink
 	Problem   string          // Invalid: what was wrong with the input
-	DryRun    bool
-	Finished  time.Time
+	PromptErr error           // PromptFailed: what Slack answered
+	// ForRequest is, for a click audited under its own request, the
+	// request of the command whose prompt it was on.
+	ForRequest string
+	DryRun     bool
+	Finished   time.Time
 }
 
 // AuditSink receives one Record per request: slog JSON in production
@@ -135,16 +144,32 @@ type AuditFunc func(Record)
 // Audit calls f.
 func (f AuditFunc) Audit(r Record) { f(r) }
 
-// count returns how many channels are in each state.
+// count returns how many channels count as each state (see counted).
 func count(results []ChannelResult) map[State]int {
 	n := make(map[State]int, len(results))
 	for _, r := range results {
-		n[r.State]++
+		n[counted(r)]++
 	}
 	return n
 }
 
-// unproven splits the stopped channels that were not verified into those
+// counted is what a channel counts as in a stop's summary: an unclear
+// answer counts as stopped once verification saw the channel no longer
+// live, as failed once it saw it still live, and as unclear until then.
+func counted(r ChannelResult) State {
+	if r.State != Unclear {
+		return r.State
+	}
+	switch r.Check.Verdict {
+	case Verified:
+		return Stopped
+	case StillLive:
+		return Failed
+	}
+	return Unclear
+}
+
+// unproven splits the verified channels that were not proven stopped into those
 // seen still live and those nothing was proved about.
 func unproven(results []ChannelResult) (stillLive, unverified []int64) {
 	for _, r := range results {

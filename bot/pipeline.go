@@ -183,7 +183,7 @@ func metricVerb(rec Record) string {
 }
 
 // outcomeLabel keeps the metric's label set small: a stop's per-channel
-// states become stopped, failed or mixed.
+// states become stopped, failed, unclear or mixed.
 func outcomeLabel(rec Record) string {
 	if rec.Decision != Allowed || rec.Cmd.Verb != VerbStop || len(rec.Channels) == 0 {
 		return outcomeWord(rec)
@@ -191,8 +191,11 @@ func outcomeLabel(rec Record) string {
 	label := ""
 	for _, r := range rec.Channels {
 		state := "failed"
-		if r.State == Stopped || r.State == DryRun {
+		switch counted(r) {
+		case Stopped, DryRun:
 			state = "stopped"
+		case Unclear:
+			state = "unclear"
 		}
 		if label != "" && label != state {
 			return "mixed"

@@ -23,10 +23,19 @@ func (s *envelopeSet) add(id string) bool {
 // ring of time buckets, each a tenth of the window: add costs the same
 // however many keys it holds, and a bucket that leaves the window is
 // dropped whole (when it is reused, or by sweep while the bot is idle).
+//
+// Buckets count spans of time elapsed since the set was made, never the
+// wall clock's epoch: time.Now's monotonic reading makes Sub immune to the
+// wall clock stepping (NTP, a restored VM), and for a clock without one
+// (a fake clock) the count never goes back, so a step back only makes
+// the set remember longer. A step forward of a clock without a monotonic
+// reading does pass for elapsed time.
 type recent struct {
 	mu      sync.Mutex
 	span    time.Duration // one bucket's share of the window
 	now     func() time.Time
+	start   time.Time // when the set was made
+	latest  int64     // the latest span seen: the count never goes back
 	buckets [recentBuckets]recentBucket
 }
 
@@ -35,12 +44,12 @@ type recent struct {
 const recentBuckets = 11
 
 type recentBucket struct {
-	epoch int64 // which span of time it holds
+	epoch int64 // which span of time it holds, counted from recent.start
 	keys  map[string]struct{}
 }
 
 func newRecent(window time.Duration, now func() time.Time) *recent {
-	return &recent{span: max(window/(recentBuckets-1), time.Millisecond), now: now}
+	return &recent{span: max(window/(recentBuckets-1), time.Millisecond), now: now, start: now()}
 }
 
 // add remembers key, for at least the window from now, and reports whether
@@ -87,7 +96,12 @@ func (r *recent) size() int {
 	return n
 }
 
-func (r *recent) epoch() int64 { return r.now().UnixNano() / int64(r.span) }
+// epoch is the span of time now is in, counted from the set's start; r.mu
+// held.
+func (r *recent) epoch() int64 {
+	r.latest = max(r.latest, int64(r.now().Sub(r.start)/r.span))
+	return r.latest
+}
 
 // flights guards against two people stopping the same Polyv channel at once:
 // the first claims it, the second is told where it is already happening.
@@ -151,10 +165,14 @@ func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed [
 	return claimed, busy
 }
 
-func (f *flights) release(ids []int64) {
+// release frees the ids that owner's command holds; an id someone else
+// claimed after owner had released it early stays theirs.
+func (f *flights) release(ids []int64, owner *parentLink) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
-		delete(f.m, id)
+		if f.m[id].parent == owner {
+			delete(f.m, id)
+		}
 	}
 }

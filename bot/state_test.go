@@ -124,3 +124,43 @@ func BenchmarkTicketsRedeem(b *testing.B) {
 		}
 	}
 }
+
+// A wall clock that steps back (NTP, a VM restored) must never make the
+// de-duplication or used-ticket set forget an id early. The fake clock
+// steps back with a negative Advance; its times carry no monotonic reading,
+// so the set sees the step as it would real time when the monotonic clock is
+// missing, the worst case.
+func TestRecentSurvivesABackwardClockStep(t *testing.T) {
+	t.Parallel()
+	const window = 10 * time.Minute
+	for _, step := range []time.Duration{window / 10, window + window/10, 2 * window, 24 * time.Hour} {
+		t.Run("back "+step.String(), func(t *testing.T) {
+			t.Parallel()
+			clock := fakeclock.New(epoch)
+			r := newRecent(window, clock.Now)
+			require.False(t, r.add("a"))
+			clock.Advance(-step)
+			for i := range 100 {
+				require.False(t, r.add(fmt.Sprint("other-", i)))
+				clock.Advance(window / 100)
+			}
+			r.sweep()
+			require.True(t, r.add("a"), "remembered for the window of time that passed, whatever the clock said")
+		})
+	}
+}
+
+// Once time has moved on past the window, a stepped-back set forgets as it
+// should: the step delays forgetting, it does not make the set hold ids
+// for ever.
+func TestRecentForgetsAfterTheWindowDespiteAStep(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(epoch)
+	r := newRecent(10*time.Minute, clock.Now)
+	require.False(t, r.add("a"))
+	clock.Advance(-time.Minute)
+	clock.Advance(time.Minute + 12*time.Minute)
+	r.sweep()
+	require.Zero(t, r.size())
+	require.False(t, r.add("a"))
+}

@@ -28,17 +28,18 @@ func (p *pipeline) stop(ctx context.Context, req Request) (rec Record, verifying
 // runStop is the action itself, also reached by a confirmation click. The
 // Polyv calls go out as soon as the channels are claimed and throttled; the
 // parent is posted alongside (see thread). It returns once the outcome is
-// posted; verification, when on, goes on in the verifier, and the claims on
-// the channels last until it is over.
+// posted; verification, when on, goes on in the verifier. A channel Polyv
+// definitely did not stop is released at once, so that someone else may
+// try it again; the others' claims last until their verification is over.
 func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verifying bool) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	link := newParentLink()
 	claimed, busy := p.flights.claim(req.Cmd.ChannelIDs, req.User, link)
-	claimed, skipped := p.takeTokens(req.User, claimed)
+	claimed, skipped := p.takeTokens(req.User, claimed, link)
 	release := func() {
 		link.set("") // whoever waits for this thread's link stops waiting
-		p.flights.release(claimed)
+		p.flights.release(claimed, link)
 	}
 	lane := p.newLane(req)
 	if len(claimed) == 0 {
@@ -50,22 +51,15 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verif
 		link.set(pr.link)
 		lane.post(ctx, startLine(req, pr.link))
 	})
-	results := p.callAll(ctx, th, claimed)
-	// After the calls: naming another requester's thread may mean waiting
-	// for its parent post, which must not hold up ours.
-	skipped = append(skipped, p.elsewhere(ctx, busy)...)
-	for _, r := range skipped {
-		th.say(ctx, channelLine(r, p.set.PolyvTimeout))
-	}
-	rec.Channels = inOrder(req.Cmd.ChannelIDs, append(results, skipped...))
+	rec.Channels = p.resolveAll(ctx, th, req.Cmd.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
 	summary := summaryText(rec.Channels)
 	pr := th.wait()
 	rec.Thread = pr.link
 	th.update(ctx, summary)
 	th.flush(ctx, summary)
 	lane.post(ctx, outcomeLine(*rec))
-	if p.set.VerifyStop && !p.set.DryRun && len(stoppedIDs(rec.Channels)) > 0 {
-		p.verifier.add(rec, th, release)
+	if p.checking() && len(toVerify(rec.Channels)) > 0 {
+		p.verifier.add(rec, th, summary, release)
 		return true
 	}
 	release()
@@ -84,8 +78,9 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, lane
 	lane.post(ctx, auditLine(*rec))
 }
 
-// takeTokens spends one token of the requester's bucket per channel.
-func (p *pipeline) takeTokens(user string, ids []int64) (ok []int64, refused []ChannelResult) {
+// takeTokens spends one token of the requester's bucket per channel; a
+// channel refused a token is released from owner's claim.
+func (p *pipeline) takeTokens(user string, ids []int64, owner *parentLink) (ok []int64, refused []ChannelResult) {
 	for _, id := range ids {
 		took, wait := p.users.Take(user)
 		if took {
@@ -93,39 +88,84 @@ func (p *pipeline) takeTokens(user string, ids []int64) (ok []int64, refused []C
 			continue
 		}
 		refused = append(refused, ChannelResult{ID: id, State: NotSent, RetryIn: wait})
-		p.flights.release([]int64{id})
+		p.flights.release([]int64{id}, owner)
 		p.metrics.limiterRefusals.WithLabelValues("user").Inc()
 	}
 	return ok, refused
 }
 
 // elsewhere names, for each channel another command holds, who holds it
-// and where, waiting (within one post's bound) for that thread's link.
+// and where (see heldBy).
 func (p *pipeline) elsewhere(ctx context.Context, busy map[int64]flight) []ChannelResult {
 	var out []ChannelResult
 	for _, id := range slices.Sorted(maps.Keys(busy)) {
-		fl := busy[id]
-		wctx, cancel := postCtx(ctx)
-		out = append(out, ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.parent.wait(wctx)})
-		cancel()
+		out = append(out, p.heldBy(ctx, id, busy[id]))
 	}
 	return out
 }
 
-// callAll calls Polyv for every claimed channel at once; each outcome is
-// said in the thread as soon as it is known.
-func (p *pipeline) callAll(ctx context.Context, th *thread, ids []int64) []ChannelResult {
-	results := make([]ChannelResult, len(ids))
+// heldBy says who holds a channel and where, waiting (within one post's
+// bound) for that thread's link.
+func (p *pipeline) heldBy(ctx context.Context, id int64, fl flight) ChannelResult {
+	wctx, cancel := postCtx(ctx)
+	defer cancel()
+	return ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.parent.wait(wctx)}
+}
+
+// resolvers say how each channel of a stop gets its result: a Polyv call
+// for the claimed ones, the holder for those someone else is stopping, the
+// refusal for those over the requester's budget.
+func (p *pipeline) resolvers(ctx context.Context, owner *parentLink, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
+	out := make(map[int64]func() ChannelResult, len(claimed)+len(skipped)+len(busy))
+	for _, id := range claimed {
+		out[id] = func() ChannelResult {
+			r := p.call(ctx, id)
+			if refused(r) {
+				p.flights.release([]int64{id}, owner)
+			}
+			return r
+		}
+	}
+	for _, r := range skipped {
+		out[r.ID] = func() ChannelResult { return r }
+	}
+	for id, fl := range busy {
+		out[id] = func() ChannelResult { return p.heldBy(ctx, id, fl) }
+	}
+	return out
+}
+
+// resolveAll resolves every channel at once and says each one's line in the
+// thread in the order the command named them: a line waits for the lines
+// before it, never for anything else, and no Polyv call waits for a line.
+func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
+	results := make([]ChannelResult, len(asked))
 	var wg sync.WaitGroup
-	for i, id := range ids {
+	prev := make(chan struct{})
+	close(prev)
+	for i, id := range asked {
+		before, said := prev, make(chan struct{})
+		prev = said
 		wg.Go(func() {
-			results[i] = p.call(ctx, id)
-			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout))
+			defer close(said)
+			results[i] = resolve[id]()
+			<-before
+			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Command, p.checking()))
 		})
 	}
 	wg.Wait()
 	return results
 }
+
+// refused reports a channel Polyv definitely did not stop: nothing was
+// sent, or Polyv said no.
+func refused(r ChannelResult) bool {
+	return r.State == Failed || r.State == RateLimited
+}
+
+// checking reports whether stops are verified: VERIFY_STOP, and not a dry
+// run, which sends nothing to verify.
+func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
 
 // call stops one channel and says what happened in a State.
 func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
@@ -137,12 +177,23 @@ func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
 		r.State = DryRun
 	case err == nil:
 		r.State = Stopped
+	case unclear(stats, err):
+		r.State = Unclear
 	case errors.Is(err, polyv.ErrRateLimited):
 		r.State = RateLimited
 	default:
 		r.State = Failed
 	}
 	return r
+}
+
+// unclear reports a failed stop that Polyv may have carried out without an
+// answer saying so: the client says so (CallStats.Unclear: a time-out or a
+// reset after sending, or a refusal after such an attempt), or the answer
+// came but does not say (a 5xx, an unreadable answer, one cut short).
+func unclear(stats polyv.CallStats, err error) bool {
+	return stats.Unclear || errors.Is(err, polyv.ErrServer) || errors.Is(err, polyv.ErrBadResponse) ||
+		errors.Is(err, polyv.ErrAnswerCut)
 }
 
 // inOrder sorts results into the order the channels were asked for.

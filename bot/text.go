@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack/slackutilsx"
 
+	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -86,10 +88,7 @@ func usageProblem(e *UsageError) string {
 	case UnknownVerb:
 		return fmt.Sprintf("unknown command `%s`", arg)
 	case NoChannel:
-		if verb == VerbStatus {
-			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
-		}
-		return "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`"
+		return noChannelProblem(verb, e.Arg)
 	case NoReasonHere:
 		return "`status` takes no reason; type only channel ids, e.g. `status 10001`"
 	case NotAnID:
@@ -114,6 +113,21 @@ func usageProblem(e *UsageError) string {
 		return fmt.Sprintf("the reason is %d characters long; keep it under %d", e.N, MaxReasonRunes)
 	}
 	return "the command cannot be read"
+}
+
+// noChannelProblem says that a command names no channel, and which word
+// stands where the first id belongs, if any.
+func noChannelProblem(verb Verb, arg string) string {
+	if arg == "" {
+		if verb == VerbStatus {
+			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
+		}
+		return "`stop` needs the Polyv channel id to stop, e.g. `stop 10001 -- stream leaked`"
+	}
+	if verb == VerbStatus {
+		return fmt.Sprintf("`%s` is not a Polyv channel id: `status` needs at least one Polyv channel id, e.g. `status 10001`", quote(arg))
+	}
+	return fmt.Sprintf("`%s` is not a Polyv channel id: `stop` needs the Polyv channel id first, e.g. `stop 10001 -- stream leaked`", quote(arg))
 }
 
 // ambiguityText says how `stop 10001 2 viewers` was read, before anything
@@ -179,6 +193,7 @@ func summaryText(results []ChannelResult) string {
 	add(n[Stopped], "✅", "stopped")
 	add(n[DryRun], "🧪", "dry run")
 	add(n[Failed], "❌", "failed")
+	add(n[Unclear], "❔", "unclear")
 	add(n[RateLimited]+n[NotSent], "⏳", "rate-limited")
 	add(n[Elsewhere], "⏳", "already in progress")
 	return strings.Join(parts, ", ")
@@ -212,8 +227,10 @@ func verificationWords(results []ChannelResult) string {
 	return strings.Join(flags, ", ")
 }
 
-// channelLine is the thread line for one Polyv channel of a stop.
-func channelLine(r ChannelResult, timeout time.Duration) string {
+// channelLine is the thread line for one Polyv channel of a stop. checking
+// says that verification will settle an unclear answer; command is the
+// slash command, for the way to check by hand.
+func channelLine(r ChannelResult, timeout time.Duration, command string, checking bool) string {
 	switch r.State {
 	case Stopped:
 		return fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", r.ID, humanDuration(r.Elapsed))
@@ -223,12 +240,52 @@ func channelLine(r ChannelResult, timeout time.Duration) string {
 		return fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", r.ID, humanDuration(r.RetryIn))
 	case Elsewhere:
 		return fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", r.ID, r.Holder, linkSuffix(r.Thread))
+	case Unclear:
+		line := fmt.Sprintf("❔ Polyv channel %d: Polyv's answer was unclear: %s", r.ID, unclearWords(r.Err, timeout))
+		if checking {
+			return line + "; checking…"
+		}
+		return line + "; the stream may or may not be stopped; check with " + statusHint(command, r.ID)
 	}
 	return fmt.Sprintf("❌ Polyv channel %d: %s", r.ID, explainPolyv(r.Err, timeout, true))
 }
 
-// checkLine is the thread line verification adds for one channel.
-func checkLine(id int64, c Check, window, timeout time.Duration) string {
+// unclearWords says why a stop's answer does not tell whether Polyv acted:
+// always what did arrive, never "could not reach Polyv".
+func unclearWords(err error, timeout time.Duration) string {
+	var apiErr *polyv.APIError
+	switch {
+	case errors.Is(err, polyv.ErrAnswerCut):
+		return "Polyv answered, but its answer was cut short"
+	case errors.Is(err, polyv.ErrServer) && errors.As(err, &apiErr) && apiErr.HTTPStatus >= 500:
+		return fmt.Sprintf("Polyv or a proxy answered with a server error (HTTP %d)", apiErr.HTTPStatus)
+	case errors.Is(err, polyv.ErrServer):
+		return "Polyv answered that it failed" + polyvWords(err)
+	case errors.Is(err, polyv.ErrBadResponse):
+		return "the bot cannot read Polyv's answer as a success" + polyvWords(err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("the stop was sent, and Polyv did not answer within POLYV_TIMEOUT (%s)", humanDuration(timeout))
+	case errors.Is(err, context.Canceled):
+		return "the stop was sent, and the bot was shutting down before Polyv answered"
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("an earlier try got no clear answer, and the retry was refused: %s (code %d), which may only mean the earlier try worked",
+			slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+	}
+	return "the stop was sent, and the connection broke before Polyv's answer arrived"
+}
+
+// statusHint is the command that checks a channel by hand.
+func statusHint(command string, id int64) string {
+	return fmt.Sprintf("`%s status %d`", orPolyv(command), id)
+}
+
+// checkLine is the thread line verification adds for one channel: one whose
+// stop Polyv accepted, or one whose answer was unclear.
+func checkLine(r ChannelResult, window, timeout time.Duration, command string) string {
+	id, c := r.ID, r.Check
+	if r.State == Unclear && c.Verdict != Verified {
+		return unclearCheckLine(id, c, window, timeout, command)
+	}
 	switch {
 	case c.Verdict == Verified:
 		return fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, c.Status.Describe())
@@ -242,6 +299,22 @@ func checkLine(id int64, c Check, window, timeout time.Duration) string {
 		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainPolyv(c.Err, timeout, false))
 	}
 	return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+}
+
+// unclearCheckLine is the verdict on an unclear answer that verification
+// did not prove stopped.
+func unclearCheckLine(id int64, c Check, window, timeout time.Duration, command string) string {
+	switch {
+	case c.Verdict == StillLive:
+		return fmt.Sprintf("⚠️ Polyv channel %d: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", id, humanDuration(window))
+	case c.Why == Unlisted:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", id)
+	case c.Why == StatusUnknown:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", id, c.Status.Describe())
+	case c.Why == StatusUnreadable:
+		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", id, explainPolyv(c.Err, timeout, false), statusHint(command, id))
+	}
+	return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", id, statusHint(command, id))
 }
 
 // notSentText answers privately when no channel of a stop could be called.
@@ -298,6 +371,25 @@ func promptText(req Request, ttl time.Duration) string {
 	return text + fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(ttl))
 }
 
+// promptFailedText answers privately when Slack took the confirmation
+// prompt no way (see slackRefusal).
+func promptFailedText(err error) string {
+	return "⚠️ The bot could not show the confirmation buttons (" + slackRefusal(err, "them") +
+		"); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."
+}
+
+// slackRefusal says why Slack did not take a message: its error code
+// ("Slack refused them: invalid_blocks"), or that it did not answer.
+func slackRefusal(err error, them string) string {
+	if code := slackclient.ErrorCode(err); code != "" {
+		return "Slack refused " + them + ": " + slackutilsx.EscapeMessage(code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Slack did not answer in time"
+	}
+	return "Slack did not take " + them
+}
+
 func confirmTitle() string           { return "Stop the stream?" }
 func confirmBody(what string) string { return "Viewers of Polyv " + what + " lose the stream now." }
 func stopButton() string             { return "Stop stream" }
@@ -312,7 +404,17 @@ func expiredText(ttl time.Duration) string {
 	return fmt.Sprintf("⌛ This confirmation expired after %s; nothing was sent to Polyv. Run the command again.", humanDuration(ttl))
 }
 
-func cancelledText() string { return "Cancelled: nothing was sent to Polyv." }
+// clockAheadText answers a click on a prompt whose issuer's clock runs
+// ahead by more than the skew replicas may have (maxClockSkew).
+func clockAheadText() string {
+	return "⌛ This confirmation cannot be used here: the bot that made it has a clock more than 3 minutes ahead of this one; nothing was sent to Polyv. Run the command again, and ask an admin to check the bot hosts' clocks (NTP)."
+}
+
+// cancelledText stays true when Stop stream was clicked first on another
+// replica, which this one cannot know.
+func cancelledText() string {
+	return "Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."
+}
 
 func usedText() string {
 	return "This confirmation was already used, to confirm or to cancel; this click sent nothing to Polyv."
@@ -359,9 +461,11 @@ func explainPolyv(err error, timeout time.Duration, stop bool) string {
 		return "the bot was shutting down before Polyv answered: " + unsure
 	case errors.Is(err, polyv.ErrServer):
 		if stop {
-			return "Polyv had a server error (retried): the stream is probably not stopped; retry in a minute or use the Polyv console"
+			return "Polyv had a server error (retried): the stream may or may not be stopped; check with `status`"
 		}
 		return "Polyv had a server error (retried): try again in a minute"
+	case errors.Is(err, polyv.ErrAnswerCut):
+		return "Polyv answered, but its answer was cut short: " + unsure
 	case errors.Is(err, polyv.ErrRedirect):
 		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
 	case errors.Is(err, polyv.ErrBadResponse):
@@ -453,8 +557,8 @@ func sentence(s string) string {
 }
 
 // quote makes user text safe to show inside a code span: escaped for Slack,
-// control characters made visible, backticks replaced, and cut to a length a
-// person can read.
+// control and invisible format characters made visible, backticks replaced,
+// and cut to a length a person can read.
 func quote(s string) string {
 	const max = 40
 	var b strings.Builder
@@ -467,7 +571,7 @@ func quote(s string) string {
 		switch {
 		case r == '`':
 			r = '\''
-		case isControl(r) || r == utf8.RuneError:
+		case isControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
 			r = '?'
 		}
 		b.WriteRune(r)

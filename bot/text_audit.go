@@ -59,7 +59,11 @@ func auditSentence(rec Record, markup bool) string {
 			emoji = "🛑"
 		}
 	}
-	return fmt.Sprintf("%s %s asked for %s in %s: %s", emoji, who, what, where, decided)
+	asked := "asked for"
+	if rec.Decision == Cancelled {
+		asked = "clicked Cancel on the prompt for"
+	}
+	return fmt.Sprintf("%s %s %s %s in %s: %s", emoji, who, asked, what, where, decided)
 }
 
 // decisionWords is what the bot decided, in words.
@@ -83,8 +87,10 @@ func decisionWords(rec Record) string {
 		return "not sent: already being stopped by someone else"
 	case Confirming:
 		return "asked the requester to confirm"
+	case PromptFailed:
+		return "could not show the confirmation prompt (" + slackRefusal(rec.PromptErr, "it") + "); nothing was sent"
 	case Cancelled:
-		return "cancelled by the requester"
+		return "it stops nothing after this click; a Stop stream clicked before it is recorded under request " + rec.ForRequest
 	case Invalid:
 		return "refused as bad input: " + rec.Problem
 	case Helped:
@@ -124,7 +130,9 @@ func auditStamp(id string, at time.Time) string {
 }
 
 // decisionWord and outcomeWord are the audit log's decision and outcome
-// fields, whose values the README documents.
+// fields, whose values the README documents. A click that ran nothing is
+// decided "click": it is audited under its own request, and must not read
+// as the decision on the command whose prompt it was on.
 func decisionWord(rec Record) string {
 	switch rec.Decision {
 	case Denied:
@@ -135,6 +143,8 @@ func decisionWord(rec Record) string {
 		return "help"
 	case Busy:
 		return "busy"
+	case Cancelled, Expired, NotYours, Used, Altered:
+		return "click"
 	}
 	return "allowed"
 }
@@ -157,8 +167,10 @@ func outcomeWord(rec Record) string {
 		return "already_in_progress"
 	case Confirming:
 		return "confirmation_requested"
+	case PromptFailed:
+		return "prompt_failed"
 	case Cancelled:
-		return "cancelled"
+		return "cancel_clicked"
 	case Invalid:
 		return "usage"
 	case Helped:
@@ -190,6 +202,22 @@ func stateWord(s State) string {
 		return "rate_limited"
 	case Elsewhere:
 		return "busy"
+	case Unclear:
+		return "unclear"
 	}
 	return "failed"
+}
+
+// checkWord is a channel's verification verdict in the audit log; "" when
+// it was not checked.
+func checkWord(v Verdict) string {
+	switch v {
+	case Verified:
+		return "verified"
+	case StillLive:
+		return "still_live"
+	case Unverified:
+		return "unverified"
+	}
+	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/auth"
@@ -44,11 +45,16 @@ func wordingSamples() []sample {
 	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv",
 		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
 	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv", Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Cmd: one.Cmd, Click: &Click{Action: ActionCancel}}
 	ambiguous, _ := ParseCommand("stop 10001 2 viewers reported it")
 	apiErr := func(reply string) error {
 		_, err := polyv.DecodeResponse("stop-pull-stream", 200, []byte(reply))
 		return err
 	}
+	serverErr := func() error {
+		_, err := polyv.DecodeResponse("stop-pull-stream", 504, []byte("<html>504 Gateway Time-out</html>"))
+		return err
+	}()
 	results := []ChannelResult{
 		{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
 		{ID: 10002, State: Stopped, Elapsed: 1300 * time.Millisecond, Check: Check{Verdict: StillLive, Status: polyv.StatusLive}},
@@ -58,7 +64,7 @@ func wordingSamples() []sample {
 	add := func(name, text string) { out = append(out, sample{name, text}) }
 	add("help", HelpText("/polyv", "users U0ALICE; members of S0ONCALL"))
 	add("usage", usageText("/polyv-ops"))
-	for _, text := range []string{"stop", "status", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
+	for _, text := range []string{"stop", "status", "stop abc", "status abc", "stop <@U0BOSS>", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
 		"stop " + ids(1, 21), "status 10001 -- why", "status 10001 why", "stop https://evil.example/watch/1",
 		"stop 10001 https://evil.example/x", "stop https://live.polyv.cn/", "stop 10001 bad\x07", "stop 10001 " + strings.Repeat("x", 501),
 		strings.Repeat("x", 4001), "stop \xff"} {
@@ -79,14 +85,33 @@ func wordingSamples() []sample {
 		ChannelResult{ID: 10004, State: DryRun},
 		ChannelResult{ID: 10005, State: NotSent, RetryIn: 42 * time.Second},
 		ChannelResult{ID: 10006, State: Elsewhere, Holder: "U0BOB", Thread: "https://t.slack.com/archives/C0OPS/p1"},
-		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(r, 10*time.Second))
+		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
+		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
+		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(r, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
 		{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}, {Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(10001, c, 15*time.Second, 10*time.Second))
+		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
 	}
+	for _, err := range []error{fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut), serverErr,
+		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
+		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
+		errors.New("connection reset")} {
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
+	}
+	unclear := []ChannelResult{
+		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
+		{ID: 10002, State: Unclear, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
+		{ID: 10003, State: Unclear, Check: Check{Verdict: StillLive, Status: polyv.StatusLive}},
+		{ID: 10004, State: Unclear, Check: Check{Verdict: Unverified, Why: ShutDown}},
+		{ID: 10005, State: Unclear},
+	}
+	add("summary with unclear answers, before verification", summaryText(append([]ChannelResult{unclear[0]}, unclear[4])))
+	add("parent once unclear answers are settled", parentText(req, false, verdictHead(unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", parentText(req, false, verdictHead(unclear[:4], "")))
 	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
 	add("status budget", statusBudgetText(90*time.Second))
 	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
@@ -96,6 +121,9 @@ func wordingSamples() []sample {
 	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
+	add("issued by a clock ahead", clockAheadText())
+	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
+	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
 	add("confirmed", confirmedText(req.Cmd.ChannelIDs))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
@@ -116,7 +144,12 @@ func wordingSamples() []sample {
 		{Request: one, Decision: OverBudget},
 		{Request: one, Decision: InProgress},
 		{Request: one, Decision: Confirming},
-		{Request: one, Decision: Cancelled},
+		{Request: one, Decision: PromptFailed, PromptErr: slack.SlackErrorResponse{Err: "invalid_blocks"}},
+		{Request: click, Decision: Cancelled, ForRequest: one.ID},
+		{Request: click, Decision: Expired},
+		{Request: click, Decision: NotYours},
+		{Request: click, Decision: Used},
+		{Request: click, Decision: Altered},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbHelp}}, Decision: Helped},

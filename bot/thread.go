@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
@@ -146,27 +147,45 @@ type recipient struct {
 	responseURL, channel, user string
 }
 
+// wayTimeout bounds each way deliver tries, on its own: a response_url
+// that never answers, or answers 429 with Retry-After: 3600, gives up after
+// 6 s and leaves chat.postEphemeral and the direct message 6 s each. The
+// three take at most 18 s, within one post's bound (postTimeout, 20 s), so
+// the drain's bound on final posts still holds.
+const wayTimeout = 6 * time.Second
+
 // deliver is the one way to reach the person who asked, whatever Slack is
 // doing: the request's response_url (in r's visibility), then
 // chat.postEphemeral in the channel, then a direct message (chat.postMessage
-// to the user's ID, which lands in the app's Messages tab). It returns an
-// error only when every way failed.
+// to the user's ID, which lands in the app's Messages tab), each within its
+// own wayTimeout. It returns an error only when every way failed.
 func deliver(ctx context.Context, slack Slack, to recipient, r slackclient.Response) error {
 	var errs []error
 	if to.responseURL != "" {
-		err := slack.Respond(ctx, to.responseURL, r)
+		err := within(ctx, func(ctx context.Context) error { return slack.Respond(ctx, to.responseURL, r) })
 		if err == nil {
 			return nil
 		}
 		errs = append(errs, fmt.Errorf("response_url: %w", err))
 	}
-	err := slack.PostEphemeral(ctx, to.channel, to.user, r.Message)
+	err := within(ctx, func(ctx context.Context) error { return slack.PostEphemeral(ctx, to.channel, to.user, r.Message) })
 	if err == nil {
 		return nil
 	}
 	errs = append(errs, fmt.Errorf("chat.postEphemeral: %w", err))
-	if _, _, err = slack.Post(ctx, to.user, r.Message); err == nil {
+	err = within(ctx, func(ctx context.Context) error {
+		_, _, err := slack.Post(ctx, to.user, r.Message)
+		return err
+	})
+	if err == nil {
 		return nil
 	}
 	return errors.Join(append(errs, fmt.Errorf("direct message: %w", err))...)
+}
+
+// within runs one way of deliver on a context cut to wayTimeout.
+func within(ctx context.Context, way func(context.Context) error) error {
+	wctx, cancel := context.WithTimeout(ctx, wayTimeout)
+	defer cancel()
+	return way(wctx)
 }

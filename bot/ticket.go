@@ -38,8 +38,22 @@ type ticket struct {
 // maxButtonValue is Slack's limit on a button's value.
 const maxButtonValue = 2000
 
-// errAltered is a ticket whose signature does not match what it says.
-var errAltered = errors.New("the confirmation's signature does not match")
+// maxClockSkew is how far apart replicas' clocks may be, as Polyv tolerates
+// its callers' (its signed timestamps may be 3 minutes off): a ticket
+// carries its issuer's clock, and the replica that gets the click may run
+// ahead or behind. A ticket is honoured from 3 minutes before its issue to
+// 3 minutes past its expiry, on the clicking replica's clock, and never
+// longer: ttl + 6 minutes at most, for which it is remembered once used.
+const maxClockSkew = 3 * time.Minute
+
+var (
+	// errAltered is a ticket whose signature does not match what it says.
+	errAltered = errors.New("the confirmation's signature does not match")
+	// errIssuedAhead is a ticket whose expiry is further ahead than its
+	// lifetime and the skew allow: its issuer's clock runs ahead by more
+	// than maxClockSkew.
+	errIssuedAhead = errors.New("the confirmation's issuer's clock is more than 3 minutes ahead")
+)
 
 // tickets issues and checks tickets.
 type tickets struct {
@@ -56,7 +70,7 @@ func newTickets(key []byte, ttl time.Duration, now func() time.Time) *tickets {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	return &tickets{key: key, ttl: ttl, now: now, used: newRecent(2*ttl, now)}
+	return &tickets{key: key, ttl: ttl, now: now, used: newRecent(ttl+2*maxClockSkew, now)}
 }
 
 // issue returns the button value for req: the ticket's JSON, a dot, and its
@@ -73,16 +87,21 @@ func (t *tickets) issue(req Request) string {
 }
 
 // redeem checks a clicked button's value for user and, if it may run,
-// marks it used on this replica and returns the command it carries.
+// marks it used on this replica and returns the command it carries. A
+// ticket outside its lifetime, give or take maxClockSkew, is Expired; one
+// issued by a clock too far ahead is Expired with errIssuedAhead.
 func (t *tickets) redeem(value, user string) (Request, Decision, error) {
 	tk, err := t.read(value)
+	now := t.now()
 	switch {
 	case err != nil:
 		return Request{}, Altered, err
 	case tk.User != user:
 		return Request{}, NotYours, nil
-	case t.now().Unix() > tk.Expires:
+	case now.Add(-maxClockSkew).Unix() > tk.Expires:
 		return Request{}, Expired, nil
+	case now.Add(t.ttl+maxClockSkew).Unix() < tk.Expires:
+		return Request{}, Expired, errIssuedAhead
 	}
 	sig := value[strings.LastIndexByte(value, '.')+1:]
 	if t.used.add(sig) {

@@ -8,10 +8,10 @@ import (
 )
 
 // verifier checks, for the whole process, that the channels Polyv accepted
-// stops for are no longer live. Each channel is checked at 1, 3, 7 and 15
-// fifteenths of the verification window after its stop: early for the usual
-// quick stop, sparse later so that polling does not drain the global
-// bucket. The verifier keeps every channel awaiting a check with its due
+// stops for are no longer live, and whether those whose answer was unclear
+// are. Each channel is checked at 1, 3, 7 and 15 fifteenths of the
+// verification window after its stop: early for the usual quick stop,
+// sparse later so that polling does not drain the global bucket. The verifier keeps every channel awaiting a check with its due
 // time and, each round, asks Polyv about all the channels due then in one
 // call (the live-status list takes up to 200 ids), so that a burst of N
 // stops costs about N/200 status calls per round, not N. Commands do not
@@ -32,6 +32,7 @@ type verifier struct {
 type verification struct {
 	rec   *Record
 	th    *thread
+	head  string // what the parent says, before the verdicts
 	open  int    // channels not decided yet
 	end   func() // releases the command's claims; called once, when all are decided
 	start time.Time
@@ -59,15 +60,16 @@ func newVerifier(p *pipeline) *verifier {
 	return &verifier{p: p, wake: make(chan struct{}, 1)}
 }
 
-// add starts verifying the channels of rec that Polyv said it stopped; end
-// runs once all are decided, before the record is written.
-func (vf *verifier) add(rec *Record, th *thread, end func()) {
-	ids := stoppedIDs(rec.Channels)
+// add starts verifying the channels of rec that Polyv said it stopped, or
+// whose answer was unclear; head is what the parent says meanwhile, and
+// end runs once all are decided, before the record is written.
+func (vf *verifier) add(rec *Record, th *thread, head string, end func()) {
+	ids := toVerify(rec.Channels)
 	rec.Verifying = true
 	// Until its record is written, the verification counts as work the
 	// drain waits for.
 	done := vf.p.track()
-	v := &verification{rec: rec, th: th, open: len(ids), start: vf.p.clock.Now(), end: func() { end(); done() }}
+	v := &verification{rec: rec, th: th, head: head, open: len(ids), start: vf.p.clock.Now(), end: func() { end(); done() }}
 	vf.mu.Lock()
 	for _, id := range ids {
 		vf.queue = append(vf.queue, &watch{id: id, v: v, due: v.start.Add(vf.step(1)), check: Check{Verdict: Unverified, Why: ShutDown}})
@@ -192,16 +194,17 @@ func (vf *verifier) cut() {
 }
 
 // decide records a channel's verdict, says it in the thread and, once the
-// command's last channel is decided, flags the parent if needed, releases
-// the command's claims and writes its record.
+// command's last channel is decided, updates the parent if the verdicts
+// change it, releases the command's claims and writes its record.
 func (vf *verifier) decide(w *watch, c Check) {
 	v, p := w.v, vf.p
+	var line string
 	for i := range v.rec.Channels {
-		if v.rec.Channels[i].ID == w.id {
-			v.rec.Channels[i].Check = c
+		if r := &v.rec.Channels[i]; r.ID == w.id {
+			r.Check = c
+			line = checkLine(*r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Command)
 		}
 	}
-	line := checkLine(w.id, c, p.set.VerifyWindow, p.set.PolyvTimeout)
 	ctx := context.Background()
 	vf.outbox.add(v, func() { v.th.say(ctx, line) })
 	if v.open--; v.open > 0 {
@@ -209,7 +212,7 @@ func (vf *verifier) decide(w *watch, c Check) {
 	}
 	rec := *v.rec
 	vf.outbox.add(v, func() {
-		head := flaggedSummary(rec.Channels)
+		head := verdictHead(rec.Channels, v.head)
 		if head != "" {
 			v.th.update(ctx, head)
 		}
@@ -217,6 +220,19 @@ func (vf *verifier) decide(w *watch, c Check) {
 		p.finish(rec)
 		v.end()
 	})
+}
+
+// verdictHead is the parent's new head once every verdict is in: flagged
+// when a channel was not proven stopped, the new summary when an unclear
+// answer was settled, "" when the parent (whose head was before) stands.
+func verdictHead(results []ChannelResult, before string) string {
+	if head := flaggedSummary(results); head != "" {
+		return head
+	}
+	if now := summaryText(results); now != before {
+		return now
+	}
+	return ""
 }
 
 // posterCount is how many goroutines post verdicts: a round that decides a
@@ -319,11 +335,12 @@ func (v *verification) drain() {
 	}
 }
 
-// stoppedIDs are the channels Polyv said it stopped: the ones to verify.
-func stoppedIDs(results []ChannelResult) []int64 {
+// toVerify are the channels whose live status settles the stop: those
+// Polyv said it stopped, and those whose answer was unclear.
+func toVerify(results []ChannelResult) []int64 {
 	var ids []int64
 	for _, r := range results {
-		if r.State == Stopped {
+		if r.State == Stopped || r.State == Unclear {
 			ids = append(ids, r.ID)
 		}
 	}

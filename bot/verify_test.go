@@ -164,25 +164,41 @@ func TestVerifyBatchesAcrossCommands(t *testing.T) {
 // second stop meanwhile is told where the first one is.
 func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND"} })
-	e.clock.SetAuto(false)
-	first := e.request("stop 10001")
-	e.p.handle(context.Background(), first)
-	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
+	for _, tc := range []struct {
+		name  string
+		reply polyvtest.Reply
+		state State
+	}{
+		{"a stop Polyv accepted", polyvtest.OK(), Stopped},
+		{"a stop whose answer was cut short", polyvtest.OK().CutShort(), Unclear},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND"} })
+			e.clock.SetAuto(false)
+			e.polyv.Script(10001, tc.reply)
+			first := e.request("stop 10001")
+			e.p.handle(context.Background(), first)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			require.True(t, e.clock.WaitFor(1, ctx.Done()), "the verifier waits for the first check")
 
-	e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "second" }))
-	second := e.record("second")
-	require.Equal(t, InProgress, second.Decision)
-	require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
-	require.Equal(t, 1, e.stopCalls(10001))
+			e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), withID("second")))
+			second := e.record(envelopeID("second"))
+			require.Equal(t, InProgress, second.Decision)
+			require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
+			require.Equal(t, 1, e.stopCalls(10001))
 
-	e.clock.Advance(time.Second)
-	e.settle()
-	require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
-	e.clock.SetAuto(true)
-	third := e.run("stop 10001", as("U0SECOND"), func(r *Request) { r.ID = "third" })
-	require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
-	require.Equal(t, 2, e.stopCalls(10001))
+			e.clock.Advance(time.Second)
+			e.settle()
+			require.Equal(t, []State{tc.state}, states(e.record(first.ID)))
+			require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
+			e.clock.SetAuto(true)
+			third := e.run("stop 10001", as("U0SECOND"), withID("third"))
+			require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
+			require.Equal(t, 2, e.stopCalls(10001))
+		})
+	}
 }
 
 // Status checks take a global token only if one is free at once: when the

@@ -164,13 +164,13 @@ func TestFaultPolyvAnswers(t *testing.T) {
 		timeout string
 		want    string
 	}{
-		{"5xx every attempt", rep(polyvtest.ServerFail(), 3), "", "❌ Polyv channel 10001: Polyv had a server error"},
+		{"5xx every attempt", rep(polyvtest.ServerFail(), 3), "", "❔ Polyv channel 10001: Polyv's answer was unclear: Polyv or a proxy answered with a server error (HTTP 500)"},
 		{"5xx then ok", []polyvtest.Reply{polyvtest.ServerFail()}, "", "✅ Polyv channel 10001: stopped"},
-		{"HTML 502", rep(polyvtest.HTML(502), 3), "", "❌ Polyv channel 10001: Polyv had a server error"},
-		{"empty body", rep(polyvtest.Empty(200), 3), "", "❌ Polyv channel 10001: the bot cannot read Polyv's answer as a success"},
-		{"garbage JSON", rep(polyvtest.Custom(200, `{"code":200,"status":`), 3), "", "❌ Polyv channel 10001: the bot cannot read Polyv's answer as a success"},
-		{"reset connection", rep(polyvtest.ResetConn(), 3), "", "❌ Polyv channel 10001: could not reach Polyv"},
-		{"never answers", rep(polyvtest.Hang(), 3), "1s", "❌ Polyv channel 10001: Polyv did not answer within POLYV_TIMEOUT (1 second)"},
+		{"HTML 502", rep(polyvtest.HTML(502), 3), "", "❔ Polyv channel 10001: Polyv's answer was unclear: Polyv or a proxy answered with a server error (HTTP 502)"},
+		{"empty body", rep(polyvtest.Empty(200), 3), "", "❔ Polyv channel 10001: Polyv's answer was unclear: the bot cannot read Polyv's answer as a success"},
+		{"garbage JSON", rep(polyvtest.Custom(200, `{"code":200,"status":`), 3), "", "❔ Polyv channel 10001: Polyv's answer was unclear: the bot cannot read Polyv's answer as a success"},
+		{"reset connection", rep(polyvtest.ResetConn(), 3), "", "❔ Polyv channel 10001: Polyv's answer was unclear: the stop was sent, and the connection broke before Polyv's answer arrived"},
+		{"never answers", rep(polyvtest.Hang(), 3), "1s", "❔ Polyv channel 10001: Polyv's answer was unclear: the stop was sent, and Polyv did not answer within POLYV_TIMEOUT (1 second)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

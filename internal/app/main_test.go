@@ -170,7 +170,7 @@ func (h *runHarness) outcome(responseURL string, id int64) string {
 func findOutcome(s *slacktest.Server, responseURL string, id int64) string {
 	want := fmt.Sprintf("Polyv channel %d:", id)
 	final := func(text string) bool {
-		return strings.Contains(text, want) && strings.ContainsAny(text, "✅❌⏳🧪")
+		return strings.Contains(text, want) && strings.ContainsAny(text, "✅❌⏳🧪❔")
 	}
 	for _, m := range s.ChannelMessages(runChannel) {
 		for _, r := range s.Thread(runChannel, m.TS) {
