@@ -21,14 +21,16 @@ type patience struct {
 	now      bool // take a token only if one is free now
 }
 
-// run makes one logical call: limiter, deadline, attempts and retries.
-// decode turns an answer into nil or an error. The stats say what the call
-// cost, whatever its result.
-func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) (CallStats, error) {
-	return c.runWith(ctx, op, extra, decode, patience{attempts: c.attempts})
+// run makes one logical call with the client's own patience.
+func (c *Client) run(ctx context.Context, cl call) (CallStats, error) {
+	return c.runWith(ctx, cl, patience{attempts: c.attempts})
 }
 
-func (c *Client) runWith(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error, p patience) (stats CallStats, err error) {
+// runWith makes one logical call: limiter, deadline, attempts and retries.
+// cl.decode turns an answer into nil or an error. The stats say what the
+// call cost, whatever its result.
+func (c *Client) runWith(ctx context.Context, cl call, p patience) (stats CallStats, err error) {
+	op := cl.ep.op
 	wait, err := c.take(ctx, op, p.now)
 	stats.LimiterWait += wait
 	if err != nil {
@@ -39,8 +41,8 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 	defer cancel()
 	for n := 1; ; n++ {
 		stats.Attempts++
-		a, sendErr := c.attempt(ctx, op, extra)
-		err = c.judge(ctx, op, a, sendErr, decode)
+		a, sendErr := c.attempt(ctx, cl)
+		err = c.judge(ctx, op, a, sendErr, cl.decode)
 		stats.note(a, sendErr, err)
 		c.report(ctx, op, n, wait, a, err)
 		if err == nil || n >= p.attempts || !retryable(ctx, err) {
@@ -98,9 +100,9 @@ type answer struct {
 
 // attempt sends one request and reads the whole answer. The client does not
 // follow redirects (see withoutRedirects), so a 3xx comes back as the answer.
-func (c *Client) attempt(ctx context.Context, op string, extra map[string]string) (answer, error) {
+func (c *Client) attempt(ctx context.Context, cl call) (answer, error) {
 	var location string
-	req, err := c.request(context.WithValue(ctx, locationKey{}, &location), op, extra)
+	req, err := c.request(context.WithValue(ctx, locationKey{}, &location), cl)
 	if err != nil {
 		return answer{}, err
 	}
@@ -200,12 +202,14 @@ func (c *Client) redirected(op string, a answer) error {
 	}
 }
 
-func (c *Client) request(ctx context.Context, op string, extra map[string]string) (*http.Request, error) {
-	form := c.signed(extra)
-	if op == opStatus {
-		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+statusPath+"?"+form.Encode(), nil)
+// request builds one attempt's request: a fresh timestamp and sign, the
+// parameters in the query of a GET or the form of a POST.
+func (c *Client) request(ctx context.Context, cl call) (*http.Request, error) {
+	form := c.signed(cl.params)
+	if cl.ep.method == http.MethodGet {
+		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+cl.path()+"?"+form.Encode(), nil)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+stopPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+cl.path(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}

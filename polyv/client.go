@@ -2,7 +2,6 @@ package polyv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,19 +72,19 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats
 	if err := checkID(channelID); err != nil {
 		return CallStats{}, err
 	}
-	extra := map[string]string{"channelId": strconv.FormatInt(channelID, 10)}
-	if c.dryRun {
-		return c.dryStop(ctx, extra)
-	}
 	// A transport error after the request left may mean Polyv did stop the
 	// stream. Retrying cannot start it again, so it is safe; but what Polyv
 	// answers for a channel that is no longer pulling is undocumented, so a
 	// retry may report a refusal for a stop that in fact worked.
 	// CallStats.Unclear says when that may be so; the bot's live-status
 	// verification is what settles it.
-	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
-		_, err := decodeResponse(opStop, status, body, c.redact)
-		return err
+	return c.act(ctx, call{
+		ep:     epStop,
+		params: map[string]string{"channelId": strconv.FormatInt(channelID, 10)},
+		decode: func(status int, body []byte) error {
+			_, err := decodeResponse(epStop.op, status, body, c.redact)
+			return err
+		},
 	})
 }
 
@@ -105,15 +105,19 @@ func (c *Client) TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[in
 }
 
 func (c *Client) liveStatus(ctx context.Context, channelIDs []int64, p patience) (map[int64]LiveStatus, error) {
-	ids, err := joinIDs(channelIDs)
+	ids, err := joinIDs(epStatus.op, channelIDs)
 	if err != nil {
 		return nil, err
 	}
 	var out map[int64]LiveStatus
-	_, err = c.runWith(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
-		var err error
-		out, err = decodeLiveStatus(status, body, c.redact)
-		return err
+	_, err = c.runWith(ctx, call{
+		ep:     epStatus,
+		params: map[string]string{"channelIds": ids},
+		decode: func(status int, body []byte) error {
+			var err error
+			out, err = decodeLiveStatus(status, body, c.redact)
+			return err
+		},
 	}, p)
 	return out, err
 }
@@ -136,10 +140,6 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 const (
-	opStop       = "stop-pull-stream"
-	opStatus     = "live-status"
-	stopPath     = "/live/v3/channel/stream/stop-pull-stream"
-	statusPath   = "/live/v4/channel/live-status/list"
 	maxStatusIDs = 200
 	maxBodyBytes = 1 << 20
 	formType     = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -201,10 +201,11 @@ func checkID(id int64) error {
 	return nil
 }
 
-// joinIDs validates, de-duplicates and comma-joins channel ids.
-func joinIDs(ids []int64) (string, error) {
+// joinIDs validates, de-duplicates and comma-joins the channel ids of one
+// batched call, op.
+func joinIDs(op string, ids []int64) (string, error) {
 	if len(ids) == 0 {
-		return "", errors.New("polyv: live status needs at least one channel id")
+		return "", fmt.Errorf("polyv %s: needs at least one channel id", op)
 	}
 	seen := make(map[int64]bool, len(ids))
 	parts := make([]string, 0, len(ids))
@@ -218,7 +219,7 @@ func joinIDs(ids []int64) (string, error) {
 		}
 	}
 	if len(parts) > maxStatusIDs {
-		return "", fmt.Errorf("polyv: live status takes at most %d channel ids, got %d", maxStatusIDs, len(parts))
+		return "", fmt.Errorf("polyv %s: takes at most %d channel ids, got %d", op, maxStatusIDs, len(parts))
 	}
 	return strings.Join(parts, ","), nil
 }
@@ -244,18 +245,25 @@ func (c *Client) signed(extra map[string]string) url.Values {
 	return v
 }
 
-func (c *Client) dryStop(ctx context.Context, extra map[string]string) (CallStats, error) {
-	wait, err := c.take(ctx, opStop, false)
+// act makes a call that changes something. In a dry run it waits for the
+// limiter, signs the request as for real, logs it at info level and sends
+// nothing.
+func (c *Client) act(ctx context.Context, cl call) (CallStats, error) {
+	if !c.dryRun {
+		return c.run(ctx, cl)
+	}
+	wait, err := c.take(ctx, cl.ep.op, false)
 	if err != nil {
 		return CallStats{LimiterWait: wait}, err
 	}
-	form := c.signed(extra)
-	attrs := []any{slog.String("op", opStop), slog.String("url", c.base+stopPath)}
-	for _, k := range []string{"appId", "timestamp", "channelId", "signatureMethod", "sign"} {
-		if v := form.Get(k); v != "" {
-			attrs = append(attrs, slog.String(k, v))
-		}
+	form := c.signed(cl.params)
+	attrs := []any{slog.String("op", cl.ep.op), slog.String("url", c.base+cl.path())}
+	if cl.channel != 0 {
+		attrs = append(attrs, slog.String("channelId", strconv.FormatInt(cl.channel, 10)))
 	}
-	c.log.InfoContext(ctx, "dry run: stop-pull-stream not sent", attrs...)
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		attrs = append(attrs, slog.String(k, form.Get(k)))
+	}
+	c.log.InfoContext(ctx, "dry run: "+cl.ep.op+" not sent", attrs...)
 	return CallStats{LimiterWait: wait}, nil
 }

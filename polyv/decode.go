@@ -138,7 +138,7 @@ func showStatus(status string, redact func(string) string) string {
 // decodeLiveStatus is DecodeLiveStatus with redact (nil for none) applied to
 // every piece of the answer it keeps, statuses included.
 func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (map[int64]LiveStatus, error) {
-	data, err := decodeResponse(opStatus, httpStatus, body, redact)
+	data, err := decodeResponse(epStatus.op, httpStatus, body, redact)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +147,10 @@ func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (
 		LiveStatus string  `json:"liveStatus"`
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, unreadable(opStatus, httpStatus, body, redact)
+		return nil, unreadable(epStatus.op, httpStatus, body, redact)
 	}
 	if which := repeatedInRows(data); which != "" {
-		return nil, repeatedKeyError(opStatus, httpStatus, which, body, redact)
+		return nil, repeatedKeyError(epStatus.op, httpStatus, which, body, redact)
 	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {
