@@ -177,10 +177,12 @@ func (c *Client) answerCut(op string, a answer) error {
 	return &APIError{HTTPStatus: a.status, Message: excerpt, Op: op, kind: ErrAnswerCut.(*kind)}
 }
 
-// redirected is the error for a 3xx answer. It names the target's scheme and
-// host only: the path and query of a Location can carry anything.
+// redirected is the error for a 3xx answer. It keeps the facts (the HTTP
+// status and the target's scheme and host, never the path and query of a
+// Location, which can carry anything) and says nothing of what to
+// configure: that is the caller's to say.
 func (c *Client) redirected(op string, a answer) error {
-	where := "without a Location"
+	where, target := "without a Location", ""
 	if a.location != "" {
 		u, err := a.url.Parse(a.location)
 		switch {
@@ -189,16 +191,16 @@ func (c *Client) redirected(op string, a answer) error {
 		case u.Host == "":
 			where = "with a redirect to an address without a host"
 		default:
-			host := keep(u.Host, 100, c.redact)
+			target = keep(u.Host, 100, c.redact)
 			if u.Scheme == "http" || u.Scheme == "https" {
-				host = u.Scheme + "://" + host
+				target = u.Scheme + "://" + target
 			}
-			where = "with a redirect to " + host
+			where = "with a redirect to " + target
 		}
 	}
 	return &APIError{
-		HTTPStatus: a.status, Op: op, kind: ErrRedirect.(*kind),
-		Message: fmt.Sprintf("Polyv's address answered HTTP %d %s; POLYV_API_URL must be Polyv's API address itself (redirects are not followed)", a.status, where),
+		HTTPStatus: a.status, Op: op, Location: target, kind: ErrRedirect.(*kind),
+		Message: fmt.Sprintf("Polyv's address answered HTTP %d %s; redirects are not followed", a.status, where),
 	}
 }
 

@@ -55,8 +55,13 @@ type APIError struct {
 	Code       int
 	Status     string // Polyv's status: "error", "fail", …
 	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer
-	Op         string // "stop-pull-stream" or "live-status"
-	kind       *kind
+	Op         string // the call: "stop-pull-stream", "live-status", "cutoff", … (see Event.Op)
+	// Location is, for a redirect (ErrRedirect), the target's scheme and
+	// host as the error shows them ("https://polyv.example"): never its
+	// path, query or credentials. It is "" when the answer named no target,
+	// or none with a readable host.
+	Location string
+	kind     *kind
 }
 
 // Error reads like `polyv stop-pull-stream: invalid signature. (code 403, HTTP 200)`:
