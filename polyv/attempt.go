@@ -170,11 +170,11 @@ func (c *Client) answerCut(op string, a answer) error {
 	if c.redactEnd != nil {
 		read = c.redactEnd(read)
 	}
-	excerpt := keep(read, maxExcerpt, c.redact)
-	if excerpt == "" {
-		excerpt = "nothing of the body arrived"
+	shown := excerpt(op, read, c.redact)
+	if shown == "" {
+		shown = "nothing of the body arrived"
 	}
-	return &APIError{HTTPStatus: a.status, Message: excerpt, Op: op, kind: ErrAnswerCut.(*kind)}
+	return &APIError{HTTPStatus: a.status, Message: shown, Op: op, kind: ErrAnswerCut.(*kind)}
 }
 
 // redirected is the error for a 3xx answer. It keeps the facts (the HTTP

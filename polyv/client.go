@@ -21,6 +21,7 @@ import (
 // prints, logs or returns its appSecret.
 type Client struct {
 	appID     string
+	userID    string                         // the account's userId, for the calls that need it; "" when none
 	sign      func(map[string]string) string // holds the appSecret; see signer
 	redact    func(string) string            // holds the appSecret; see redactor
 	redactEnd func(string) string            // holds the appSecret; see tailRedactor
@@ -40,7 +41,7 @@ type Client struct {
 
 // Event describes one attempt, or a limiter refusal (Attempt == 0), for metrics.
 type Event struct {
-	Op         string        // "stop-pull-stream" or "live-status"
+	Op         string        // the call: "stop-pull-stream", "live-status", "channel-info", "realtime-viewers", "stream-type", "cutoff", "resume" or "user-info"
 	Attempt    int           // 1-based; 0 when the limiter refused before sending
 	Wait       time.Duration // time spent waiting for a limiter token before this attempt
 	Duration   time.Duration // HTTP round trip including reading the body (0 when not sent)
@@ -140,7 +141,7 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 const (
-	maxStatusIDs = 200
+	maxBatchIDs  = 200 // per live-status call, as documented; per realtime-viewers call too (undocumented)
 	maxBodyBytes = 1 << 20
 	formType     = "application/x-www-form-urlencoded; charset=UTF-8"
 )
@@ -218,8 +219,8 @@ func joinIDs(op string, ids []int64) (string, error) {
 			parts = append(parts, strconv.FormatInt(id, 10))
 		}
 	}
-	if len(parts) > maxStatusIDs {
-		return "", fmt.Errorf("polyv %s: takes at most %d channel ids, got %d", op, maxStatusIDs, len(parts))
+	if len(parts) > maxBatchIDs {
+		return "", fmt.Errorf("polyv %s: takes at most %d channel ids, got %d", op, maxBatchIDs, len(parts))
 	}
 	return strings.Join(parts, ","), nil
 }
@@ -262,7 +263,11 @@ func (c *Client) act(ctx context.Context, cl call) (CallStats, error) {
 		attrs = append(attrs, slog.String("channelId", strconv.FormatInt(cl.channel, 10)))
 	}
 	for _, k := range slices.Sorted(maps.Keys(form)) {
-		attrs = append(attrs, slog.String(k, form.Get(k)))
+		v := form.Get(k)
+		if k == "userId" {
+			v = shortUserID(v) // not a secret, but not for info-level logs either
+		}
+		attrs = append(attrs, slog.String(k, v))
 	}
 	c.log.InfoContext(ctx, "dry run: "+cl.ep.op+" not sent", attrs...)
 	return CallStats{LimiterWait: wait}, nil
