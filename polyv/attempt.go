@@ -21,14 +21,16 @@ type patience struct {
 	now      bool // take a token only if one is free now
 }
 
-// run makes one logical call: limiter, deadline, attempts and retries.
-// decode turns an answer into nil or an error. The stats say what the call
-// cost, whatever its result.
-func (c *Client) run(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error) (CallStats, error) {
-	return c.runWith(ctx, op, extra, decode, patience{attempts: c.attempts})
+// run makes one logical call with the client's own patience.
+func (c *Client) run(ctx context.Context, cl call) (CallStats, error) {
+	return c.runWith(ctx, cl, patience{attempts: c.attempts})
 }
 
-func (c *Client) runWith(ctx context.Context, op string, extra map[string]string, decode func(int, []byte) error, p patience) (stats CallStats, err error) {
+// runWith makes one logical call: limiter, deadline, attempts and retries.
+// cl.decode turns an answer into nil or an error. The stats say what the
+// call cost, whatever its result.
+func (c *Client) runWith(ctx context.Context, cl call, p patience) (stats CallStats, err error) {
+	op := cl.ep.op
 	wait, err := c.take(ctx, op, p.now)
 	stats.LimiterWait += wait
 	if err != nil {
@@ -39,8 +41,8 @@ func (c *Client) runWith(ctx context.Context, op string, extra map[string]string
 	defer cancel()
 	for n := 1; ; n++ {
 		stats.Attempts++
-		a, sendErr := c.attempt(ctx, op, extra)
-		err = c.judge(ctx, op, a, sendErr, decode)
+		a, sendErr := c.attempt(ctx, cl)
+		err = c.judge(ctx, op, a, sendErr, cl.decode)
 		stats.note(a, sendErr, err)
 		c.report(ctx, op, n, wait, a, err)
 		if err == nil || n >= p.attempts || !retryable(ctx, err) {
@@ -98,9 +100,9 @@ type answer struct {
 
 // attempt sends one request and reads the whole answer. The client does not
 // follow redirects (see withoutRedirects), so a 3xx comes back as the answer.
-func (c *Client) attempt(ctx context.Context, op string, extra map[string]string) (answer, error) {
+func (c *Client) attempt(ctx context.Context, cl call) (answer, error) {
 	var location string
-	req, err := c.request(context.WithValue(ctx, locationKey{}, &location), op, extra)
+	req, err := c.request(context.WithValue(ctx, locationKey{}, &location), cl)
 	if err != nil {
 		return answer{}, err
 	}
@@ -168,17 +170,19 @@ func (c *Client) answerCut(op string, a answer) error {
 	if c.redactEnd != nil {
 		read = c.redactEnd(read)
 	}
-	excerpt := keep(read, maxExcerpt, c.redact)
-	if excerpt == "" {
-		excerpt = "nothing of the body arrived"
+	shown := excerpt(op, read, c.redact)
+	if shown == "" {
+		shown = "nothing of the body arrived"
 	}
-	return &APIError{HTTPStatus: a.status, Message: excerpt, Op: op, kind: ErrAnswerCut.(*kind)}
+	return &APIError{HTTPStatus: a.status, Message: shown, Op: op, kind: ErrAnswerCut.(*kind)}
 }
 
-// redirected is the error for a 3xx answer. It names the target's scheme and
-// host only: the path and query of a Location can carry anything.
+// redirected is the error for a 3xx answer. It keeps the facts (the HTTP
+// status and the target's scheme and host, never the path and query of a
+// Location, which can carry anything) and says nothing of what to
+// configure: that is the caller's to say.
 func (c *Client) redirected(op string, a answer) error {
-	where := "without a Location"
+	where, target := "without a Location", ""
 	if a.location != "" {
 		u, err := a.url.Parse(a.location)
 		switch {
@@ -187,25 +191,27 @@ func (c *Client) redirected(op string, a answer) error {
 		case u.Host == "":
 			where = "with a redirect to an address without a host"
 		default:
-			host := keep(u.Host, 100, c.redact)
+			target = keep(u.Host, 100, c.redact)
 			if u.Scheme == "http" || u.Scheme == "https" {
-				host = u.Scheme + "://" + host
+				target = u.Scheme + "://" + target
 			}
-			where = "with a redirect to " + host
+			where = "with a redirect to " + target
 		}
 	}
 	return &APIError{
-		HTTPStatus: a.status, Op: op, kind: ErrRedirect.(*kind),
-		Message: fmt.Sprintf("Polyv's address answered HTTP %d %s; POLYV_API_URL must be Polyv's API address itself (redirects are not followed)", a.status, where),
+		HTTPStatus: a.status, Op: op, Location: target, kind: ErrRedirect.(*kind),
+		Message: fmt.Sprintf("Polyv's address answered HTTP %d %s; redirects are not followed", a.status, where),
 	}
 }
 
-func (c *Client) request(ctx context.Context, op string, extra map[string]string) (*http.Request, error) {
-	form := c.signed(extra)
-	if op == opStatus {
-		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+statusPath+"?"+form.Encode(), nil)
+// request builds one attempt's request: a fresh timestamp and sign, the
+// parameters in the query of a GET or the form of a POST.
+func (c *Client) request(ctx context.Context, cl call) (*http.Request, error) {
+	form := c.signed(cl.params)
+	if cl.ep.method == http.MethodGet {
+		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+cl.path()+"?"+form.Encode(), nil)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+stopPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+cl.path(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}

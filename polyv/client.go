@@ -2,7 +2,6 @@ package polyv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +21,7 @@ import (
 // prints, logs or returns its appSecret.
 type Client struct {
 	appID     string
+	userID    string                         // the account's userId, for the calls that need it; "" when none
 	sign      func(map[string]string) string // holds the appSecret; see signer
 	redact    func(string) string            // holds the appSecret; see redactor
 	redactEnd func(string) string            // holds the appSecret; see tailRedactor
@@ -40,7 +41,7 @@ type Client struct {
 
 // Event describes one attempt, or a limiter refusal (Attempt == 0), for metrics.
 type Event struct {
-	Op         string        // "stop-pull-stream" or "live-status"
+	Op         string        // the call: "stop-pull-stream", "live-status", "channel-info", "realtime-viewers", "stream-type", "cutoff", "resume" or "user-info"
 	Attempt    int           // 1-based; 0 when the limiter refused before sending
 	Wait       time.Duration // time spent waiting for a limiter token before this attempt
 	Duration   time.Duration // HTTP round trip including reading the body (0 when not sent)
@@ -72,19 +73,19 @@ func (c *Client) StopPullStream(ctx context.Context, channelID int64) (CallStats
 	if err := checkID(channelID); err != nil {
 		return CallStats{}, err
 	}
-	extra := map[string]string{"channelId": strconv.FormatInt(channelID, 10)}
-	if c.dryRun {
-		return c.dryStop(ctx, extra)
-	}
 	// A transport error after the request left may mean Polyv did stop the
 	// stream. Retrying cannot start it again, so it is safe; but what Polyv
 	// answers for a channel that is no longer pulling is undocumented, so a
 	// retry may report a refusal for a stop that in fact worked.
 	// CallStats.Unclear says when that may be so; the bot's live-status
 	// verification is what settles it.
-	return c.run(ctx, opStop, extra, func(status int, body []byte) error {
-		_, err := decodeResponse(opStop, status, body, c.redact)
-		return err
+	return c.act(ctx, call{
+		ep:     epStop,
+		params: map[string]string{"channelId": strconv.FormatInt(channelID, 10)},
+		decode: func(status int, body []byte) error {
+			_, err := decodeResponse(epStop.op, status, body, c.redact)
+			return err
+		},
 	})
 }
 
@@ -105,15 +106,19 @@ func (c *Client) TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[in
 }
 
 func (c *Client) liveStatus(ctx context.Context, channelIDs []int64, p patience) (map[int64]LiveStatus, error) {
-	ids, err := joinIDs(channelIDs)
+	ids, err := joinIDs(epStatus.op, channelIDs)
 	if err != nil {
 		return nil, err
 	}
 	var out map[int64]LiveStatus
-	_, err = c.runWith(ctx, opStatus, map[string]string{"channelIds": ids}, func(status int, body []byte) error {
-		var err error
-		out, err = decodeLiveStatus(status, body, c.redact)
-		return err
+	_, err = c.runWith(ctx, call{
+		ep:     epStatus,
+		params: map[string]string{"channelIds": ids},
+		decode: func(status int, body []byte) error {
+			var err error
+			out, err = decodeLiveStatus(status, body, c.redact)
+			return err
+		},
 	}, p)
 	return out, err
 }
@@ -136,11 +141,7 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 const (
-	opStop       = "stop-pull-stream"
-	opStatus     = "live-status"
-	stopPath     = "/live/v3/channel/stream/stop-pull-stream"
-	statusPath   = "/live/v4/channel/live-status/list"
-	maxStatusIDs = 200
+	maxBatchIDs  = 200 // per live-status call, as documented; per realtime-viewers call too (undocumented)
 	maxBodyBytes = 1 << 20
 	formType     = "application/x-www-form-urlencoded; charset=UTF-8"
 )
@@ -201,10 +202,11 @@ func checkID(id int64) error {
 	return nil
 }
 
-// joinIDs validates, de-duplicates and comma-joins channel ids.
-func joinIDs(ids []int64) (string, error) {
+// joinIDs validates, de-duplicates and comma-joins the channel ids of one
+// batched call, op.
+func joinIDs(op string, ids []int64) (string, error) {
 	if len(ids) == 0 {
-		return "", errors.New("polyv: live status needs at least one channel id")
+		return "", fmt.Errorf("polyv %s: needs at least one channel id", op)
 	}
 	seen := make(map[int64]bool, len(ids))
 	parts := make([]string, 0, len(ids))
@@ -217,8 +219,8 @@ func joinIDs(ids []int64) (string, error) {
 			parts = append(parts, strconv.FormatInt(id, 10))
 		}
 	}
-	if len(parts) > maxStatusIDs {
-		return "", fmt.Errorf("polyv: live status takes at most %d channel ids, got %d", maxStatusIDs, len(parts))
+	if len(parts) > maxBatchIDs {
+		return "", fmt.Errorf("polyv %s: takes at most %d channel ids, got %d", op, maxBatchIDs, len(parts))
 	}
 	return strings.Join(parts, ","), nil
 }
@@ -244,18 +246,29 @@ func (c *Client) signed(extra map[string]string) url.Values {
 	return v
 }
 
-func (c *Client) dryStop(ctx context.Context, extra map[string]string) (CallStats, error) {
-	wait, err := c.take(ctx, opStop, false)
+// act makes a call that changes something. In a dry run it waits for the
+// limiter, signs the request as for real, logs it at info level and sends
+// nothing.
+func (c *Client) act(ctx context.Context, cl call) (CallStats, error) {
+	if !c.dryRun {
+		return c.run(ctx, cl)
+	}
+	wait, err := c.take(ctx, cl.ep.op, false)
 	if err != nil {
 		return CallStats{LimiterWait: wait}, err
 	}
-	form := c.signed(extra)
-	attrs := []any{slog.String("op", opStop), slog.String("url", c.base+stopPath)}
-	for _, k := range []string{"appId", "timestamp", "channelId", "signatureMethod", "sign"} {
-		if v := form.Get(k); v != "" {
-			attrs = append(attrs, slog.String(k, v))
-		}
+	form := c.signed(cl.params)
+	attrs := []any{slog.String("op", cl.ep.op), slog.String("url", c.base+cl.path())}
+	if cl.channel != 0 {
+		attrs = append(attrs, slog.String("channelId", strconv.FormatInt(cl.channel, 10)))
 	}
-	c.log.InfoContext(ctx, "dry run: stop-pull-stream not sent", attrs...)
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		v := form.Get(k)
+		if k == "userId" {
+			v = shortUserID(v) // not a secret, but not for info-level logs either
+		}
+		attrs = append(attrs, slog.String(k, v))
+	}
+	c.log.InfoContext(ctx, "dry run: "+cl.ep.op+" not sent", attrs...)
 	return CallStats{LimiterWait: wait}, nil
 }

@@ -138,7 +138,7 @@ func showStatus(status string, redact func(string) string) string {
 // decodeLiveStatus is DecodeLiveStatus with redact (nil for none) applied to
 // every piece of the answer it keeps, statuses included.
 func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (map[int64]LiveStatus, error) {
-	data, err := decodeResponse(opStatus, httpStatus, body, redact)
+	data, err := decodeResponse(epStatus.op, httpStatus, body, redact)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +147,10 @@ func decodeLiveStatus(httpStatus int, body []byte, redact func(string) string) (
 		LiveStatus string  `json:"liveStatus"`
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
-		return nil, unreadable(opStatus, httpStatus, body, redact)
+		return nil, unreadable(epStatus.op, httpStatus, body, redact)
 	}
 	if which := repeatedInRows(data); which != "" {
-		return nil, repeatedKeyError(opStatus, httpStatus, which, body, redact)
+		return nil, repeatedKeyError(epStatus.op, httpStatus, which, body, redact)
 	}
 	out := make(map[int64]LiveStatus, len(rows))
 	for _, r := range rows {
@@ -207,9 +207,28 @@ func unreadable(op string, httpStatus int, body []byte, redact func(string) stri
 	case httpStatus >= 500:
 		k = ErrServer.(*kind)
 	}
-	excerpt := keep(string(body), maxExcerpt, redact)
-	if excerpt == "" {
-		excerpt = "empty body"
+	shown := excerpt(op, string(body), redact)
+	if shown == "" {
+		shown = "empty body"
 	}
-	return &APIError{HTTPStatus: httpStatus, Message: excerpt, Op: op, kind: k}
+	return &APIError{HTTPStatus: httpStatus, Message: shown, Op: op, kind: k}
+}
+
+// dataError is the error for a success whose data the client cannot read.
+// msg says what is wrong; it quotes nothing of a private call's answer.
+func dataError(op string, httpStatus int, msg string) *APIError {
+	return &APIError{HTTPStatus: httpStatus, Message: msg, Op: op, kind: ErrBadResponse.(*kind)}
+}
+
+// excerpt is what an error shows of a body: cleaned, the secret redacted,
+// cut to maxExcerpt bytes. A private call's body (see endpoint.private)
+// that looks like JSON is not shown at all: only a page that is not
+// Polyv's answer (a proxy's HTML) is.
+func excerpt(op, body string, redact func(string) string) string {
+	if private(op) {
+		if t := strings.TrimLeft(body, " \t\r\n"); t != "" && (t[0] == '{' || t[0] == '[') {
+			return "a JSON body, not shown: this call's answers can hold credentials"
+		}
+	}
+	return keep(body, maxExcerpt, redact)
 }

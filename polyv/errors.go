@@ -44,6 +44,14 @@ var (
 	// another host, or turn the POST into a GET whose answer says nothing
 	// about the stop. Nothing reached the redirect's target.
 	ErrRedirect error = &kind{"redirect", "answered with a redirect"}
+	// ErrNoUserID: a call that needs the Polyv account's userId (Cutoff,
+	// Resume, CheckUserID) was made on a client without one (WithUserID).
+	// Nothing was sent.
+	ErrNoUserID error = &kind{"no_user_id", "no userId set"}
+	// ErrWrongUserID: the userId is not the one of the account the appId
+	// belongs to, as CheckUserID found, or Polyv refused a call naming the
+	// userId.
+	ErrWrongUserID error = &kind{"wrong_user_id", "userId refused"}
 )
 
 // APIError is every Polyv answer that is not a success (see DecodeResponse
@@ -55,8 +63,13 @@ type APIError struct {
 	Code       int
 	Status     string // Polyv's status: "error", "fail", …
 	Message    string // Polyv's message (v3 message, v4 error.desc), a body excerpt, or what was wrong with the answer
-	Op         string // "stop-pull-stream" or "live-status"
-	kind       *kind
+	Op         string // the call: "stop-pull-stream", "live-status", "cutoff", … (see Event.Op)
+	// Location is, for a redirect (ErrRedirect), the target's scheme and
+	// host as the error shows them ("https://polyv.example"): never its
+	// path, query or credentials. It is "" when the answer named no target,
+	// or none with a readable host.
+	Location string
+	kind     *kind
 }
 
 // Error reads like `polyv stop-pull-stream: invalid signature. (code 403, HTTP 200)`:
@@ -106,11 +119,25 @@ func (e *LimitError) Error() string {
 // Is matches ErrRateLimited.
 func (e *LimitError) Is(target error) bool { return target == ErrRateLimited }
 
+// kindError is a failure the client finds itself, of one kind, in one
+// call: no Polyv answer says it (ErrNoUserID, ErrWrongUserID from
+// CheckUserID).
+type kindError struct {
+	op, msg string
+	kind    *kind
+}
+
+func (e *kindError) Error() string { return "polyv " + e.op + ": " + e.msg }
+
+// Is matches the kind sentinel.
+func (e *kindError) Is(target error) bool { return target == error(e.kind) }
+
 // Kind returns a short stable label for err, for metrics and logs: "ok" for
 // nil, the label of its kind ("invalid_signature", "invalid_timestamp",
 // "app_not_found", "channel_not_found", "quota_exceeded", "server_error",
-// "bad_response", "answer_cut", "rate_limited", "redirect"), "timeout", "canceled",
-// "transport" for network failures, and "other" for anything else.
+// "bad_response", "answer_cut", "rate_limited", "redirect", "no_user_id",
+// "wrong_user_id"), "timeout", "canceled", "transport" for network
+// failures, and "other" for anything else.
 func Kind(err error) string {
 	if err == nil {
 		return "ok"
@@ -125,6 +152,10 @@ func Kind(err error) string {
 			return ae.kind.label
 		}
 		return "other"
+	}
+	var ke *kindError
+	if errors.As(err, &ke) {
+		return ke.kind.label
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -159,8 +190,13 @@ func classify(httpStatus, code int, status, msg string) *kind {
 		return ErrInvalidTimestamp.(*kind)
 	case strings.Contains(m, "application not found"), strings.Contains(m, "appid is required"):
 		return ErrAppNotFound.(*kind)
+	case strings.Contains(m, "userid"):
+		return ErrWrongUserID.(*kind)
 	case strings.Contains(m, "channel") &&
-		(strings.Contains(m, "not found") || strings.Contains(m, "not exist")):
+		(strings.Contains(m, "not found") || strings.Contains(m, "not exist")),
+		strings.Contains(m, "illegal channel id"):
+		// "illegal channel id: 123" is Polyv's documented answer for a
+		// channel id that is not one of the application's.
 		return ErrChannelNotFound.(*kind)
 	case strings.Contains(m, "qps exceeds"), httpStatus == 429, code == 429:
 		return ErrQuotaExceeded.(*kind)

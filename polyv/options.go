@@ -91,11 +91,19 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithDryRun makes StopPullStream wait for the limiter, build and sign the
-// form exactly as for real, log it at info level and return nil without
-// sending it. LiveStatus, being read-only, still runs.
+// WithDryRun makes the calls that change something (StopPullStream, Cutoff,
+// Resume) wait for the limiter, build and sign the form exactly as for
+// real, log it at info level (the userId shortened) and return nil without
+// sending it. The read-only calls still run.
 func WithDryRun(on bool) Option {
 	return func(c *Client) { c.dryRun = on }
+}
+
+// WithUserID sets the Polyv account's userId (开发设置, next to the appId),
+// which Cutoff and Resume send and CheckUserID checks. It is not a secret,
+// but info-level logs show it shortened. A blank one counts as none.
+func WithUserID(userID string) Option {
+	return func(c *Client) { c.userID = userID }
 }
 
 // WithObserver sets a function called once per attempt and once per limiter

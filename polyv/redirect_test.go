@@ -113,7 +113,8 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 			require.ErrorAs(t, err, &ae)
 			require.Equal(t, tc.status, ae.HTTPStatus)
 			require.Contains(t, err.Error(), fmt.Sprintf("answered HTTP %d with a redirect to http://%s;", tc.status, target.Host))
-			require.Contains(t, err.Error(), "POLYV_API_URL")
+			require.Equal(t, "http://"+target.Host, ae.Location, "the target's scheme and host, for the caller's own words")
+			require.NotContains(t, err.Error(), "POLYV_", "what to configure is the caller's to say")
 			require.NotContains(t, err.Error(), "path-detail", "the Location's path is not shown")
 			require.NotContains(t, err.Error(), "query-detail", "the Location's query is not shown")
 		})
@@ -127,17 +128,19 @@ func TestRedirectTargets(t *testing.T) {
 		status   int
 		location string
 		want     string // in the error; "self" is the redirecting server's own address
+		target   string // APIError.Location; "self" as in want
 		hidden   []string
 	}{
-		{"relative location names the same host", 302, "/login?next=x", "with a redirect to self", []string{"login", "next"}},
-		{"credentials in the location are not shown", 301, "https://user:pa55@polyv.example:8443/secret-path?q=1", "with a redirect to https://polyv.example:8443;", []string{"user", "pa55", "secret-path"}},
-		{"no location", 302, "", "HTTP 302 without a Location;", nil},
-		{"unparseable location", 307, "http://[::1/secret-path?q=query-detail", "HTTP 307 with a redirect to an unreadable Location;", []string{"secret-path", "query-detail"}},
-		{"unparseable port", 308, "http://evil%0d%0aX-Injected:1.example/secret-path", "HTTP 308 with a redirect to an unreadable Location;", []string{"secret-path", "Injected"}},
-		{"escaped control characters in the host", 302, "http://evil%0d%0ainjected.example/", "HTTP 302 with a redirect to an unreadable Location;", []string{"injected"}},
-		{"no host", 303, "mailto:x@polyv.example", "HTTP 303 with a redirect to an address without a host;", []string{"mailto", "x@"}},
-		{"unicode host", 302, "https://пример.example/", "with a redirect to https://пример.example;", nil},
-		{"304 not modified", 304, "", "HTTP 304 without a Location", nil},
+		{"relative location names the same host", 302, "/login?next=x", "with a redirect to self", "self", []string{"login", "next"}},
+		{"credentials in the location are not shown", 301, "https://user:pa55@polyv.example:8443/secret-path?q=1", "with a redirect to https://polyv.example:8443;", "https://polyv.example:8443", []string{"user", "pa55", "secret-path"}},
+		{"no location", 302, "", "HTTP 302 without a Location;", "", nil},
+		{"unparseable location", 307, "http://[::1/secret-path?q=query-detail", "HTTP 307 with a redirect to an unreadable Location;", "", []string{"secret-path", "query-detail"}},
+		{"unparseable port", 308, "http://evil%0d%0aX-Injected:1.example/secret-path", "HTTP 308 with a redirect to an unreadable Location;", "", []string{"secret-path", "Injected"}},
+		{"escaped control characters in the host", 302, "http://evil%0d%0ainjected.example/", "HTTP 302 with a redirect to an unreadable Location;", "", []string{"injected"}},
+		{"no host", 303, "mailto:x@polyv.example", "HTTP 303 with a redirect to an address without a host;", "", []string{"mailto", "x@"}},
+		{"unicode host", 302, "https://пример.example/", "with a redirect to https://пример.example;", "https://пример.example", nil},
+		{"another scheme", 302, "ftp://files.example/x", "with a redirect to files.example;", "files.example", []string{"ftp"}},
+		{"304 not modified", 304, "", "HTTP 304 without a Location", "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,11 +150,16 @@ func TestRedirectTargets(t *testing.T) {
 			err := stop(context.Background(), c, 10001)
 			require.ErrorIs(t, err, polyv.ErrRedirect)
 			require.EqualValues(t, 1, hits.Load())
-			want := tc.want
+			want, target := tc.want, tc.target
 			if want == "with a redirect to self" {
-				want = "with a redirect to " + base.URL + ";"
+				want, target = "with a redirect to "+base.URL+";", base.URL
 			}
 			require.Contains(t, err.Error(), want)
+			var ae *polyv.APIError
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, target, ae.Location)
+			require.Equal(t, tc.status, ae.HTTPStatus)
+			require.NotContains(t, err.Error(), "POLYV_")
 			for _, h := range tc.hidden {
 				require.NotContains(t, err.Error(), h)
 			}

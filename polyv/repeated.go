@@ -23,6 +23,13 @@ var (
 		nested: map[string]*outcomeKeys{"error": {fields: []string{"code", "desc"}}},
 	}
 	rowKeys = &outcomeKeys{fields: []string{"channelId", "liveStatus"}}
+
+	// The data objects of the other calls: the keys whose values the
+	// client keeps.
+	infoKeys   = &outcomeKeys{fields: []string{"channelId", "name", "publisher"}}
+	streamKeys = &outcomeKeys{fields: []string{"streamType"}}
+	viewerKeys = &outcomeKeys{fields: []string{"channelId", "count"}}
+	userKeys   = &outcomeKeys{fields: []string{"userId"}}
 )
 
 // repeated describes the first of k's fields that the JSON object raw gives
@@ -37,16 +44,19 @@ func (k *outcomeKeys) repeated(raw []byte) string {
 	return k.object(&w)
 }
 
-// repeatedInRows is repeated with rowKeys for every object in the JSON array
-// data, naming the row: `"data[1].liveStatus" given twice`.
-func repeatedInRows(data []byte) string {
+// repeatedInRows is rowKeys.inRows: the rows of live-status.
+func repeatedInRows(data []byte) string { return rowKeys.inRows(data) }
+
+// inRows is repeated for every object in the JSON array data, naming the
+// row: `"data[1].liveStatus" given twice`.
+func (k *outcomeKeys) inRows(data []byte) string {
 	w := walker{b: data}
 	if w.next() != '[' {
 		return ""
 	}
 	w.i++
 	for row := 0; w.next() != ']' && w.next() != 0; row++ {
-		if r := rowKeys.object(&w); r != "" {
+		if r := k.object(&w); r != "" {
 			return fmt.Sprintf(`"data[%d].%s`, row, r[1:])
 		}
 		if w.next() == ',' {
@@ -112,12 +122,16 @@ func describeRepeat(field, first, second string) string {
 	return fmt.Sprintf("%q given twice (as %q and %q)", field, first, second)
 }
 
+// inData names a key repeated in the data object: `"data.name" given
+// twice`.
+func inData(which string) string { return `"data.` + which[1:] }
+
 // repeatedKeyError is the error for an answer that gives an outcome key
 // twice.
 func repeatedKeyError(op string, httpStatus int, which string, body []byte, redact func(string) string) *APIError {
 	return &APIError{
 		HTTPStatus: httpStatus, Op: op, kind: ErrBadResponse.(*kind),
-		Message: "key " + which + ", so what it says is unknown: " + keep(string(body), maxExcerpt, redact),
+		Message: "key " + which + ", so what it says is unknown: " + excerpt(op, string(body), redact),
 	}
 }
 

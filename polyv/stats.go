@@ -3,8 +3,9 @@ package polyv
 import "time"
 
 // CallStats is what one logical call cost: the time it waited for limiter
-// tokens and the HTTP attempts it made. StopPullStream returns them with its
-// result; the bot writes them to its audit line.
+// tokens and the HTTP attempts it made. The calls that change something
+// (StopPullStream, Cutoff, Resume) return them with their result; the bot
+// writes them to its audit line.
 type CallStats struct {
 	LimiterWait time.Duration
 	Attempts    int
@@ -20,7 +21,8 @@ type CallStats struct {
 	// set when nothing can have reached Polyv (a failed dial or DNS lookup,
 	// a refusal by the limiter, a dry run, a redirect, which the client
 	// never follows), nor for a success. It matters for calls that change
-	// something, such as StopPullStream: when it is set, only the channel's
-	// live status can tell whether Polyv acted. For a read it is harmless.
+	// something (StopPullStream, Cutoff, Resume): when it is set, only the
+	// channel's live status can tell whether Polyv acted. For a read it is
+	// harmless.
 	Unclear bool
 }

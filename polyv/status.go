@@ -71,24 +71,31 @@ const (
 )
 
 // reported is a row's liveStatus as the client keeps it: a documented value
-// in any letter case becomes that value; anything else stays as Polyv sent
-// it (cut to maxRawStatus bytes), never cleaned, so that IsLive and
-// IsNotLive cannot match what cleaning alone turns into a documented value.
-// The appSecret is redacted. When cleaning would join the pieces of a secret
-// that an invisible character keeps apart (and Describe cleans), the
-// cleaned, redacted form is kept instead: it says "[redacted]", which no
-// documented value does.
+// in any letter case becomes that value; anything else is kept as sent
+// (see asSent).
 func reported(raw string, redact func(string) string) LiveStatus {
 	if st := LiveStatus(raw).canonical(); st.documented() {
 		return st
 	}
+	return LiveStatus(asSent(raw, redact))
+}
+
+// asSent is an undocumented value of a field that carries meaning (a
+// liveStatus, a streamType) as the client keeps it: as Polyv sent it (cut
+// to maxRawStatus bytes), never cleaned, so that the methods that say what
+// a value means cannot match what cleaning alone turns into a documented
+// value. The appSecret is redacted. When cleaning would join the pieces of
+// a secret that an invisible character keeps apart (and showing it
+// cleans), the cleaned, redacted form is kept instead: it says
+// "[redacted]", which no documented value does.
+func asSent(raw string, redact func(string) string) string {
 	if redact != nil {
 		raw = redact(raw)
 		if c := clean(raw); redact(c) != c {
-			return LiveStatus(keep(raw, maxShownStatus, redact))
+			return keep(raw, maxShownStatus, redact)
 		}
 	}
-	return LiveStatus(cut(raw, maxRawStatus))
+	return cut(raw, maxRawStatus)
 }
 
 // documented reports whether s is one of the values Polyv documents, in any

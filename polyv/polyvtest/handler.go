@@ -18,7 +18,12 @@ import (
 const (
 	stopPath     = "/live/v3/channel/stream/stop-pull-stream"
 	statusPath   = "/live/v4/channel/live-status/list"
-	maxStatusIDs = 200
+	infoPath     = "/live/v3/channel/basic/get"
+	viewersPath  = "/live/v2/statistics/get-realtime-viewers"
+	streamPath   = "/live/v3/channel/stream/get"
+	userInfoPath = "/live/v3/user/get-info"
+	pushBanPath  = "/live/v2/stream/" // + {channelId}/cutoff or /resume
+	maxBatchIDs  = 200
 	window       = 3 * time.Minute
 )
 
@@ -27,21 +32,13 @@ type decision struct {
 	reply   Reply
 	verdict string
 	v4      bool
-	data    any
-	stopped bool // the stop was carried out
+	data    any  // the data of a success; "" when nil
+	stopped bool // the stop, cutoff or resume was carried out
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	call := Call{At: s.now(), Method: r.Method, Path: r.URL.Path}
-	var d decision
-	switch r.URL.Path {
-	case stopPath:
-		d = s.stop(r, &call)
-	case statusPath:
-		d = s.status(r, &call)
-	default:
-		d = decision{reply: apiError("not found", 404, 20404, "not found."), verdict: "unknown path"}
-	}
+	d := s.route(r, &call)
 	call.Verdict, call.Stopped = d.verdict, d.stopped
 	if !d.reply.hang && !d.reply.reset {
 		call.HTTPStatus = d.reply.httpStatus
@@ -53,19 +50,161 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, d)
 }
 
+// route hands a request to the call its path names.
+func (s *Server) route(r *http.Request, c *Call) decision {
+	switch r.URL.Path {
+	case stopPath:
+		c.Op = OpStop
+		return s.stop(r, c)
+	case statusPath:
+		c.Op = OpStatus
+		return s.batch(r, c, OpStatus)
+	case viewersPath:
+		c.Op = OpViewers
+		return s.batch(r, c, OpViewers)
+	case infoPath:
+		c.Op = OpInfo
+		return s.oneChannel(r, c, OpInfo)
+	case streamPath:
+		c.Op = OpStreamType
+		return s.oneChannel(r, c, OpStreamType)
+	case userInfoPath:
+		c.Op = OpUserInfo
+		return s.userInfo(r, c)
+	}
+	if op, id, ok := parsePushBan(r.URL.Path); ok {
+		c.Op = op
+		return s.pushBan(r, c, op, id)
+	}
+	return decision{reply: apiError("not found", 404, 20404, "not found."), verdict: "unknown path"}
+}
+
 func (s *Server) stop(r *http.Request, c *Call) decision {
-	if r.Method != http.MethodPost {
-		return decision{reply: apiError("method not allowed", 405, 20405, "method not allowed, use POST."), verdict: "bad method"}
+	if d, ok := s.readForm(r, c); !ok {
+		return d
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return decision{reply: apiError("bad content type", 400, 20400,
-			"content type must be application/x-www-form-urlencoded."), verdict: "bad content type"}
+	id, idErr := strconv.ParseInt(c.Form.Get("channelId"), 10, 32)
+	return s.carryOut(c, OpStop, id, idErr)
+}
+
+// pushBan serves a cutoff or a resume of the channel the path names. The
+// channel id is in the path only: it is not a signed parameter.
+func (s *Server) pushBan(r *http.Request, c *Call, op Op, rawID string) decision {
+	if d, ok := s.readForm(r, c); !ok {
+		return d
 	}
-	if err := r.ParseForm(); err != nil {
-		return decision{reply: apiError("bad form", 400, 20400, "malformed form body."), verdict: "bad form"}
+	id, idErr := strconv.ParseInt(rawID, 10, 32)
+	return s.carryOut(c, op, id, idErr)
+}
+
+// carryOut verifies a call that changes something and carries it out,
+// or answers as scripted.
+func (s *Server) carryOut(c *Call, op Op, id int64, idErr error) decision {
+	if idErr == nil {
+		c.ChannelIDs = []int64{id}
 	}
-	c.Form = cloneValues(r.PostForm)
+	if d, ok := s.gate(c.Form, false); !ok {
+		return d
+	}
+	if idErr != nil || id <= 0 {
+		return decision{reply: apiError("bad channelId", 400, 20400, "channelId must be a positive integer."), verdict: "bad channelId"}
+	}
+	if op != OpStop {
+		if d, ok := s.checkUserID(c.Form.Get("userId")); !ok {
+			return d
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unknown[id] {
+		return decision{reply: IllegalChannelID(id), verdict: "unknown channel"}
+	}
+	rep, verdict := s.nextLocked(op, []int64{id})
+	d := decision{reply: rep, verdict: verdict, stopped: rep.success || rep.stops}
+	if d.stopped {
+		s.applyLocked(op, id)
+	}
+	if rep.success && op != OpStop {
+		d.data = "success" // stop-pull-stream documents data "", the others "success"
+	}
+	return d
+}
+
+// checkUserID is Polyv's check of the userId the v2 stream calls carry.
+func (s *Server) checkUserID(userID string) (decision, bool) {
+	switch {
+	case strings.TrimSpace(userID) == "":
+		return decision{reply: UserIDRequired(), verdict: "userId is required"}, false
+	case userID != s.UserID:
+		return decision{reply: InvalidUserID(), verdict: "invalid userId"}, false
+	}
+	return decision{}, true
+}
+
+// applyLocked is what a stop, cutoff or resume carried out does to the
+// channel's live status.
+func (s *Server) applyLocked(op Op, id int64) {
+	switch op {
+	case OpStop:
+		if !s.keepLive[id] && !s.channelLocked(id).streamType.Pushed() {
+			s.live[id] = polyv.StatusEnd
+		}
+	case OpCutoff:
+		s.live[id] = polyv.StatusBanpush
+	case OpResume:
+		if s.live[id] == polyv.StatusBanpush {
+			s.live[id] = polyv.StatusLive
+		}
+	}
+}
+
+// nextLocked is the reply for a verified call of op about ids: the first
+// scripted one of a channel that has one, its Always reply, or OK.
+func (s *Server) nextLocked(op Op, ids []int64) (Reply, string) {
+	for _, id := range ids {
+		if q := s.scripts[op][id]; len(q) > 0 {
+			s.scripts[op][id] = q[1:]
+			return q[0], "scripted: " + q[0].name
+		}
+	}
+	for _, id := range ids {
+		if r, ok := s.always[op][id]; ok {
+			return r, "always: " + r.name
+		}
+	}
+	return OK(), "ok"
+}
+
+// batch serves a call about up to 200 channels: live-status (v4 answers)
+// or realtime-viewers (v3). A channel the fake does not know has no rows.
+func (s *Server) batch(r *http.Request, c *Call, op Op) decision {
+	v4 := op == OpStatus
+	if d, ok := s.readQuery(r, c, v4); !ok {
+		return d
+	}
+	ids, idErr := parseIDs(c.Form.Get("channelIds"))
+	c.ChannelIDs = ids
+	if d, ok := s.gate(c.Form, v4); !ok {
+		return d
+	}
+	if idErr != "" {
+		return decision{reply: apiError("bad channelIds", 400, 20400, idErr), verdict: "bad channelIds", v4: v4}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep, verdict := s.nextLocked(op, ids)
+	d := decision{reply: rep, verdict: verdict, v4: v4}
+	if rep.success {
+		d.data = s.rowsLocked(op, ids)
+	}
+	return d
+}
+
+// oneChannel serves a read about one channel: basic/get or stream/get.
+func (s *Server) oneChannel(r *http.Request, c *Call, op Op) decision {
+	if d, ok := s.readQuery(r, c, false); !ok {
+		return d
+	}
 	id, idErr := strconv.ParseInt(c.Form.Get("channelId"), 10, 32)
 	if idErr == nil {
 		c.ChannelIDs = []int64{id}
@@ -76,71 +215,79 @@ func (s *Server) stop(r *http.Request, c *Call) decision {
 	if idErr != nil || id <= 0 {
 		return decision{reply: apiError("bad channelId", 400, 20400, "channelId must be a positive integer."), verdict: "bad channelId"}
 	}
-	return s.scriptedStop(id)
-}
-
-func (s *Server) scriptedStop(id int64) decision {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rep, verdict := OK(), "ok"
-	if q := s.scripts[id]; len(q) > 0 {
-		rep, verdict = q[0], "scripted: "+q[0].name
-		s.scripts[id] = q[1:]
+	if s.unknown[id] {
+		return decision{reply: IllegalChannelID(id), verdict: "unknown channel"}
 	}
-	stopped := rep.success || rep.stops
-	if stopped && !s.keepLive[id] {
-		s.live[id] = polyv.StatusEnd
+	rep, verdict := s.nextLocked(op, []int64{id})
+	d := decision{reply: rep, verdict: verdict}
+	if rep.success {
+		d.data = s.channelDataLocked(op, id)
 	}
-	return decision{reply: rep, verdict: verdict, stopped: stopped}
+	return d
 }
 
-func (s *Server) status(r *http.Request, c *Call) decision {
-	if r.Method != http.MethodGet {
-		return decision{reply: apiError("method not allowed", 405, 20405, "method not allowed, use GET."), verdict: "bad method", v4: true}
-	}
-	c.Form = cloneValues(r.URL.Query())
-	ids, idErr := parseIDs(c.Form.Get("channelIds"))
-	c.ChannelIDs = ids
-	if d, ok := s.gate(c.Form, true); !ok {
+// userInfo serves the account's information, which names no channel.
+func (s *Server) userInfo(r *http.Request, c *Call) decision {
+	if d, ok := s.readQuery(r, c, false); !ok {
 		return d
 	}
-	if idErr != "" {
-		return decision{reply: apiError("bad channelIds", 400, 20400, idErr), verdict: "bad channelIds", v4: true}
+	if d, ok := s.gate(c.Form, false); !ok {
+		return d
 	}
-	return s.scriptedStatus(ids)
-}
-
-func (s *Server) scriptedStatus(ids []int64) decision {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, id := range ids {
-		if q := s.statusReply[id]; len(q) > 0 {
-			s.statusReply[id] = q[1:]
-			d := decision{reply: q[0], verdict: "scripted: " + q[0].name, v4: true}
-			if q[0].success {
-				d.data = s.rowsLocked(ids)
-			}
-			return d
-		}
+	rep, verdict := s.nextLocked(OpUserInfo, []int64{0})
+	d := decision{reply: rep, verdict: verdict}
+	if rep.success {
+		d.data = map[string]any{"userId": s.UserID, "email": "owner@polyvtest.example",
+			"maxChannels": 100, "totalChannels": len(s.channels), "availableChannels": 100 - len(s.channels)}
 	}
-	return decision{reply: OK(), verdict: "ok", v4: true, data: s.rowsLocked(ids)}
+	return d
 }
 
-type row struct {
-	ChannelID  int64            `json:"channelId"`
-	LiveStatus polyv.LiveStatus `json:"liveStatus"`
+// readQuery takes a GET's query as its parameters.
+func (s *Server) readQuery(r *http.Request, c *Call, v4 bool) (decision, bool) {
+	if r.Method != http.MethodGet {
+		return decision{reply: apiError("method not allowed", 405, 20405, "method not allowed, use GET."), verdict: "bad method", v4: v4}, false
+	}
+	c.Form = cloneValues(r.URL.Query())
+	return decision{}, true
 }
 
-func (s *Server) rowsLocked(ids []int64) []row {
-	rows := make([]row, 0, len(ids))
-	for _, id := range ids {
-		st, ok := s.live[id]
-		if !ok {
-			st = polyv.StatusLive
-		}
-		rows = append(rows, row{id, st})
+// readForm takes a POST's form body as its parameters; the query, if any,
+// is neither read nor signed.
+func (s *Server) readForm(r *http.Request, c *Call) (decision, bool) {
+	if r.Method != http.MethodPost {
+		return decision{reply: apiError("method not allowed", 405, 20405, "method not allowed, use POST."), verdict: "bad method"}, false
 	}
-	return rows
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return decision{reply: apiError("bad content type", 400, 20400,
+			"content type must be application/x-www-form-urlencoded."), verdict: "bad content type"}, false
+	}
+	if err := r.ParseForm(); err != nil {
+		return decision{reply: apiError("bad form", 400, 20400, "malformed form body."), verdict: "bad form"}, false
+	}
+	c.Form = cloneValues(r.PostForm)
+	return decision{}, true
+}
+
+// parsePushBan reads the op and the channel id from a cutoff's or a resume's
+// path.
+func parsePushBan(path string) (Op, string, bool) {
+	rest, ok := strings.CutPrefix(path, pushBanPath)
+	if !ok {
+		return "", "", false
+	}
+	if id, ok := strings.CutSuffix(rest, "/cutoff"); ok {
+		return OpCutoff, id, true
+	}
+	if id, ok := strings.CutSuffix(rest, "/resume"); ok {
+		return OpResume, id, true
+	}
+	return "", "", false
 }
 
 // gate applies the quota and Polyv's verification, in that order.
@@ -217,7 +364,7 @@ func parseIDs(s string) ([]int64, string) {
 		}
 		ids = append(ids, id)
 	}
-	if bad == "" && len(ids) > maxStatusIDs {
+	if bad == "" && len(ids) > maxBatchIDs {
 		bad = "channelIds takes at most 200 ids."
 	}
 	return ids, bad

@@ -39,7 +39,7 @@ func FuzzParseIDs(f *testing.F) {
 		}
 		if bad == "" {
 			require.NotEmpty(t, ids)
-			require.LessOrEqual(t, len(ids), maxStatusIDs)
+			require.LessOrEqual(t, len(ids), maxBatchIDs)
 		}
 	})
 }

@@ -30,9 +30,10 @@ type Reply struct {
 
 // AfterStop returns r as the answer to a stop that the fake carried out
 // first: the call is recorded as Stopped and the channel's live status reads
-// "end" afterwards (unless KeepLive), whatever r then answers. It stands for
-// an answer lost between Polyv and the bot after Polyv acted, such as a
-// proxy's time-out page: HTML(504).AfterStop(). On a status call it changes
+// "end" afterwards (unless it is pushed), whatever r then answers. It stands
+// for an answer lost between Polyv and the bot after Polyv acted, such as a
+// proxy's time-out page: HTML(504).AfterStop(). A cutoff or resume is
+// carried out the same way ("banpush", "live"); on a read it changes
 // nothing.
 func (r Reply) AfterStop() Reply {
 	r.name += " after the stop"
@@ -51,7 +52,9 @@ func (r Reply) CutShort() Reply {
 	return r
 }
 
-// OK is a successful answer: {"code":200,"status":"success",…}.
+// OK is a successful answer: {"code":200,"status":"success",…} with the
+// call's data: "" for a stop, "success" for a cutoff or resume, the
+// channel's (or rows, or the account's) for a read.
 func OK() Reply {
 	return Reply{name: "ok", httpStatus: 200, code: 200, status: "success", success: true}
 }
@@ -73,8 +76,26 @@ func AppIDRequired() Reply { return apiError("appId is required", 400, 20002, "a
 
 // ChannelNotFound is a 400 "channel not found." answer. Polyv does not
 // document what the stop call returns for an unknown channel; this is a
-// plausible guess.
+// plausible guess. See also IllegalChannelID.
 func ChannelNotFound() Reply { return apiError("channel not found", 400, 20005, "channel not found.") }
+
+// IllegalChannelID is HTTP 403 with {"code":403,"status":"error",
+// "message":"illegal channel id: <id>","data":""}, what Polyv documents
+// for a channel id that is not the application's ("非法频道号"); the
+// fake's answer for a channel made Unknown.
+func IllegalChannelID(id int64) Reply {
+	return apiError("illegal channel id", 403, 20403, fmt.Sprintf("illegal channel id: %d", id))
+}
+
+// UserIDRequired is HTTP 400 with "userId is required.", the fake's answer
+// to a cutoff or resume without a userId. Polyv does not document it; the
+// wording follows its "appId is required.".
+func UserIDRequired() Reply { return apiError("userId is required", 400, 20002, "userId is required.") }
+
+// InvalidUserID is HTTP 403 with "illegal userId.", the fake's answer to a
+// cutoff or resume whose userId is not the account's. Polyv does not
+// document it; the wording follows its "illegal channel id".
+func InvalidUserID() Reply { return apiError("invalid userId", 403, 20403, "illegal userId.") }
 
 // NotPulling is HTTP 400 with {"code":400,"status":"error","message":
 // "channel is not pulling stream.","data":""}. Polyv does not document what a
@@ -148,7 +169,7 @@ func apiError(name string, code, v4code int, msg string) Reply {
 	return Reply{name: name, httpStatus: code, code: code, status: "error", message: msg, v4code: v4code}
 }
 
-// body renders the reply in the v3 or v4 shape; data is the v4 success data.
+// body renders the reply in the v3 or v4 shape; data is a success's data.
 func (r Reply) body(v4 bool, data any) []byte {
 	if r.raw != nil {
 		return []byte(*r.raw)
@@ -156,7 +177,10 @@ func (r Reply) body(v4 bool, data any) []byte {
 	var v any
 	switch {
 	case !v4:
-		v = map[string]any{"code": r.code, "status": r.status, "message": r.message, "data": ""}
+		if data == nil || !r.success {
+			data = ""
+		}
+		v = map[string]any{"code": r.code, "status": r.status, "message": r.message, "data": data}
 	case r.success:
 		v = map[string]any{"code": 200, "status": "success", "requestId": "polyvtest", "data": data, "success": true}
 	default:
