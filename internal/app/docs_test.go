@@ -75,6 +75,24 @@ func TestEnvExampleCommentsEveryVariable(t *testing.T) {
 
 var readmeTableVar = regexp.MustCompile("^\\| `([A-Z_]+)` \\|")
 
+// configRow is a row of a manual's configuration table: the variable it
+// starts with, and its cells.
+type configRow struct {
+	name  string
+	cells []string
+}
+
+// configRows are the configuration table's rows, in the manual's order.
+func configRows(doc string) []configRow {
+	var rows []configRow
+	for _, l := range strings.Split(doc, "\n") {
+		if m := readmeTableVar.FindStringSubmatch(l); m != nil {
+			rows = append(rows, configRow{m[1], strings.Split(strings.Trim(l, "| "), " | ")})
+		}
+	}
+	return rows
+}
+
 // TestReadmeConfigTable: every variable the bot reads has a row in the
 // README's configuration table, and every row is a variable it reads.
 func TestReadmeConfigTable(t *testing.T) {
@@ -82,10 +100,8 @@ func TestReadmeConfigTable(t *testing.T) {
 	b, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
 	rows := map[string]bool{}
-	for _, l := range strings.Split(string(b), "\n") {
-		if m := readmeTableVar.FindStringSubmatch(l); m != nil {
-			rows[m[1]] = true
-		}
+	for _, r := range configRows(string(b)) {
+		rows[r.name] = true
 	}
 	for _, name := range configVars {
 		require.True(t, rows[name], "%s is missing from the README's configuration table", name)
@@ -139,16 +155,22 @@ func TestReadmeQuickstartOrder(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
-	readme := string(b)
+	requireQuickstart(t, string(b))
+}
+
+// requireQuickstart checks a manual's Quickstart order and that it names no
+// machine's paths.
+func requireQuickstart(t *testing.T, doc string) {
+	t.Helper()
 	steps := []string{"go run ./cmd/demo", "deploy/slack-app-manifest.yaml", "cp .env.example .env", "go run ./cmd/bot -check", "go run ./cmd/bot\n"}
 	last := -1
 	for _, s := range steps {
-		i := strings.Index(readme, s)
+		i := strings.Index(doc, s)
 		require.Greater(t, i, last, "%q must come after the previous Quickstart step", s)
 		last = i
 	}
 	for _, p := range []string{"/work/", "/tmp/", "/home/", "/root/"} {
-		require.NotContains(t, readme, p)
+		require.NotContains(t, doc, p)
 	}
 }
 
