@@ -171,7 +171,22 @@ func loadConfig(env Environment) (config, error) {
 	c.PolyvSignature = p.signature("POLYV_SIGNATURE_METHOD")
 	c.PolyvUserID = p.userID("POLYV_USER_ID", c.PolyvAppID, c.PolyvAppSecret)
 	c.Rules, c.StatusRules = p.rules()
-	return c, errors.Join(p.hintMisspelt(unknownVars(env.set))...)
+	return c, errors.Join(withoutSecrets(p.hintMisspelt(unknownVars(env.set)), secretsOf(c))...)
+}
+
+// withoutSecrets masks every secret in the problems: the problem about a
+// value quotes it, and a secret pasted into the wrong line of .env would
+// otherwise be printed by the problem about that line. A secret still
+// holding the REPLACE-ME placeholder is no secret, and masking it would
+// garble the problem that names the placeholder.
+func withoutSecrets(problems []error, secrets []string) []error {
+	secrets = slices.DeleteFunc(slices.Clone(secrets), isPlaceholder)
+	for i, err := range problems {
+		if msg := redact(err.Error(), secrets); msg != err.Error() {
+			problems[i] = errors.New(msg)
+		}
+	}
+	return problems
 }
 
 type parser struct {
@@ -227,9 +242,14 @@ func leafErrors(errs []error) []error {
 // the README ship it, which would otherwise pass every shape check (U0REPLACEME
 // is a well-formed member ID) and fail only later, at Slack or Polyv.
 func (p *parser) placeholder(name, v string) {
-	if up := strings.ToUpper(v); strings.Contains(up, "REPLACE-ME") || strings.Contains(up, "REPLACEME") {
+	if isPlaceholder(v) {
 		p.fail(name, "still holds the REPLACE-ME placeholder from .env.example; set the real value")
 	}
+}
+
+func isPlaceholder(v string) bool {
+	up := strings.ToUpper(v)
+	return strings.Contains(up, "REPLACE-ME") || strings.Contains(up, "REPLACEME")
 }
 
 func (p *parser) fail(name, format string, args ...any) {

@@ -587,3 +587,28 @@ func TestLoadConfigPolyvUserIDWithOtherProblems(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[0], "POLYV_TIMEOUT: "), lines[0])
 	require.True(t, strings.HasPrefix(lines[1], "POLYV_USER_ID: "), lines[1])
 }
+
+// A secret pasted into the wrong line (a shifted .env) is not quoted back
+// by the problem about that line, whichever variable it landed in.
+func TestLoadConfigNeverEchoesMisplacedSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{"SLACK_APP_TOKEN": cfgAppToken, "SLACK_BOT_TOKEN": cfgBotToken, "POLYV_APP_SECRET": cfgAppSecret}
+	for _, name := range configVars {
+		if _, isSecret := secrets[name]; isSecret {
+			continue
+		}
+		for secretVar, secret := range secrets {
+			t.Run(name+" holds "+secretVar, func(t *testing.T) {
+				t.Parallel()
+				env := validEnv()
+				env[name] = secret + "x"
+				_, err := loadConfig(mapLookup(env))
+				if err == nil {
+					return // taken as a value of that variable: nothing printed
+				}
+				require.NotContains(t, err.Error(), secret)
+				require.Contains(t, err.Error(), name)
+			})
+		}
+	}
+}
