@@ -187,6 +187,7 @@ func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (
 	env := map[string]string{
 		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
 		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
+		"POLYV_USER_ID": pv.UserID,
 	}
 	maps.Copy(env, demoSettings)
 	a, err := app.New(env, slog.New(slog.DiscardHandler), func(c *bot.Config) {

@@ -25,6 +25,7 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		"✓ user group S0ONCALL (usergroups.users.list): 1 member(s)",
 		"– AUDIT_CHANNEL C0AUDIT (conversations.info): not checked: conversations.info needs channels:read",
 		"✓ Polyv credentials and clock",
+		"✓ POLYV_USER_ID (user/get-info)",
 		"All checks passed",
 		"@alice in #incident types: /polyv stop 10001 -- 2 viewers reported a leaked test stream",
 		"#incident › polyvbot: ✅ 1 stopped — @alice asked to stop Polyv channel 10001",

@@ -114,6 +114,7 @@ func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.C
 		polyv.WithMaxWait(globalMaxWait),
 		polyv.WithTimeout(cfg.PolyvTimeout),
 		polyv.WithSignatureMethod(cfg.PolyvSignature),
+		polyv.WithUserID(cfg.PolyvUserID),
 		polyv.WithLogger(log),
 		polyv.WithDryRun(cfg.DryRun),
 		polyv.WithObserver(metrics.ObservePolyv),

@@ -290,10 +290,19 @@ func auditChannelFound(r checkResult, ch *slack.Channel) checkResult {
 	return r
 }
 
-// checkPolyv asks Polyv for the live status of checkChannelID, read-only,
-// within POLYV_TIMEOUT, and reports reachability and credentials apart.
+// checkPolyv checks Polyv's reachability and the credentials, then
+// POLYV_USER_ID, with one client, so both calls share the global bucket as
+// the bot's would.
 func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult {
 	pc := newPolyvClient(cfg, log, bot.NewMetrics(nil))
+	results := checkPolyvAccess(ctx, cfg, pc)
+	return append(results, checkUserID(ctx, cfg, pc, results[len(results)-1]))
+}
+
+// checkPolyvAccess asks Polyv for the live status of checkChannelID,
+// read-only, within POLYV_TIMEOUT, and reports reachability and credentials
+// apart.
+func checkPolyvAccess(ctx context.Context, cfg config, pc *polyv.Client) []checkResult {
 	ctx, cancel := context.WithTimeout(ctx, cfg.PolyvTimeout)
 	defer cancel()
 	start := time.Now()
@@ -312,6 +321,50 @@ func checkPolyv(ctx context.Context, cfg config, log *slog.Logger) []checkResult
 	reach.mark, reach.detail = markOK, "answered in "+max(took, time.Millisecond).Round(time.Millisecond).String()
 	creds.mark, creds.detail, creds.fix = polyvVerdict(err)
 	return []checkResult{reach, creds}
+}
+
+// userIDCheck is what the POLYV_USER_ID line is called in the checklist.
+const userIDCheck = "POLYV_USER_ID (user/get-info)"
+
+// checkUserID proves POLYV_USER_ID with the read-only user/get-info, which
+// answers the userId of the appId's account. It is not asked when the
+// credentials line (creds) did not pass: the same cause would fail it, and
+// one cause gets one ✗.
+func checkUserID(ctx context.Context, cfg config, pc *polyv.Client, creds checkResult) checkResult {
+	r := checkResult{name: userIDCheck}
+	switch {
+	case cfg.PolyvUserID == "":
+		r.mark, r.detail = markSkipped, "not set (optional): ban and resume are refused until it is set "+
+			"to the userId from the Polyv console (开发设置)"
+		return r
+	case creds.mark != markOK:
+		r.mark, r.detail = markSkipped, "not checked: the Polyv check above did not pass"
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.PolyvTimeout)
+	defer cancel()
+	err := pc.CheckUserID(ctx)
+	r.mark, r.detail, r.fix = userIDVerdict(err)
+	return r
+}
+
+// userIDVerdict reads the answer to user/get-info.
+func userIDVerdict(err error) (mark, detail, fix string) {
+	switch {
+	case err == nil:
+		return markOK, "the userId of the account of POLYV_APP_ID; ban and resume can be used", ""
+	case errors.Is(err, polyv.ErrWrongUserID):
+		return markFail, err.Error(), "POLYV_USER_ID does not match the account of POLYV_APP_ID: copy the userId " +
+			"shown next to the appId in the Polyv console (开发设置)"
+	case !polyvAnswered(err):
+		return markFail, "no answer: " + networkProblem(err),
+			"Polyv answered the check above but not this one; run -check again"
+	case errors.Is(err, polyv.ErrQuotaExceeded):
+		return markFail, "Polyv says this IP's request quota is used up (" + err.Error() + ")",
+			"wait 5 minutes and run -check again"
+	}
+	return markFail, "the userId could not be checked (" + err.Error() + ")",
+		"Polyv's message above is its reason; run -check again, and if it stays, ban and resume may fail the same way"
 }
 
 // polyvAnswered reports whether something answered over HTTP: a success or

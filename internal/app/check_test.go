@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -359,4 +360,71 @@ func closedLoopbackURL(t *testing.T) string {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
 	return "http://" + addr
+}
+
+// TestCheckPolyvUserID: POLYV_USER_ID unset is a – line saying what it
+// costs; set, it is proved with the read-only user/get-info, which answers
+// the appId's account's userId.
+func TestCheckPolyvUserID(t *testing.T) {
+	t.Parallel()
+	const line = "POLYV_USER_ID (user/get-info): "
+	tests := []struct {
+		name     string
+		userID   string
+		script   func(*fakes)
+		wantCode int
+		want     string // the whole POLYV_USER_ID line
+		wantFix  string // the fix under it, for a ✗
+		wantGets int    // user/get-info calls that reached Polyv
+	}{
+		{name: "unset", wantCode: exitOK, want: "– " + line + "not set (optional): ban and resume are refused until it is set " +
+			"to the userId from the Polyv console (开发设置)"},
+		{name: "right", userID: polyvtest.DefaultUserID, wantCode: exitOK, wantGets: 1,
+			want: "✓ " + line + "the userId of the account of POLYV_APP_ID; ban and resume can be used"},
+		{name: "another account's", userID: "pvother0002", wantCode: exitFatal, wantGets: 1,
+			want:    "✗ " + line + "polyv user-info: the appId's account has userId pv…01, not pv…02",
+			wantFix: "POLYV_USER_ID does not match the account of POLYV_APP_ID: copy the userId shown next to the appId"},
+		{name: "credentials refused", userID: polyvtest.DefaultUserID, wantCode: exitFatal,
+			script: func(f *fakes) { f.polyv.ScriptStatus(checkChannelID, polyvtest.InvalidSignature()) },
+			want:   "– " + line + "not checked: the Polyv check above did not pass"},
+		{name: "quota used up", userID: polyvtest.DefaultUserID, wantCode: exitFatal, wantGets: 1,
+			script:  func(f *fakes) { f.polyv.ScriptOp(polyvtest.OpUserInfo, 0, polyvtest.QuotaExceeded()) },
+			want:    "✗ " + line + "Polyv says this IP's request quota is used up",
+			wantFix: "wait 5 minutes and run -check again"},
+		{name: "server failing", userID: polyvtest.DefaultUserID, wantCode: exitFatal, wantGets: 3,
+			script: func(f *fakes) {
+				f.polyv.ScriptOp(polyvtest.OpUserInfo, 0, polyvtest.ServerFail(), polyvtest.ServerFail(), polyvtest.ServerFail())
+			},
+			want:    "✗ " + line + "the userId could not be checked (polyv user-info:",
+			wantFix: "Polyv's message above is its reason; run -check again"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakes(t)
+			if tc.script != nil {
+				tc.script(f)
+			}
+			code, out := runCheckAgainst(t, f, map[string]string{"POLYV_USER_ID": tc.userID, "POLYV_TIMEOUT": "20s"})
+			require.Equal(t, tc.wantCode, code, out)
+			require.Regexp(t, "(?m)^"+regexp.QuoteMeta(tc.want), out)
+			if tc.wantFix != "" {
+				require.Contains(t, fixUnder(out, tc.want), tc.wantFix, out)
+			}
+			require.Equal(t, tc.wantGets, userInfoCalls(f.polyv), "user/get-info calls")
+			require.Equal(t, 0, countStops(f.polyv)+f.polyv.OpCalls(polyvtest.OpCutoff, 0)+f.polyv.OpCalls(polyvtest.OpResume, 0),
+				"nothing changed at Polyv")
+		})
+	}
+}
+
+// userInfoCalls is how many user/get-info calls reached the fake Polyv.
+func userInfoCalls(pv *polyvtest.Server) int {
+	n := 0
+	for _, c := range pv.Calls() {
+		if c.Op == polyvtest.OpUserInfo {
+			n++
+		}
+	}
+	return n
 }

@@ -30,6 +30,9 @@ type config struct {
 	PolyvAPIURL    string
 	PolyvTimeout   time.Duration
 	PolyvSignature polyv.SignatureMethod
+	// PolyvUserID is the Polyv account's userId, which ban and resume send;
+	// "" when POLYV_USER_ID is unset, and those verbs are refused.
+	PolyvUserID string
 
 	Rules       auth.Rules
 	StatusRules auth.Rules // who may run status: Rules unless STATUS_ALLOWED_* are set
@@ -89,6 +92,9 @@ var variables = []variable{
 	{"DRY_RUN", "true: sign and log the stop call instead of sending it (as -dry-run)"},
 	{"VERIFY_STOP", "after a stop, poll Polyv and say whether the stream ended; default true"},
 	{"CONFIRM_STOP", "true: the requester confirms each stop with a button first"},
+	// Appended rather than placed with the other POLYV_ variables: the fuzz
+	// corpus picks variables by their index in this list.
+	{"POLYV_USER_ID", "the userId from the Polyv console (开发设置); ban and resume are refused without it"},
 }
 
 // printVariables writes one line per variable: its name and its help.
@@ -163,8 +169,24 @@ func loadConfig(env Environment) (config, error) {
 		ConfirmStop:  p.boolean("CONFIRM_STOP", false),
 	}
 	c.PolyvSignature = p.signature("POLYV_SIGNATURE_METHOD")
+	c.PolyvUserID = p.userID("POLYV_USER_ID", c.PolyvAppID, c.PolyvAppSecret)
 	c.Rules, c.StatusRules = p.rules()
-	return c, errors.Join(p.hintMisspelt(unknownVars(env.set))...)
+	return c, errors.Join(withoutSecrets(p.hintMisspelt(unknownVars(env.set)), secretsOf(c))...)
+}
+
+// withoutSecrets masks every secret in the problems: the problem about a
+// value quotes it, and a secret pasted into the wrong line of .env would
+// otherwise be printed by the problem about that line. A secret still
+// holding the REPLACE-ME placeholder is no secret, and masking it would
+// garble the problem that names the placeholder.
+func withoutSecrets(problems []error, secrets []string) []error {
+	secrets = slices.DeleteFunc(slices.Clone(secrets), isPlaceholder)
+	for i, err := range problems {
+		if msg := redact(err.Error(), secrets); msg != err.Error() {
+			problems[i] = errors.New(msg)
+		}
+	}
+	return problems
 }
 
 type parser struct {
@@ -220,9 +242,14 @@ func leafErrors(errs []error) []error {
 // the README ship it, which would otherwise pass every shape check (U0REPLACEME
 // is a well-formed member ID) and fail only later, at Slack or Polyv.
 func (p *parser) placeholder(name, v string) {
-	if up := strings.ToUpper(v); strings.Contains(up, "REPLACE-ME") || strings.Contains(up, "REPLACEME") {
+	if isPlaceholder(v) {
 		p.fail(name, "still holds the REPLACE-ME placeholder from .env.example; set the real value")
 	}
+}
+
+func isPlaceholder(v string) bool {
+	up := strings.ToUpper(v)
+	return strings.Contains(up, "REPLACE-ME") || strings.Contains(up, "REPLACEME")
 }
 
 func (p *parser) fail(name, format string, args ...any) {
@@ -436,6 +463,61 @@ func (p *parser) signature(name string) polyv.SignatureMethod {
 		p.fail(name, "must be MD5 (the default) or SHA256, as set in the Polyv console, got %s", shownValue(v))
 	}
 	return m
+}
+
+// maxUserIDLen bounds a userId: Polyv's are 10 characters (1b448be323);
+// the bound leaves room without letting a pasted paragraph through.
+const maxUserIDLen = 32
+
+// userID takes the Polyv account's userId, optional. Its value is never
+// quoted back: a value that is not a userId may well be the appSecret
+// pasted into the wrong line, so problems name the character and its place
+// instead.
+func (p *parser) userID(name, appID, appSecret string) string {
+	v := p.get(name)
+	if v == "" {
+		return ""
+	}
+	var problem string
+	switch {
+	case v == appSecret:
+		problem = "it holds the value of POLYV_APP_SECRET; the userId is another value, shown next to it"
+	case v == appID:
+		problem = "it holds the value of POLYV_APP_ID; the userId is another value, shown next to it"
+	default:
+		problem = userIDProblem(v)
+	}
+	if problem != "" {
+		p.fail(name, "must be the userId from the Polyv console (开发设置), letters and digits such as 1b448be323: %s", problem)
+		return ""
+	}
+	return v
+}
+
+// userIDProblem says what keeps v from being a Polyv userId, or "" when
+// nothing does: only ASCII letters and digits, at most maxUserIDLen.
+func userIDProblem(v string) string {
+	for i, r := range []rune(v) {
+		if ('0' <= r && r <= '9') || ('A' <= r && r <= 'Z') || ('a' <= r && r <= 'z') {
+			continue
+		}
+		var what string
+		switch {
+		case unicode.IsSpace(r):
+			what = "white space"
+		case unicode.IsControl(r):
+			what = fmt.Sprintf("a control character (%U)", r)
+		case !unicode.IsPrint(r):
+			what = fmt.Sprintf("an invisible character (%U)", r)
+		default:
+			what = strconv.QuoteRune(r)
+		}
+		return fmt.Sprintf("it contains %s at character %d", what, i+1)
+	}
+	if n := len(v); n > maxUserIDLen {
+		return fmt.Sprintf("it is %d characters long; a userId has at most %d", n, maxUserIDLen)
+	}
+	return ""
 }
 
 // rules parses who may stop and who may look: status is open to everyone who

@@ -99,6 +99,8 @@ func checkConfig(t *testing.T, c config) {
 	require.NoError(t, err)
 	require.Empty(t, polyvURL.Path, "the client appends the path itself")
 	require.True(t, c.Rules.Everyone || len(c.Rules.Users)+len(c.Rules.Groups) > 0, "someone may stop")
+	require.Empty(t, userIDProblem(c.PolyvUserID), "userId %q", c.PolyvUserID)
+	require.Equal(t, strings.TrimSpace(c.PolyvUserID), c.PolyvUserID)
 }
 
 // FuzzUnknownVars gives the misspelling check any variable name, from the

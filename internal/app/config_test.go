@@ -371,7 +371,7 @@ func TestUnknownVars(t *testing.T) {
 		{name: "RATE_LIMIT", from: setInEnvFile, want: []string{"RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST"}},
 		{name: "AUDIT", from: setInEnvFile, want: []string{"AUDIT_CHANNEL"}},
 		{name: "SLACK_SIGNING_SECRET", from: setInEnvironment},
-		{name: "POLYV_USER_ID", from: setInEnvFile},
+		{name: "POLYV_USER_ID", from: setInEnvFile, ignored: true},
 		{name: "APPROVAL_CHANNELS", from: setInEnvFile},
 		{name: "LANGUAGE", from: setInEnvFile},
 		{name: "LANGUAGE", from: setInBoth},
@@ -525,5 +525,90 @@ func TestHelpListsTheEnvironment(t *testing.T) {
 	}
 	for _, l := range lines {
 		require.LessOrEqual(t, len([]rune(l)), 120, "a -help line wider than a terminal: %q", l)
+	}
+}
+
+// TestLoadConfigPolyvUserID: POLYV_USER_ID is optional; when set it is a
+// Polyv userId (letters and digits), and each problem is named without
+// quoting the value, which may be a secret pasted into the wrong line.
+func TestLoadConfigPolyvUserID(t *testing.T) {
+	t.Parallel()
+	const must = "POLYV_USER_ID: must be the userId from the Polyv console (开发设置), letters and digits such as 1b448be323: "
+	cases := []struct {
+		name, value string
+		want        string // the userId kept, when accepted
+		wantErr     string // the whole message, when refused
+	}{
+		{name: "unset", value: "", want: ""},
+		{name: "polyvtest's", value: "pvtest0001", want: "pvtest0001"},
+		{name: "hex, as the console shows it", value: "1b448be323", want: "1b448be323"},
+		{name: "trimmed like every value", value: " 1b448be323\r\n", want: "1b448be323"},
+		{name: "upper case kept", value: "AB12cd", want: "AB12cd"},
+		{name: "inner space", value: "1b448 be323", wantErr: must + "it contains white space at character 6"},
+		{name: "tab", value: "1b448\tbe323", wantErr: must + "it contains white space at character 6"},
+		{name: "control character", value: "1b448\x01be323", wantErr: must + "it contains a control character (U+0001) at character 6"},
+		{name: "zero-width space", value: "1b448\u200bbe323", wantErr: must + "it contains an invisible character (U+200B) at character 6"},
+		{name: "dash", value: "pv-test", wantErr: must + `it contains '-' at character 3`},
+		{name: "Chinese", value: "用户1", wantErr: must + `it contains '用' at character 1`},
+		{name: "overlong", value: strings.Repeat("a", maxUserIDLen+1), wantErr: must + "it is 33 characters long; a userId has at most 32"},
+		{name: "the appSecret", value: "SecretAbc123",
+			wantErr: must + "it holds the value of POLYV_APP_SECRET; the userId is another value, shown next to it"},
+		{name: "the appId", value: "app01",
+			wantErr: must + "it holds the value of POLYV_APP_ID; the userId is another value, shown next to it"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := validEnv()
+			env["POLYV_APP_SECRET"] = "SecretAbc123"
+			env["POLYV_USER_ID"] = tc.value
+			c, err := loadConfig(mapLookup(env))
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+				require.NotContains(t, err.Error(), tc.value, "the value is never quoted back")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, c.PolyvUserID)
+		})
+	}
+}
+
+// A bad POLYV_USER_ID is listed with every other problem, not alone.
+func TestLoadConfigPolyvUserIDWithOtherProblems(t *testing.T) {
+	t.Parallel()
+	env := validEnv()
+	env["POLYV_USER_ID"] = "pv test"
+	env["POLYV_TIMEOUT"] = "forever"
+	_, err := loadConfig(mapLookup(env))
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	require.Len(t, lines, 2, err.Error())
+	require.True(t, strings.HasPrefix(lines[0], "POLYV_TIMEOUT: "), lines[0])
+	require.True(t, strings.HasPrefix(lines[1], "POLYV_USER_ID: "), lines[1])
+}
+
+// A secret pasted into the wrong line (a shifted .env) is not quoted back
+// by the problem about that line, whichever variable it landed in.
+func TestLoadConfigNeverEchoesMisplacedSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{"SLACK_APP_TOKEN": cfgAppToken, "SLACK_BOT_TOKEN": cfgBotToken, "POLYV_APP_SECRET": cfgAppSecret}
+	for _, name := range configVars {
+		if _, isSecret := secrets[name]; isSecret {
+			continue
+		}
+		for secretVar, secret := range secrets {
+			t.Run(name+" holds "+secretVar, func(t *testing.T) {
+				t.Parallel()
+				env := validEnv()
+				env[name] = secret + "x"
+				_, err := loadConfig(mapLookup(env))
+				if err == nil {
+					return // taken as a value of that variable: nothing printed
+				}
+				require.NotContains(t, err.Error(), secret)
+				require.Contains(t, err.Error(), name)
+			})
+		}
 	}
 }
