@@ -104,13 +104,14 @@ func (p *pipeline) handle(ctx context.Context, req Request) {
 			p.finish(rec)
 		}
 	}()
-	switch {
-	case req.Click != nil:
+	if req.Click != nil {
 		rec, verifying = p.click(ctx, req)
-	case req.Cmd.Verb == VerbStop:
-		rec, verifying = p.stop(ctx, req)
-	default:
-		rec = p.status(ctx, req)
+		return
+	}
+	spec := specOf(req.Cmd.Verb)
+	rec = Record{Request: req}
+	if p.authorize(ctx, req, spec.policy(p), &rec) {
+		verifying = spec.run(p, ctx, req, &rec)
 	}
 }
 

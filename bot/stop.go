@@ -10,19 +10,14 @@ import (
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// stop authorizes, then asks to confirm or runs the stop. verifying says
-// that the verifier now owns the record and writes it when it is done.
-func (p *pipeline) stop(ctx context.Context, req Request) (rec Record, verifying bool) {
-	rec = Record{Request: req}
-	if !p.authorize(ctx, req, p.stopPolicy, &rec) {
-		return rec, false
-	}
+// stop asks to confirm or runs the stop. verifying says that the verifier
+// now owns the record and writes it when it is done.
+func (p *pipeline) stop(ctx context.Context, req Request, rec *Record) (verifying bool) {
 	if p.set.ConfirmStop {
-		p.askConfirmation(ctx, req, &rec)
-		return rec, false
+		p.askConfirmation(ctx, req, rec)
+		return false
 	}
-	verifying = p.runStop(ctx, req, &rec)
-	return rec, verifying
+	return p.runStop(ctx, req, rec)
 }
 
 // runStop is the action itself, also reached by a confirmation click. The

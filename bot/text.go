@@ -22,26 +22,13 @@ import (
 // (the reason, a quoted word) is escaped exactly once, here; Polyv's and the
 // policy's own words arrive already cleaned and are escaped too.
 
-// HelpEntry documents one verb. The help text, the usage shown with every
-// refused command and the Slack app manifest's usage hint all come from here.
+// HelpEntry documents one verb (see the verb table, verbs.go).
 type HelpEntry struct {
 	Verb    Verb
 	Args    string
 	Summary string
 	Example string
 }
-
-// Help lists every verb the bot understands.
-var Help = []HelpEntry{
-	{VerbStop, "<channelId>… [-- reason…]",
-		"stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread",
-		"stop 10001 10002 -- leaked test stream"},
-	{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},
-	{VerbHelp, "", "show this help", "help"},
-}
-
-// UsageHint is the one-line usage for the Slack app manifest's command.
-const UsageHint = "stop <channelId>… [-- reason] | status <channelId>… | help"
 
 // HelpText is the help message for the slash command as the workspace named
 // it (a workspace may register the bot as /polyv-ops). who, when not empty,
@@ -64,10 +51,15 @@ func HelpText(command, who string) string {
 	return b.String()
 }
 
-// usageText is the short reminder sent with a refused command.
+// usageText is the short reminder sent with a refused command: every verb
+// of the table with its arguments.
 func usageText(command string) string {
 	command = orPolyv(command)
-	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [-- reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
+	forms := make([]string, len(Help))
+	for i, h := range Help {
+		forms[i] = "`" + command + " " + slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb)+" "+h.Args)) + "`"
+	}
+	return "Usage: " + strings.Join(forms, ", ")
 }
 
 // refusalText answers input that cannot run: what is wrong, then the usage.
