@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -51,13 +50,23 @@ func auditAttrs(rec Record) []any {
 	if len(rec.Channels) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels))
 	}
-	if rec.Verifying {
-		attrs = append(attrs, "verification", verificationWords(rec.Channels))
-	}
+	attrs = append(attrs, verificationAttrs(rec)...)
 	if rec.DryRun {
 		attrs = append(attrs, "dry_run", true)
 	}
 	return attrs
+}
+
+// verificationAttrs say where a stop's verification is: pending on the
+// stop's own record, its verdict on the verdict's record.
+func verificationAttrs(rec Record) []any {
+	switch {
+	case rec.pending():
+		return []any{"verification", "pending"}
+	case rec.Verifying:
+		return []any{"event", rec.Event, "verification", verificationWords(rec.Channels)}
+	}
+	return nil
 }
 
 func resultAttrs(results []ChannelResult) []map[string]any {
@@ -102,51 +111,17 @@ func cutText(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
-// lane posts one request's AUDIT_CHANNEL lines in order, each in the
-// background: a slow Slack delays the audit channel, never the command.
-type lane struct {
-	p     *pipeline
-	req   Request
-	order *seq
-}
-
-func (p *pipeline) newLane(req Request) *lane {
-	return &lane{p: p, req: req, order: &seq{spawn: p.spawn}}
-}
-
-// post queues line after the request's earlier ones and returns at once.
-func (l *lane) post(ctx context.Context, line string) {
-	if l.p.set.AuditChannel == "" {
+// auditPost posts line, stamped with the request and the time, to
+// AUDIT_CHANNEL when one is set. A stop's lines go through its poster, so a
+// slow Slack delays the audit channel, never the Polyv calls.
+func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
+	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(l.req.ID, l.p.clock.Now())
-	l.order.then(func() {
-		pctx, cancel := postCtx(ctx)
-		defer cancel()
-		if _, _, err := l.p.slack.Post(pctx, l.p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
-			l.p.log.Error("audit channel post failed", "audit_channel", l.p.set.AuditChannel, "request_id", l.req.ID, "line", line, "err", err)
-		}
-	})
-}
-
-// seq runs functions in the background one after another, in the order
-// given; the caller never waits.
-type seq struct {
-	spawn func(func())
-	mu    sync.Mutex
-	prev  chan struct{} // closed when the previous function has returned
-}
-
-func (s *seq) then(f func()) {
-	s.mu.Lock()
-	prev, done := s.prev, make(chan struct{})
-	s.prev = done
-	s.mu.Unlock()
-	s.spawn(func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		f()
-	})
+	line += auditStamp(req.ID, p.clock.Now())
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
+		p.log.Error("audit channel post failed", "audit_channel", p.set.AuditChannel, "request_id", req.ID, "line", line, "err", err)
+	}
 }

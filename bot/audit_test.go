@@ -26,7 +26,7 @@ func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
 		rec  Record
 		want map[string]any
 	}{
-		{"a stop that ran and was verified", Record{Request: stop, Decision: Allowed, Verifying: true, Thread: "https://t/p1",
+		{"the verdict on a stop that ran", Record{Request: stop, Decision: Allowed, Verifying: true, Event: EventVerified, Thread: "https://t/p1",
 			Finished: received.Add(1500 * time.Millisecond), DryRun: true,
 			Channels: []ChannelResult{
 				{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Attempts: 1, Check: Check{Verdict: Verified}},
@@ -36,14 +36,17 @@ func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
 				"msg": "audit", "request_id": "env-1", "user_id": "U0ALICE", "user_name": "alice", "slack_channel": "C0OPS",
 				"verb": "stop", "polyv_channels": []any{10001.0, 10002.0}, "reason": "leak", "decision": "allowed",
 				"outcome": "✅ 1 stopped, ⏳ 1 rate-limited", "latency_ms": 1500.0, "thread": "https://t/p1",
-				"summary":      "🛑 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: allowed; ✅ 1 stopped, ⏳ 1 rate-limited",
-				"verification": "verified", "dry_run": true,
+				"summary": "🛑 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: allowed; ✅ 1 stopped, ⏳ 1 rate-limited",
+				"event":   "verified", "verification": "verified", "dry_run": true,
 				"results": []any{
 					map[string]any{"polyv_channel": 10001.0, "state": "stopped", "elapsed_ms": 212.0, "limiter_wait_ms": 0.0, "attempts": 1.0, "check": "verified"},
 					map[string]any{"polyv_channel": 10002.0, "state": "rate_limited", "elapsed_ms": 0.0, "limiter_wait_ms": 0.0, "attempts": 0.0,
 						"kind": "rate_limited", "error": refused.Error()},
 				},
 			}},
+		{"a stop being verified", Record{Request: stop, Decision: Allowed, Verifying: true, Thread: "https://t/p1", Finished: received,
+			Channels: []ChannelResult{{ID: 10001, State: Stopped}, {ID: 10002, State: Unclear}}},
+			map[string]any{"request_id": "env-1", "decision": "allowed", "outcome": "✅ 1 stopped, ❔ 1 unclear", "verification": "pending", "event": nil}},
 		{"a denial", Record{Request: stop, Decision: Denied, Denial: auth.DenyUser, Finished: received},
 			map[string]any{"decision": "denied:user", "outcome": "denied",
 				"summary": "🚫 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: denied: not in the allowed users or groups"}},

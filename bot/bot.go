@@ -89,7 +89,7 @@ func New(cfg Config) (*Bot, error) {
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		clock: cfg.Clock, flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, cfg.Clock.Now), track: b.pool.track,
+		clock: cfg.Clock, flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, cfg.Clock.Now), workers: b.pool,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
@@ -167,7 +167,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	for range b.cfg.Workers {
 		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.run) })
 	}
-	workers.Go(func() { b.pipe.verifier.run(workCtx) })
+	var verifier sync.WaitGroup
+	verifier.Go(func() { b.pipe.verifier.run(workCtx) })
 	workers.Go(func() { b.sweep(workCtx) })
 
 	// The socket returns once ctx ends and the payloads that had arrived
@@ -180,6 +181,9 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 	}
 	cancelWork() // ends the verifier, whose work the drain already waited for
+	// The workers stop only after the verifier, which may still hand them
+	// the verdicts of the verifications it cut short.
+	verifier.Wait()
 	close(stopWorkers)
 	workers.Wait()
 	b.background.Wait()
@@ -200,13 +204,18 @@ const DefaultQueueWait = 5 * time.Second
 
 // run is how a worker runs one request: unless it waited past QueueWait, in
 // which case it is answered "busy" rather than run late.
+// A verification's verdict is always run: it was reserved when its stop ran.
 func (b *Bot) run(ctx context.Context, req Request) {
-	defer b.metrics.inFlight.Dec()
-	if b.clock.Now().Sub(req.Received) > b.cfg.QueueWait {
-		b.pipe.tooLate(ctx, req)
+	if req.verdict != nil {
+		b.pipe.finish(b.pipe.handle(ctx, req))
 		return
 	}
-	b.pipe.handle(ctx, req)
+	defer b.metrics.inFlight.Dec()
+	if b.clock.Now().Sub(req.Received) > b.cfg.QueueWait {
+		b.pipe.finish(b.pipe.tooLate(ctx, req))
+		return
+	}
+	b.pipe.finish(b.pipe.handle(ctx, req))
 }
 
 // MaxShutdown is the longest Run takes to return after its context is

@@ -45,17 +45,17 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 // click (on this replica) within the prompt's lifetime counts, and a
 // confirmed stop is authorized again before it runs. A click that cannot be
 // honoured always gets a private answer saying why.
-func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
+func (p *pipeline) click(ctx context.Context, c Request) Record {
 	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
 	switch decision {
 	case Altered:
 		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
 		p.private(ctx, c, alteredText())
-		return Record{Request: c, Decision: Altered}, false
+		return Record{Request: c, Decision: Altered}
 	case NotYours:
 		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
-		return Record{Request: c, Decision: NotYours}, false
+		return Record{Request: c, Decision: NotYours}
 	case Expired:
 		text := expiredText(p.set.ConfirmTTL)
 		if errors.Is(err, errIssuedAhead) {
@@ -63,23 +63,23 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 			text = clockAheadText()
 		}
 		p.replacePrompt(ctx, c, text)
-		return Record{Request: c, Decision: Expired}, false
+		return Record{Request: c, Decision: Expired}
 	case Used:
 		p.private(ctx, c, usedText())
-		return Record{Request: c, Decision: Used}, false
+		return Record{Request: c, Decision: Used}
 	}
 	if c.Click.Action == ActionCancel {
-		return p.cancel(ctx, c, orig), false
+		return p.cancel(ctx, c, orig)
 	}
 	// The click's response_url reaches the requester and the channel as the
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
 	rec := Record{Request: orig}
 	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
-	if !p.authorize(ctx, orig, p.stopPolicy, &rec) {
-		return rec, false
+	if p.authorize(ctx, orig, p.stopPolicy, &rec) {
+		p.runStop(ctx, orig, &rec)
 	}
-	return rec, p.runStop(ctx, orig, &rec)
+	return rec
 }
 
 // cancel answers a Cancel. Used tickets are per replica, so a Stop stream

@@ -319,9 +319,12 @@ type env struct {
 	clock  *fakeclock.Clock
 	logs   *logtest.Buffer
 	mu     sync.Mutex
-	idle   *sync.Cond // signalled when background work ends
-	busy   int        // background work running
 	audits []Record
+	// verdicts carries each verification's verdict record, by request id.
+	verdicts map[string]chan Record
+	// jobs counts the verdicts the verifier will hand on; each runs on a
+	// goroutine of its own, as on a worker.
+	jobs sync.WaitGroup
 	// stopVerifier ends the verifier, as the end of a shutdown's grace
 	// period does.
 	stopVerifier func()
@@ -361,8 +364,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	for _, o := range opts {
 		o(&c)
 	}
-	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}}
-	e.idle = sync.NewCond(&e.mu)
+	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}, verdicts: map[string]chan Record{}}
 	e.clock = fakeclock.New(epoch.Add(c.clockOffset))
 	e.clock.SetAuto(true)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -380,7 +382,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
 		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, e.clock.Now),
-		track: e.track,
+		workers: e,
 	}
 	e.p.verifier = newVerifier(e.p)
 	ctx, stopVerifier := context.WithCancel(context.Background())
@@ -393,6 +395,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Cleanup(func() {
 		stopVerifier()
 		<-verifierDone
+		e.jobs.Wait()
 	})
 	t.Cleanup(func() {
 		require.Empty(t, e.slack.refusals(), "every message meets Slack's Block Kit limits")
@@ -423,27 +426,40 @@ func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 		polyv.WithLogger(log))
 }
 
-// track is the pipeline's count of background work: do waits until all of
-// it has ended (even while other requests run concurrently).
-func (e *env) track() func() {
-	e.mu.Lock()
-	e.busy++
-	e.mu.Unlock()
-	return sync.OnceFunc(func() {
-		e.mu.Lock()
-		e.busy--
-		e.idle.Broadcast()
-		e.mu.Unlock()
-	})
+func (e *env) reserve() { e.jobs.Add(1) }
+
+// handOn runs a verdict as a worker would, and hands its record to
+// verdict.
+func (e *env) handOn(req Request) {
+	go func() {
+		defer e.jobs.Done()
+		rec := e.p.handle(context.Background(), req)
+		e.p.finish(rec)
+		e.verdictOf(req.ID) <- rec
+	}()
 }
 
-// settle waits until no background work runs.
-func (e *env) settle() {
+func (e *env) verdictOf(id string) chan Record {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for e.busy > 0 {
-		e.idle.Wait()
+	c, ok := e.verdicts[id]
+	if !ok {
+		c = make(chan Record, 1)
+		e.verdicts[id] = c
 	}
+	return c
+}
+
+// verdict waits for the record of the verdict on request id's stop.
+func (e *env) verdict(id string) Record {
+	e.t.Helper()
+	select {
+	case rec := <-e.verdictOf(id):
+		return rec
+	case <-time.After(time.Minute):
+		e.t.Fatalf("no verdict for %s", id)
+	}
+	return Record{}
 }
 
 func (e *env) audit(r Record) {
@@ -478,13 +494,21 @@ func envelopeID(seed string) string {
 // withID gives a request the envelope id of seed.
 func withID(seed string) func(*Request) { return func(r *Request) { r.ID = envelopeID(seed) } }
 
-// do runs req to its end, verification and background posts included, and
-// returns the Record the audit sink got for it.
+// handle runs req as a worker does: handle, then its record to the sink.
+func (e *env) handle(req Request) Record {
+	rec := e.p.handle(context.Background(), req)
+	e.p.finish(rec)
+	return rec
+}
+
+// do runs req to its end and returns its record: for a stop being
+// verified, the verdict's.
 func (e *env) do(req Request) Record {
 	e.t.Helper()
-	e.p.handle(context.Background(), req)
-	e.settle()
-	return e.record(req.ID)
+	if rec := e.handle(req); !rec.pending() {
+		return rec
+	}
+	return e.verdict(req.ID)
 }
 
 // record is the last audit record written for request id.

@@ -52,10 +52,18 @@ type Clock interface {
 // period has cancelled the command.
 const postTimeout = 20 * time.Second
 
+// workers run the jobs the verifier hands on (a verification's verdict):
+// the pool in production.
+type workers interface {
+	// reserve counts a job to come, so that the drain waits for it.
+	reserve()
+	// handOn gives a reserved job to a worker.
+	handOn(Request)
+}
+
 // pipeline turns a request into Polyv calls, Slack messages and one audit
-// record. It is plain code: its only ways out are the interfaces above,
-// the audit sink, and track, which counts the background work the drain
-// waits for.
+// record. It is plain code: its only ways out are the interfaces above and
+// the audit sink.
 type pipeline struct {
 	slack        Slack
 	polyv        Polyv
@@ -71,9 +79,7 @@ type pipeline struct {
 	flights      *flights
 	tickets      *tickets
 	verifier     *verifier
-	// track counts background work until its done func is called; the
-	// drain waits for all of it.
-	track func() (done func())
+	workers      workers
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -87,55 +93,49 @@ type settings struct {
 	ConfirmTTL   time.Duration
 }
 
-// handle runs one request and writes its audit record once it is over:
-// at once, or, for a stop being verified, when the verifier is done. A
-// panic ends the request with a private ❌ and an error in the log rather
-// than the process.
-func (p *pipeline) handle(ctx context.Context, req Request) {
-	var rec Record
-	verifying := false
+// handle runs one request to its end and returns its record: the
+// command's effects are done when it returns. A stop whose channels are
+// verified is handed to the verifier, whose verdict is a job of its own
+// with its own record (verdict). A panic ends the request with a private ❌
+// and an error in the log rather than the process.
+func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("command panicked", "panic", r, "user", req.User, "request_id", req.ID)
 			p.private(ctx, req, crashedText())
-			rec, verifying = Record{Request: req, Decision: Crashed}, false
-		}
-		if !verifying {
-			p.finish(rec)
+			rec = Record{Request: req, Decision: Crashed}
 		}
 	}()
-	if req.Click != nil {
-		rec, verifying = p.click(ctx, req)
-		return
+	switch {
+	case req.verdict != nil:
+		return p.verdict(ctx, req.verdict)
+	case req.Click != nil:
+		return p.click(ctx, req)
 	}
 	spec := specOf(req.Cmd.Verb)
 	rec = Record{Request: req}
 	if p.authorize(ctx, req, spec.policy(p), &rec) {
-		verifying = spec.run(p, ctx, req, &rec)
+		spec.run(p, ctx, req, &rec)
 	}
+	return rec
 }
 
 // tooLate answers a request that waited too long for a worker: it is not
 // run, and the person who asked is told to try again.
-func (p *pipeline) tooLate(ctx context.Context, req Request) {
+func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 	p.private(ctx, req, busyText())
-	p.finish(Record{Request: req, Decision: Busy})
+	return Record{Request: req, Decision: Busy}
 }
 
-// spawn runs f in the background, counted by track.
-func (p *pipeline) spawn(f func()) {
-	done := p.track()
-	go func() {
-		defer done()
-		f()
-	}()
-}
-
-// finish completes rec and hands it to the metrics and the audit sink.
+// finish completes rec and hands it to the metrics and the audit sink. A
+// stop being verified is counted once, by its verdict's record, which
+// knows how its unclear answers were settled.
 func (p *pipeline) finish(rec Record) {
 	rec.Finished = p.clock.Now()
 	rec.DryRun = p.set.DryRun
-	p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
+	if !rec.pending() {
+		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
+	}
 	p.sink.Audit(rec)
 }
 
@@ -150,7 +150,7 @@ func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer
 	rec.Decision, rec.Denial = Denied, d.Denial
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
 	p.private(ctx, req, deniedText(d.Message))
-	p.newLane(req).post(ctx, auditLine(*rec))
+	p.auditPost(ctx, req, auditLine(*rec))
 	return false
 }
 

@@ -5,12 +5,12 @@ import "context"
 // status answers privately with each channel's live status in words. It
 // takes a token from the requester's status bucket, never the stop budget:
 // the bot tells people to check with status before retrying a stop.
-func (p *pipeline) status(ctx context.Context, req Request, rec *Record) (verifying bool) {
+func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	if ok, wait := p.statusUsers.Take(req.User); !ok {
 		p.metrics.limiterRefusals.WithLabelValues("user").Inc()
 		rec.Decision = OverBudget
 		p.private(ctx, req, statusBudgetText(wait))
-		return false
+		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.set.PolyvTimeout+gracePad)
 	defer cancel()
@@ -18,8 +18,7 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) (verify
 	if err != nil {
 		rec.StatusErr = err
 		p.private(ctx, req, statusFailedText(err, p.set.PolyvTimeout))
-		return false
+		return
 	}
 	p.private(ctx, req, statusText(req.Cmd.ChannelIDs, statuses))
-	return false
 }

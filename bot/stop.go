@@ -5,28 +5,29 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// stop asks to confirm or runs the stop. verifying says that the verifier
-// now owns the record and writes it when it is done.
-func (p *pipeline) stop(ctx context.Context, req Request, rec *Record) (verifying bool) {
+// stop asks to confirm or runs the stop.
+func (p *pipeline) stop(ctx context.Context, req Request, rec *Record) {
 	if p.set.ConfirmStop {
 		p.askConfirmation(ctx, req, rec)
-		return false
+		return
 	}
-	return p.runStop(ctx, req, rec)
+	p.runStop(ctx, req, rec)
 }
 
 // runStop is the action itself, also reached by a confirmation click. The
 // Polyv calls go out as soon as the channels are claimed and throttled; the
-// parent is posted alongside (see thread). It returns once the outcome is
-// posted; verification, when on, goes on in the verifier. A channel Polyv
-// definitely did not stop is released at once, so that someone else may
-// try it again; the others' claims last until their verification is over.
-func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verifying bool) {
+// parent is posted alongside, by the command's poster (see thread). It
+// returns once the outcome is posted; verification, when on, goes on in
+// the verifier. A channel Polyv definitely did not stop is released at
+// once, so that someone else may try it again; the others' claims last
+// until their verdict.
+func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	link := newParentLink()
@@ -36,41 +37,39 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verif
 		link.set("") // whoever waits for this thread's link stops waiting
 		p.flights.release(claimed, link)
 	}
-	lane := p.newLane(req)
 	if len(claimed) == 0 {
 		release()
-		p.refuseAll(ctx, req, rec, lane, append(skipped, p.elsewhere(ctx, busy)...))
-		return false
+		p.refuseAll(ctx, req, rec, append(skipped, p.elsewhere(ctx, busy)...))
+		return
 	}
-	th := p.openThread(ctx, req, func(pr parent) {
-		link.set(pr.link)
-		lane.post(ctx, startLine(req, pr.link))
-	})
+	th := p.openThread(ctx, req, link)
 	rec.Channels = p.resolveAll(ctx, th, req.Cmd.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
 	summary := summaryText(rec.Channels)
-	pr := th.wait()
-	rec.Thread = pr.link
-	th.update(ctx, summary)
-	th.flush(ctx, summary)
-	lane.post(ctx, outcomeLine(*rec))
+	th.then(func() {
+		th.update(ctx, summary)
+		th.flush(ctx, summary)
+		p.auditPost(ctx, req, outcomeLine(*rec, th.parent.link))
+	})
+	th.close()
+	rec.Thread = th.parent.link
 	if p.checking() && len(toVerify(rec.Channels)) > 0 {
-		p.verifier.add(rec, th, summary, release)
-		return true
+		rec.Verifying = true
+		p.verifier.add(*rec, th.parent, summary, release)
+		return
 	}
 	release()
-	return false
 }
 
 // refuseAll answers privately when no channel of the command can be
 // called: the requester's budget is used up, or others are stopping them.
-func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, lane *lane, results []ChannelResult) {
+func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, results []ChannelResult) {
 	rec.Channels = inOrder(req.Cmd.ChannelIDs, results)
 	rec.Decision = InProgress
 	if count(results)[NotSent] > 0 {
 		rec.Decision = OverBudget
 	}
 	p.private(ctx, req, notSentText(rec.Channels))
-	lane.post(ctx, auditLine(*rec))
+	p.auditPost(ctx, req, auditLine(*rec))
 }
 
 // takeTokens spends one token of the requester's bucket per channel; a
@@ -130,25 +129,26 @@ func (p *pipeline) resolvers(ctx context.Context, owner *parentLink, claimed []i
 	return out
 }
 
-// resolveAll resolves every channel at once and says each one's line in the
-// thread in the order the command named them: a line waits for the lines
-// before it, never for anything else, and no Polyv call waits for a line.
+// resolveAll resolves every channel at once and queues each one's line on
+// the command's poster in the order the command named them: a line waits
+// for its result and the lines before it, and no Polyv call waits for a
+// line.
 func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
 	results := make([]ChannelResult, len(asked))
-	var wg sync.WaitGroup
-	prev := make(chan struct{})
-	close(prev)
+	var g errgroup.Group
 	for i, id := range asked {
-		before, said := prev, make(chan struct{})
-		prev = said
-		wg.Go(func() {
-			defer close(said)
-			results[i] = resolve[id]()
-			<-before
+		resolved := make(chan struct{})
+		th.then(func() {
+			<-resolved
 			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Command, p.checking()))
 		})
+		g.Go(func() error {
+			defer close(resolved)
+			results[i] = resolve[id]()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the resolvers return no error: a failure is a State
 	return results
 }
 

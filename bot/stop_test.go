@@ -441,7 +441,7 @@ func TestStopFailedChannelIsFreeAtOnce(t *testing.T) {
 	firstDone := make(chan struct{})
 	go func() {
 		defer close(firstDone)
-		e.p.handle(context.Background(), first)
+		e.handle(first)
 	}()
 	select {
 	case <-arrived: // the first command is updating its parent: a slow chat.update
@@ -450,21 +450,20 @@ func TestStopFailedChannelIsFreeAtOnce(t *testing.T) {
 	}
 
 	second := e.request("stop 10001", as("U0SECOND"), withID("second"))
-	e.p.handle(context.Background(), second)
+	e.handle(second)
 	require.Equal(t, 2, e.stopCalls(10001), "the second stop was sent")
 	require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"},
 		e.slack.thread(opsChannel, e.slack.parents(opsChannel)[1].TS))
 
 	release()
 	<-firstDone
-	e.p.handle(context.Background(), e.request("stop 10001", as("U0THIRD"), withID("third")))
+	e.handle(e.request("stop 10001", as("U0THIRD"), withID("third")))
 	require.Equal(t, InProgress, e.record(envelopeID("third")).Decision, "the second stop's claim outlives the first command")
 	require.Equal(t, []State{Failed}, states(e.record(first.ID)))
 
 	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
 	e.clock.Advance(time.Second)
-	e.settle()
-	require.Equal(t, "verified", verificationWords(e.record(second.ID).Channels))
+	require.Equal(t, "verified", verificationWords(e.verdict(second.ID).Channels))
 }
 
 // A panic in one command is that command's failure, not the process's.

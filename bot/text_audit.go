@@ -17,9 +17,9 @@ func startLine(req Request, link string) string {
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
-func outcomeLine(rec Record) string {
+func outcomeLine(rec Record, thread string) string {
 	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
-		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(rec.Thread))
+		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.

@@ -135,7 +135,7 @@ func wordingSamples() []sample {
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
 	add("audit start", startLine(req, done.Thread))
-	add("audit outcome", outcomeLine(done))
+	add("audit outcome", outcomeLine(done, done.Thread))
 	for _, rec := range []Record{
 		done,
 		{Request: one, Decision: Denied, Denial: auth.DenyUser},

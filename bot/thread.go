@@ -5,26 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
 
 // thread is where a stop's story is told: a parent message in the channel
-// and the outcome lines in its thread. The parent is posted in the
-// background while Polyv is called, and lines wait for it; a slow Slack
-// delays what the channel sees, never the stop. Where there is no thread
-// (the bot is not in the channel, or the parent could not be posted) and
-// where a reply fails, lines are held and flush delivers them together the
-// next way that works: Slack takes only five posts per response_url.
+// and the outcome lines in its thread. One goroutine per command, its
+// poster, makes the command's Slack writes in the order they are queued
+// (then): the parent first, started at once while Polyv is called, then
+// each line once its result is in. A slow Slack delays what the channel
+// sees, never the stop. Where there is no thread (the bot is not in the
+// channel, or the parent could not be posted) and where a reply fails,
+// lines are held and flush delivers them together the next way that
+// works: Slack takes only five posts per response_url.
 type thread struct {
 	p      *pipeline
 	req    Request
-	ready  chan struct{} // closed once the parent post has returned
-	parent parent        // set before ready is closed
-	mu     sync.Mutex    // keeps the lines in order
+	parent parent // set by the poster's first post; read by later ones
 	held   []string
+	posts  chan func()
+	done   chan struct{} // closed when the poster has made every post
 }
 
 // parent is where a stop's parent message went.
@@ -39,16 +40,31 @@ type parent struct {
 
 func (pr parent) threaded() bool { return pr.ts != "" }
 
-// openThread starts posting the parent and returns at once; onParent runs
-// once the parent post has returned, whatever its result.
-func (p *pipeline) openThread(ctx context.Context, req Request, onParent func(parent)) *thread {
-	t := &thread{p: p, req: req, ready: make(chan struct{})}
-	p.spawn(func() {
-		defer close(t.ready)
+// openThread starts the command's poster and queues the parent's post on
+// it; link learns where the thread is once that post has returned.
+func (p *pipeline) openThread(ctx context.Context, req Request, link *parentLink) *thread {
+	t := &thread{p: p, req: req, posts: make(chan func(), MaxChannels+8), done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		for post := range t.posts {
+			post()
+		}
+	}()
+	t.then(func() {
 		t.parent = p.postParent(ctx, req)
-		onParent(t.parent)
+		link.set(t.parent.link)
+		p.auditPost(ctx, req, startLine(req, t.parent.link))
 	})
 	return t
+}
+
+// then queues post after the command's earlier posts.
+func (t *thread) then(post func()) { t.posts <- post }
+
+// close waits until the poster has made every post queued.
+func (t *thread) close() {
+	close(t.posts)
+	<-t.done
 }
 
 // postParent posts the message that opens the thread. Where the bot cannot
@@ -75,18 +91,10 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 	return parent{channel: req.Channel, announced: true}
 }
 
-// wait returns the parent once its post has returned.
-func (t *thread) wait() parent {
-	<-t.ready
-	return t.parent
-}
-
-// say posts line in the thread once the parent exists, or holds it for
-// flush when there is no thread or the reply fails.
+// say posts line in the thread, or holds it for flush when there is no
+// thread or the reply fails.
 func (t *thread) say(ctx context.Context, line string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pr := t.wait()
+	pr := t.parent
 	if pr.threaded() {
 		pctx, cancel := postCtx(ctx)
 		_, _, err := t.p.slack.Post(pctx, pr.channel, slackclient.Message{Text: line, ThreadTS: pr.ts})
@@ -101,7 +109,7 @@ func (t *thread) say(ctx context.Context, line string) {
 
 // update rewrites the parent, when there is one, with head at its top.
 func (t *thread) update(ctx context.Context, head string) {
-	pr := t.wait()
+	pr := t.parent
 	if !pr.threaded() {
 		return
 	}
@@ -117,14 +125,11 @@ func (t *thread) update(ctx context.Context, head string) {
 // head alone; where no parent was posted at all, the whole parent text, so
 // that the message still names the requester and the reason.
 func (t *thread) flush(ctx context.Context, head string) {
-	t.mu.Lock()
-	lines := t.held
+	lines, pr := t.held, t.parent
 	t.held = nil
-	t.mu.Unlock()
 	if len(lines) == 0 {
 		return
 	}
-	pr := t.wait()
 	switch {
 	case pr.announced && head != "":
 		lines = append([]string{head}, lines...)

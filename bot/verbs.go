@@ -15,8 +15,8 @@ type verbSpec struct {
 	// policy says who may use the verb; nil for one the ack answers.
 	policy func(*pipeline) Authorizer
 	// run carries out an authorized request and completes rec; nil for a
-	// verb the ack answers (help). verifying says the verifier now owns rec.
-	run func(p *pipeline, ctx context.Context, req Request, rec *Record) (verifying bool)
+	// verb the ack answers (help).
+	run func(p *pipeline, ctx context.Context, req Request, rec *Record)
 }
 
 // verbs is every verb the bot understands, in the order the help lists them.

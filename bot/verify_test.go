@@ -122,11 +122,10 @@ func TestVerifyCutShortByShutdown(t *testing.T) {
 	e := newEnv(t)
 	e.clock.SetAuto(false) // the first check never comes: the shutdown does
 	req := e.request("stop 10001")
-	e.p.handle(context.Background(), req)
+	e.handle(req)
 	require.True(t, e.clock.WaitFor(1, make(chan struct{})), "the verifier waits for the first check")
 	e.stopVerifier()
-	e.settle()
-	rec := e.record(req.ID)
+	rec := e.verdict(req.ID)
 	parent, thread := e.parent()
 	require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", thread[1])
 	require.Zero(t, e.statusCalls(), "a cancelled verification asks Polyv nothing more")
@@ -140,13 +139,17 @@ func TestVerifyBatchesAcrossCommands(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *envConfig) { c.userBurst, c.globalPerMin, c.globalBurst = 1000, 60000, 1000 })
 	e.clock.SetAuto(false)
+	var stops []Request
 	for i := range 11 {
-		e.p.handle(context.Background(), e.request("stop "+ids(int64(20001+20*i), 20)))
+		stops = append(stops, e.request("stop "+ids(int64(20001+20*i), 20)))
+		e.handle(stops[i])
 	}
 	require.Equal(t, 220, len(e.polyv.Calls()), "the stops went out; no check is due yet")
 	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
 	e.clock.Advance(time.Second)
-	e.settle()
+	for _, req := range stops {
+		require.Equal(t, "verified", verificationWords(e.verdict(req.ID).Channels))
+	}
 	var sizes []int
 	for _, c := range e.polyv.Calls() {
 		if strings.HasSuffix(c.Path, "live-status/list") {
@@ -154,10 +157,7 @@ func TestVerifyBatchesAcrossCommands(t *testing.T) {
 		}
 	}
 	require.ElementsMatch(t, []int{200, 20}, sizes, "220 channels due together: two calls")
-	require.Len(t, e.audits, 11)
-	for _, rec := range e.audits {
-		require.Equal(t, "verified", verificationWords(rec.Channels))
-	}
+	require.Len(t, e.audits, 22, "each stop's record, then its verdict's")
 }
 
 // A channel's in-flight claim lasts until its verification is over: a
@@ -178,19 +178,19 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 			e.clock.SetAuto(false)
 			e.polyv.Script(10001, tc.reply)
 			first := e.request("stop 10001")
-			e.p.handle(context.Background(), first)
+			e.handle(first)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			require.True(t, e.clock.WaitFor(1, ctx.Done()), "the verifier waits for the first check")
 
-			e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), withID("second")))
+			e.handle(e.request("stop 10001", as("U0SECOND"), withID("second")))
 			second := e.record(envelopeID("second"))
 			require.Equal(t, InProgress, second.Decision)
 			require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
 			require.Equal(t, 1, e.stopCalls(10001))
 
 			e.clock.Advance(time.Second)
-			e.settle()
+			e.verdict(first.ID)
 			require.Equal(t, []State{tc.state}, states(e.record(first.ID)))
 			require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
 			e.clock.SetAuto(true)
