@@ -25,8 +25,8 @@ func auditAttrs(rec Record) []any {
 		"user_name", rec.UserName,
 		"slack_channel", rec.Channel,
 		"verb", metricVerb(rec),
-		"polyv_channels", rec.Cmd.ChannelIDs,
-		"reason", rec.Cmd.Reason,
+		"polyv_channels", rec.Command.ChannelIDs,
+		"reason", rec.Command.Reason,
 		"decision", decision,
 		"outcome", outcome,
 		"summary", auditSentence(rec, false),
@@ -61,7 +61,7 @@ func auditAttrs(rec Record) []any {
 // stop's own record, its verdict on the verdict's record.
 func verificationAttrs(rec Record) []any {
 	switch {
-	case rec.pending():
+	case rec.Pending():
 		return []any{"verification", "pending"}
 	case rec.Verifying:
 		return []any{"event", rec.Event, "verification", verificationWords(rec.Channels)}

@@ -71,13 +71,13 @@ type Bot struct {
 // New checks the configuration and builds a Bot; Run starts it.
 func New(cfg Config) (*Bot, error) {
 	var errs []error
-	for _, missing := range []struct {
-		nil  bool
-		what string
+	for _, required := range []struct {
+		missing bool
+		what    string
 	}{{cfg.Slack == nil, "Slack client"}, {cfg.Socket == nil, "Socket Mode connection"}, {cfg.Polyv == nil, "Polyv client"},
 		{cfg.StopPolicy == nil, "stop policy"}, {cfg.Users == nil || cfg.StatusUsers == nil, "per-user throttles for stop and status"}} {
-		if missing.nil {
-			errs = append(errs, errors.New("bot: the "+missing.what+" is required"))
+		if required.missing {
+			errs = append(errs, errors.New("bot: the "+required.what+" is required"))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -165,7 +165,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopWorkers := make(chan struct{})
 	var workers sync.WaitGroup
 	for range b.cfg.Workers {
-		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.run) })
+		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.runJob) })
 	}
 	var verifier sync.WaitGroup
 	verifier.Go(func() { b.pipe.verifier.run(workCtx) })
@@ -202,10 +202,10 @@ func (b *Bot) sweep(ctx context.Context) {
 // DefaultQueueWait is how long a command may wait for a worker by default.
 const DefaultQueueWait = 5 * time.Second
 
-// run is how a worker runs one request: unless it waited past QueueWait, in
+// runJob is how a worker runs one request: unless it waited past QueueWait, in
 // which case it is answered "busy" rather than run late.
 // A verification's verdict is always run: it was reserved when its stop ran.
-func (b *Bot) run(ctx context.Context, req Request) {
+func (b *Bot) runJob(ctx context.Context, req Request) {
 	if req.verdict != nil {
 		b.pipe.finish(b.pipe.handle(ctx, req))
 		return

@@ -75,7 +75,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
 	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
+	p.replacePrompt(ctx, c, confirmedText(orig.Command.ChannelIDs))
 	if p.authorize(ctx, orig, p.stopPolicy, &rec) {
 		p.runStop(ctx, orig, &rec)
 	}
@@ -88,7 +88,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 // request, naming the command's, whose own records say what ran.
 func (p *pipeline) cancel(ctx context.Context, c, orig Request) Record {
 	p.replacePrompt(ctx, c, cancelledText())
-	c.Cmd = orig.Cmd
+	c.Command = orig.Command
 	return Record{Request: c, Decision: Cancelled, ForRequest: orig.ID}
 }
 
@@ -108,7 +108,7 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 // and the value already carries the ticket), the action ids are fixed, and
 // texts are cut to their limits (the message's own text stays whole).
 func promptBlocks(req Request, text, token string) []slack.Block {
-	what := channelsText(req.Cmd.ChannelIDs)
+	what := channelsText(req.Command.ChannelIDs)
 	confirm := slack.NewConfirmationBlockObject(
 		plain(fit(confirmTitle(), maxConfirmTitle)), plain(fit(confirmBody(what), maxConfirmText)),
 		plain(fit(stopButton(), maxDialogButton)), plain(fit(keepButton(), maxDialogButton)))

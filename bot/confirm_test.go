@@ -29,8 +29,8 @@ func (e *env) prompt(text string) (Record, string) {
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
 	rec := e.handle(Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
-		ResponseURL: responseURL, Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
-	if rec.pending() {
+		ResponseURL: responseURL, Command: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
+	if rec.Pending() {
 		return e.verdict(rec.ID)
 	}
 	return rec
@@ -80,7 +80,7 @@ func TestConfirmClicks(t *testing.T) {
 		{"confirmed", func(t *testing.T, e *env, token string) {
 			rec := e.clicked(responder, ActionConfirm, token)
 			require.Equal(t, []State{Stopped}, states(rec))
-			require.Equal(t, "bad stream", rec.Cmd.Reason, "the record is the original command's")
+			require.Equal(t, "bad stream", rec.Command.Reason, "the record is the original command's")
 			parent, thread := e.parent()
 			require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channel 10001\nReason: bad stream", parent.Text)
 			require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"}, thread)
@@ -198,7 +198,7 @@ func TestConfirmClickOnAnotherReplica(t *testing.T) {
 	require.Equal(t, NotYours, b.clicked(intruder, ActionConfirm, token).Decision, "still only the requester's")
 	rec := b.clicked(responder, ActionConfirm, token)
 	require.Equal(t, []State{Stopped, Stopped}, states(rec))
-	require.Equal(t, "leaked stream", rec.Cmd.Reason)
+	require.Equal(t, "leaked stream", rec.Command.Reason)
 	require.Equal(t, envelopeID("stop 10001 10002 -- leaked stream"), rec.ID, "recorded under the command's request")
 	parent, _ := b.parent()
 	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
@@ -212,16 +212,16 @@ func TestTicketFitsInAButton(t *testing.T) {
 	t.Parallel()
 	tk := newTickets(nil, 2*time.Minute, time.Now)
 	req := Request{ID: strings.Repeat("e", 40), User: "U0123456789AB", UserName: strings.Repeat("n", 80), Channel: "C0123456789AB",
-		Command: "/polyv-operations", Cmd: Command{Verb: VerbStop, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat(`"`, MaxReasonRunes)}}
-	for i := range req.Cmd.ChannelIDs {
-		req.Cmd.ChannelIDs[i] = MaxChannelID - int64(i)
+		Slash: "/polyv-operations", Command: Command{Verb: VerbStop, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat(`"`, MaxReasonRunes)}}
+	for i := range req.Command.ChannelIDs {
+		req.Command.ChannelIDs[i] = MaxChannelID - int64(i)
 	}
 	value := tk.issue(req)
 	require.LessOrEqual(t, len([]rune(value)), maxButtonValue, "%d characters", len([]rune(value)))
 	got, decision, err := tk.redeem(value, req.User)
 	require.NoError(t, err)
 	require.Equal(t, Allowed, decision)
-	require.Equal(t, req.Cmd, got.Cmd)
+	require.Equal(t, req.Command, got.Command)
 }
 
 // A prompt meets Slack's Block Kit limits whatever the command: real
@@ -241,7 +241,7 @@ func TestConfirmPromptMeetsBlockKitLimits(t *testing.T) {
 	blockIDsSeen := map[string]bool{}
 	for _, tc := range cases {
 		e := newEnv(t, withConfirm, func(c *envConfig) { c.rules.Users = []string{user} })
-		rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Command = channel, "alice.responder", "/polyv-operations" })
+		rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Slash = channel, "alice.responder", "/polyv-operations" })
 		require.Equal(t, Confirming, rec.Decision, tc.name)
 		rs := e.slack.responded()
 		require.Len(t, rs, 1, "%s: the prompt was taken", tc.name)
@@ -253,7 +253,7 @@ func TestConfirmPromptMeetsBlockKitLimits(t *testing.T) {
 		}
 		token := promptButtons(t, rs[0].Blocks)[0].Value
 		stop := e.clicked(user, ActionConfirm, token)
-		require.Len(t, stop.Channels, len(rec.Cmd.ChannelIDs), "%s: the button still carries the whole command", tc.name)
+		require.Len(t, stop.Channels, len(rec.Command.ChannelIDs), "%s: the button still carries the whole command", tc.name)
 	}
 }
 
@@ -315,7 +315,7 @@ func TestConfirmCancelOnAnotherReplica(t *testing.T) {
 		replaced(b))
 	require.Equal(t, envelopeID("click-"+responder+"-"+ActionCancel), cancel.ID, "the click's own request")
 	require.Equal(t, prompt.ID, cancel.ForRequest, "naming the command it was about")
-	require.Equal(t, []int64{10001}, cancel.Cmd.ChannelIDs)
+	require.Equal(t, []int64{10001}, cancel.Command.ChannelIDs)
 	require.Equal(t, "click", decisionWord(cancel))
 	require.Equal(t, "cancel_clicked", outcomeWord(cancel))
 	require.NotContains(t, auditSentence(cancel, false), "nothing was sent")

@@ -475,7 +475,7 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	cmd, err := ParseCommand(text)
 	require.NoError(e.t, err, "the test's command must parse")
 	req := Request{ID: envelopeID(text), User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
-		Command: "/polyv", Text: text, Cmd: cmd, Received: e.clock.Now()}
+		Slash: "/polyv", Text: text, Command: cmd, Received: e.clock.Now()}
 	for _, c := range change {
 		c(&req)
 	}
@@ -505,7 +505,7 @@ func (e *env) handle(req Request) Record {
 // verified, the verdict's.
 func (e *env) do(req Request) Record {
 	e.t.Helper()
-	if rec := e.handle(req); !rec.pending() {
+	if rec := e.handle(req); !rec.Pending() {
 		return rec
 	}
 	return e.verdict(req.ID)

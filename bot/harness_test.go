@@ -220,7 +220,7 @@ func (h *harness) waitRecord(id string) bot.Record {
 		changed := h.changed
 		for _, r := range h.records {
 			// A stop being verified is done with its verdict's record.
-			if r.ID == id && !(r.Verifying && r.Event == "") {
+			if r.ID == id && !r.Pending() {
 				h.mu.Unlock()
 				return r
 			}

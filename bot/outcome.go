@@ -15,9 +15,9 @@ type Request struct {
 	UserName    string
 	Channel     string // the Slack channel it came from
 	ResponseURL string
-	Command     string  // the slash command as the workspace named it, e.g. /polyv
+	Slash       string  // the slash command as the workspace named it, e.g. /polyv
 	Text        string  // as typed, for the audit of refused input
-	Cmd         Command // what the text asks for
+	Command     Command // what the text asks for
 	Click       *Click  // set for a button click
 	Received    time.Time
 	// verdict is set on the job that posts a verification's verdict: the
@@ -143,9 +143,9 @@ type Record struct {
 // EventVerified marks the record of a verification's verdict.
 const EventVerified = "verified"
 
-// pending reports a stop's own record while its verification goes on: the
+// Pending reports a stop's own record while its verification goes on: the
 // verdict's record follows.
-func (rec Record) pending() bool { return rec.Verifying && rec.Event == "" }
+func (rec Record) Pending() bool { return rec.Verifying && rec.Event == "" }
 
 // AuditSink receives one Record per request: slog JSON in production
 // (LogSink), a slice or channel in tests and in the demo.

@@ -112,7 +112,7 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
-	spec := specOf(req.Cmd.Verb)
+	spec := specOf(req.Command.Verb)
 	rec = Record{Request: req}
 	if p.authorize(ctx, req, spec.policy(p), &rec) {
 		spec.run(p, ctx, req, &rec)
@@ -133,7 +133,7 @@ func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 func (p *pipeline) finish(rec Record) {
 	rec.Finished = p.clock.Now()
 	rec.DryRun = p.set.DryRun
-	if !rec.pending() {
+	if !rec.Pending() {
 		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
 	}
 	p.sink.Audit(rec)
@@ -180,13 +180,13 @@ func metricVerb(rec Record) string {
 	case rec.Click != nil:
 		return string(VerbStop)
 	}
-	return string(rec.Cmd.Verb)
+	return string(rec.Command.Verb)
 }
 
 // outcomeLabel keeps the metric's label set small: a stop's per-channel
 // states become stopped, failed, unclear or mixed.
 func outcomeLabel(rec Record) string {
-	if rec.Decision != Allowed || rec.Cmd.Verb != VerbStop || len(rec.Channels) == 0 {
+	if rec.Decision != Allowed || rec.Command.Verb != VerbStop || len(rec.Channels) == 0 {
 		return outcomeWord(rec)
 	}
 	label := ""

@@ -67,9 +67,9 @@ func TestBotAnswersBusyInsteadOfRunningLate(t *testing.T) {
 		Audit: AuditFunc(func(r Record) { records = append(records, r) })})
 	require.NoError(t, err)
 	cmd, _ := ParseCommand("stop 10001")
-	req := Request{ID: "late", User: responder, Channel: opsChannel, ResponseURL: responseURL, Cmd: cmd, Received: clock.Now()}
+	req := Request{ID: "late", User: responder, Channel: opsChannel, ResponseURL: responseURL, Command: cmd, Received: clock.Now()}
 	clock.Advance(DefaultQueueWait + time.Millisecond)
-	b.run(context.Background(), req)
+	b.runJob(context.Background(), req)
 	require.Len(t, records, 1)
 	require.Equal(t, Busy, records[0].Decision)
 	require.Equal(t, busyText(), slack.responded()[0].Text)

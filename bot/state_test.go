@@ -77,7 +77,7 @@ func TestRecentFreesMemoryWhileIdle(t *testing.T) {
 func TestTicketIsUsedOnceUnderConcurrentClicks(t *testing.T) {
 	t.Parallel()
 	tk := newTickets(nil, 2*time.Minute, fakeclock.New(epoch).Now)
-	value := tk.issue(Request{ID: "env-1", User: responder, Channel: opsChannel, Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}})
+	value := tk.issue(Request{ID: "env-1", User: responder, Channel: opsChannel, Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}})
 	const clicks = 32
 	decisions := make(chan Decision, clicks)
 	var start sync.WaitGroup
@@ -106,7 +106,7 @@ func TestTicketIsUsedOnceUnderConcurrentClicks(t *testing.T) {
 func BenchmarkTicketsRedeem(b *testing.B) {
 	clock := fakeclock.New(epoch)
 	tk := newTickets(nil, 2*time.Minute, clock.Now)
-	req := Request{ID: "env", User: responder, Channel: opsChannel, Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	req := Request{ID: "env", User: responder, Channel: opsChannel, Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
 	for i := range 36000 {
 		req.ID = "env-used-" + strconv.Itoa(i)
 		_, _, _ = tk.redeem(tk.issue(req), responder)

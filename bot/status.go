@@ -14,11 +14,11 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.set.PolyvTimeout+gracePad)
 	defer cancel()
-	statuses, err := p.polyv.LiveStatus(cctx, req.Cmd.ChannelIDs...)
+	statuses, err := p.polyv.LiveStatus(cctx, req.Command.ChannelIDs...)
 	if err != nil {
 		rec.StatusErr = err
 		p.private(ctx, req, statusFailedText(err, p.set.PolyvTimeout))
 		return
 	}
-	p.private(ctx, req, statusText(req.Cmd.ChannelIDs, statuses))
+	p.private(ctx, req, statusText(req.Command.ChannelIDs, statuses))
 }

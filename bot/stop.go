@@ -31,7 +31,7 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	link := newParentLink()
-	claimed, busy := p.flights.claim(req.Cmd.ChannelIDs, req.User, link)
+	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, link)
 	claimed, skipped := p.takeTokens(req.User, claimed, link)
 	release := func() {
 		link.set("") // whoever waits for this thread's link stops waiting
@@ -43,7 +43,7 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 		return
 	}
 	th := p.openThread(ctx, req, link)
-	rec.Channels = p.resolveAll(ctx, th, req.Cmd.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
+	rec.Channels = p.resolveAll(ctx, th, req.Command.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
 	summary := summaryText(rec.Channels)
 	th.then(func() {
 		th.update(ctx, summary)
@@ -63,7 +63,7 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 // refuseAll answers privately when no channel of the command can be
 // called: the requester's budget is used up, or others are stopping them.
 func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, results []ChannelResult) {
-	rec.Channels = inOrder(req.Cmd.ChannelIDs, results)
+	rec.Channels = inOrder(req.Command.ChannelIDs, results)
 	rec.Decision = InProgress
 	if count(results)[NotSent] > 0 {
 		rec.Decision = OverBudget
@@ -140,7 +140,7 @@ func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, re
 		resolved := make(chan struct{})
 		th.then(func() {
 			<-resolved
-			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Command, p.checking()))
+			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
 		})
 		g.Go(func() error {
 			defer close(resolved)

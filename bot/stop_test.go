@@ -126,7 +126,7 @@ func TestStop(t *testing.T) {
 			check: func(t *testing.T, e *env, rec Record) {
 				parent, _ := e.parent()
 				require.Contains(t, parent.Text, "\nReason: A&amp;B &lt;test&gt;")
-				require.Equal(t, "A&B <test>", rec.Cmd.Reason, "the record keeps it as typed")
+				require.Equal(t, "A&B <test>", rec.Command.Reason, "the record keeps it as typed")
 			}},
 		{name: "an ambiguous stop says how it was read", text: "stop 10001 2 viewers reported it", opts: []func(*envConfig){noVerify},
 			check: func(t *testing.T, e *env, rec Record) {

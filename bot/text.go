@@ -154,17 +154,17 @@ func inviteHint() string {
 // why any was not called) and the reason; head, once the outcome is known,
 // replaces the opening with the summary.
 func parentText(req Request, dryRun bool, head string) string {
-	ids := req.Cmd.ChannelIDs
+	ids := req.Command.ChannelIDs
 	var s string
 	if head == "" {
 		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s", req.User, channelsText(ids))
 	} else {
 		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s", head, req.User, channelsText(ids))
 	}
-	if req.Cmd.Reason != "" {
-		s += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	if req.Command.Reason != "" {
+		s += "\nReason: " + slackutilsx.EscapeMessage(req.Command.Reason)
 	}
-	if req.Cmd.Ambiguous() {
+	if req.Command.Ambiguous() {
 		s += "\n_Read as channels " + describeIDs(ids) + "; a reason that starts with a number goes after `--`._"
 	}
 	if dryRun {
@@ -353,12 +353,12 @@ func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
 
 // promptText is the confirmation prompt's text.
 func promptText(req Request, ttl time.Duration) string {
-	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Cmd.ChannelIDs))
-	if req.Cmd.Reason != "" {
-		text += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Command.ChannelIDs))
+	if req.Command.Reason != "" {
+		text += "\nReason: " + slackutilsx.EscapeMessage(req.Command.Reason)
 	}
-	if req.Cmd.Ambiguous() {
-		text += "\n" + ambiguityText(req.Command, req.Cmd)
+	if req.Command.Ambiguous() {
+		text += "\n" + ambiguityText(req.Slash, req.Command)
 	}
 	return text + fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(ttl))
 }

@@ -13,13 +13,13 @@ import (
 
 // startLine is the audit channel's line when a stop starts.
 func startLine(req Request, link string) string {
-	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Cmd.ChannelIDs), req.Channel, linkSuffix(link))
+	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
 func outcomeLine(rec Record, thread string) string {
 	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
-		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(thread))
+		channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -35,12 +35,12 @@ func auditSentence(rec Record, markup bool) string {
 	if markup {
 		who, where = "<@"+who+">", "<#"+where+">"
 	}
-	what := "`" + string(rec.Cmd.Verb) + "`"
+	what := "`" + string(rec.Command.Verb) + "`"
 	if rec.Click != nil {
 		what = "`stop`"
 	}
-	if len(rec.Cmd.ChannelIDs) > 0 {
-		what += " of Polyv " + channelsText(rec.Cmd.ChannelIDs)
+	if len(rec.Command.ChannelIDs) > 0 {
+		what += " of Polyv " + channelsText(rec.Command.ChannelIDs)
 	}
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"
@@ -55,7 +55,7 @@ func auditSentence(rec Record, markup bool) string {
 		emoji = "⏳"
 	case Allowed:
 		emoji = "✅"
-		if rec.Cmd.Verb == VerbStop {
+		if rec.Command.Verb == VerbStop {
 			emoji = "🛑"
 		}
 	}
@@ -70,7 +70,7 @@ func auditSentence(rec Record, markup bool) string {
 func decisionWords(rec Record) string {
 	switch rec.Decision {
 	case Allowed:
-		if rec.Cmd.Verb == VerbStop || rec.Click != nil {
+		if rec.Command.Verb == VerbStop || rec.Click != nil {
 			if s := summaryText(rec.Channels); s != "" {
 				return "allowed; " + s
 			}
@@ -153,7 +153,7 @@ func outcomeWord(rec Record) string {
 	switch rec.Decision {
 	case Allowed:
 		switch {
-		case rec.Cmd.Verb == VerbStop || rec.Click != nil:
+		case rec.Command.Verb == VerbStop || rec.Click != nil:
 			return summaryText(rec.Channels)
 		case rec.StatusErr != nil:
 			return "failed"
@@ -201,7 +201,7 @@ func stateWord(s State) string {
 	case RateLimited, NotSent:
 		return "rate_limited"
 	case Elsewhere:
-		return "busy"
+		return "already_in_progress"
 	case Unclear:
 		return "unclear"
 	}

@@ -42,10 +42,10 @@ func TestWordingGolden(t *testing.T) {
 type sample struct{ name, text string }
 
 func wordingSamples() []sample {
-	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv",
-		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
-	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv", Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
-	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Cmd: one.Cmd, Click: &Click{Action: ActionCancel}}
+	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv",
+		Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
+	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv", Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Command: one.Command, Click: &Click{Action: ActionCancel}}
 	ambiguous, _ := ParseCommand("stop 10001 2 viewers reported it")
 	apiErr := func(reply string) error {
 		_, err := polyv.DecodeResponse("stop-pull-stream", 200, []byte(reply))
@@ -77,7 +77,7 @@ func wordingSamples() []sample {
 	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
 	add("parent posted", parentText(req, false, ""))
 	add("parent, dry run", parentText(one, true, ""))
-	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Cmd: ambiguous}, false, ""))
+	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
 	add("parent updated", parentText(req, false, summaryText(results)))
 	add("parent flagged", parentText(req, false, flaggedSummary(results)))
 	add("invite hint", inviteHint())
@@ -117,15 +117,15 @@ func wordingSamples() []sample {
 	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
 	add("status failed", statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
 	add("prompt", promptText(req, 2*time.Minute))
-	add("prompt, ambiguous", promptText(Request{Command: "/polyv", Cmd: ambiguous}, 2*time.Minute))
-	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
+	add("prompt, ambiguous", promptText(Request{Slash: "/polyv", Command: ambiguous}, 2*time.Minute))
+	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Command.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
 	add("issued by a clock ahead", clockAheadText())
 	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
 	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
-	add("confirmed", confirmedText(req.Cmd.ChannelIDs))
+	add("confirmed", confirmedText(req.Command.ChannelIDs))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
@@ -150,9 +150,9 @@ func wordingSamples() []sample {
 		{Request: click, Decision: NotYours},
 		{Request: click, Decision: Used},
 		{Request: click, Decision: Altered},
-		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
-		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbHelp}}, Decision: Helped},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbHelp}}, Decision: Helped},
 		{Request: one, Decision: Busy},
 		{Request: one, Decision: Crashed},
 	} {

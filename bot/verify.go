@@ -212,7 +212,7 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 	th := &thread{p: p, req: v.rec.Request, parent: v.parent}
 	for _, r := range v.rec.Channels {
 		if r.Check.Verdict != NotChecked {
-			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Command))
+			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
 	head := verdictHead(v.rec.Channels, v.head)
