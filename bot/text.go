@@ -40,7 +40,7 @@ func HelpText(command, who string) string {
 	for _, h := range Help {
 		// Slack reads <…> as markup even inside code spans, so the
 		// placeholders are escaped.
-		usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb) + " " + h.Args))
+		usage := escape(strings.TrimSpace(string(h.Verb) + " " + h.Args))
 		fmt.Fprintf(&b, "• `%s %s` — %s. Example: `%s %s`\n", command, usage, h.Summary, command, h.Example)
 	}
 	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); `#10001` or a Polyv watch or console link works too; separate several with spaces.\n")
@@ -57,7 +57,7 @@ func usageText(command string) string {
 	command = orPolyv(command)
 	forms := make([]string, len(Help))
 	for i, h := range Help {
-		forms[i] = "`" + command + " " + slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb)+" "+h.Args)) + "`"
+		forms[i] = "`" + command + " " + escape(strings.TrimSpace(string(h.Verb)+" "+h.Args)) + "`"
 	}
 	return "Usage: " + strings.Join(forms, ", ")
 }
@@ -128,7 +128,7 @@ func noChannelProblem(verb Verb, arg string) string {
 func ambiguityText(command string, c Command) string {
 	ids := c.ChannelIDs
 	last := ids[len(ids)-1]
-	reason := slackutilsx.EscapeMessage(strings.ReplaceAll(c.Reason, "`", "'"))
+	reason := escape(strings.ReplaceAll(c.Reason, "`", "'"))
 	return fmt.Sprintf("ℹ️ Read as: stop Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s stop %s -- %d %s`",
 		describeIDs(ids), reason, last, orPolyv(command), describeIDs(ids[:len(ids)-1]), last, reason)
 }
@@ -162,7 +162,7 @@ func parentText(req Request, dryRun bool, head string) string {
 		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s", head, req.User, channelsText(ids))
 	}
 	if req.Command.Reason != "" {
-		s += "\nReason: " + slackutilsx.EscapeMessage(req.Command.Reason)
+		s += "\nReason: " + escape(req.Command.Reason)
 	}
 	if req.Command.Ambiguous() {
 		s += "\n_Read as channels " + describeIDs(ids) + "; a reason that starts with a number goes after `--`._"
@@ -261,7 +261,7 @@ func unclearWords(err error, timeout time.Duration) string {
 		return "the stop was sent, and the bot was shutting down before Polyv answered"
 	case errors.As(err, &apiErr):
 		return fmt.Sprintf("an earlier try got no clear answer, and the retry was refused: %s (code %d), which may only mean the earlier try worked",
-			slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+			escape(apiErr.Message), apiErr.Code)
 	}
 	return "the stop was sent, and the connection broke before Polyv's answer arrived"
 }
@@ -355,7 +355,7 @@ func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
 func promptText(req Request, ttl time.Duration) string {
 	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Command.ChannelIDs))
 	if req.Command.Reason != "" {
-		text += "\nReason: " + slackutilsx.EscapeMessage(req.Command.Reason)
+		text += "\nReason: " + escape(req.Command.Reason)
 	}
 	if req.Command.Ambiguous() {
 		text += "\n" + ambiguityText(req.Slash, req.Command)
@@ -374,7 +374,7 @@ func promptFailedText(err error) string {
 // ("Slack refused them: invalid_blocks"), or that it did not answer.
 func slackRefusal(err error, them string) string {
 	if code := slackclient.ErrorCode(err); code != "" {
-		return "Slack refused " + them + ": " + slackutilsx.EscapeMessage(code)
+		return "Slack refused " + them + ": " + escape(code)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "Slack did not answer in time"
@@ -465,7 +465,7 @@ func explainPolyv(err error, timeout time.Duration, stop bool) string {
 	}
 	var apiErr *polyv.APIError
 	if errors.As(err, &apiErr) {
-		return fmt.Sprintf("Polyv refused: %s (code %d)", slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+		return fmt.Sprintf("Polyv refused: %s (code %d)", escape(apiErr.Message), apiErr.Code)
 	}
 	if stop {
 		return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
@@ -480,7 +480,7 @@ func polyvWords(err error) string {
 	if !errors.As(err, &apiErr) || apiErr.Message == "" {
 		return ""
 	}
-	return " (" + slackutilsx.EscapeMessage(apiErr.Message) + ")"
+	return " (" + escape(apiErr.Message) + ")"
 }
 
 // humanDuration says a time as people do, never rounding a wait down:
@@ -548,28 +548,56 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// quote makes user text safe to show inside a code span: escaped for Slack,
-// control and invisible format characters made visible, backticks replaced,
-// and cut to a length a person can read.
+// quote makes user text safe to show inside a code span: control and
+// invisible format characters made visible, backticks replaced, cut to a
+// length a person can read (40 characters and "…"), and escaped for Slack.
 func quote(s string) string {
-	const max = 40
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			b.WriteString("…")
-			break
-		}
+	const max = 41
+	return escape(truncate(strings.Map(func(r rune) rune {
 		switch {
 		case r == '`':
-			r = '\''
+			return '\''
 		case isControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
-			r = '?'
+			return '?'
 		}
-		b.WriteRune(r)
-		n++
+		return r
+	}, s), max))
+}
+
+// escape keeps text from outside (a reason, Polyv's or Slack's words, a
+// group handle) from forming mentions, links or markup in Slack mrkdwn:
+// the bot's one escaping, applied once, where the text is worded.
+func escape(s string) string { return slackutilsx.EscapeMessage(s) }
+
+// truncate cuts s to at most n characters, the last of them "…" when
+// anything was cut: the bot's one truncation. It never leaves half of an
+// escape (&amp; &lt; &gt;) before the "…", so it may cut escaped mrkdwn.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return slackutilsx.EscapeMessage(b.String())
+	cut, kept := s, 0
+	for i := range s {
+		if kept == n-1 {
+			cut = s[:i]
+			break
+		}
+		kept++
+	}
+	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && halfEscape(cut[amp:]) {
+		cut = cut[:amp]
+	}
+	return cut + "…"
+}
+
+// halfEscape reports whether tail is the start of an escape, cut before its ";".
+func halfEscape(tail string) bool {
+	for _, e := range [...]string{"&amp;", "&lt;", "&gt;"} {
+		if len(tail) < len(e) && strings.HasPrefix(e, tail) {
+			return true
+		}
+	}
+	return false
 }
 
 func orPolyv(command string) string {
