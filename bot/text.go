@@ -141,11 +141,6 @@ func crashedText() string {
 	return "❌ The bot failed on this command (an internal error, now in its log). Check with `status` whether anything was stopped before trying again."
 }
 
-// deniedText answers a denial with the policy's own explanation.
-func deniedText(why string) string {
-	return "🚫 Not allowed: " + sentence(why) + " Nothing was sent to Polyv."
-}
-
 func inviteHint() string {
 	return "_Invite the bot (`/invite @polyvbot`) to get a threaded audit trail here._"
 }

@@ -74,7 +74,20 @@ func wordingSamples() []sample {
 	add("ambiguity", ambiguityText("/polyv", ambiguous))
 	add("busy", busyText())
 	add("crashed", crashedText())
-	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
+	for _, d := range []struct {
+		name string
+		r    auth.Ruling
+	}{
+		{"not listed", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE"}},
+		{"not listed or in the groups", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE", Groups: []auth.Group{{ID: "S0ONCALL", Handle: "oncall"}, {ID: "S0OPS"}}}},
+		{"no valid member id", auth.Ruling{Denial: auth.DenyUser}},
+		{"channel", auth.Ruling{Denial: auth.DenyChannel, Channels: []string{"C0OPS", "G0WAR"}}},
+		{"lookup failed", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL", Handle: "on<call>"}},
+			Err: errors.New("usergroups.users.list S0ONCALL: missing_scope <!here>")}},
+		{"lookup canceled", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL"}}, Err: context.Canceled}},
+	} {
+		add("denied, "+d.name, deniedText(d.r))
+	}
 	add("parent posted", parentText(req, false, ""))
 	add("parent, dry run", parentText(one, true, ""))
 	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
