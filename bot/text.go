@@ -421,24 +421,20 @@ func confirmedText(ids []int64) string {
 // error, which the polyv package cleaned). For a stop it says whether the
 // stream may have stopped; for a status read, only that it failed.
 func explainPolyv(err error, timeout time.Duration, stop bool) string {
+	var limit *polyv.LimitError
+	if errors.As(err, &limit) {
+		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", humanDuration(limit.Wait))
+	}
+	for _, f := range polyvFixes {
+		if errors.Is(err, f.kind) {
+			return f.words
+		}
+	}
 	unsure := "try again"
 	if stop {
 		unsure = "the stream may or may not be stopped; check with `status`"
 	}
-	var limit *polyv.LimitError
 	switch {
-	case errors.As(err, &limit):
-		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", humanDuration(limit.Wait))
-	case errors.Is(err, polyv.ErrInvalidSignature):
-		return "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"
-	case errors.Is(err, polyv.ErrInvalidTimestamp):
-		return "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"
-	case errors.Is(err, polyv.ErrAppNotFound):
-		return "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"
-	case errors.Is(err, polyv.ErrChannelNotFound):
-		return "Polyv says this channel does not exist: check the channel id in the Polyv console"
-	case errors.Is(err, polyv.ErrQuotaExceeded):
-		return "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"
 	case errors.Is(err, context.DeadlineExceeded):
 		if stop {
 			unsure += " before retrying"
@@ -446,18 +442,50 @@ func explainPolyv(err error, timeout time.Duration, stop bool) string {
 		return fmt.Sprintf("Polyv did not answer within POLYV_TIMEOUT (%s): %s", humanDuration(timeout), unsure)
 	case errors.Is(err, context.Canceled):
 		return "the bot was shutting down before Polyv answered: " + unsure
-	case errors.Is(err, polyv.ErrServer):
-		if stop {
-			return "Polyv had a server error (retried): the stream may or may not be stopped; check with `status`"
-		}
+	case errors.Is(err, polyv.ErrServer) && !stop:
 		return "Polyv had a server error (retried): try again in a minute"
+	case errors.Is(err, polyv.ErrServer):
+		return "Polyv had a server error (retried): " + unsure
 	case errors.Is(err, polyv.ErrAnswerCut):
 		return "Polyv answered, but its answer was cut short: " + unsure
 	case errors.Is(err, polyv.ErrRedirect):
-		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
+		return redirectWords(err)
 	case errors.Is(err, polyv.ErrBadResponse):
 		return "the bot cannot read Polyv's answer as a success" + polyvWords(err) + ": " + unsure
 	}
+	return refusedWords(err, stop)
+}
+
+// polyvFixes are the failures whose words do not depend on the call: what
+// Polyv refused, and what to fix. explainPolyv tries them in this order.
+var polyvFixes = []struct {
+	kind  error
+	words string
+}{
+	{polyv.ErrInvalidSignature, "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"},
+	{polyv.ErrInvalidTimestamp, "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"},
+	{polyv.ErrAppNotFound, "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"},
+	{polyv.ErrChannelNotFound, "Polyv says this channel does not exist: check the channel id in the Polyv console"},
+	{polyv.ErrQuotaExceeded, "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"},
+}
+
+// redirectWords says where Polyv's address pointed (the target's scheme
+// and host, APIError.Location) and, once, what to configure.
+func redirectWords(err error) string {
+	var where string
+	var apiErr *polyv.APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.Location != "" {
+			where = " to " + escape(apiErr.Location)
+		}
+		where += fmt.Sprintf(" (HTTP %d)", apiErr.HTTPStatus)
+	}
+	return "nothing was sent to Polyv: its address answered with a redirect" + where + "; POLYV_API_URL must be Polyv's API address itself"
+}
+
+// refusedWords is Polyv's own refusal in its words, or, when no answer
+// came, that Polyv could not be reached.
+func refusedWords(err error, stop bool) string {
 	var apiErr *polyv.APIError
 	if errors.As(err, &apiErr) {
 		return fmt.Sprintf("Polyv refused: %s (code %d)", escape(apiErr.Message), apiErr.Code)

@@ -146,6 +146,13 @@ func wordingSamples() []sample {
 		add(fmt.Sprintf("explain stop: %.40s", err), explainPolyv(err, 10*time.Second, true))
 		add(fmt.Sprintf("explain status: %.40s", err), explainPolyv(err, 10*time.Second, false))
 	}
+	for _, r := range []struct {
+		status   int
+		location string
+	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
+		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
+			channelLine(ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
+	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
 	add("audit start", startLine(req, done.Thread))
 	add("audit outcome", outcomeLine(done, done.Thread))
