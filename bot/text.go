@@ -18,9 +18,11 @@ import (
 
 // Everything the bot says is worded here, as pure functions of the
 // pipeline's typed values, so that it can be reviewed, changed and one day
-// translated without touching the pipeline. Text that came from a person
-// (the reason, a quoted word) is escaped exactly once, here; Polyv's and the
-// policy's own words arrive already cleaned and are escaped too.
+// translated without touching the pipeline. The policy (auth) and the
+// Polyv client return typed values, and are worded here too (text_auth.go,
+// explainPolyv). Text from outside (the reason, a quoted word, Polyv's or
+// Slack's words, a group handle) is escaped exactly once, here, by escape,
+// and cut, where it must be, by truncate: the bot has one of each.
 
 // HelpEntry documents one verb (see the verb table, verbs.go).
 type HelpEntry struct {
