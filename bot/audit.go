@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -33,7 +32,7 @@ func auditAttrs(rec Record) []any {
 		"latency_ms", rec.Finished.Sub(rec.Received).Milliseconds(),
 	}
 	if rec.Decision == Invalid {
-		attrs = append(attrs, "text", cutText(rec.Text, 200), "why", rec.Problem)
+		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", rec.Problem)
 	}
 	if rec.ForRequest != "" {
 		attrs = append(attrs, "for_request", rec.ForRequest)
@@ -103,13 +102,8 @@ func asAPIError(err error) (*polyv.APIError, bool) {
 	return target, ok
 }
 
-// cutText bounds text quoted in a log line.
-func cutText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
+// maxLoggedText bounds the text a log line quotes: 200 characters and "…".
+const maxLoggedText = 201
 
 // auditPost posts line, stamped with the request and the time, to
 // AUDIT_CHANNEL when one is set. A stop's lines go through its poster, so a

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -110,13 +108,13 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 func promptBlocks(req Request, text, token string) []slack.Block {
 	what := channelsText(req.Command.ChannelIDs)
 	confirm := slack.NewConfirmationBlockObject(
-		plain(fit(confirmTitle(), maxConfirmTitle)), plain(fit(confirmBody(what), maxConfirmText)),
-		plain(fit(stopButton(), maxDialogButton)), plain(fit(keepButton(), maxDialogButton)))
-	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(fit(stopButton(), maxButtonText))).
+		plain(truncate(confirmTitle(), maxConfirmTitle)), plain(truncate(confirmBody(what), maxConfirmText)),
+		plain(truncate(stopButton(), maxDialogButton)), plain(truncate(keepButton(), maxDialogButton)))
+	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(truncate(stopButton(), maxButtonText))).
 		WithStyle(slack.StyleDanger).WithConfirm(confirm)
-	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(fit(cancelButton(), maxButtonText)))
+	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(cancelButton(), maxButtonText)))
 	return []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fit(text, maxSectionText), false, false), nil, nil),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
 		slack.NewActionBlock(promptBlockID(token), stop, cancel),
 	}
 }
@@ -136,20 +134,6 @@ const (
 func promptBlockID(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "polyv_stop_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
-}
-
-// fit cuts s to at most n characters, ending with "…" when cut, and never
-// inside an escape such as &amp;.
-func fit(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)[:n-1]
-	cut := string(runes)
-	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && !strings.Contains(cut[amp:], ";") {
-		cut = cut[:amp]
-	}
-	return cut + "…"
 }
 
 func plain(s string) *slack.TextBlockObject {

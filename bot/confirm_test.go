@@ -272,30 +272,6 @@ func TestConfirmPromptRefusedAnyway(t *testing.T) {
 	require.Empty(t, e.polyv.Calls())
 }
 
-func TestFitCutsToSlacksLimits(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name, s string
-		n       int
-		want    string
-	}{
-		{"short", "Stop stream", 75, "Stop stream"},
-		{"exactly the limit", "abcde", 5, "abcde"},
-		{"cut", "abcdef", 5, "abcd…"},
-		{"characters, not bytes", "长长长长长长", 5, "长长长长…"},
-		{"never inside an escape", "ab &amp; cd", 6, "ab …"},
-		{"after a whole escape", "&amp;&amp;&amp;", 11, "&amp;&amp;…"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := fit(tc.s, tc.n)
-			require.Equal(t, tc.want, got)
-			require.LessOrEqual(t, len([]rune(got)), tc.n)
-		})
-	}
-}
-
 // Confirm on one replica and Cancel on another: the Cancel cannot know
 // whether the Stop ran elsewhere, so it claims nothing about Polyv, and it
 // is audited as the click it is, under its own request, never as the

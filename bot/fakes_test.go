@@ -601,8 +601,8 @@ func (g groups) UserGroupMembers(_ context.Context, id string) ([]string, error)
 // denyAll refuses everyone.
 type denyAll struct{}
 
-func (denyAll) Check(context.Context, string, string) auth.Decision {
-	return auth.Decision{Denial: auth.DenyUser, Message: "nobody may"}
+func (denyAll) Check(_ context.Context, userID, _ string) auth.Ruling {
+	return auth.Ruling{Denial: auth.DenyUser, User: userID}
 }
 
 // refusingPolyv fails every call: for tests where Polyv must not be reached.

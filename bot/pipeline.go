@@ -32,7 +32,7 @@ type Polyv interface {
 
 // Authorizer decides whether a Slack user may act in a Slack channel.
 type Authorizer interface {
-	Check(ctx context.Context, userID, channelID string) auth.Decision
+	Check(ctx context.Context, userID, channelID string) auth.Ruling
 }
 
 // UserThrottle is a per-user token bucket.
@@ -143,13 +143,13 @@ func (p *pipeline) finish(rec Record) {
 // posted to the audit channel.
 func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer, rec *Record) bool {
 	d := policy.Check(ctx, req.User, req.Channel)
-	if d.Allowed {
+	if d.Permitted() {
 		rec.Decision = Allowed
 		return true
 	}
 	rec.Decision, rec.Denial = Denied, d.Denial
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
-	p.private(ctx, req, deniedText(d.Message))
+	p.private(ctx, req, deniedText(d))
 	p.auditPost(ctx, req, auditLine(*rec))
 	return false
 }

@@ -480,7 +480,7 @@ func TestStopPanicIsOneCommandsFailure(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) Check(context.Context, string, string) auth.Decision { panic("a bug") }
+func (panicky) Check(context.Context, string, string) auth.Ruling { panic("a bug") }
 
 func states(rec Record) []State {
 	var out []State

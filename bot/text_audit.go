@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -81,34 +82,29 @@ func decisionWords(rec Record) string {
 		return "allowed"
 	case Denied:
 		return "denied: " + denialWords(rec.Denial)
-	case OverBudget:
-		return "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up"
-	case InProgress:
-		return "not sent: already being stopped by someone else"
-	case Confirming:
-		return "asked the requester to confirm"
 	case PromptFailed:
 		return "could not show the confirmation prompt (" + slackRefusal(rec.PromptErr, "it") + "); nothing was sent"
 	case Cancelled:
 		return "it stops nothing after this click; a Stop stream clicked before it is recorded under request " + rec.ForRequest
 	case Invalid:
 		return "refused as bad input: " + rec.Problem
-	case Helped:
-		return "answered with the help"
-	case Busy:
-		return "refused: the bot was busy"
-	case Expired:
-		return "a click on an expired confirmation"
-	case NotYours:
-		return "a click on someone else's confirmation, ignored"
-	case Used:
-		return "a click on a used confirmation, ignored"
-	case Altered:
-		return "a click on a confirmation whose signature does not match, ignored"
-	case Crashed:
-		return "failed: an internal error"
 	}
-	return "unknown"
+	return cmp.Or(fixedDecisionWords[rec.Decision], "unknown")
+}
+
+// fixedDecisionWords are decisionWords for the decisions that carry no
+// detail of their own.
+var fixedDecisionWords = map[Decision]string{
+	OverBudget: "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up",
+	InProgress: "not sent: already being stopped by someone else",
+	Confirming: "asked the requester to confirm",
+	Helped:     "answered with the help",
+	Busy:       "refused: the bot was busy",
+	Expired:    "a click on an expired confirmation",
+	NotYours:   "a click on someone else's confirmation, ignored",
+	Used:       "a click on a used confirmation, ignored",
+	Altered:    "a click on a confirmation whose signature does not match, ignored",
+	Crashed:    "failed: an internal error",
 }
 
 // denialWords says why the policy said no.
@@ -150,45 +146,35 @@ func decisionWord(rec Record) string {
 }
 
 func outcomeWord(rec Record) string {
-	switch rec.Decision {
-	case Allowed:
-		switch {
-		case rec.Command.Verb == VerbStop || rec.Click != nil:
-			return summaryText(rec.Channels)
-		case rec.StatusErr != nil:
-			return "failed"
-		}
-		return "ok"
-	case Denied:
-		return "denied"
-	case OverBudget:
-		return "rate_limited_user"
-	case InProgress:
-		return "already_in_progress"
-	case Confirming:
-		return "confirmation_requested"
-	case PromptFailed:
-		return "prompt_failed"
-	case Cancelled:
-		return "cancel_clicked"
-	case Invalid:
-		return "usage"
-	case Helped:
-		return "help"
-	case Busy:
-		return "busy"
-	case Expired:
-		return "expired"
-	case NotYours:
-		return "not_yours"
-	case Used:
-		return "used"
-	case Altered:
-		return "altered"
-	case Crashed:
-		return "crashed"
+	if rec.Decision != Allowed {
+		return cmp.Or(outcomeWords[rec.Decision], "unknown")
 	}
-	return "unknown"
+	switch {
+	case rec.Command.Verb == VerbStop || rec.Click != nil:
+		return summaryText(rec.Channels)
+	case rec.StatusErr != nil:
+		return "failed"
+	}
+	return "ok"
+}
+
+// outcomeWords are the audit log's outcome for every decision but Allowed,
+// whose outcome is what ran.
+var outcomeWords = map[Decision]string{
+	Denied:       "denied",
+	OverBudget:   "rate_limited_user",
+	InProgress:   "already_in_progress",
+	Confirming:   "confirmation_requested",
+	PromptFailed: "prompt_failed",
+	Cancelled:    "cancel_clicked",
+	Invalid:      "usage",
+	Helped:       "help",
+	Busy:         "busy",
+	Expired:      "expired",
+	NotYours:     "not_yours",
+	Used:         "used",
+	Altered:      "altered",
+	Crashed:      "crashed",
 }
 
 // stateWord is a channel's state in the audit log.

@@ -74,7 +74,20 @@ func wordingSamples() []sample {
 	add("ambiguity", ambiguityText("/polyv", ambiguous))
 	add("busy", busyText())
 	add("crashed", crashedText())
-	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
+	for _, d := range []struct {
+		name string
+		r    auth.Ruling
+	}{
+		{"not listed", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE"}},
+		{"not listed or in the groups", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE", Groups: []auth.Group{{ID: "S0ONCALL", Handle: "oncall"}, {ID: "S0OPS"}}}},
+		{"no valid member id", auth.Ruling{Denial: auth.DenyUser}},
+		{"channel", auth.Ruling{Denial: auth.DenyChannel, Channels: []string{"C0OPS", "G0WAR"}}},
+		{"lookup failed", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL", Handle: "on<call>"}},
+			Err: errors.New("usergroups.users.list S0ONCALL: missing_scope <!here>")}},
+		{"lookup canceled", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL"}}, Err: context.Canceled}},
+	} {
+		add("denied, "+d.name, deniedText(d.r))
+	}
 	add("parent posted", parentText(req, false, ""))
 	add("parent, dry run", parentText(one, true, ""))
 	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
@@ -132,6 +145,13 @@ func wordingSamples() []sample {
 		apiErr(`{"code":400,"status":"error","message":"<b>odd</b> & new"}`), context.DeadlineExceeded, context.Canceled, errors.New("connection reset")} {
 		add(fmt.Sprintf("explain stop: %.40s", err), explainPolyv(err, 10*time.Second, true))
 		add(fmt.Sprintf("explain status: %.40s", err), explainPolyv(err, 10*time.Second, false))
+	}
+	for _, r := range []struct {
+		status   int
+		location string
+	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
+		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
+			channelLine(ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
 	add("audit start", startLine(req, done.Thread))
