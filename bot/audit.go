@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -118,7 +119,7 @@ func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
 	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(req.ID, p.clock.Now())
+	line += auditStamp(req.ID, time.Now())
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
