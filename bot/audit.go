@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -112,7 +113,7 @@ func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
 	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(req.ID, p.clock.Now())
+	line += auditStamp(req.ID, time.Now())
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {

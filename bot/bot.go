@@ -25,7 +25,6 @@ type Config struct {
 	Logger      *slog.Logger
 	Metrics     *Metrics  // nil: unregistered series
 	Audit       AuditSink // where audit records go; default LogSink(Logger)
-	Clock       Clock     // default: the real time
 
 	WhoMayStop   string        // for the help text, e.g. auth.Rules.Summary(); empty leaves it out
 	AuditChannel string        // also post one line per action, denial and outcome here
@@ -55,7 +54,6 @@ type Bot struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
-	clock   Clock
 	socket  Socket
 	pipe    *pipeline
 	pool    *pool
@@ -84,12 +82,12 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	cfg = withDefaults(cfg)
-	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock, socket: cfg.Socket,
-		pool: newPool(cfg.Workers, cfg.Queue, cfg.QueueWait), seen: newEnvelopeSet(10*time.Minute, cfg.Clock.Now)}
+	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, socket: cfg.Socket,
+		pool: newPool(cfg.Workers, cfg.Queue, cfg.QueueWait), seen: newEnvelopeSet(10*time.Minute, time.Now)}
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		clock: cfg.Clock, flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, cfg.Clock.Now), workers: b.pool,
+		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), workers: b.pool,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
@@ -110,9 +108,6 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Audit == nil {
 		cfg.Audit = LogSink(cfg.Logger)
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
 	}
 	for _, d := range []struct {
 		d   *time.Duration
@@ -193,7 +188,14 @@ func (b *Bot) Run(ctx context.Context) error {
 // sweep frees, every minute, the remembered envelopes and used tickets that
 // have left their windows, so that an idle bot's memory goes down too.
 func (b *Bot) sweep(ctx context.Context) {
-	for wait(ctx, b.clock, time.Minute) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 		b.seen.ids.sweep()
 		b.pipe.tickets.used.sweep()
 	}
@@ -211,7 +213,7 @@ func (b *Bot) runJob(ctx context.Context, req Request) {
 		return
 	}
 	defer b.metrics.inFlight.Dec()
-	if b.clock.Now().Sub(req.Received) > b.cfg.QueueWait {
+	if time.Since(req.Received) > b.cfg.QueueWait {
 		b.pipe.finish(b.pipe.tooLate(ctx, req))
 		return
 	}

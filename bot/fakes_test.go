@@ -19,7 +19,6 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot/slackclient"
-	"github.com/polyvbot/polyvbot/internal/fakeclock"
 	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -27,8 +26,11 @@ import (
 
 // The pipeline's tests run it as a plain function: a request in, a Record
 // and the Slack calls it made out. Slack is the fake below; Polyv is the
-// real client against the fake Polyv on loopback; the clock moves by
-// itself through every wait (fakeclock's auto mode).
+// real client against the fake Polyv over an in-memory network. Each test
+// runs in a testing/synctest bubble: time moves only when every goroutine
+// waits, so verification's checks at 1, 3, 7 and 15 seconds, a hung
+// call's time-out or a prompt's expiry cost no real time, and the time a
+// test reads is exact.
 
 const (
 	testAppID     = "appTEST01"
@@ -39,6 +41,8 @@ const (
 	responseURL   = "https://hooks.slack.test/commands/1"
 )
 
+// epoch is when the tests' commands are received: newEnv moves the bubble's
+// clock, which starts at 2000-01-01, there.
 var epoch = time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
 
 // fakeSlack records what the pipeline asks of Slack. It can fail a call
@@ -316,7 +320,6 @@ type env struct {
 	slack  *fakeSlack
 	polyv  *polyvtest.Server
 	p      *pipeline
-	clock  *fakeclock.Clock
 	logs   *logtest.Buffer
 	mu     sync.Mutex
 	audits []Record
@@ -342,18 +345,21 @@ type envConfig struct {
 	globalBurst  int
 	maxWait      time.Duration
 	ticketKey    []byte
-	// clockOffset sets this replica's clock apart from epoch, as a host
-	// whose clock runs ahead (or behind) does.
+	// clockOffset sets this replica's clock apart from the bubble's, as a
+	// host whose clock runs ahead (or behind) does: its confirmation
+	// tickets are issued and redeemed on it. One bubble has one clock, so
+	// the tickets read this one through their own now.
 	clockOffset time.Duration
 	// stub, when set, is the Polyv the pipeline calls instead of the real
-	// client and the fake Polyv on loopback, for tests in a synctest
-	// bubble, which must not use the network.
+	// client and the fake Polyv.
 	stub Polyv
 }
 
-// stubbed runs the pipeline against stubPolyv, without a network.
+// stubbed runs the pipeline against stubPolyv.
 func stubbed(c *envConfig) { c.stub = stubPolyv{} }
 
+// newEnv builds a pipeline with its fakes. It must run in a synctest bubble
+// (synctest.Test): the first env of a bubble moves its clock to epoch.
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
 	c := envConfig{
@@ -364,9 +370,8 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	for _, o := range opts {
 		o(&c)
 	}
+	time.Sleep(time.Until(epoch))
 	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}, verdicts: map[string]chan Record{}}
-	e.clock = fakeclock.New(epoch.Add(c.clockOffset))
-	e.clock.SetAuto(true)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	groups := auth.NewGroupCache(c.dir, auth.WithLogger(log))
 	stop, err := auth.NewPolicy(c.rules, groups)
@@ -378,10 +383,10 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	}
 	e.p = &pipeline{
 		slack: e.slack, polyv: e.polyvClient(c, log), stopPolicy: stop, statusPolicy: status,
-		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
-		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
-		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
-		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, e.clock.Now),
+		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst),
+		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst),
+		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, set: c.set,
+		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)),
 		workers: e,
 	}
 	e.p.verifier = newVerifier(e.p)
@@ -408,15 +413,27 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	return e
 }
 
-// polyvClient is the real Polyv client against a fake Polyv on loopback,
-// or c's stub.
+// offsetClock is the time on a host whose clock is offset from the
+// bubble's.
+func offsetClock(offset time.Duration) func() time.Time {
+	return func() time.Time { return time.Now().Add(offset) }
+}
+
+// polyvClient is the real Polyv client against a fake Polyv over an
+// in-memory network, or c's stub.
 func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 	if c.stub != nil {
 		return c.stub
 	}
-	e.polyv = polyvtest.NewServer(testAppID, testAppSecret)
-	e.t.Cleanup(e.polyv.Close)
+	net := newPipeNet()
+	e.polyv = polyvtest.NewServer(testAppID, testAppSecret, polyvtest.WithListener(net))
+	hc := net.client()
+	e.t.Cleanup(func() {
+		e.polyv.Close()
+		hc.CloseIdleConnections()
+	})
 	return polyv.NewClient(testAppID, testAppSecret,
+		polyv.WithHTTPClient(hc),
 		polyv.WithBaseURL(e.polyv.URL),
 		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
 		polyv.WithMaxWait(c.maxWait),
@@ -475,7 +492,7 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	cmd, err := ParseCommand(text)
 	require.NoError(e.t, err, "the test's command must parse")
 	req := Request{ID: envelopeID(text), User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
-		Slash: "/polyv", Text: text, Command: cmd, Received: e.clock.Now()}
+		Slash: "/polyv", Text: text, Command: cmd, Received: time.Now()}
 	for _, c := range change {
 		c(&req)
 	}

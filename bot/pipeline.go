@@ -40,13 +40,6 @@ type UserThrottle interface {
 	Take(userID string) (ok bool, retryAfter time.Duration)
 }
 
-// Clock is the bot's time: time.Now and time.After in production, a
-// fakeclock.Clock in tests.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
 // postTimeout bounds each Slack post. Posts run on a context cut from the
 // command's, so that outcomes are still posted after the shutdown grace
 // period has cancelled the command.
@@ -74,7 +67,6 @@ type pipeline struct {
 	sink         AuditSink
 	metrics      *Metrics
 	log          *slog.Logger
-	clock        Clock
 	set          settings
 	flights      *flights
 	tickets      *tickets
@@ -131,7 +123,7 @@ func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 // stop being verified is counted once, by its verdict's record, which
 // knows how its unclear answers were settled.
 func (p *pipeline) finish(rec Record) {
-	rec.Finished = p.clock.Now()
+	rec.Finished = time.Now()
 	rec.DryRun = p.set.DryRun
 	if !rec.Pending() {
 		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
@@ -204,21 +196,4 @@ func outcomeLabel(rec Record) string {
 		label = state
 	}
 	return label
-}
-
-// realClock is the production Clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// wait waits d on clock and reports whether it did; false means ctx ended
-// first.
-func wait(ctx context.Context, clock Clock, d time.Duration) bool {
-	select {
-	case <-clock.After(d):
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

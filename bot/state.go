@@ -26,10 +26,10 @@ func (s *envelopeSet) add(id string) bool {
 //
 // Buckets count spans of time elapsed since the set was made, never the
 // wall clock's epoch: time.Now's monotonic reading makes Sub immune to the
-// wall clock stepping (NTP, a restored VM), and for a clock without one
-// (a fake clock) the count never goes back, so a step back only makes
-// the set remember longer. A step forward of a clock without a monotonic
-// reading does pass for elapsed time.
+// wall clock stepping (NTP, a restored VM), and for times without one (a
+// test's stepping wall clock) the count never goes back, so a step back
+// only makes the set remember longer. A step forward of a clock without a
+// monotonic reading does pass for elapsed time.
 type recent struct {
 	mu      sync.Mutex
 	span    time.Duration // one bucket's share of the window

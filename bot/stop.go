@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -164,9 +165,9 @@ func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
 
 // call stops one channel and says what happened in a State.
 func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
-	start := p.clock.Now()
+	start := time.Now()
 	stats, err := p.polyv.StopPullStream(ctx, id)
-	r := ChannelResult{ID: id, Err: err, Elapsed: p.clock.Now().Sub(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
+	r := ChannelResult{ID: id, Err: err, Elapsed: time.Since(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
 	switch {
 	case err == nil && p.set.DryRun:
 		r.State = DryRun

@@ -45,7 +45,7 @@ func (b *Bot) handlers() slackclient.Handlers {
 func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
 	start := time.Now()
 	req := Request{ID: envelopeID, User: cmd.UserID, UserName: cmd.UserName, Channel: cmd.ChannelID,
-		ResponseURL: cmd.ResponseURL, Slash: cmd.Command, Text: cmd.Text, Received: b.clock.Now()}
+		ResponseURL: cmd.ResponseURL, Slash: cmd.Command, Text: cmd.Text, Received: time.Now()}
 	parsed, err := ParseCommand(cmd.Text)
 	req.Command = parsed
 	answer := b.instantAnswer(req, err)
@@ -106,7 +106,7 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		return
 	}
 	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
-		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: b.clock.Now(),
+		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: time.Now(),
 		Click: &Click{Action: action.ActionID, Value: action.Value}}
 	if refused := b.submit(req); refused != "" {
 		b.background.Go(func() { b.pipe.private(ctx, req, refused) })

@@ -66,7 +66,7 @@ func newVerifier(p *pipeline) *verifier {
 func (vf *verifier) add(rec Record, pr parent, head string, release func()) {
 	ids := toVerify(rec.Channels)
 	vf.p.workers.reserve()
-	v := &verification{rec: rec, parent: pr, head: head, open: len(ids), start: vf.p.clock.Now(), release: release}
+	v := &verification{rec: rec, parent: pr, head: head, open: len(ids), start: time.Now(), release: release}
 	vf.mu.Lock()
 	for _, id := range ids {
 		vf.queue = append(vf.queue, &watch{id: id, v: v, due: v.start.Add(vf.step(1)), check: Check{Verdict: Unverified, Why: ShutDown}})
@@ -84,7 +84,7 @@ func (vf *verifier) run(ctx context.Context) {
 	for {
 		var timer <-chan time.Time
 		if next, ok := vf.nextDue(); ok {
-			timer = vf.p.clock.After(next.Sub(vf.p.clock.Now()))
+			timer = time.After(time.Until(next))
 		}
 		select {
 		case <-ctx.Done():
@@ -121,7 +121,7 @@ func (vf *verifier) nextDue() (time.Time, bool) {
 // round checks every channel due now, or within a sixtieth of the window:
 // a little early rather than one call per stop of a burst.
 func (vf *verifier) round(ctx context.Context) {
-	horizon := vf.p.clock.Now().Add(vf.p.set.VerifyWindow / 60)
+	horizon := time.Now().Add(vf.p.set.VerifyWindow / 60)
 	vf.mu.Lock()
 	var due []*watch
 	vf.queue = slices.DeleteFunc(vf.queue, func(w *watch) bool {
