@@ -51,16 +51,13 @@ type Config struct {
 // answers in the ack what needs no work, and runs the rest on a pool of
 // workers through the pipeline.
 type Bot struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *Metrics
-	socket  Socket
-	pipe    *pipeline
-	pool    *pool
-	seen    *envelopeSet
-	// background holds what the event reader starts (a private answer when
-	// an ack fails); Run waits for it after the reader has stopped.
-	background  sync.WaitGroup
+	cfg         Config
+	log         *slog.Logger
+	metrics     *Metrics
+	socket      Socket
+	pipe        *pipeline
+	pool        *pool
+	seen        *envelopeSet
 	ready       atomic.Bool
 	readyWhy    atomic.Pointer[string]
 	connections atomic.Int64
@@ -181,7 +178,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	verifier.Wait()
 	close(stopWorkers)
 	workers.Wait()
-	b.background.Wait()
 	return err
 }
 

@@ -55,6 +55,12 @@ func (q *pool) submit(req Request) admission {
 // verdict, which the drain waits for from the moment its stop is verified.
 func (q *pool) reserve() { q.pending.Add(1) }
 
+// aside runs f beside the workers, counted like a job so that a drain
+// waits for it: a private answer that cannot wait for a worker (the queue
+// refused its request, or the ack that carried it failed). The event reader
+// is the only caller.
+func (q *pool) aside(f func()) { q.pending.Go(f) }
+
 // handOn queues a reserved job. It waits for room rather than drop a
 // verdict; the workers keep taking jobs until the verifier has stopped.
 func (q *pool) handOn(req Request) { q.jobs <- req }

@@ -31,20 +31,20 @@ func (p *pipeline) stop(ctx context.Context, req Request, rec *Record) {
 func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
-	link := newParentLink()
-	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, link)
-	claimed, skipped := p.takeTokens(req.User, claimed, link)
+	th := p.newThread(req)
+	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, th)
+	claimed, skipped := p.takeTokens(req.User, claimed, th)
 	release := func() {
-		link.set("") // whoever waits for this thread's link stops waiting
-		p.flights.release(claimed, link)
+		th.giveUp() // whoever waits for this thread's link stops waiting
+		p.flights.release(claimed, th)
 	}
 	if len(claimed) == 0 {
 		release()
 		p.refuseAll(ctx, req, rec, append(skipped, p.elsewhere(ctx, busy)...))
 		return
 	}
-	th := p.openThread(ctx, req, link)
-	rec.Channels = p.resolveAll(ctx, th, req.Command.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
+	th.open(ctx)
+	rec.Channels = p.resolveAll(ctx, th, req.Command.ChannelIDs, p.resolvers(ctx, th, claimed, skipped, busy))
 	summary := summaryText(rec.Channels)
 	th.then(func() {
 		th.update(ctx, summary)
@@ -75,7 +75,7 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, resu
 
 // takeTokens spends one token of the requester's bucket per channel; a
 // channel refused a token is released from owner's claim.
-func (p *pipeline) takeTokens(user string, ids []int64, owner *parentLink) (ok []int64, refused []ChannelResult) {
+func (p *pipeline) takeTokens(user string, ids []int64, owner *thread) (ok []int64, refused []ChannelResult) {
 	for _, id := range ids {
 		took, wait := p.users.Take(user)
 		if took {
@@ -104,13 +104,13 @@ func (p *pipeline) elsewhere(ctx context.Context, busy map[int64]flight) []Chann
 func (p *pipeline) heldBy(ctx context.Context, id int64, fl flight) ChannelResult {
 	wctx, cancel := postCtx(ctx)
 	defer cancel()
-	return ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.parent.wait(wctx)}
+	return ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.thread.link(wctx)}
 }
 
 // resolvers say how each channel of a stop gets its result: a Polyv call
 // for the claimed ones, the holder for those someone else is stopping, the
 // refusal for those over the requester's budget.
-func (p *pipeline) resolvers(ctx context.Context, owner *parentLink, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
+func (p *pipeline) resolvers(ctx context.Context, owner *thread, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
 	out := make(map[int64]func() ChannelResult, len(claimed)+len(skipped)+len(busy))
 	for _, id := range claimed {
 		out[id] = func() ChannelResult {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
@@ -19,13 +20,19 @@ import (
 // channel, or the parent could not be posted) and where a reply fails,
 // lines are held and flush delivers them together the next way that
 // works: Slack takes only five posts per response_url.
+//
+// The thread also tells a second requester where it is: located is closed
+// once the parent's post has returned (or when no parent will be posted),
+// after which parent may be read from any goroutine.
 type thread struct {
-	p      *pipeline
-	req    Request
-	parent parent // set by the poster's first post; read by later ones
-	held   []string
-	posts  chan func()
-	done   chan struct{} // closed when the poster has made every post
+	p       *pipeline
+	req     Request
+	parent  parent // set by the poster's first post; read by later ones
+	held    []string
+	posts   chan func()
+	done    chan struct{} // closed when the poster has made every post
+	located chan struct{}
+	locate  sync.Once
 }
 
 // parent is where a stop's parent message went.
@@ -40,10 +47,14 @@ type parent struct {
 
 func (pr parent) threaded() bool { return pr.ts != "" }
 
-// openThread starts the command's poster and queues the parent's post on
-// it; link learns where the thread is once that post has returned.
-func (p *pipeline) openThread(ctx context.Context, req Request, link *parentLink) *thread {
-	t := &thread{p: p, req: req, posts: make(chan func(), MaxChannels+8), done: make(chan struct{})}
+// newThread is a command's thread before anything is posted: it can own
+// in-flight claims before it opens.
+func (p *pipeline) newThread(req Request) *thread {
+	return &thread{p: p, req: req, posts: make(chan func(), MaxChannels+8), done: make(chan struct{}), located: make(chan struct{})}
+}
+
+// open starts the command's poster and queues the parent's post on it.
+func (t *thread) open(ctx context.Context) {
 	go func() {
 		defer close(t.done)
 		for post := range t.posts {
@@ -51,12 +62,25 @@ func (p *pipeline) openThread(ctx context.Context, req Request, link *parentLink
 		}
 	}()
 	t.then(func() {
-		t.parent = p.postParent(ctx, req)
-		link.set(t.parent.link)
-		p.auditPost(ctx, req, startLine(req, t.parent.link))
+		t.parent = t.p.postParent(ctx, t.req)
+		t.locate.Do(func() { close(t.located) })
+		t.p.auditPost(ctx, t.req, startLine(t.req, t.parent.link))
 	})
-	return t
 }
+
+// link returns the thread's permalink once its parent is posted, or ""
+// when there is none or ctx ends first.
+func (t *thread) link(ctx context.Context) string {
+	select {
+	case <-t.located:
+		return t.parent.link
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+// giveUp tells whoever waits for link that no parent is coming.
+func (t *thread) giveUp() { t.locate.Do(func() { close(t.located) }) }
 
 // then queues post after the command's earlier posts.
 func (t *thread) then(post func()) { t.posts <- post }

@@ -109,7 +109,7 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: time.Now(),
 		Click: &Click{Action: action.ActionID, Value: action.Value}}
 	if refused := b.submit(req); refused != "" {
-		b.background.Go(func() { b.pipe.private(ctx, req, refused) })
+		b.pool.aside(func() { b.pipe.private(ctx, req, refused) })
 	}
 }
 
@@ -140,7 +140,7 @@ func (b *Bot) ack(ctx context.Context, req Request, text string) {
 	}
 	b.log.Warn("ack failed", "envelope_id", req.ID, "err", err)
 	if text != "" && req.ResponseURL != "" {
-		b.background.Go(func() { b.pipe.private(ctx, req, text) })
+		b.pool.aside(func() { b.pipe.private(ctx, req, text) })
 	}
 }
 
