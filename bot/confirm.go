@@ -72,10 +72,18 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 	// The click's response_url reaches the requester and the channel as the
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
+	spec := specOf(orig.Command.Verb)
+	if spec.Verb != orig.Command.Verb || spec.action == nil {
+		// Signed by a replica that knows a verb this one does not (a
+		// rolling update): running it as another verb would be worse.
+		p.log.Warn("confirmation ticket names a verb this bot cannot run", "user", c.User, "verb", orig.Command.Verb)
+		p.private(ctx, c, alteredText())
+		return Record{Request: c, Decision: Altered}
+	}
 	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, confirmedText(orig.Command.ChannelIDs))
-	if p.authorize(ctx, orig, p.stopPolicy, &rec) {
-		p.runStop(ctx, orig, &rec)
+	p.replacePrompt(ctx, c, confirmedText(spec.action.words, orig.Command.ChannelIDs))
+	if p.authorize(ctx, orig, spec.policy(p), &rec) {
+		p.runAction(ctx, spec.action, orig, &rec)
 	}
 	return rec
 }

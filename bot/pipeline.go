@@ -106,7 +106,11 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	}
 	spec := specOf(req.Command.Verb)
 	rec = Record{Request: req}
-	if p.authorize(ctx, req, spec.policy(p), &rec) {
+	switch {
+	case !p.authorize(ctx, req, spec.policy(p), &rec):
+	case spec.action != nil:
+		p.act(ctx, spec.action, req, &rec)
+	default:
 		spec.run(p, ctx, req, &rec)
 	}
 	return rec

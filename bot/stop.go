@@ -12,28 +12,28 @@ import (
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// stop asks to confirm or runs the stop.
-func (p *pipeline) stop(ctx context.Context, req Request, rec *Record) {
-	if p.set.ConfirmStop {
+// act asks to confirm or runs an acting verb's action (a stop).
+func (p *pipeline) act(ctx context.Context, a *action, req Request, rec *Record) {
+	if a.confirms && p.set.ConfirmStop {
 		p.askConfirmation(ctx, req, rec)
 		return
 	}
-	p.runStop(ctx, req, rec)
+	p.runAction(ctx, a, req, rec)
 }
 
-// runStop is the action itself, also reached by a confirmation click. The
+// runAction is the action itself, also reached by a confirmation click. The
 // Polyv calls go out as soon as the channels are claimed and throttled; the
 // parent is posted alongside, by the command's poster (see thread). It
 // returns once the outcome is posted; verification, when on, goes on in
 // the verifier. A channel Polyv definitely did not stop is released at
 // once, so that someone else may try it again; the others' claims last
 // until their verdict.
-func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
+func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *Record) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	th := p.newThread(req)
 	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, th)
-	claimed, skipped := p.takeTokens(req.User, claimed, th)
+	claimed, skipped := p.takeTokens(a.bucket(p), req.User, claimed, th)
 	release := func() {
 		th.giveUp() // whoever waits for this thread's link stops waiting
 		p.flights.release(claimed, th)
@@ -44,8 +44,8 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 		return
 	}
 	th.open(ctx)
-	rec.Channels = p.resolveAll(ctx, th, req.Command.ChannelIDs, p.resolvers(ctx, th, claimed, skipped, busy))
-	summary := summaryText(rec.Channels)
+	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, skipped, busy))
+	summary := summaryText(a.words, rec.Channels)
 	th.then(func() {
 		th.update(ctx, summary)
 		th.flush(ctx, summary)
@@ -53,7 +53,7 @@ func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) {
 	})
 	th.close()
 	rec.Thread = th.parent.link
-	if p.checking() && len(toVerify(rec.Channels)) > 0 {
+	if a.verifies && p.checking() && len(toVerify(rec.Channels)) > 0 {
 		rec.Verifying = true
 		p.verifier.add(*rec, th.parent, summary, release)
 		return
@@ -75,9 +75,9 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, resu
 
 // takeTokens spends one token of the requester's bucket per channel; a
 // channel refused a token is released from owner's claim.
-func (p *pipeline) takeTokens(user string, ids []int64, owner *thread) (ok []int64, refused []ChannelResult) {
+func (p *pipeline) takeTokens(bucket UserThrottle, user string, ids []int64, owner *thread) (ok []int64, refused []ChannelResult) {
 	for _, id := range ids {
-		took, wait := p.users.Take(user)
+		took, wait := bucket.Take(user)
 		if took {
 			ok = append(ok, id)
 			continue
@@ -110,11 +110,11 @@ func (p *pipeline) heldBy(ctx context.Context, id int64, fl flight) ChannelResul
 // resolvers say how each channel of a stop gets its result: a Polyv call
 // for the claimed ones, the holder for those someone else is stopping, the
 // refusal for those over the requester's budget.
-func (p *pipeline) resolvers(ctx context.Context, owner *thread, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
+func (p *pipeline) resolvers(ctx context.Context, a *action, owner *thread, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
 	out := make(map[int64]func() ChannelResult, len(claimed)+len(skipped)+len(busy))
 	for _, id := range claimed {
 		out[id] = func() ChannelResult {
-			r := p.call(ctx, id)
+			r := p.call(ctx, a, id)
 			if refused(r) {
 				p.flights.release([]int64{id}, owner)
 			}
@@ -134,14 +134,14 @@ func (p *pipeline) resolvers(ctx context.Context, owner *thread, claimed []int64
 // the command's poster in the order the command named them: a line waits
 // for its result and the lines before it, and no Polyv call waits for a
 // line.
-func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
+func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
 	results := make([]ChannelResult, len(asked))
 	var g errgroup.Group
 	for i, id := range asked {
 		resolved := make(chan struct{})
 		th.then(func() {
 			<-resolved
-			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
+			th.say(ctx, channelLine(a.words, results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
 		})
 		g.Go(func() error {
 			defer close(resolved)
@@ -163,10 +163,11 @@ func refused(r ChannelResult) bool {
 // run, which sends nothing to verify.
 func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
 
-// call stops one channel and says what happened in a State.
-func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
+// call carries out a's Polyv call for one channel and says what happened
+// in a State.
+func (p *pipeline) call(ctx context.Context, a *action, id int64) ChannelResult {
 	start := time.Now()
-	stats, err := p.polyv.StopPullStream(ctx, id)
+	stats, err := a.call(ctx, p.polyv, id)
 	r := ChannelResult{ID: id, Err: err, Elapsed: time.Since(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
 	switch {
 	case err == nil && p.set.DryRun:

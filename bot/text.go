@@ -147,16 +147,37 @@ func inviteHint() string {
 	return "_Invite the bot (`/invite @polyvbot`) to get a threaded audit trail here._"
 }
 
+// actionWords are an acting verb's words in the messages every action
+// shares: the parent, the audit channel's lines, the thread's success line
+// and the summary.
+type actionWords struct {
+	emoji string // heads the parent while it runs
+	doing string // "stopping"
+	asked string // "stop", as in "asked to stop"
+	done  string // "stopped", a channel's success and the summary's count
+}
+
+var stopWords = actionWords{emoji: "🛑", doing: "stopping", asked: "stop", done: "stopped"}
+
+// wordsOf is the words of req's verb (a stop's for a verb without an
+// action, which never reaches these messages).
+func wordsOf(v Verb) actionWords {
+	if a := specOf(v).action; a != nil {
+		return a.words
+	}
+	return stopWords
+}
+
 // parentText names the requester, every channel asked for (the thread says
 // why any was not called) and the reason; head, once the outcome is known,
 // replaces the opening with the summary.
 func parentText(req Request, dryRun bool, head string) string {
-	ids := req.Command.ChannelIDs
+	ids, w := req.Command.ChannelIDs, wordsOf(req.Command.Verb)
 	var s string
 	if head == "" {
-		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s", req.User, channelsText(ids))
+		s = fmt.Sprintf("%s <@%s> is %s Polyv %s", w.emoji, req.User, w.doing, channelsText(ids))
 	} else {
-		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s", head, req.User, channelsText(ids))
+		s = fmt.Sprintf("%s — <@%s> asked to %s Polyv %s", head, req.User, w.asked, channelsText(ids))
 	}
 	if req.Command.Reason != "" {
 		s += "\nReason: " + escape(req.Command.Reason)
@@ -171,7 +192,7 @@ func parentText(req Request, dryRun bool, head string) string {
 }
 
 // summaryText is a stop's result at a glance, e.g. "✅ 2 stopped, ❌ 1 failed".
-func summaryText(results []ChannelResult) string {
+func summaryText(w actionWords, results []ChannelResult) string {
 	n := count(results)
 	var parts []string
 	add := func(k int, emoji, words string) {
@@ -179,7 +200,7 @@ func summaryText(results []ChannelResult) string {
 			parts = append(parts, fmt.Sprintf("%s %d %s", emoji, k, words))
 		}
 	}
-	add(n[Stopped], "✅", "stopped")
+	add(n[Stopped], "✅", w.done)
 	add(n[DryRun], "🧪", "dry run")
 	add(n[Failed], "❌", "failed")
 	add(n[Unclear], "❔", "unclear")
@@ -191,12 +212,12 @@ func summaryText(results []ChannelResult) string {
 // flaggedSummary is the parent's head once verification found a channel it
 // could not prove stopped, e.g. "⚠️ ✅ 2 stopped, still live: 10002"; ""
 // when every stopped channel was verified.
-func flaggedSummary(results []ChannelResult) string {
+func flaggedSummary(w actionWords, results []ChannelResult) string {
 	words := verificationWords(results)
 	if words == "verified" {
 		return ""
 	}
-	return "⚠️ " + summaryText(results) + ", " + words
+	return "⚠️ " + summaryText(w, results) + ", " + words
 }
 
 // verificationWords is the verdict of a stop's verification: "verified", or
@@ -219,10 +240,10 @@ func verificationWords(results []ChannelResult) string {
 // channelLine is the thread line for one Polyv channel of a stop. checking
 // says that verification will settle an unclear answer; command is the
 // slash command, for the way to check by hand.
-func channelLine(r ChannelResult, timeout time.Duration, command string, checking bool) string {
+func channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
 	switch r.State {
 	case Stopped:
-		return fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", r.ID, humanDuration(r.Elapsed))
+		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed))
 	case DryRun:
 		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", r.ID)
 	case NotSent:
@@ -413,8 +434,8 @@ func alteredText() string {
 	return "⚠️ This confirmation could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Run the command again."
 }
 
-func confirmedText(ids []int64) string {
-	return "Confirmed: stopping Polyv " + channelsText(ids) + "…"
+func confirmedText(w actionWords, ids []int64) string {
+	return "Confirmed: " + w.doing + " Polyv " + channelsText(ids) + "…"
 }
 
 // explainPolyv turns a Polyv failure into words a responder can act on at

@@ -14,13 +14,14 @@ import (
 
 // startLine is the audit channel's line when a stop starts.
 func startLine(req Request, link string) string {
-	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
+	w := wordsOf(req.Command.Verb)
+	return fmt.Sprintf("%s <@%s> is %s Polyv %s in <#%s>%s", w.emoji, req.User, w.doing, channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
 func outcomeLine(rec Record, thread string) string {
-	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
-		channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
+	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
+		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -72,7 +73,7 @@ func decisionWords(rec Record) string {
 	switch rec.Decision {
 	case Allowed:
 		if rec.Command.Verb == VerbStop || rec.Click != nil {
-			if s := summaryText(rec.Channels); s != "" {
+			if s := summaryText(wordsOf(rec.Command.Verb), rec.Channels); s != "" {
 				return "allowed; " + s
 			}
 		}
@@ -151,7 +152,7 @@ func outcomeWord(rec Record) string {
 	}
 	switch {
 	case rec.Command.Verb == VerbStop || rec.Click != nil:
-		return summaryText(rec.Channels)
+		return summaryText(wordsOf(rec.Command.Verb), rec.Channels)
 	case rec.StatusErr != nil:
 		return "failed"
 	}

@@ -91,8 +91,8 @@ func wordingSamples() []sample {
 	add("parent posted", parentText(req, false, ""))
 	add("parent, dry run", parentText(one, true, ""))
 	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
-	add("parent updated", parentText(req, false, summaryText(results)))
-	add("parent flagged", parentText(req, false, flaggedSummary(results)))
+	add("parent updated", parentText(req, false, summaryText(stopWords, results)))
+	add("parent flagged", parentText(req, false, flaggedSummary(stopWords, results)))
 	add("invite hint", inviteHint())
 	for _, r := range append(results,
 		ChannelResult{ID: 10004, State: DryRun},
@@ -101,7 +101,7 @@ func wordingSamples() []sample {
 		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
 		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
 		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(r, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(stopWords, r, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
@@ -113,7 +113,7 @@ func wordingSamples() []sample {
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
 		errors.New("connection reset")} {
-		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
 	}
 	unclear := []ChannelResult{
 		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
@@ -122,9 +122,9 @@ func wordingSamples() []sample {
 		{ID: 10004, State: Unclear, Check: Check{Verdict: Unverified, Why: ShutDown}},
 		{ID: 10005, State: Unclear},
 	}
-	add("summary with unclear answers, before verification", summaryText(append([]ChannelResult{unclear[0]}, unclear[4])))
-	add("parent once unclear answers are settled", parentText(req, false, verdictHead(unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
-	add("parent flagged, unclear answers", parentText(req, false, verdictHead(unclear[:4], "")))
+	add("summary with unclear answers, before verification", summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
+	add("parent once unclear answers are settled", parentText(req, false, verdictHead(stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", parentText(req, false, verdictHead(stopWords, unclear[:4], "")))
 	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
 	add("status budget", statusBudgetText(90*time.Second))
 	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
@@ -138,7 +138,7 @@ func wordingSamples() []sample {
 	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
 	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
-	add("confirmed", confirmedText(req.Command.ChannelIDs))
+	add("confirmed", confirmedText(stopWords, req.Command.ChannelIDs))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
@@ -151,7 +151,7 @@ func wordingSamples() []sample {
 		location string
 	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
 		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
-			channelLine(ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
+			channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
 	add("audit start", startLine(req, done.Thread))

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"strings"
+
+	"github.com/polyvbot/polyvbot/polyv"
 )
 
 // verbSpec is one verb of the bot, as data: its help entry, who may use it,
@@ -14,9 +16,31 @@ type verbSpec struct {
 	hint string
 	// policy says who may use the verb; nil for one the ack answers.
 	policy func(*pipeline) Authorizer
-	// run carries out an authorized request and completes rec; nil for a
-	// verb the ack answers (help).
+	// run carries out an authorized read and completes rec; nil for an
+	// acting verb and for a verb the ack answers (help).
 	run func(p *pipeline, ctx context.Context, req Request, rec *Record)
+	// action is what an acting verb does to each Polyv channel it names,
+	// carried out by act (stop.go); nil for reads and help.
+	action *action
+}
+
+// action is an acting verb's part of the table: the parent and thread, the
+// in-flight guard, the buckets, the audit and the dry run are the same for
+// every action (act, in stop.go); these fields are what differs.
+type action struct {
+	// call sends the verb's Polyv call for one channel.
+	call func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error)
+	// bucket is the per-user token bucket it takes one token from per
+	// channel (the global bucket is the Polyv client's, for every call).
+	bucket func(*pipeline) UserThrottle
+	// confirms: CONFIRM_STOP asks the requester to confirm it first.
+	confirms bool
+	// verifies: with VERIFY_STOP, its effect is checked by reading the live
+	// status until it leaves live (verify.go).
+	verifies bool
+	// words are the verb's words in the messages every action shares
+	// (text.go).
+	words actionWords
 }
 
 // verbs is every verb the bot understands, in the order the help lists them.
@@ -27,7 +51,15 @@ var verbs = []verbSpec{
 			"stop 10001 10002 -- leaked test stream"},
 		hint:   "stop <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
-		run:    (*pipeline).stop,
+		action: &action{
+			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
+				return pv.StopPullStream(ctx, id)
+			},
+			bucket:   func(p *pipeline) UserThrottle { return p.users },
+			confirms: true,
+			verifies: true,
+			words:    stopWords,
+		},
 	},
 	{
 		HelpEntry: HelpEntry{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},

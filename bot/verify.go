@@ -215,7 +215,7 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
-	head := verdictHead(v.rec.Channels, v.head)
+	head := verdictHead(wordsOf(v.rec.Command.Verb), v.rec.Channels, v.head)
 	if head != "" {
 		th.update(ctx, head)
 	}
@@ -228,11 +228,11 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 // verdictHead is the parent's new head once every verdict is in: flagged
 // when a channel was not proven stopped, the new summary when an unclear
 // answer was settled, "" when the parent (whose head was before) stands.
-func verdictHead(results []ChannelResult, before string) string {
-	if head := flaggedSummary(results); head != "" {
+func verdictHead(w actionWords, results []ChannelResult, before string) string {
+	if head := flaggedSummary(w, results); head != "" {
 		return head
 	}
-	if now := summaryText(results); now != before {
+	if now := summaryText(w, results); now != before {
 		return now
 	}
 	return ""
