@@ -16,14 +16,16 @@
 // because names change and can be reused while IDs cannot. Every bad entry
 // is reported at once.
 //
-// # Decisions
+// # Rulings
 //
 // Policy.Check takes the user and channel IDs from the Slack envelope and
-// returns a Decision: allowed, or a Denial (a stable metrics label) with a
-// message for the person who asked. The channel is checked first, then the
-// user list, then the groups in order. A group whose members cannot be
-// looked up (the bot lacks usergroups:read, Slack is down, the request was
-// canceled) counts as "no": the check fails closed with DenyLookup.
+// returns a Ruling: permitted, or a Denial (a stable metrics label) with the
+// facts behind it (the channels allowed, the groups asked and their handles,
+// the lookup's error). It holds no words: the bot says them. The channel is
+// checked first, then the user list, then the groups in order. A group
+// whose members cannot be looked up (the bot lacks usergroups:read, Slack
+// is down, the request was canceled) counts as "no": the check fails
+// closed with DenyLookup.
 //
 // GroupCache keeps memberships for a minute, shares concurrent lookups,
 // serves an expired list while one refresh runs (up to 5×TTL), logs a

@@ -242,8 +242,8 @@ func (g *GroupCache) sweepLocked(now time.Time) {
 	})
 }
 
-// lookupError is a failed membership lookup; Policy shows the cause to the
-// person who asked, without the wrapping.
+// lookupError is a failed membership lookup, as the cache logs it; a
+// Ruling carries only its cause (see cause).
 type lookupError struct {
 	group string
 	err   error
@@ -255,14 +255,12 @@ func (e *lookupError) Error() string {
 
 func (e *lookupError) Unwrap() error { return e.err }
 
-// reason is the short cause for a user-facing message.
-func reason(err error) string {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "the lookup was canceled or timed out"
-	}
+// cause is the Directory's error inside a failed lookup, without the
+// wrapping that names the group: a Ruling lists the groups itself.
+func cause(err error) error {
 	var le *lookupError
 	if errors.As(err, &le) {
-		err = le.err
+		return le.err
 	}
-	return err.Error()
+	return err
 }

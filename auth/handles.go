@@ -18,18 +18,10 @@ type handleCache struct {
 	fetched time.Time // zero (older than any TTL) until the first fetch ends
 }
 
-// label returns "S0123 (oncall)" when the Directory knows the handle, or
-// "S0123". Only denials call it, so it may do a Directory call; concurrent
-// denials share that call and wait for it or for their ctx, so a flood of
-// denials costs one.
-func (g *GroupCache) label(ctx context.Context, groupID string) string {
-	h := g.handle(ctx, groupID)
-	if h == "" {
-		return groupID
-	}
-	return groupID + " (" + escapeMrkdwn(h) + ")"
-}
-
+// handle returns the group's handle ("oncall"), or "" when the Directory
+// cannot say. Only denials call it, so it may do a Directory call;
+// concurrent denials share that call and wait for it or for their ctx, so a
+// flood of denials costs one.
 func (g *GroupCache) handle(ctx context.Context, groupID string) string {
 	hd, ok := g.dir.(HandleDirectory)
 	if !ok {

@@ -24,21 +24,17 @@ type UserLimiter struct {
 	limit     rate.Limit
 	burst     int
 	refill    time.Duration // time for an empty bucket to fill: burst / rate
-	now       func() time.Time
 	mu        sync.Mutex
 	users     map[string]*rate.Limiter
 	lastSweep time.Time
 }
-
-// LimiterOption configures a UserLimiter.
-type LimiterOption func(*UserLimiter)
 
 // NewUserLimiter returns a limiter allowing perMinute commands a minute per
 // user with bursts of burst. The configuration layer validates the values;
 // here a perMinute that is not a positive finite number, or a burst <= 0,
 // is treated as the default (DefaultUserPerMinute, DefaultUserBurst)
 // rather than as "unlimited" or "nothing".
-func NewUserLimiter(perMinute float64, burst int, opts ...LimiterOption) *UserLimiter {
+func NewUserLimiter(perMinute float64, burst int) *UserLimiter {
 	if !(perMinute > 0) || math.IsInf(perMinute, 0) {
 		perMinute = DefaultUserPerMinute
 	}
@@ -48,29 +44,16 @@ func NewUserLimiter(perMinute float64, burst int, opts ...LimiterOption) *UserLi
 	l := &UserLimiter{
 		limit: rate.Limit(perMinute / 60),
 		burst: burst,
-		now:   time.Now,
 		users: make(map[string]*rate.Limiter),
 	}
 	l.refill = time.Duration(math.Ceil(float64(burst) / perMinute * float64(time.Minute)))
-	for _, opt := range opts {
-		opt(l)
-	}
 	return l
-}
-
-// WithLimiterClock sets the clock, for tests.
-func WithLimiterClock(now func() time.Time) LimiterOption {
-	return func(l *UserLimiter) {
-		if now != nil {
-			l.now = now
-		}
-	}
 }
 
 // Take takes one token for userID; when refused it returns how long until
 // one is available.
 func (l *UserLimiter) Take(userID string) (ok bool, retryAfter time.Duration) {
-	now := l.now()
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweepLocked(now)

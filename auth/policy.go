@@ -1,11 +1,11 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Denial says why a request was refused. Its values are stable: they are
@@ -13,8 +13,8 @@ import (
 type Denial string
 
 const (
-	// Allowed is the Denial of an allowed request.
-	Allowed Denial = ""
+	// NotDenied is the Denial of a permitted request.
+	NotDenied Denial = ""
 	// DenyChannel: the command came from a channel not in ALLOWED_CHANNELS.
 	DenyChannel Denial = "channel"
 	// DenyUser: the user is neither listed nor a member of a listed group.
@@ -24,23 +24,41 @@ const (
 	DenyLookup Denial = "group_lookup"
 )
 
-// Decision is the outcome of Policy.Check.
-type Decision struct {
-	Allowed bool
-	Denial  Denial
-	// Message is for the person who asked, in Slack mrkdwn. It contains no
-	// secret and only IDs, never the user's display name. Empty when allowed.
-	Message string
+// Ruling is the outcome of Policy.Check: the facts of a denial, for the
+// caller to put into words. (Not "Decision": the bot's Decision is what it
+// did with a whole request, of which a ruling is one input.) It holds IDs
+// only, never a display name, and no secret.
+type Ruling struct {
+	Denial Denial // NotDenied, or why not
+	// User is the member ID refused (DenyUser); "" when the request carried
+	// no valid one.
+	User string
+	// Channels are the channels commands are accepted in (DenyChannel).
+	Channels []string
+	// Groups are the user groups that were asked: every configured group
+	// for DenyUser, the ones whose lookup failed for DenyLookup.
+	Groups []Group
+	// Err is why the lookup failed (DenyLookup): the Directory's error, or
+	// the context's when the request was canceled or timed out first.
+	Err error
+}
+
+// Permitted reports whether the request may go ahead.
+func (r Ruling) Permitted() bool { return r.Denial == NotDenied }
+
+// Group is a user group as a denial names it.
+type Group struct {
+	ID     string
+	Handle string // "oncall"; "" when the Directory could not say
 }
 
 // Policy decides who may act where. Identity is the Slack user ID from the
 // envelope, never a name. A Policy is safe for concurrent use.
 type Policy struct {
-	rules       Rules
-	users       map[string]struct{}
-	channels    map[string]struct{}
-	groups      *GroupCache
-	channelDeny Decision // precomputed: it is the same for everyone
+	rules    Rules
+	users    map[string]struct{}
+	channels map[string]struct{}
+	groups   *GroupCache
 }
 
 // NewPolicy returns a Policy for rules, looking group members up in
@@ -55,12 +73,7 @@ func NewPolicy(rules Rules, groups *GroupCache) (*Policy, error) {
 		return nil, errors.New("auth: rules name user groups but no group cache was given")
 	}
 	rules = rules.clone()
-	p := &Policy{rules: rules, users: set(rules.Users), channels: set(rules.Channels), groups: groups}
-	p.channelDeny = Decision{
-		Denial:  DenyChannel,
-		Message: "commands are accepted only in " + channelLinks(rules.Channels),
-	}
-	return p, nil
+	return &Policy{rules: rules, users: set(rules.Users), channels: set(rules.Channels), groups: groups}, nil
 }
 
 // Rules returns a copy of the rules the policy enforces.
@@ -73,72 +86,57 @@ func (p *Policy) Rules() Rules { return p.rules.clone() }
 // lookup failed, or ctx is done before a needed lookup, the answer is
 // DenyLookup: unverifiable membership is a no. An empty or malformed
 // userID is DenyUser.
-func (p *Policy) Check(ctx context.Context, userID, channelID string) Decision {
+func (p *Policy) Check(ctx context.Context, userID, channelID string) Ruling {
 	if len(p.channels) > 0 {
 		if _, ok := p.channels[channelID]; !ok {
-			return p.channelDeny
+			return Ruling{Denial: DenyChannel, Channels: slices.Clone(p.rules.Channels)}
 		}
 	}
 	if !UserIDs.valid(userID) {
-		return Decision{Denial: DenyUser, Message: "your request carried no valid Slack member ID, so it cannot be authorized"}
+		return Ruling{Denial: DenyUser}
 	}
 	if p.rules.Everyone {
-		return Decision{Allowed: true}
+		return Ruling{}
 	}
 	if _, ok := p.users[userID]; ok {
-		return Decision{Allowed: true}
+		return Ruling{}
 	}
 	return p.checkGroups(ctx, userID)
 }
 
 // checkGroups asks each group in order; see Check.
-func (p *Policy) checkGroups(ctx context.Context, userID string) Decision {
+func (p *Policy) checkGroups(ctx context.Context, userID string) Ruling {
 	if len(p.rules.Groups) > 0 && ctx.Err() != nil {
-		return p.lookupDenial(ctx, p.rules.Groups, ctx.Err())
+		return Ruling{Denial: DenyLookup, Groups: p.named(ctx, p.rules.Groups), Err: ctx.Err()}
 	}
 	var failed []string
 	var firstErr error
 	for _, g := range p.rules.Groups {
 		ok, err := p.groups.IsMember(ctx, g, userID)
 		if ok {
-			return Decision{Allowed: true}
+			return Ruling{}
 		}
 		if err != nil {
 			failed = append(failed, g)
-			firstErr = cmpOr(firstErr, err)
+			firstErr = cmp.Or(firstErr, err)
 		}
 	}
 	if firstErr != nil {
-		return p.lookupDenial(ctx, failed, firstErr)
+		return Ruling{Denial: DenyLookup, Groups: p.named(ctx, failed), Err: cause(firstErr)}
 	}
-	return p.userDenial(ctx, userID)
+	return Ruling{Denial: DenyUser, User: userID, Groups: p.named(ctx, p.rules.Groups)}
 }
 
-func (p *Policy) lookupDenial(ctx context.Context, groups []string, err error) Decision {
-	return Decision{
-		Denial: DenyLookup,
-		Message: fmt.Sprintf("your membership of %s could not be verified (%s); ask an admin to check "+
-			"the bot's usergroups:read scope, or to add you to ALLOWED_USERS",
-			p.labels(ctx, groups), escapeMrkdwn(shorten(reason(err), 200))),
+// named gives group IDs their handles where known.
+func (p *Policy) named(ctx context.Context, ids []string) []Group {
+	if len(ids) == 0 {
+		return nil
 	}
-}
-
-func (p *Policy) userDenial(ctx context.Context, userID string) Decision {
-	msg := fmt.Sprintf("you are not in ALLOWED_USERS; ask an admin to add your member ID `%s` to ALLOWED_USERS", userID)
-	if len(p.rules.Groups) > 0 {
-		msg = fmt.Sprintf("you are not in ALLOWED_USERS or the user groups %s; ask an admin to add "+
-			"your member ID `%s` to ALLOWED_USERS or to one of those groups", p.labels(ctx, p.rules.Groups), userID)
+	out := make([]Group, len(ids))
+	for i, id := range ids {
+		out[i] = Group{ID: id, Handle: p.groups.handle(ctx, id)}
 	}
-	return Decision{Denial: DenyUser, Message: msg}
-}
-
-// labels renders group IDs with their handles where known.
-func (p *Policy) labels(ctx context.Context, groups []string) string {
-	out := make([]string, len(groups))
-	for i, g := range groups {
-		out[i] = p.groups.label(ctx, g)
-	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // validate checks every entry's shape; see NewPolicy.
@@ -168,24 +166,4 @@ func set(ids []string) map[string]struct{} {
 		m[id] = struct{}{}
 	}
 	return m
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-// escapeMrkdwn keeps text from outside (error causes, group handles) from
-// forming mentions or links in Slack.
-func escapeMrkdwn(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-func shorten(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }

@@ -160,7 +160,7 @@ func TestConfigCannotAllowByAccident(t *testing.T) {
 				p, err := NewPolicy(rules, NewGroupCache(dir))
 				require.NoError(t, err)
 				d := p.Check(context.Background(), "U999ARBITRARY", "C1A")
-				require.False(t, d.Allowed, "users=%q groups=%q channels=%q", users, groups, channels)
+				require.False(t, d.Permitted(), "users=%q groups=%q channels=%q", users, groups, channels)
 			}
 		}
 	}
@@ -168,7 +168,7 @@ func TestConfigCannotAllowByAccident(t *testing.T) {
 		t.Parallel()
 		p, err := NewPolicy(Rules{}, nil)
 		require.NoError(t, err)
-		require.False(t, p.Check(context.Background(), "U999ARBITRARY", "C1A").Allowed)
+		require.False(t, p.Check(context.Background(), "U999ARBITRARY", "C1A").Permitted())
 	})
 	t.Run("star as a user ID is refused", func(t *testing.T) {
 		t.Parallel()

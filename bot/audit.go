@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
-	"sync"
+	"time"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -26,15 +25,15 @@ func auditAttrs(rec Record) []any {
 		"user_name", rec.UserName,
 		"slack_channel", rec.Channel,
 		"verb", metricVerb(rec),
-		"polyv_channels", rec.Cmd.ChannelIDs,
-		"reason", rec.Cmd.Reason,
+		"polyv_channels", rec.Command.ChannelIDs,
+		"reason", rec.Command.Reason,
 		"decision", decision,
 		"outcome", outcome,
 		"summary", auditSentence(rec, false),
 		"latency_ms", rec.Finished.Sub(rec.Received).Milliseconds(),
 	}
 	if rec.Decision == Invalid {
-		attrs = append(attrs, "text", cutText(rec.Text, 200), "why", rec.Problem)
+		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", rec.Problem)
 	}
 	if rec.ForRequest != "" {
 		attrs = append(attrs, "for_request", rec.ForRequest)
@@ -51,13 +50,23 @@ func auditAttrs(rec Record) []any {
 	if len(rec.Channels) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels))
 	}
-	if rec.Verifying {
-		attrs = append(attrs, "verification", verificationWords(rec.Channels))
-	}
+	attrs = append(attrs, verificationAttrs(rec)...)
 	if rec.DryRun {
 		attrs = append(attrs, "dry_run", true)
 	}
 	return attrs
+}
+
+// verificationAttrs say where a stop's verification is: pending on the
+// stop's own record, its verdict on the verdict's record.
+func verificationAttrs(rec Record) []any {
+	switch {
+	case rec.Pending():
+		return []any{"verification", "pending"}
+	case rec.Verifying:
+		return []any{"event", rec.Event, "verification", verificationWords(rec.Channels)}
+	}
+	return nil
 }
 
 func resultAttrs(results []ChannelResult) []map[string]any {
@@ -94,59 +103,20 @@ func asAPIError(err error) (*polyv.APIError, bool) {
 	return target, ok
 }
 
-// cutText bounds text quoted in a log line.
-func cutText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
+// maxLoggedText bounds the text a log line quotes: 200 characters and "…".
+const maxLoggedText = 201
 
-// lane posts one request's AUDIT_CHANNEL lines in order, each in the
-// background: a slow Slack delays the audit channel, never the command.
-type lane struct {
-	p     *pipeline
-	req   Request
-	order *seq
-}
-
-func (p *pipeline) newLane(req Request) *lane {
-	return &lane{p: p, req: req, order: &seq{spawn: p.spawn}}
-}
-
-// post queues line after the request's earlier ones and returns at once.
-func (l *lane) post(ctx context.Context, line string) {
-	if l.p.set.AuditChannel == "" {
+// auditPost posts line, stamped with the request and the time, to
+// AUDIT_CHANNEL when one is set. A stop's lines go through its poster, so a
+// slow Slack delays the audit channel, never the Polyv calls.
+func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
+	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(l.req.ID, l.p.clock.Now())
-	l.order.then(func() {
-		pctx, cancel := postCtx(ctx)
-		defer cancel()
-		if _, _, err := l.p.slack.Post(pctx, l.p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
-			l.p.log.Error("audit channel post failed", "audit_channel", l.p.set.AuditChannel, "request_id", l.req.ID, "line", line, "err", err)
-		}
-	})
-}
-
-// seq runs functions in the background one after another, in the order
-// given; the caller never waits.
-type seq struct {
-	spawn func(func())
-	mu    sync.Mutex
-	prev  chan struct{} // closed when the previous function has returned
-}
-
-func (s *seq) then(f func()) {
-	s.mu.Lock()
-	prev, done := s.prev, make(chan struct{})
-	s.prev = done
-	s.mu.Unlock()
-	s.spawn(func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		f()
-	})
+	line += auditStamp(req.ID, time.Now())
+	pctx, cancel := postCtx(ctx)
+	defer cancel()
+	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {
+		p.log.Error("audit channel post failed", "audit_channel", p.set.AuditChannel, "request_id", req.ID, "line", line, "err", err)
+	}
 }

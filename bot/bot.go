@@ -25,7 +25,6 @@ type Config struct {
 	Logger      *slog.Logger
 	Metrics     *Metrics  // nil: unregistered series
 	Audit       AuditSink // where audit records go; default LogSink(Logger)
-	Clock       Clock     // default: the real time
 
 	WhoMayStop   string        // for the help text, e.g. auth.Rules.Summary(); empty leaves it out
 	AuditChannel string        // also post one line per action, denial and outcome here
@@ -52,17 +51,13 @@ type Config struct {
 // answers in the ack what needs no work, and runs the rest on a pool of
 // workers through the pipeline.
 type Bot struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *Metrics
-	clock   Clock
-	socket  Socket
-	pipe    *pipeline
-	pool    *pool
-	seen    *envelopeSet
-	// background holds what the event reader starts (a private answer when
-	// an ack fails); Run waits for it after the reader has stopped.
-	background  sync.WaitGroup
+	cfg         Config
+	log         *slog.Logger
+	metrics     *Metrics
+	socket      Socket
+	pipe        *pipeline
+	pool        *pool
+	seen        *envelopeSet
 	ready       atomic.Bool
 	readyWhy    atomic.Pointer[string]
 	connections atomic.Int64
@@ -71,25 +66,25 @@ type Bot struct {
 // New checks the configuration and builds a Bot; Run starts it.
 func New(cfg Config) (*Bot, error) {
 	var errs []error
-	for _, missing := range []struct {
-		nil  bool
-		what string
+	for _, required := range []struct {
+		missing bool
+		what    string
 	}{{cfg.Slack == nil, "Slack client"}, {cfg.Socket == nil, "Socket Mode connection"}, {cfg.Polyv == nil, "Polyv client"},
 		{cfg.StopPolicy == nil, "stop policy"}, {cfg.Users == nil || cfg.StatusUsers == nil, "per-user throttles for stop and status"}} {
-		if missing.nil {
-			errs = append(errs, errors.New("bot: the "+missing.what+" is required"))
+		if required.missing {
+			errs = append(errs, errors.New("bot: the "+required.what+" is required"))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	cfg = withDefaults(cfg)
-	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, clock: cfg.Clock, socket: cfg.Socket,
-		pool: newPool(cfg.Workers, cfg.Queue, cfg.QueueWait), seen: newEnvelopeSet(10*time.Minute, cfg.Clock.Now)}
+	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, socket: cfg.Socket,
+		pool: newPool(cfg.Workers, cfg.Queue, cfg.QueueWait), seen: newEnvelopeSet(10*time.Minute, time.Now)}
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		clock: cfg.Clock, flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, cfg.Clock.Now), track: b.pool.track,
+		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), workers: b.pool,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
 	}
@@ -110,9 +105,6 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Audit == nil {
 		cfg.Audit = LogSink(cfg.Logger)
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
 	}
 	for _, d := range []struct {
 		d   *time.Duration
@@ -165,9 +157,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopWorkers := make(chan struct{})
 	var workers sync.WaitGroup
 	for range b.cfg.Workers {
-		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.run) })
+		workers.Go(func() { b.pool.work(workCtx, stopWorkers, b.runJob) })
 	}
-	workers.Go(func() { b.pipe.verifier.run(workCtx) })
+	var verifier sync.WaitGroup
+	verifier.Go(func() { b.pipe.verifier.run(workCtx) })
 	workers.Go(func() { b.sweep(workCtx) })
 
 	// The socket returns once ctx ends and the payloads that had arrived
@@ -180,16 +173,25 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 	}
 	cancelWork() // ends the verifier, whose work the drain already waited for
+	// The workers stop only after the verifier, which may still hand them
+	// the verdicts of the verifications it cut short.
+	verifier.Wait()
 	close(stopWorkers)
 	workers.Wait()
-	b.background.Wait()
 	return err
 }
 
 // sweep frees, every minute, the remembered envelopes and used tickets that
 // have left their windows, so that an idle bot's memory goes down too.
 func (b *Bot) sweep(ctx context.Context) {
-	for wait(ctx, b.clock, time.Minute) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 		b.seen.ids.sweep()
 		b.pipe.tickets.used.sweep()
 	}
@@ -198,15 +200,20 @@ func (b *Bot) sweep(ctx context.Context) {
 // DefaultQueueWait is how long a command may wait for a worker by default.
 const DefaultQueueWait = 5 * time.Second
 
-// run is how a worker runs one request: unless it waited past QueueWait, in
+// runJob is how a worker runs one request: unless it waited past QueueWait, in
 // which case it is answered "busy" rather than run late.
-func (b *Bot) run(ctx context.Context, req Request) {
-	defer b.metrics.inFlight.Dec()
-	if b.clock.Now().Sub(req.Received) > b.cfg.QueueWait {
-		b.pipe.tooLate(ctx, req)
+// A verification's verdict is always run: it was reserved when its stop ran.
+func (b *Bot) runJob(ctx context.Context, req Request) {
+	if req.verdict != nil {
+		b.pipe.finish(b.pipe.handle(ctx, req))
 		return
 	}
-	b.pipe.handle(ctx, req)
+	defer b.metrics.inFlight.Dec()
+	if time.Since(req.Received) > b.cfg.QueueWait {
+		b.pipe.finish(b.pipe.tooLate(ctx, req))
+		return
+	}
+	b.pipe.finish(b.pipe.handle(ctx, req))
 }
 
 // MaxShutdown is the longest Run takes to return after its context is

@@ -113,7 +113,7 @@ func ParseCommand(text string) (Command, error) {
 	if !utf8.ValidString(text) {
 		return Command{}, &UsageError{Problem: NotUTF8}
 	}
-	fields := joinBracketed(strings.Fields(unescapeSlack(text)))
+	fields := joinBracketed(strings.Fields(slackEntities.Replace(text)))
 	if len(fields) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
@@ -313,38 +313,10 @@ func parseReason(fields []string) (string, error) {
 	return reason, nil
 }
 
-// unescapeSlack decodes the three entities Slack uses for &, < and > in all
-// text, once and only those, so that `A&amp;lt;B` reads `A&lt;B`, as typed.
-func unescapeSlack(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		s = s[i:]
-		switch {
-		case strings.HasPrefix(s, "&amp;"):
-			b.WriteByte('&')
-			s = s[len("&amp;"):]
-		case strings.HasPrefix(s, "&lt;"):
-			b.WriteByte('<')
-			s = s[len("&lt;"):]
-		case strings.HasPrefix(s, "&gt;"):
-			b.WriteByte('>')
-			s = s[len("&gt;"):]
-		default:
-			b.WriteByte('&')
-			s = s[1:]
-		}
-	}
-}
+// slackEntities decodes the three entities Slack uses for &, < and > in
+// all text, once and only those: a Replacer does not rescan what it wrote,
+// so `A&amp;lt;B` reads `A&lt;B`, as typed.
+var slackEntities = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
 // joinBracketed keeps a Slack link whose label has spaces
 // (`<https://…|Watch the launch>`) in one word. Words are joined with one

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -45,17 +43,17 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 // click (on this replica) within the prompt's lifetime counts, and a
 // confirmed stop is authorized again before it runs. A click that cannot be
 // honoured always gets a private answer saying why.
-func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
+func (p *pipeline) click(ctx context.Context, c Request) Record {
 	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
 	switch decision {
 	case Altered:
 		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
 		p.private(ctx, c, alteredText())
-		return Record{Request: c, Decision: Altered}, false
+		return Record{Request: c, Decision: Altered}
 	case NotYours:
 		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
 		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
-		return Record{Request: c, Decision: NotYours}, false
+		return Record{Request: c, Decision: NotYours}
 	case Expired:
 		text := expiredText(p.set.ConfirmTTL)
 		if errors.Is(err, errIssuedAhead) {
@@ -63,23 +61,31 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 			text = clockAheadText()
 		}
 		p.replacePrompt(ctx, c, text)
-		return Record{Request: c, Decision: Expired}, false
+		return Record{Request: c, Decision: Expired}
 	case Used:
 		p.private(ctx, c, usedText())
-		return Record{Request: c, Decision: Used}, false
+		return Record{Request: c, Decision: Used}
 	}
 	if c.Click.Action == ActionCancel {
-		return p.cancel(ctx, c, orig), false
+		return p.cancel(ctx, c, orig)
 	}
 	// The click's response_url reaches the requester and the channel as the
 	// command's did, on whichever replica this is.
 	orig.ResponseURL, orig.Received = c.ResponseURL, c.Received
-	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, confirmedText(orig.Cmd.ChannelIDs))
-	if !p.authorize(ctx, orig, p.stopPolicy, &rec) {
-		return rec, false
+	spec := specOf(orig.Command.Verb)
+	if spec.Verb != orig.Command.Verb || spec.action == nil {
+		// Signed by a replica that knows a verb this one does not (a
+		// rolling update): running it as another verb would be worse.
+		p.log.Warn("confirmation ticket names a verb this bot cannot run", "user", c.User, "verb", orig.Command.Verb)
+		p.private(ctx, c, alteredText())
+		return Record{Request: c, Decision: Altered}
 	}
-	return rec, p.runStop(ctx, orig, &rec)
+	rec := Record{Request: orig}
+	p.replacePrompt(ctx, c, confirmedText(spec.action.words, orig.Command.ChannelIDs))
+	if p.authorize(ctx, orig, spec.policy(p), &rec) {
+		p.runAction(ctx, spec.action, orig, &rec)
+	}
+	return rec
 }
 
 // cancel answers a Cancel. Used tickets are per replica, so a Stop stream
@@ -88,7 +94,7 @@ func (p *pipeline) click(ctx context.Context, c Request) (Record, bool) {
 // request, naming the command's, whose own records say what ran.
 func (p *pipeline) cancel(ctx context.Context, c, orig Request) Record {
 	p.replacePrompt(ctx, c, cancelledText())
-	c.Cmd = orig.Cmd
+	c.Command = orig.Command
 	return Record{Request: c, Decision: Cancelled, ForRequest: orig.ID}
 }
 
@@ -108,15 +114,15 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 // and the value already carries the ticket), the action ids are fixed, and
 // texts are cut to their limits (the message's own text stays whole).
 func promptBlocks(req Request, text, token string) []slack.Block {
-	what := channelsText(req.Cmd.ChannelIDs)
+	what := channelsText(req.Command.ChannelIDs)
 	confirm := slack.NewConfirmationBlockObject(
-		plain(fit(confirmTitle(), maxConfirmTitle)), plain(fit(confirmBody(what), maxConfirmText)),
-		plain(fit(stopButton(), maxDialogButton)), plain(fit(keepButton(), maxDialogButton)))
-	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(fit(stopButton(), maxButtonText))).
+		plain(truncate(confirmTitle(), maxConfirmTitle)), plain(truncate(confirmBody(what), maxConfirmText)),
+		plain(truncate(stopButton(), maxDialogButton)), plain(truncate(keepButton(), maxDialogButton)))
+	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(truncate(stopButton(), maxButtonText))).
 		WithStyle(slack.StyleDanger).WithConfirm(confirm)
-	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(fit(cancelButton(), maxButtonText)))
+	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(cancelButton(), maxButtonText)))
 	return []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, fit(text, maxSectionText), false, false), nil, nil),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
 		slack.NewActionBlock(promptBlockID(token), stop, cancel),
 	}
 }
@@ -136,20 +142,6 @@ const (
 func promptBlockID(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "polyv_stop_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
-}
-
-// fit cuts s to at most n characters, ending with "…" when cut, and never
-// inside an escape such as &amp;.
-func fit(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)[:n-1]
-	cut := string(runes)
-	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && !strings.Contains(cut[amp:], ";") {
-		cut = cut[:amp]
-	}
-	return cut + "…"
 }
 
 func plain(s string) *slack.TextBlockObject {

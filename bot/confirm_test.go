@@ -1,9 +1,9 @@
 package bot
 
 import (
-	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -29,12 +29,12 @@ func (e *env) prompt(text string) (Record, string) {
 // request, a click that cannot be honoured under its own.
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
-	e.p.handle(context.Background(), Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
-		ResponseURL: responseURL, Cmd: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: e.clock.Now()})
-	e.settle()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.audits[len(e.audits)-1]
+	rec := e.handle(Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
+		ResponseURL: responseURL, Command: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: time.Now()})
+	if rec.Pending() {
+		return e.verdict(rec.ID)
+	}
+	return rec
 }
 
 func promptButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockElement {
@@ -53,23 +53,25 @@ func promptButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockEleme
 
 func TestConfirmPromptAsksBeforeCallingPolyv(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfirm)
-	rec, token := e.prompt("stop 10001 10002 -- leaked <!here> stream")
-	require.Equal(t, Confirming, rec.Decision)
-	p := e.slack.responded()[0]
-	require.False(t, p.InChannel, "only the requester sees the prompt")
-	require.Equal(t, "Stop the pull stream of Polyv channels 10001, 10002?\nReason: leaked &lt;!here&gt; stream\n_This prompt expires in 2 minutes._", p.Text)
-	btns := promptButtons(t, p.Blocks)
-	stop, cancel := btns[0], btns[1]
-	require.Equal(t, ActionConfirm, stop.ActionID)
-	require.Equal(t, "Stop stream", stop.Text.Text)
-	require.Equal(t, slack.StyleDanger, stop.Style)
-	require.NotNil(t, stop.Confirm, "the stop button asks Slack for a confirm dialog")
-	require.Equal(t, "Viewers of Polyv channels 10001, 10002 lose the stream now.", stop.Confirm.Text.Text)
-	require.Equal(t, ActionCancel, cancel.ActionID)
-	require.Equal(t, token, cancel.Value, "both buttons carry the prompt's token")
-	require.Empty(t, e.polyv.Calls(), "nothing goes to Polyv before the click")
-	require.Empty(t, e.slack.parents(opsChannel))
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, withConfirm)
+		rec, token := e.prompt("stop 10001 10002 -- leaked <!here> stream")
+		require.Equal(t, Confirming, rec.Decision)
+		p := e.slack.responded()[0]
+		require.False(t, p.InChannel, "only the requester sees the prompt")
+		require.Equal(t, "Stop the pull stream of Polyv channels 10001, 10002?\nReason: leaked &lt;!here&gt; stream\n_This prompt expires in 2 minutes._", p.Text)
+		btns := promptButtons(t, p.Blocks)
+		stop, cancel := btns[0], btns[1]
+		require.Equal(t, ActionConfirm, stop.ActionID)
+		require.Equal(t, "Stop stream", stop.Text.Text)
+		require.Equal(t, slack.StyleDanger, stop.Style)
+		require.NotNil(t, stop.Confirm, "the stop button asks Slack for a confirm dialog")
+		require.Equal(t, "Viewers of Polyv channels 10001, 10002 lose the stream now.", stop.Confirm.Text.Text)
+		require.Equal(t, ActionCancel, cancel.ActionID)
+		require.Equal(t, token, cancel.Value, "both buttons carry the prompt's token")
+		require.Empty(t, e.polyv.Calls(), "nothing goes to Polyv before the click")
+		require.Empty(t, e.slack.parents(opsChannel))
+	})
 }
 
 func TestConfirmClicks(t *testing.T) {
@@ -81,7 +83,7 @@ func TestConfirmClicks(t *testing.T) {
 		{"confirmed", func(t *testing.T, e *env, token string) {
 			rec := e.clicked(responder, ActionConfirm, token)
 			require.Equal(t, []State{Stopped}, states(rec))
-			require.Equal(t, "bad stream", rec.Cmd.Reason, "the record is the original command's")
+			require.Equal(t, "bad stream", rec.Command.Reason, "the record is the original command's")
 			parent, thread := e.parent()
 			require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channel 10001\nReason: bad stream", parent.Text)
 			require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"}, thread)
@@ -95,13 +97,13 @@ func TestConfirmClicks(t *testing.T) {
 			require.Empty(t, e.polyv.Calls())
 		}},
 		{"expired", func(t *testing.T, e *env, token string) {
-			e.clock.Advance(2*time.Minute + maxClockSkew + time.Second)
+			time.Sleep(2*time.Minute + maxClockSkew + time.Second)
 			require.Equal(t, Expired, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, []string{"⌛ This confirmation expired after 2 minutes; nothing was sent to Polyv. Run the command again."}, replaced(e))
 			require.Empty(t, e.polyv.Calls())
 		}},
 		{"still valid just before expiry", func(t *testing.T, e *env, token string) {
-			e.clock.Advance(2*time.Minute - time.Second)
+			time.Sleep(2*time.Minute - time.Second)
 			require.Equal(t, []State{Stopped}, states(e.clicked(responder, ActionConfirm, token)))
 		}},
 		{"clicked by someone else, then by the requester", func(t *testing.T, e *env, token string) {
@@ -126,7 +128,7 @@ func TestConfirmClicks(t *testing.T) {
 		}},
 		{"clicked again as late as a ticket is honoured", func(t *testing.T, e *env, token string) {
 			e.clicked(responder, ActionConfirm, token)
-			e.clock.Advance(2*time.Minute + maxClockSkew)
+			time.Sleep(2*time.Minute + maxClockSkew)
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision, "remembered as used for as long as it is honoured")
 			require.Equal(t, 1, e.stopCalls(10001))
 		}},
@@ -140,7 +142,7 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, []State{Stopped}, states(e.clicked(responder, ActionConfirm, token)), "the real one still works")
 		}},
 		{"a ticket signed with another key", func(t *testing.T, e *env, token string) {
-			other := newTickets([]byte("another bot's key"), 2*time.Minute, e.clock.Now)
+			other := newTickets([]byte("another bot's key"), 2*time.Minute, time.Now)
 			forged := other.issue(e.request("stop 10009"))
 			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, forged).Decision)
 			require.Empty(t, e.polyv.Calls())
@@ -155,24 +157,27 @@ func TestConfirmClicks(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, withConfirm, noVerify)
-			e.clock.SetAuto(false)
-			_, token := e.prompt("stop 10001 -- bad stream")
-			tc.check(t, e, token)
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, withConfirm, noVerify)
+				_, token := e.prompt("stop 10001 -- bad stream")
+				tc.check(t, e, token)
+			})
 		})
 	}
 }
 
 func TestConfirmPromptFallsBackToEphemeral(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfirm)
-	e.slack.failWith("respond", slack.SlackErrorResponse{Err: "expired_url"})
-	e.run("stop 10001")
-	es := e.slack.ephemeralTexts()
-	require.Len(t, es, 1)
-	require.Equal(t, responder, es[0].User)
-	require.Contains(t, es[0].Text, "Stop the pull stream of Polyv channel 10001?")
-	require.Equal(t, ActionConfirm, promptButtons(t, es[0].Blocks)[0].ActionID)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, withConfirm)
+		e.slack.failWith("respond", slack.SlackErrorResponse{Err: "expired_url"})
+		e.run("stop 10001")
+		es := e.slack.ephemeralTexts()
+		require.Len(t, es, 1)
+		require.Equal(t, responder, es[0].User)
+		require.Contains(t, es[0].Text, "Stop the pull stream of Polyv channel 10001?")
+		require.Equal(t, ActionConfirm, promptButtons(t, es[0].Blocks)[0].ActionID)
+	})
 }
 
 // replaced are the texts that replaced the prompt.
@@ -190,22 +195,24 @@ func replaced(e *env) []string {
 // never saw the command, sharing only the configuration, runs it.
 func TestConfirmClickOnAnotherReplica(t *testing.T) {
 	t.Parallel()
-	key := TicketKey("appSecret", "xoxb-bot-token")
-	shared := func(c *envConfig) { c.ticketKey = key }
-	a := newEnv(t, withConfirm, noVerify, shared)
-	b := newEnv(t, withConfirm, noVerify, shared)
-	_, token := a.prompt("stop 10001 10002 -- leaked stream")
+	synctest.Test(t, func(t *testing.T) {
+		key := TicketKey("appSecret", "xoxb-bot-token")
+		shared := func(c *envConfig) { c.ticketKey = key }
+		a := newEnv(t, withConfirm, noVerify, shared)
+		b := newEnv(t, withConfirm, noVerify, shared)
+		_, token := a.prompt("stop 10001 10002 -- leaked stream")
 
-	require.Equal(t, NotYours, b.clicked(intruder, ActionConfirm, token).Decision, "still only the requester's")
-	rec := b.clicked(responder, ActionConfirm, token)
-	require.Equal(t, []State{Stopped, Stopped}, states(rec))
-	require.Equal(t, "leaked stream", rec.Cmd.Reason)
-	require.Equal(t, envelopeID("stop 10001 10002 -- leaked stream"), rec.ID, "recorded under the command's request")
-	parent, _ := b.parent()
-	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
-	require.Equal(t, Used, b.clicked(responder, ActionConfirm, token).Decision, "used on this replica")
-	require.Empty(t, a.polyv.Calls(), "the replica that asked ran nothing")
-	require.Equal(t, 2, len(b.polyv.Calls()))
+		require.Equal(t, NotYours, b.clicked(intruder, ActionConfirm, token).Decision, "still only the requester's")
+		rec := b.clicked(responder, ActionConfirm, token)
+		require.Equal(t, []State{Stopped, Stopped}, states(rec))
+		require.Equal(t, "leaked stream", rec.Command.Reason)
+		require.Equal(t, envelopeID("stop 10001 10002 -- leaked stream"), rec.ID, "recorded under the command's request")
+		parent, _ := b.parent()
+		require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channels 10001, 10002\nReason: leaked stream", parent.Text)
+		require.Equal(t, Used, b.clicked(responder, ActionConfirm, token).Decision, "used on this replica")
+		require.Empty(t, a.polyv.Calls(), "the replica that asked ran nothing")
+		require.Equal(t, 2, len(b.polyv.Calls()))
+	})
 }
 
 // The longest command still fits in a button: Slack takes 2000 characters.
@@ -213,16 +220,16 @@ func TestTicketFitsInAButton(t *testing.T) {
 	t.Parallel()
 	tk := newTickets(nil, 2*time.Minute, time.Now)
 	req := Request{ID: strings.Repeat("e", 40), User: "U0123456789AB", UserName: strings.Repeat("n", 80), Channel: "C0123456789AB",
-		Command: "/polyv-operations", Cmd: Command{Verb: VerbStop, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat(`"`, MaxReasonRunes)}}
-	for i := range req.Cmd.ChannelIDs {
-		req.Cmd.ChannelIDs[i] = MaxChannelID - int64(i)
+		Slash: "/polyv-operations", Command: Command{Verb: VerbStop, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat(`"`, MaxReasonRunes)}}
+	for i := range req.Command.ChannelIDs {
+		req.Command.ChannelIDs[i] = MaxChannelID - int64(i)
 	}
 	value := tk.issue(req)
 	require.LessOrEqual(t, len([]rune(value)), maxButtonValue, "%d characters", len([]rune(value)))
 	got, decision, err := tk.redeem(value, req.User)
 	require.NoError(t, err)
 	require.Equal(t, Allowed, decision)
-	require.Equal(t, req.Cmd, got.Cmd)
+	require.Equal(t, req.Command, got.Command)
 }
 
 // A prompt meets Slack's Block Kit limits whatever the command: real
@@ -231,70 +238,50 @@ func TestTicketFitsInAButton(t *testing.T) {
 // past the limits with invalid_blocks, as Slack does.
 func TestConfirmPromptMeetsBlockKitLimits(t *testing.T) {
 	t.Parallel()
-	const user, channel = "U07ABCDEF12", "C07ABCDEF12"
-	amps := strings.Repeat("&", MaxReasonRunes)
-	cases := []struct{ name, text string }{
-		{"one channel", "stop 10001"},
-		{"three channels and a reason", "stop 10001 10002 10003 -- leaked test stream from the rehearsal"},
-		{"twenty channels and the longest reason", "stop " + ids(MaxChannelID-19, 20) + " -- " + amps},
-		{"an ambiguous reason quoted three times", "stop 10001 10002 " + amps},
-	}
-	blockIDsSeen := map[string]bool{}
-	for _, tc := range cases {
-		e := newEnv(t, withConfirm, func(c *envConfig) { c.rules.Users = []string{user} })
-		rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Command = channel, "alice.responder", "/polyv-operations" })
-		require.Equal(t, Confirming, rec.Decision, tc.name)
-		rs := e.slack.responded()
-		require.Len(t, rs, 1, "%s: the prompt was taken", tc.name)
-		require.Empty(t, blockKitProblems(rs[0].Blocks, nil), tc.name)
-		require.Equal(t, promptText(rec.Request, 2*time.Minute), rs[0].Text, "%s: the notification text is whole", tc.name)
-		for id := range blockIDs(rs[0].Blocks) {
-			require.False(t, blockIDsSeen[id], "%s: a new block_id for each prompt", tc.name)
-			blockIDsSeen[id] = true
+	synctest.Test(t, func(t *testing.T) {
+		const user, channel = "U07ABCDEF12", "C07ABCDEF12"
+		amps := strings.Repeat("&", MaxReasonRunes)
+		cases := []struct{ name, text string }{
+			{"one channel", "stop 10001"},
+			{"three channels and a reason", "stop 10001 10002 10003 -- leaked test stream from the rehearsal"},
+			{"twenty channels and the longest reason", "stop " + ids(MaxChannelID-19, 20) + " -- " + amps},
+			{"an ambiguous reason quoted three times", "stop 10001 10002 " + amps},
 		}
-		token := promptButtons(t, rs[0].Blocks)[0].Value
-		stop := e.clicked(user, ActionConfirm, token)
-		require.Len(t, stop.Channels, len(rec.Cmd.ChannelIDs), "%s: the button still carries the whole command", tc.name)
-	}
+		blockIDsSeen := map[string]bool{}
+		for _, tc := range cases {
+			e := newEnv(t, withConfirm, func(c *envConfig) { c.rules.Users = []string{user} })
+			rec := e.run(tc.text, as(user), func(r *Request) { r.Channel, r.UserName, r.Slash = channel, "alice.responder", "/polyv-operations" })
+			require.Equal(t, Confirming, rec.Decision, tc.name)
+			rs := e.slack.responded()
+			require.Len(t, rs, 1, "%s: the prompt was taken", tc.name)
+			require.Empty(t, blockKitProblems(rs[0].Blocks, nil), tc.name)
+			require.Equal(t, promptText(rec.Request, 2*time.Minute), rs[0].Text, "%s: the notification text is whole", tc.name)
+			for id := range blockIDs(rs[0].Blocks) {
+				require.False(t, blockIDsSeen[id], "%s: a new block_id for each prompt", tc.name)
+				blockIDsSeen[id] = true
+			}
+			token := promptButtons(t, rs[0].Blocks)[0].Value
+			stop := e.clicked(user, ActionConfirm, token)
+			require.Len(t, stop.Channels, len(rec.Command.ChannelIDs), "%s: the button still carries the whole command", tc.name)
+		}
+	})
 }
 
 // When Slack refuses the prompt anyway, every way, the requester is told in
 // plain text, and the audit does not say they were asked to confirm.
 func TestConfirmPromptRefusedAnyway(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfirm)
-	e.slack.failWith("blocks", slack.SlackErrorResponse{Err: "invalid_blocks"})
-	rec := e.run("stop 10001")
-	require.Equal(t, []string{"⚠️ The bot could not show the confirmation buttons (Slack refused them: invalid_blocks); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."},
-		e.private())
-	require.Equal(t, "prompt_failed", outcomeWord(rec))
-	require.NotContains(t, decisionWords(rec), "asked the requester to confirm")
-	require.Contains(t, auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
-	require.Empty(t, e.polyv.Calls())
-}
-
-func TestFitCutsToSlacksLimits(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name, s string
-		n       int
-		want    string
-	}{
-		{"short", "Stop stream", 75, "Stop stream"},
-		{"exactly the limit", "abcde", 5, "abcde"},
-		{"cut", "abcdef", 5, "abcd…"},
-		{"characters, not bytes", "长长长长长长", 5, "长长长长…"},
-		{"never inside an escape", "ab &amp; cd", 6, "ab …"},
-		{"after a whole escape", "&amp;&amp;&amp;", 11, "&amp;&amp;…"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := fit(tc.s, tc.n)
-			require.Equal(t, tc.want, got)
-			require.LessOrEqual(t, len([]rune(got)), tc.n)
-		})
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, withConfirm)
+		e.slack.failWith("blocks", slack.SlackErrorResponse{Err: "invalid_blocks"})
+		rec := e.run("stop 10001")
+		require.Equal(t, []string{"⚠️ The bot could not show the confirmation buttons (Slack refused them: invalid_blocks); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."},
+			e.private())
+		require.Equal(t, "prompt_failed", outcomeWord(rec))
+		require.NotContains(t, decisionWords(rec), "asked the requester to confirm")
+		require.Contains(t, auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
+		require.Empty(t, e.polyv.Calls())
+	})
 }
 
 // Confirm on one replica and Cancel on another: the Cancel cannot know
@@ -303,30 +290,32 @@ func TestFitCutsToSlacksLimits(t *testing.T) {
 // command's outcome.
 func TestConfirmCancelOnAnotherReplica(t *testing.T) {
 	t.Parallel()
-	key := TicketKey("appSecret", "xoxb-bot-token")
-	shared := func(c *envConfig) { c.ticketKey = key }
-	a := newEnv(t, withConfirm, noVerify, shared)
-	b := newEnv(t, withConfirm, noVerify, shared)
-	prompt, token := a.prompt("stop 10001 -- leaked stream")
-	stop := a.clicked(responder, ActionConfirm, token)
-	require.Equal(t, []State{Stopped}, states(stop))
+	synctest.Test(t, func(t *testing.T) {
+		key := TicketKey("appSecret", "xoxb-bot-token")
+		shared := func(c *envConfig) { c.ticketKey = key }
+		a := newEnv(t, withConfirm, noVerify, shared)
+		b := newEnv(t, withConfirm, noVerify, shared)
+		prompt, token := a.prompt("stop 10001 -- leaked stream")
+		stop := a.clicked(responder, ActionConfirm, token)
+		require.Equal(t, []State{Stopped}, states(stop))
 
-	cancel := b.clicked(responder, ActionCancel, token)
-	require.Equal(t, []string{"Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."},
-		replaced(b))
-	require.Equal(t, envelopeID("click-"+responder+"-"+ActionCancel), cancel.ID, "the click's own request")
-	require.Equal(t, prompt.ID, cancel.ForRequest, "naming the command it was about")
-	require.Equal(t, []int64{10001}, cancel.Cmd.ChannelIDs)
-	require.Equal(t, "click", decisionWord(cancel))
-	require.Equal(t, "cancel_clicked", outcomeWord(cancel))
-	require.NotContains(t, auditSentence(cancel, false), "nothing was sent")
-	for _, rec := range append(a.audits, b.audits...) {
-		if rec.ID == prompt.ID {
-			require.NotContains(t, auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
+		cancel := b.clicked(responder, ActionCancel, token)
+		require.Equal(t, []string{"Cancelled: this prompt will not stop anything now. If Stop stream was clicked first, its thread in the channel says what happened."},
+			replaced(b))
+		require.Equal(t, envelopeID("click-"+responder+"-"+ActionCancel), cancel.ID, "the click's own request")
+		require.Equal(t, prompt.ID, cancel.ForRequest, "naming the command it was about")
+		require.Equal(t, []int64{10001}, cancel.Command.ChannelIDs)
+		require.Equal(t, "click", decisionWord(cancel))
+		require.Equal(t, "cancel_clicked", outcomeWord(cancel))
+		require.NotContains(t, auditSentence(cancel, false), "nothing was sent")
+		for _, rec := range append(a.audits, b.audits...) {
+			if rec.ID == prompt.ID {
+				require.NotContains(t, auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
+			}
 		}
-	}
-	require.Empty(t, b.polyv.Calls())
-	require.Equal(t, 1, a.stopCalls(10001))
+		require.Empty(t, b.polyv.Calls())
+		require.Equal(t, 1, a.stopCalls(10001))
+	})
 }
 
 // Replicas' clocks differ: a ticket's expiry is the issuer's clock plus the
@@ -355,21 +344,21 @@ func TestConfirmClockSkewBetweenReplicas(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			shared := func(c *envConfig) { c.ticketKey = key }
-			a := newEnv(t, withConfirm, noVerify, shared)
-			b := newEnv(t, withConfirm, noVerify, shared, func(c *envConfig) { c.clockOffset = tc.clicker })
-			a.clock.SetAuto(false)
-			b.clock.SetAuto(false)
-			_, token := a.prompt("stop 10001")
-			b.clock.Advance(tc.after)
-			rec := b.clicked(responder, ActionConfirm, token)
-			require.Equal(t, tc.want, rec.Decision)
-			if tc.want == Allowed {
-				require.Equal(t, []State{Stopped}, states(rec))
-				return
-			}
-			require.Equal(t, []string{tc.text}, replaced(b))
-			require.Empty(t, b.polyv.Calls())
+			synctest.Test(t, func(t *testing.T) {
+				shared := func(c *envConfig) { c.ticketKey = key }
+				a := newEnv(t, withConfirm, noVerify, shared)
+				b := newEnv(t, withConfirm, noVerify, shared, func(c *envConfig) { c.clockOffset = tc.clicker })
+				_, token := a.prompt("stop 10001")
+				time.Sleep(tc.after)
+				rec := b.clicked(responder, ActionConfirm, token)
+				require.Equal(t, tc.want, rec.Decision)
+				if tc.want == Allowed {
+					require.Equal(t, []State{Stopped}, states(rec))
+					return
+				}
+				require.Equal(t, []string{tc.text}, replaced(b))
+				require.Empty(t, b.polyv.Calls())
+			})
 		})
 	}
 }

@@ -28,8 +28,7 @@ func TestPrivateAnswerOutlivesAStuckResponseURL(t *testing.T) {
 		{"a status answer", nil, func(e *env) { e.run("status 10001") }, "• Polyv channel 10001: live"},
 		{"a prompt", []func(*envConfig){withConfirm}, func(e *env) { e.run("stop 10001") }, "Stop the pull stream of Polyv channel 10001?"},
 		{"a busy notice", nil, func(e *env) {
-			e.p.tooLate(context.Background(), e.request("stop 10001"))
-			e.settle()
+			e.p.finish(e.p.tooLate(context.Background(), e.request("stop 10001")))
 		}, busyText()},
 		{"an outcome without a thread", nil, func(e *env) {
 			e.slack.failWith("post "+opsChannel, fatal)

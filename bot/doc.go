@@ -1,23 +1,58 @@
 // Package bot is the Slack side of polyvbot: it reads slash commands and
-// button clicks from Socket Mode, authorizes and throttles them, stops Polyv
-// channels, and tells the story in a channel message with the outcome in
-// its thread.
+// button clicks from Socket Mode, authorizes and throttles them, acts on
+// Polyv channels, and tells the story in a channel message with the
+// outcome in its thread.
 //
-// A request goes through three parts, each in its own files:
+// Where things are:
 //
+//   - The verbs (verbs.go) are one table: for each verb its help entry, who
+//     may use it, and either the read it runs (status) or, for an acting
+//     verb (stop), its action: the Polyv call, the per-user bucket, whether
+//     it asks for confirmation, whether its effect is verified, and its
+//     words. Adding a verb is an entry, its wording and its tests.
 //   - The transport (transport.go, pool.go, bot.go) reads payloads from the
-//     Socket Mode connection (bot/slackclient), answers in the ack what
-//     needs no work (help, bad input, how an ambiguous stop was read, a full
-//     queue) and hands the rest to a fixed pool of workers. It never does
-//     slow work on the reader.
+//     Socket Mode connection, answers in the ack what needs no work (help,
+//     bad input, how an ambiguous stop was read, a full queue) and hands the
+//     rest to a fixed pool of workers. It never does slow work on the reader.
+//     The Slack client itself, Web API and Socket Mode, is bot/slackclient.
 //   - The pipeline (pipeline.go, stop.go, status.go, confirm.go, verify.go,
-//     thread.go) is plain code: a Request in, Polyv calls, Slack messages
-//     and one audit Record out. It reaches Slack only through the Slack
-//     interface it declares, decides with typed values (Decision, State,
-//     Check) and hands the Record to an AuditSink. Its tests run it without
-//     a websocket.
+//     thread.go) is plain code: handle(ctx, req) returns the request's
+//     Record once its effects are done. It reaches Slack only through the
+//     Slack interface it declares, decides with typed values (Decision,
+//     State, Check) and leaves the Record to the worker, which hands it to
+//     an AuditSink. Its tests call handle without a websocket.
 //   - The wording (text*.go) is pure functions of those values: every
-//     message, thread line, refusal and audit line the bot writes.
+//     message, thread line, refusal and audit line the bot writes, the
+//     policy's denials included (auth returns them as typed values).
+//
+// Concurrency is four mechanisms, each for one reason:
+//
+//  1. The pool (pool.go): the event reader queues a request and returns, so
+//     that acks are never late; a fixed number of workers run requests, a
+//     queue bounded by count and by expected wait answers "busy" rather than
+//     run a command minutes late, and one WaitGroup counts every job (the
+//     verdicts to come and the private answers sent beside the workers
+//     included), so that a drain waits for all of them.
+//  2. An errgroup per command (stop.go): a command's Polyv calls go out
+//     together, so three channels cost one round trip, not three.
+//  3. A poster per command (thread.go): one goroutine makes the command's
+//     Slack writes in order (parent, a line per channel in the command's
+//     order, the update, the audit channel's lines), so that a slow Slack
+//     delays what the channel sees, never a Polyv call. The thread also
+//     tells a second requester where it is once its parent is posted.
+//  4. The verifier (verify.go): one goroutine per process reads the live
+//     status of every channel being verified in batched calls, so that
+//     verification costs a few calls a second whatever the load; when a
+//     stop's channels are decided it hands the verdict to a worker as a job
+//     of its own, with its own audit record (event "verified").
+//
+// A stop crosses three goroutine boundaries: reader to worker (the pool),
+// worker to its Polyv calls (the errgroup), worker to its poster. Its
+// verification is a separate event: worker to verifier, verifier to a
+// worker. The rest is state behind a lock, touched briefly and never held
+// across a call: the in-flight guard (state.go), the envelope
+// de-duplication set, the used tickets. Run's sweep frees those sets' old
+// entries once a minute.
 //
 // Several replicas may serve together: Slack sends each payload to one of
 // the app's Socket Mode connections, the one that receives a command runs
@@ -25,6 +60,6 @@
 // replica can run (ticket.go). What stays in one process, and so per
 // replica: the worker pool and its queue, the per-user and global token
 // buckets, the in-flight guard that stops two people's commands from
-// stopping the same channel twice, the verifier, the envelope
+// acting on the same channel at once, the verifier, the envelope
 // de-duplication set, and the tickets already used.
 package bot

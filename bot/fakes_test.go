@@ -19,7 +19,6 @@ import (
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot/slackclient"
-	"github.com/polyvbot/polyvbot/internal/fakeclock"
 	"github.com/polyvbot/polyvbot/internal/logtest"
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -27,8 +26,11 @@ import (
 
 // The pipeline's tests run it as a plain function: a request in, a Record
 // and the Slack calls it made out. Slack is the fake below; Polyv is the
-// real client against the fake Polyv on loopback; the clock moves by
-// itself through every wait (fakeclock's auto mode).
+// real client against the fake Polyv over an in-memory network. Each test
+// runs in a testing/synctest bubble: time moves only when every goroutine
+// waits, so verification's checks at 1, 3, 7 and 15 seconds, a hung
+// call's time-out or a prompt's expiry cost no real time, and the time a
+// test reads is exact.
 
 const (
 	testAppID     = "appTEST01"
@@ -39,6 +41,8 @@ const (
 	responseURL   = "https://hooks.slack.test/commands/1"
 )
 
+// epoch is when the tests' commands are received: newEnv moves the bubble's
+// clock, which starts at 2000-01-01, there.
 var epoch = time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
 
 // fakeSlack records what the pipeline asks of Slack. It can fail a call
@@ -316,12 +320,14 @@ type env struct {
 	slack  *fakeSlack
 	polyv  *polyvtest.Server
 	p      *pipeline
-	clock  *fakeclock.Clock
 	logs   *logtest.Buffer
 	mu     sync.Mutex
-	idle   *sync.Cond // signalled when background work ends
-	busy   int        // background work running
 	audits []Record
+	// verdicts carries each verification's verdict record, by request id.
+	verdicts map[string]chan Record
+	// jobs counts the verdicts the verifier will hand on; each runs on a
+	// goroutine of its own, as on a worker.
+	jobs sync.WaitGroup
 	// stopVerifier ends the verifier, as the end of a shutdown's grace
 	// period does.
 	stopVerifier func()
@@ -339,18 +345,21 @@ type envConfig struct {
 	globalBurst  int
 	maxWait      time.Duration
 	ticketKey    []byte
-	// clockOffset sets this replica's clock apart from epoch, as a host
-	// whose clock runs ahead (or behind) does.
+	// clockOffset sets this replica's clock apart from the bubble's, as a
+	// host whose clock runs ahead (or behind) does: its confirmation
+	// tickets are issued and redeemed on it. One bubble has one clock, so
+	// the tickets read this one through their own now.
 	clockOffset time.Duration
 	// stub, when set, is the Polyv the pipeline calls instead of the real
-	// client and the fake Polyv on loopback, for tests in a synctest
-	// bubble, which must not use the network.
+	// client and the fake Polyv.
 	stub Polyv
 }
 
-// stubbed runs the pipeline against stubPolyv, without a network.
+// stubbed runs the pipeline against stubPolyv.
 func stubbed(c *envConfig) { c.stub = stubPolyv{} }
 
+// newEnv builds a pipeline with its fakes. It must run in a synctest bubble
+// (synctest.Test): the first env of a bubble moves its clock to epoch.
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
 	c := envConfig{
@@ -361,10 +370,8 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	for _, o := range opts {
 		o(&c)
 	}
-	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}}
-	e.idle = sync.NewCond(&e.mu)
-	e.clock = fakeclock.New(epoch.Add(c.clockOffset))
-	e.clock.SetAuto(true)
+	time.Sleep(time.Until(epoch))
+	e := &env{t: t, slack: newFakeSlack(), logs: &logtest.Buffer{}, verdicts: map[string]chan Record{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	groups := auth.NewGroupCache(c.dir, auth.WithLogger(log))
 	stop, err := auth.NewPolicy(c.rules, groups)
@@ -376,11 +383,11 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	}
 	e.p = &pipeline{
 		slack: e.slack, polyv: e.polyvClient(c, log), stopPolicy: stop, statusPolicy: status,
-		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
-		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst, auth.WithLimiterClock(e.clock.Now)),
-		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, clock: e.clock, set: c.set,
-		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, e.clock.Now),
-		track: e.track,
+		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst),
+		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst),
+		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, set: c.set,
+		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)),
+		workers: e,
 	}
 	e.p.verifier = newVerifier(e.p)
 	ctx, stopVerifier := context.WithCancel(context.Background())
@@ -393,6 +400,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Cleanup(func() {
 		stopVerifier()
 		<-verifierDone
+		e.jobs.Wait()
 	})
 	t.Cleanup(func() {
 		require.Empty(t, e.slack.refusals(), "every message meets Slack's Block Kit limits")
@@ -405,15 +413,27 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	return e
 }
 
-// polyvClient is the real Polyv client against a fake Polyv on loopback,
-// or c's stub.
+// offsetClock is the time on a host whose clock is offset from the
+// bubble's.
+func offsetClock(offset time.Duration) func() time.Time {
+	return func() time.Time { return time.Now().Add(offset) }
+}
+
+// polyvClient is the real Polyv client against a fake Polyv over an
+// in-memory network, or c's stub.
 func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 	if c.stub != nil {
 		return c.stub
 	}
-	e.polyv = polyvtest.NewServer(testAppID, testAppSecret)
-	e.t.Cleanup(e.polyv.Close)
+	net := newPipeNet()
+	e.polyv = polyvtest.NewServer(testAppID, testAppSecret, polyvtest.WithListener(net))
+	hc := net.client()
+	e.t.Cleanup(func() {
+		e.polyv.Close()
+		hc.CloseIdleConnections()
+	})
 	return polyv.NewClient(testAppID, testAppSecret,
+		polyv.WithHTTPClient(hc),
 		polyv.WithBaseURL(e.polyv.URL),
 		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
 		polyv.WithMaxWait(c.maxWait),
@@ -423,27 +443,40 @@ func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 		polyv.WithLogger(log))
 }
 
-// track is the pipeline's count of background work: do waits until all of
-// it has ended (even while other requests run concurrently).
-func (e *env) track() func() {
-	e.mu.Lock()
-	e.busy++
-	e.mu.Unlock()
-	return sync.OnceFunc(func() {
-		e.mu.Lock()
-		e.busy--
-		e.idle.Broadcast()
-		e.mu.Unlock()
-	})
+func (e *env) reserve() { e.jobs.Add(1) }
+
+// handOn runs a verdict as a worker would, and hands its record to
+// verdict.
+func (e *env) handOn(req Request) {
+	go func() {
+		defer e.jobs.Done()
+		rec := e.p.handle(context.Background(), req)
+		e.p.finish(rec)
+		e.verdictOf(req.ID) <- rec
+	}()
 }
 
-// settle waits until no background work runs.
-func (e *env) settle() {
+func (e *env) verdictOf(id string) chan Record {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for e.busy > 0 {
-		e.idle.Wait()
+	c, ok := e.verdicts[id]
+	if !ok {
+		c = make(chan Record, 1)
+		e.verdicts[id] = c
 	}
+	return c
+}
+
+// verdict waits for the record of the verdict on request id's stop.
+func (e *env) verdict(id string) Record {
+	e.t.Helper()
+	select {
+	case rec := <-e.verdictOf(id):
+		return rec
+	case <-time.After(time.Minute):
+		e.t.Fatalf("no verdict for %s", id)
+	}
+	return Record{}
 }
 
 func (e *env) audit(r Record) {
@@ -459,7 +492,7 @@ func (e *env) request(text string, change ...func(*Request)) Request {
 	cmd, err := ParseCommand(text)
 	require.NoError(e.t, err, "the test's command must parse")
 	req := Request{ID: envelopeID(text), User: responder, UserName: "resp", Channel: opsChannel, ResponseURL: responseURL,
-		Command: "/polyv", Text: text, Cmd: cmd, Received: e.clock.Now()}
+		Slash: "/polyv", Text: text, Command: cmd, Received: time.Now()}
 	for _, c := range change {
 		c(&req)
 	}
@@ -478,13 +511,21 @@ func envelopeID(seed string) string {
 // withID gives a request the envelope id of seed.
 func withID(seed string) func(*Request) { return func(r *Request) { r.ID = envelopeID(seed) } }
 
-// do runs req to its end, verification and background posts included, and
-// returns the Record the audit sink got for it.
+// handle runs req as a worker does: handle, then its record to the sink.
+func (e *env) handle(req Request) Record {
+	rec := e.p.handle(context.Background(), req)
+	e.p.finish(rec)
+	return rec
+}
+
+// do runs req to its end and returns its record: for a stop being
+// verified, the verdict's.
 func (e *env) do(req Request) Record {
 	e.t.Helper()
-	e.p.handle(context.Background(), req)
-	e.settle()
-	return e.record(req.ID)
+	if rec := e.handle(req); !rec.Pending() {
+		return rec
+	}
+	return e.verdict(req.ID)
 }
 
 // record is the last audit record written for request id.
@@ -577,8 +618,8 @@ func (g groups) UserGroupMembers(_ context.Context, id string) ([]string, error)
 // denyAll refuses everyone.
 type denyAll struct{}
 
-func (denyAll) Check(context.Context, string, string) auth.Decision {
-	return auth.Decision{Denial: auth.DenyUser, Message: "nobody may"}
+func (denyAll) Check(_ context.Context, userID, _ string) auth.Ruling {
+	return auth.Ruling{Denial: auth.DenyUser, User: userID}
 }
 
 // refusingPolyv fails every call: for tests where Polyv must not be reached.

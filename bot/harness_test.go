@@ -209,8 +209,8 @@ func (h *harness) audit(r bot.Record) {
 	h.changed = make(chan struct{})
 }
 
-// waitRecord waits for the audit record of envelope id: the bot is done
-// with that command.
+// waitRecord waits for the last audit record of envelope id: the bot is
+// done with that command.
 func (h *harness) waitRecord(id string) bot.Record {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -219,7 +219,8 @@ func (h *harness) waitRecord(id string) bot.Record {
 		h.mu.Lock()
 		changed := h.changed
 		for _, r := range h.records {
-			if r.ID == id {
+			// A stop being verified is done with its verdict's record.
+			if r.ID == id && !r.Pending() {
 				h.mu.Unlock()
 				return r
 			}

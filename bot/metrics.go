@@ -26,22 +26,14 @@ type Metrics struct {
 // registered, for tests that do not read them).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "polyvbot_commands_total", Help: "Slash commands by verb and final outcome.",
-		}, []string{"verb", "outcome"}),
-		denials: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "polyvbot_denials_total", Help: "Commands refused by the permission policy, by reason.",
-		}, []string{"reason"}),
-		limiterRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "polyvbot_limiter_refusals_total", Help: "Calls refused by a token bucket, by scope (user, global).",
-		}, []string{"scope"}),
+		commands:        counterVec("polyvbot_commands_total", "Slash commands by verb and final outcome.", "verb", "outcome"),
+		denials:         counterVec("polyvbot_denials_total", "Commands refused by the permission policy, by reason.", "reason"),
+		limiterRefusals: counterVec("polyvbot_limiter_refusals_total", "Calls refused by a token bucket, by scope (user, global).", "scope"),
 		limiterWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "polyvbot_limiter_wait_seconds", Help: "Time spent waiting for a token, by scope.",
 			Buckets: []float64{0, .01, .1, .5, 1, 2, 5},
 		}, []string{"scope"}),
-		polyvRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "polyvbot_polyv_requests_total", Help: "Polyv HTTP attempts by operation and result kind.",
-		}, []string{"op", "result"}),
+		polyvRequests: counterVec("polyvbot_polyv_requests_total", "Polyv HTTP attempts by operation and result kind.", "op", "result"),
 		polyvLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "polyvbot_polyv_request_duration_seconds", Help: "Polyv HTTP round trips by operation.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
@@ -65,6 +57,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			m.polyvLatency, m.ackLatency, m.reconnects, m.inFlight, m.connected)
 	}
 	return m
+}
+
+// counterVec is a labelled counter, as most series are: one line each
+// keeps NewMetrics a list of the series.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }
 
 // ObservePolyv records one Polyv attempt or limiter refusal; pass it to

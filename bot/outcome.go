@@ -15,11 +15,14 @@ type Request struct {
 	UserName    string
 	Channel     string // the Slack channel it came from
 	ResponseURL string
-	Command     string  // the slash command as the workspace named it, e.g. /polyv
+	Slash       string  // the slash command as the workspace named it, e.g. /polyv
 	Text        string  // as typed, for the audit of refused input
-	Cmd         Command // what the text asks for
+	Command     Command // what the text asks for
 	Click       *Click  // set for a button click
 	Received    time.Time
+	// verdict is set on the job that posts a verification's verdict: the
+	// verifier hands it to a worker once every channel is decided.
+	verdict *verification
 }
 
 // Click is a click on a confirmation prompt's button.
@@ -112,25 +115,37 @@ const (
 	ShutDown                             // the bot shut down before the window was over
 )
 
-// Record is what one request did, for the audit trail. It is complete when
-// the bot is done with the request, verification included, and is written
-// to the AuditSink then, once.
+// Record is what one request did, for the audit trail, written to the
+// AuditSink once the request is done. A stop whose channels are verified
+// is Verifying and pending then; the verdict's Record (Event
+// EventVerified, the same request) follows with every channel's Check.
 type Record struct {
 	Request
 	Decision  Decision
 	Denial    auth.Denial     // Denied: why
 	Channels  []ChannelResult // a stop: each Polyv channel asked for
 	StatusErr error           // status: why Polyv could not be read
-	Verifying bool            // a stop whose stopped channels were verified
-	Thread    string          // the parent's permalink
-	Problem   string          // Invalid: what was wrong with the input
-	PromptErr error           // PromptFailed: what Slack answered
+	Verifying bool            // a stop whose stopped channels are verified (see Event)
+	// Event is "" for the record of a request, EventVerified for the
+	// verdict on a stop's channels, written after the stop's own record
+	// under the same request id.
+	Event     string
+	Thread    string // the parent's permalink
+	Problem   string // Invalid: what was wrong with the input
+	PromptErr error  // PromptFailed: what Slack answered
 	// ForRequest is, for a click audited under its own request, the
 	// request of the command whose prompt it was on.
 	ForRequest string
 	DryRun     bool
 	Finished   time.Time
 }
+
+// EventVerified marks the record of a verification's verdict.
+const EventVerified = "verified"
+
+// Pending reports a stop's own record while its verification goes on: the
+// verdict's record follows.
+func (rec Record) Pending() bool { return rec.Verifying && rec.Event == "" }
 
 // AuditSink receives one Record per request: slog JSON in production
 // (LogSink), a slice or channel in tests and in the demo.

@@ -32,7 +32,7 @@ type Polyv interface {
 
 // Authorizer decides whether a Slack user may act in a Slack channel.
 type Authorizer interface {
-	Check(ctx context.Context, userID, channelID string) auth.Decision
+	Check(ctx context.Context, userID, channelID string) auth.Ruling
 }
 
 // UserThrottle is a per-user token bucket.
@@ -40,22 +40,23 @@ type UserThrottle interface {
 	Take(userID string) (ok bool, retryAfter time.Duration)
 }
 
-// Clock is the bot's time: time.Now and time.After in production, a
-// fakeclock.Clock in tests.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
 // postTimeout bounds each Slack post. Posts run on a context cut from the
 // command's, so that outcomes are still posted after the shutdown grace
 // period has cancelled the command.
 const postTimeout = 20 * time.Second
 
+// workers run the jobs the verifier hands on (a verification's verdict):
+// the pool in production.
+type workers interface {
+	// reserve counts a job to come, so that the drain waits for it.
+	reserve()
+	// handOn gives a reserved job to a worker.
+	handOn(Request)
+}
+
 // pipeline turns a request into Polyv calls, Slack messages and one audit
-// record. It is plain code: its only ways out are the interfaces above,
-// the audit sink, and track, which counts the background work the drain
-// waits for.
+// record. It is plain code: its only ways out are the interfaces above and
+// the audit sink.
 type pipeline struct {
 	slack        Slack
 	polyv        Polyv
@@ -66,14 +67,11 @@ type pipeline struct {
 	sink         AuditSink
 	metrics      *Metrics
 	log          *slog.Logger
-	clock        Clock
 	set          settings
 	flights      *flights
 	tickets      *tickets
 	verifier     *verifier
-	// track counts background work until its done func is called; the
-	// drain waits for all of it.
-	track func() (done func())
+	workers      workers
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -87,54 +85,53 @@ type settings struct {
 	ConfirmTTL   time.Duration
 }
 
-// handle runs one request and writes its audit record once it is over:
-// at once, or, for a stop being verified, when the verifier is done. A
-// panic ends the request with a private ❌ and an error in the log rather
-// than the process.
-func (p *pipeline) handle(ctx context.Context, req Request) {
-	var rec Record
-	verifying := false
+// handle runs one request to its end and returns its record: the
+// command's effects are done when it returns. A stop whose channels are
+// verified is handed to the verifier, whose verdict is a job of its own
+// with its own record (verdict). A panic ends the request with a private ❌
+// and an error in the log rather than the process.
+func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("command panicked", "panic", r, "user", req.User, "request_id", req.ID)
 			p.private(ctx, req, crashedText())
-			rec, verifying = Record{Request: req, Decision: Crashed}, false
-		}
-		if !verifying {
-			p.finish(rec)
+			rec = Record{Request: req, Decision: Crashed}
 		}
 	}()
 	switch {
+	case req.verdict != nil:
+		return p.verdict(ctx, req.verdict)
 	case req.Click != nil:
-		rec, verifying = p.click(ctx, req)
-	case req.Cmd.Verb == VerbStop:
-		rec, verifying = p.stop(ctx, req)
-	default:
-		rec = p.status(ctx, req)
+		return p.click(ctx, req)
 	}
+	spec := specOf(req.Command.Verb)
+	rec = Record{Request: req}
+	switch {
+	case !p.authorize(ctx, req, spec.policy(p), &rec):
+	case spec.action != nil:
+		p.act(ctx, spec.action, req, &rec)
+	default:
+		spec.run(p, ctx, req, &rec)
+	}
+	return rec
 }
 
 // tooLate answers a request that waited too long for a worker: it is not
 // run, and the person who asked is told to try again.
-func (p *pipeline) tooLate(ctx context.Context, req Request) {
+func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 	p.private(ctx, req, busyText())
-	p.finish(Record{Request: req, Decision: Busy})
+	return Record{Request: req, Decision: Busy}
 }
 
-// spawn runs f in the background, counted by track.
-func (p *pipeline) spawn(f func()) {
-	done := p.track()
-	go func() {
-		defer done()
-		f()
-	}()
-}
-
-// finish completes rec and hands it to the metrics and the audit sink.
+// finish completes rec and hands it to the metrics and the audit sink. A
+// stop being verified is counted once, by its verdict's record, which
+// knows how its unclear answers were settled.
 func (p *pipeline) finish(rec Record) {
-	rec.Finished = p.clock.Now()
+	rec.Finished = time.Now()
 	rec.DryRun = p.set.DryRun
-	p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
+	if !rec.Pending() {
+		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
+	}
 	p.sink.Audit(rec)
 }
 
@@ -142,14 +139,14 @@ func (p *pipeline) finish(rec Record) {
 // posted to the audit channel.
 func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer, rec *Record) bool {
 	d := policy.Check(ctx, req.User, req.Channel)
-	if d.Allowed {
+	if d.Permitted() {
 		rec.Decision = Allowed
 		return true
 	}
 	rec.Decision, rec.Denial = Denied, d.Denial
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
-	p.private(ctx, req, deniedText(d.Message))
-	p.newLane(req).post(ctx, auditLine(*rec))
+	p.private(ctx, req, deniedText(d))
+	p.auditPost(ctx, req, auditLine(*rec))
 	return false
 }
 
@@ -179,13 +176,13 @@ func metricVerb(rec Record) string {
 	case rec.Click != nil:
 		return string(VerbStop)
 	}
-	return string(rec.Cmd.Verb)
+	return string(rec.Command.Verb)
 }
 
 // outcomeLabel keeps the metric's label set small: a stop's per-channel
 // states become stopped, failed, unclear or mixed.
 func outcomeLabel(rec Record) string {
-	if rec.Decision != Allowed || rec.Cmd.Verb != VerbStop || len(rec.Channels) == 0 {
+	if rec.Decision != Allowed || rec.Command.Verb != VerbStop || len(rec.Channels) == 0 {
 		return outcomeWord(rec)
 	}
 	label := ""
@@ -203,21 +200,4 @@ func outcomeLabel(rec Record) string {
 		label = state
 	}
 	return label
-}
-
-// realClock is the production Clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// wait waits d on clock and reports whether it did; false means ctx ended
-// first.
-func wait(ctx context.Context, clock Clock, d time.Duration) bool {
-	select {
-	case <-clock.After(d):
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

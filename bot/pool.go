@@ -8,9 +8,9 @@ import (
 )
 
 // pool runs accepted requests on a fixed number of workers, so that the
-// event reader never waits for slow work. It also counts every piece of
-// background work a request hands on (track), so that a drain waits for all
-// of it. Its queue is per process and bounded twice: by count, and by time,
+// event reader never waits for slow work. Its one WaitGroup counts every
+// job, the verdicts the verifier will hand on included (reserve), so that
+// a drain waits for all of them. Its queue is per process and bounded twice: by count, and by time,
 // since a command run minutes after it was typed helps nobody. A request the
 // workers are not expected to start within maxWait is refused at once, and
 // one that still waited longer is answered "busy" instead of being run.
@@ -51,13 +51,19 @@ func (q *pool) submit(req Request) admission {
 	}
 }
 
-// track counts work that a request already pending hands on (a
-// verification, a background post) until the returned func is called, so
-// that the drain waits for it too.
-func (q *pool) track() (done func()) {
-	q.pending.Add(1)
-	return q.pending.Done
-}
+// reserve counts a job that handOn will queue later: a verification's
+// verdict, which the drain waits for from the moment its stop is verified.
+func (q *pool) reserve() { q.pending.Add(1) }
+
+// aside runs f beside the workers, counted like a job so that a drain
+// waits for it: a private answer that cannot wait for a worker (the queue
+// refused its request, or the ack that carried it failed). The event reader
+// is the only caller.
+func (q *pool) aside(f func()) { q.pending.Go(f) }
+
+// handOn queues a reserved job. It waits for room rather than drop a
+// verdict; the workers keep taking jobs until the verifier has stopped.
+func (q *pool) handOn(req Request) { q.jobs <- req }
 
 // expectedWait is how long a request queued now would wait for a worker:
 // the requests ahead of it, times how long one keeps a worker, shared among

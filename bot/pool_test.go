@@ -3,13 +3,13 @@ package bot
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot/slackclient"
-	"github.com/polyvbot/polyvbot/internal/fakeclock"
 )
 
 // The queue is bounded by time as well as by count: a command the workers
@@ -57,23 +57,24 @@ func TestPoolServiceTimeIsAMovingAverage(t *testing.T) {
 // minutes after it was typed.
 func TestBotAnswersBusyInsteadOfRunningLate(t *testing.T) {
 	t.Parallel()
-	clock := fakeclock.New(epoch)
-	slack := newFakeSlack()
-	var records []Record
-	policy, err := auth.NewPolicy(auth.Rules{Users: []string{responder}}, nil)
-	require.NoError(t, err)
-	b, err := New(Config{Slack: slack, Socket: idleSocket{}, Polyv: refusingPolyv{}, StopPolicy: policy,
-		Users: auth.NewUserLimiter(60, 10), StatusUsers: auth.NewUserLimiter(60, 10), Clock: clock,
-		Audit: AuditFunc(func(r Record) { records = append(records, r) })})
-	require.NoError(t, err)
-	cmd, _ := ParseCommand("stop 10001")
-	req := Request{ID: "late", User: responder, Channel: opsChannel, ResponseURL: responseURL, Cmd: cmd, Received: clock.Now()}
-	clock.Advance(DefaultQueueWait + time.Millisecond)
-	b.run(context.Background(), req)
-	require.Len(t, records, 1)
-	require.Equal(t, Busy, records[0].Decision)
-	require.Equal(t, busyText(), slack.responded()[0].Text)
-	require.Empty(t, slack.parents(opsChannel), "nothing was run")
+	synctest.Test(t, func(t *testing.T) {
+		slack := newFakeSlack()
+		var records []Record
+		policy, err := auth.NewPolicy(auth.Rules{Users: []string{responder}}, nil)
+		require.NoError(t, err)
+		b, err := New(Config{Slack: slack, Socket: idleSocket{}, Polyv: refusingPolyv{}, StopPolicy: policy,
+			Users: auth.NewUserLimiter(60, 10), StatusUsers: auth.NewUserLimiter(60, 10),
+			Audit: AuditFunc(func(r Record) { records = append(records, r) })})
+		require.NoError(t, err)
+		cmd, _ := ParseCommand("stop 10001")
+		req := Request{ID: "late", User: responder, Channel: opsChannel, ResponseURL: responseURL, Command: cmd, Received: time.Now()}
+		time.Sleep(DefaultQueueWait + time.Millisecond)
+		b.runJob(context.Background(), req)
+		require.Len(t, records, 1)
+		require.Equal(t, Busy, records[0].Decision)
+		require.Equal(t, busyText(), slack.responded()[0].Text)
+		require.Empty(t, slack.parents(opsChannel), "nothing was run")
+	})
 }
 
 type idleSocket struct{}

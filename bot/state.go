@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -26,10 +25,10 @@ func (s *envelopeSet) add(id string) bool {
 //
 // Buckets count spans of time elapsed since the set was made, never the
 // wall clock's epoch: time.Now's monotonic reading makes Sub immune to the
-// wall clock stepping (NTP, a restored VM), and for a clock without one
-// (a fake clock) the count never goes back, so a step back only makes
-// the set remember longer. A step forward of a clock without a monotonic
-// reading does pass for elapsed time.
+// wall clock stepping (NTP, a restored VM), and for times without one (a
+// test's stepping wall clock) the count never goes back, so a step back
+// only makes the set remember longer. A step forward of a clock without a
+// monotonic reading does pass for elapsed time.
 type recent struct {
 	mu      sync.Mutex
 	span    time.Duration // one bucket's share of the window
@@ -112,43 +111,14 @@ type flights struct {
 
 type flight struct {
 	user   string
-	parent *parentLink
-}
-
-// parentLink is where a command's thread is, known once its parent post
-// has returned: a second requester is pointed at it.
-type parentLink struct {
-	once  sync.Once
-	ready chan struct{}
-	link  string
-}
-
-func newParentLink() *parentLink { return &parentLink{ready: make(chan struct{})} }
-
-// set records the permalink ("" when there is none); only the first call
-// counts.
-func (p *parentLink) set(link string) {
-	p.once.Do(func() {
-		p.link = link
-		close(p.ready)
-	})
-}
-
-// wait returns the permalink once it is known, or "" when ctx ends first.
-func (p *parentLink) wait(ctx context.Context) string {
-	select {
-	case <-p.ready:
-		return p.link
-	case <-ctx.Done():
-		return ""
-	}
+	thread *thread // the holder's, which says where it is once posted
 }
 
 func newFlights() *flights { return &flights{m: make(map[int64]flight)} }
 
-// claim takes the ids nobody else is stopping for user, whose thread will be
-// at parent; busy maps the others to the flight that holds them.
-func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed []int64, busy map[int64]flight) {
+// claim takes the ids nobody else is stopping for user's command, told in
+// th; busy maps the others to the flight that holds them.
+func (f *flights) claim(ids []int64, user string, th *thread) (claimed []int64, busy map[int64]flight) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
@@ -159,7 +129,7 @@ func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed [
 			busy[id] = other
 			continue
 		}
-		f.m[id] = flight{user: user, parent: parent}
+		f.m[id] = flight{user: user, thread: th}
 		claimed = append(claimed, id)
 	}
 	return claimed, busy
@@ -167,11 +137,11 @@ func (f *flights) claim(ids []int64, user string, parent *parentLink) (claimed [
 
 // release frees the ids that owner's command holds; an id someone else
 // claimed after owner had released it early stays theirs.
-func (f *flights) release(ids []int64, owner *parentLink) {
+func (f *flights) release(ids []int64, owner *thread) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range ids {
-		if f.m[id].parent == owner {
+		if f.m[id].thread == owner {
 			delete(f.m, id)
 		}
 	}

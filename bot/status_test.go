@@ -2,6 +2,7 @@ package bot
 
 import (
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,21 +53,23 @@ func TestStatus(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, tc.opts...)
-			e.polyv.SetLiveStatus(10002, polyv.StatusEnd)
-			e.polyv.SetLiveStatus(10003, polyv.StatusUnstart)
-			if tc.prepare != nil {
-				tc.prepare(e)
-			}
-			rec := e.run("status 10001 10002,10003", as(tc.user))
-			require.Equal(t, tc.decision, rec.Decision)
-			require.Len(t, e.private(), 1)
-			require.Contains(t, e.private()[0], tc.answer)
-			require.NotContains(t, e.private()[0], testAppSecret)
-			for _, c := range e.polyv.Calls() {
-				require.Equal(t, "GET", c.Method, "status is read-only")
-			}
-			require.Empty(t, e.slack.parents(opsChannel), "status answers privately")
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, tc.opts...)
+				e.polyv.SetLiveStatus(10002, polyv.StatusEnd)
+				e.polyv.SetLiveStatus(10003, polyv.StatusUnstart)
+				if tc.prepare != nil {
+					tc.prepare(e)
+				}
+				rec := e.run("status 10001 10002,10003", as(tc.user))
+				require.Equal(t, tc.decision, rec.Decision)
+				require.Len(t, e.private(), 1)
+				require.Contains(t, e.private()[0], tc.answer)
+				require.NotContains(t, e.private()[0], testAppSecret)
+				for _, c := range e.polyv.Calls() {
+					require.Equal(t, "GET", c.Method, "status is read-only")
+				}
+				require.Empty(t, e.slack.parents(opsChannel), "status answers privately")
+			})
 		})
 	}
 }
@@ -77,12 +80,14 @@ func TestStatusOnlyUserCannotStop(t *testing.T) {
 	for _, user := range []string{looker, groupie} {
 		t.Run(user, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, withStatusRules)
-			require.Equal(t, Allowed, e.run("status 10001", as(user)).Decision)
-			rec := e.run("stop 10001", as(user))
-			require.Equal(t, Denied, rec.Decision)
-			require.Contains(t, e.private()[1], "Nothing was sent to Polyv")
-			require.Zero(t, e.stopCalls(10001))
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, withStatusRules)
+				require.Equal(t, Allowed, e.run("status 10001", as(user)).Decision)
+				rec := e.run("stop 10001", as(user))
+				require.Equal(t, Denied, rec.Decision)
+				require.Contains(t, e.private()[1], "Nothing was sent to Polyv")
+				require.Zero(t, e.stopCalls(10001))
+			})
 		})
 	}
 }
@@ -91,13 +96,15 @@ func TestStatusOnlyUserCannotStop(t *testing.T) {
 // messages recommend before retrying a stop, never uses up the stop budget.
 func TestStatusHasABudgetOfItsOwn(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, noVerify, func(c *envConfig) { c.userPerMin, c.userBurst = 0.001, 1 })
-	require.Equal(t, Allowed, e.run("status 10001").Decision)
-	rec := e.run("status 10001")
-	require.Equal(t, OverBudget, rec.Decision)
-	require.Regexp(t, `^⏳ You have used your status budget .*; try again in \d+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
-	require.Len(t, e.polyv.Calls(), 1, "the refused status call never reached Polyv")
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, noVerify, func(c *envConfig) { c.userPerMin, c.userBurst = 0.001, 1 })
+		require.Equal(t, Allowed, e.run("status 10001").Decision)
+		rec := e.run("status 10001")
+		require.Equal(t, OverBudget, rec.Decision)
+		require.Regexp(t, `^⏳ You have used your status budget .*; try again in \d+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
+		require.Len(t, e.polyv.Calls(), 1, "the refused status call never reached Polyv")
 
-	stop := e.run("stop 10001 -- leak")
-	require.Equal(t, []State{Stopped}, states(stop), "status did not spend the stop budget")
+		stop := e.run("stop 10001 -- leak")
+		require.Equal(t, []State{Stopped}, states(stop), "status did not spend the stop budget")
+	})
 }

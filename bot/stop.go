@@ -5,84 +5,79 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// stop authorizes, then asks to confirm or runs the stop. verifying says
-// that the verifier now owns the record and writes it when it is done.
-func (p *pipeline) stop(ctx context.Context, req Request) (rec Record, verifying bool) {
-	rec = Record{Request: req}
-	if !p.authorize(ctx, req, p.stopPolicy, &rec) {
-		return rec, false
+// act asks to confirm or runs an acting verb's action (a stop).
+func (p *pipeline) act(ctx context.Context, a *action, req Request, rec *Record) {
+	if a.confirms && p.set.ConfirmStop {
+		p.askConfirmation(ctx, req, rec)
+		return
 	}
-	if p.set.ConfirmStop {
-		p.askConfirmation(ctx, req, &rec)
-		return rec, false
-	}
-	verifying = p.runStop(ctx, req, &rec)
-	return rec, verifying
+	p.runAction(ctx, a, req, rec)
 }
 
-// runStop is the action itself, also reached by a confirmation click. The
+// runAction is the action itself, also reached by a confirmation click. The
 // Polyv calls go out as soon as the channels are claimed and throttled; the
-// parent is posted alongside (see thread). It returns once the outcome is
-// posted; verification, when on, goes on in the verifier. A channel Polyv
-// definitely did not stop is released at once, so that someone else may
-// try it again; the others' claims last until their verification is over.
-func (p *pipeline) runStop(ctx context.Context, req Request, rec *Record) (verifying bool) {
+// parent is posted alongside, by the command's poster (see thread). It
+// returns once the outcome is posted; verification, when on, goes on in
+// the verifier. A channel Polyv definitely did not stop is released at
+// once, so that someone else may try it again; the others' claims last
+// until their verdict.
+func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *Record) {
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
-	link := newParentLink()
-	claimed, busy := p.flights.claim(req.Cmd.ChannelIDs, req.User, link)
-	claimed, skipped := p.takeTokens(req.User, claimed, link)
+	th := p.newThread(req)
+	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, th)
+	claimed, skipped := p.takeTokens(a.bucket(p), req.User, claimed, th)
 	release := func() {
-		link.set("") // whoever waits for this thread's link stops waiting
-		p.flights.release(claimed, link)
+		th.giveUp() // whoever waits for this thread's link stops waiting
+		p.flights.release(claimed, th)
 	}
-	lane := p.newLane(req)
 	if len(claimed) == 0 {
 		release()
-		p.refuseAll(ctx, req, rec, lane, append(skipped, p.elsewhere(ctx, busy)...))
-		return false
+		p.refuseAll(ctx, req, rec, append(skipped, p.elsewhere(ctx, busy)...))
+		return
 	}
-	th := p.openThread(ctx, req, func(pr parent) {
-		link.set(pr.link)
-		lane.post(ctx, startLine(req, pr.link))
+	th.open(ctx)
+	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, skipped, busy))
+	summary := summaryText(a.words, rec.Channels)
+	th.then(func() {
+		th.update(ctx, summary)
+		th.flush(ctx, summary)
+		p.auditPost(ctx, req, outcomeLine(*rec, th.parent.link))
 	})
-	rec.Channels = p.resolveAll(ctx, th, req.Cmd.ChannelIDs, p.resolvers(ctx, link, claimed, skipped, busy))
-	summary := summaryText(rec.Channels)
-	pr := th.wait()
-	rec.Thread = pr.link
-	th.update(ctx, summary)
-	th.flush(ctx, summary)
-	lane.post(ctx, outcomeLine(*rec))
-	if p.checking() && len(toVerify(rec.Channels)) > 0 {
-		p.verifier.add(rec, th, summary, release)
-		return true
+	th.close()
+	rec.Thread = th.parent.link
+	if a.verifies && p.checking() && len(toVerify(rec.Channels)) > 0 {
+		rec.Verifying = true
+		p.verifier.add(*rec, th.parent, summary, release)
+		return
 	}
 	release()
-	return false
 }
 
 // refuseAll answers privately when no channel of the command can be
 // called: the requester's budget is used up, or others are stopping them.
-func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, lane *lane, results []ChannelResult) {
-	rec.Channels = inOrder(req.Cmd.ChannelIDs, results)
+func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, results []ChannelResult) {
+	rec.Channels = inOrder(req.Command.ChannelIDs, results)
 	rec.Decision = InProgress
 	if count(results)[NotSent] > 0 {
 		rec.Decision = OverBudget
 	}
 	p.private(ctx, req, notSentText(rec.Channels))
-	lane.post(ctx, auditLine(*rec))
+	p.auditPost(ctx, req, auditLine(*rec))
 }
 
 // takeTokens spends one token of the requester's bucket per channel; a
 // channel refused a token is released from owner's claim.
-func (p *pipeline) takeTokens(user string, ids []int64, owner *parentLink) (ok []int64, refused []ChannelResult) {
+func (p *pipeline) takeTokens(bucket UserThrottle, user string, ids []int64, owner *thread) (ok []int64, refused []ChannelResult) {
 	for _, id := range ids {
-		took, wait := p.users.Take(user)
+		took, wait := bucket.Take(user)
 		if took {
 			ok = append(ok, id)
 			continue
@@ -109,17 +104,17 @@ func (p *pipeline) elsewhere(ctx context.Context, busy map[int64]flight) []Chann
 func (p *pipeline) heldBy(ctx context.Context, id int64, fl flight) ChannelResult {
 	wctx, cancel := postCtx(ctx)
 	defer cancel()
-	return ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.parent.wait(wctx)}
+	return ChannelResult{ID: id, State: Elsewhere, Holder: fl.user, Thread: fl.thread.link(wctx)}
 }
 
 // resolvers say how each channel of a stop gets its result: a Polyv call
 // for the claimed ones, the holder for those someone else is stopping, the
 // refusal for those over the requester's budget.
-func (p *pipeline) resolvers(ctx context.Context, owner *parentLink, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
+func (p *pipeline) resolvers(ctx context.Context, a *action, owner *thread, claimed []int64, skipped []ChannelResult, busy map[int64]flight) map[int64]func() ChannelResult {
 	out := make(map[int64]func() ChannelResult, len(claimed)+len(skipped)+len(busy))
 	for _, id := range claimed {
 		out[id] = func() ChannelResult {
-			r := p.call(ctx, id)
+			r := p.call(ctx, a, id)
 			if refused(r) {
 				p.flights.release([]int64{id}, owner)
 			}
@@ -135,25 +130,26 @@ func (p *pipeline) resolvers(ctx context.Context, owner *parentLink, claimed []i
 	return out
 }
 
-// resolveAll resolves every channel at once and says each one's line in the
-// thread in the order the command named them: a line waits for the lines
-// before it, never for anything else, and no Polyv call waits for a line.
-func (p *pipeline) resolveAll(ctx context.Context, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
+// resolveAll resolves every channel at once and queues each one's line on
+// the command's poster in the order the command named them: a line waits
+// for its result and the lines before it, and no Polyv call waits for a
+// line.
+func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked []int64, resolve map[int64]func() ChannelResult) []ChannelResult {
 	results := make([]ChannelResult, len(asked))
-	var wg sync.WaitGroup
-	prev := make(chan struct{})
-	close(prev)
+	var g errgroup.Group
 	for i, id := range asked {
-		before, said := prev, make(chan struct{})
-		prev = said
-		wg.Go(func() {
-			defer close(said)
+		resolved := make(chan struct{})
+		th.then(func() {
+			<-resolved
+			th.say(ctx, channelLine(a.words, results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
+		})
+		g.Go(func() error {
+			defer close(resolved)
 			results[i] = resolve[id]()
-			<-before
-			th.say(ctx, channelLine(results[i], p.set.PolyvTimeout, th.req.Command, p.checking()))
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the resolvers return no error: a failure is a State
 	return results
 }
 
@@ -167,11 +163,12 @@ func refused(r ChannelResult) bool {
 // run, which sends nothing to verify.
 func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
 
-// call stops one channel and says what happened in a State.
-func (p *pipeline) call(ctx context.Context, id int64) ChannelResult {
-	start := p.clock.Now()
-	stats, err := p.polyv.StopPullStream(ctx, id)
-	r := ChannelResult{ID: id, Err: err, Elapsed: p.clock.Now().Sub(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
+// call carries out a's Polyv call for one channel and says what happened
+// in a State.
+func (p *pipeline) call(ctx context.Context, a *action, id int64) ChannelResult {
+	start := time.Now()
+	stats, err := a.call(ctx, p.polyv, id)
+	r := ChannelResult{ID: id, Err: err, Elapsed: time.Since(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
 	switch {
 	case err == nil && p.set.DryRun:
 		r.State = DryRun

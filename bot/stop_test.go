@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -33,15 +34,17 @@ func runStopCases(t *testing.T, cases []stopCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, tc.opts...)
-			if tc.prepare != nil {
-				tc.prepare(e)
-			}
-			user := responder
-			if tc.user != "" {
-				user = tc.user
-			}
-			tc.check(t, e, e.run(tc.text, as(user)))
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, tc.opts...)
+				if tc.prepare != nil {
+					tc.prepare(e)
+				}
+				user := responder
+				if tc.user != "" {
+					user = tc.user
+				}
+				tc.check(t, e, e.run(tc.text, as(user)))
+			})
 		})
 	}
 }
@@ -57,7 +60,7 @@ func TestStop(t *testing.T) {
 				"🔎 Polyv channel 10001: verified, no longer live (ended)"}, thread)
 			require.Equal(t, Allowed, rec.Decision)
 			require.Equal(t, []ChannelResult{{ID: 10001, State: Stopped, Attempts: 1, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}}}, rec.Channels)
-			require.Equal(t, parent.TS, strings.TrimPrefix(rec.Thread, "https://test.slack.com/archives/C0OPS/p1700000000")[:0]+parent.TS)
+			require.Equal(t, "https://test.slack.com/archives/C0OPS/p"+strings.Replace(parent.TS, ".", "", 1), rec.Thread, "the record links the parent")
 			require.True(t, rec.Verifying)
 			calls := e.polyv.Calls()
 			require.Len(t, calls, 2, "one stop and one status call")
@@ -126,7 +129,7 @@ func TestStop(t *testing.T) {
 			check: func(t *testing.T, e *env, rec Record) {
 				parent, _ := e.parent()
 				require.Contains(t, parent.Text, "\nReason: A&amp;B &lt;test&gt;")
-				require.Equal(t, "A&B <test>", rec.Cmd.Reason, "the record keeps it as typed")
+				require.Equal(t, "A&B <test>", rec.Command.Reason, "the record keeps it as typed")
 			}},
 		{name: "an ambiguous stop says how it was read", text: "stop 10001 2 viewers reported it", opts: []func(*envConfig){noVerify},
 			check: func(t *testing.T, e *env, rec Record) {
@@ -191,17 +194,19 @@ func TestStopFailuresInResponderWords(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
-			e.polyv.Script(10001, tc.reply, tc.reply, tc.reply)
-			rec := e.run("stop 10001")
-			parent, thread := e.parent()
-			require.Len(t, thread, 1, "no verification after a failed stop")
-			require.True(t, strings.HasPrefix(thread[0], "❌ Polyv channel 10001: "), thread[0])
-			require.Contains(t, thread[0], tc.want)
-			require.Contains(t, parent.Latest(), "❌ 1 failed")
-			require.NotContains(t, parent.Latest(), "stopped")
-			require.Equal(t, []State{Failed}, states(rec))
-			require.Zero(t, e.statusCalls())
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t)
+				e.polyv.Script(10001, tc.reply, tc.reply, tc.reply)
+				rec := e.run("stop 10001")
+				parent, thread := e.parent()
+				require.Len(t, thread, 1, "no verification after a failed stop")
+				require.True(t, strings.HasPrefix(thread[0], "❌ Polyv channel 10001: "), thread[0])
+				require.Contains(t, thread[0], tc.want)
+				require.Contains(t, parent.Latest(), "❌ 1 failed")
+				require.NotContains(t, parent.Latest(), "stopped")
+				require.Equal(t, []State{Failed}, states(rec))
+				require.Zero(t, e.statusCalls())
+			})
 		})
 	}
 }
@@ -298,22 +303,24 @@ func TestStopNeverWaitsForSlack(t *testing.T) {
 	for _, held := range []string{opsChannel, auditChannel} {
 		t.Run("posts to "+held+" hang", func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, noVerify)
-			release := e.slack.hold(held)
-			done := make(chan Record, 1)
-			go func() { done <- e.run("stop 10001") }()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			require.NoError(t, e.polyv.WaitCalls(ctx, 1), "the stop went out while Slack hung")
-			if held == opsChannel {
-				require.Empty(t, e.slack.parents(opsChannel), "the parent is still on its way")
-			}
-			release()
-			rec := <-done
-			parent, thread := e.parent()
-			require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"}, thread)
-			require.Contains(t, parent.Latest(), "✅ 1 stopped")
-			require.Equal(t, []State{Stopped}, states(rec))
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, noVerify)
+				release := e.slack.hold(held)
+				done := make(chan Record, 1)
+				go func() { done <- e.run("stop 10001") }()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				require.NoError(t, e.polyv.WaitCalls(ctx, 1), "the stop went out while Slack hung")
+				if held == opsChannel {
+					require.Empty(t, e.slack.parents(opsChannel), "the parent is still on its way")
+				}
+				release()
+				rec := <-done
+				parent, thread := e.parent()
+				require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"}, thread)
+				require.Contains(t, parent.Latest(), "✅ 1 stopped")
+				require.Equal(t, []State{Stopped}, states(rec))
+			})
 		})
 	}
 }
@@ -353,17 +360,19 @@ func TestStopOutcomeReachesTheRequester(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, noVerify)
-			e.slack.failWith("post "+opsChannel, fatal)
-			for _, what := range tc.fail {
-				e.slack.failWith(what, fatal)
-			}
-			rec := e.run("stop 10001 -- leaked test stream")
-			text := tc.where(e)
-			require.Equal(t, "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001\nReason: leaked test stream\n"+
-				"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)", text)
-			require.Equal(t, 1, e.stopCalls(10001))
-			require.Equal(t, []State{Stopped}, states(rec))
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, noVerify)
+				e.slack.failWith("post "+opsChannel, fatal)
+				for _, what := range tc.fail {
+					e.slack.failWith(what, fatal)
+				}
+				rec := e.run("stop 10001 -- leaked test stream")
+				text := tc.where(e)
+				require.Equal(t, "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001\nReason: leaked test stream\n"+
+					"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)", text)
+				require.Equal(t, 1, e.stopCalls(10001))
+				require.Equal(t, []State{Stopped}, states(rec))
+			})
 		})
 	}
 }
@@ -372,58 +381,62 @@ func TestStopOutcomeReachesTheRequester(t *testing.T) {
 // no token, and the second requester is pointed at the first thread.
 func TestStopChannelAlreadyInProgress(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, noVerify, func(c *envConfig) {
-		c.rules.Users = []string{responder, "U0SECOND", "U0THIRD"}
-		c.userPerMin, c.userBurst = 1, 1
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, noVerify, func(c *envConfig) {
+			c.rules.Users = []string{responder, "U0SECOND", "U0THIRD"}
+			c.userPerMin, c.userBurst = 1, 1
+		})
+		e.polyv.Script(10001, polyvtest.Slow(500*time.Millisecond))
+		first := make(chan Record, 1)
+		go func() { first <- e.run("stop 10001") }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, e.polyv.WaitCalls(ctx, 1))
+
+		second := e.run("stop 10001 10002", as("U0SECOND"))
+		rec := <-first
+		require.Equal(t, []State{Elsewhere, Stopped}, states(second), "10001 is busy; U0SECOND's one token went to 10002")
+		require.Equal(t, 1, e.stopCalls(10001), "the busy channel is not called again")
+		require.Equal(t, 1, e.stopCalls(10002))
+		parents := e.slack.parents(opsChannel)
+		require.Len(t, parents, 2)
+		thread := e.slack.thread(opsChannel, parents[1].TS)
+		require.Equal(t, "⏳ Polyv channel 10001: already being stopped by <@U0RESP> (<"+rec.Thread+"|thread>)", thread[0], "the command's order")
+		require.True(t, strings.HasPrefix(thread[1], "✅ Polyv channel 10002: stopped"), thread[1])
+		require.Contains(t, parents[1].Latest(), "✅ 1 stopped, ⏳ 1 already in progress")
+
+		// Every channel busy: a private answer, nothing in the channel, and no
+		// token needed (U0SECOND has none left).
+		e.polyv.Script(10003, polyvtest.Slow(500*time.Millisecond))
+		go func() { first <- e.run("stop 10003", as("U0THIRD")) }()
+		require.NoError(t, e.polyv.WaitCalls(ctx, 3))
+		all := e.run("stop 10003", as("U0SECOND"))
+		<-first
+		require.Equal(t, InProgress, all.Decision)
+		require.Len(t, e.private(), 1)
+		require.Contains(t, e.private()[0], "⏳ Polyv channel 10003 is already being stopped by <@U0THIRD> (<https://test.slack.com/archives/C0OPS/p")
+		require.Equal(t, 1, e.stopCalls(10003))
+		require.Len(t, e.slack.parents(opsChannel), 3)
 	})
-	e.polyv.Script(10001, polyvtest.Slow(500*time.Millisecond))
-	first := make(chan Record, 1)
-	go func() { first <- e.run("stop 10001") }()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, e.polyv.WaitCalls(ctx, 1))
-
-	second := e.run("stop 10001 10002", as("U0SECOND"))
-	rec := <-first
-	require.Equal(t, []State{Elsewhere, Stopped}, states(second), "10001 is busy; U0SECOND's one token went to 10002")
-	require.Equal(t, 1, e.stopCalls(10001), "the busy channel is not called again")
-	require.Equal(t, 1, e.stopCalls(10002))
-	parents := e.slack.parents(opsChannel)
-	require.Len(t, parents, 2)
-	thread := e.slack.thread(opsChannel, parents[1].TS)
-	require.Equal(t, "⏳ Polyv channel 10001: already being stopped by <@U0RESP> (<"+rec.Thread+"|thread>)", thread[0], "the command's order")
-	require.True(t, strings.HasPrefix(thread[1], "✅ Polyv channel 10002: stopped"), thread[1])
-	require.Contains(t, parents[1].Latest(), "✅ 1 stopped, ⏳ 1 already in progress")
-
-	// Every channel busy: a private answer, nothing in the channel, and no
-	// token needed (U0SECOND has none left).
-	e.polyv.Script(10003, polyvtest.Slow(500*time.Millisecond))
-	go func() { first <- e.run("stop 10003", as("U0THIRD")) }()
-	require.NoError(t, e.polyv.WaitCalls(ctx, 3))
-	all := e.run("stop 10003", as("U0SECOND"))
-	<-first
-	require.Equal(t, InProgress, all.Decision)
-	require.Len(t, e.private(), 1)
-	require.Contains(t, e.private()[0], "⏳ Polyv channel 10003 is already being stopped by <@U0THIRD> (<https://test.slack.com/archives/C0OPS/p")
-	require.Equal(t, 1, e.stopCalls(10003))
-	require.Len(t, e.slack.parents(opsChannel), 3)
 }
 
 // A stop's line waits for the lines before it, never its Polyv call: every
 // call is out while the first channel's answer is still awaited.
 func TestStopLineOrderNeverDelaysACall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, noVerify)
-	e.polyv.Script(10004, polyvtest.Slow(time.Second))
-	done := make(chan Record, 1)
-	go func() { done <- e.run("stop 10004 10005 10006") }()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, e.polyv.WaitCalls(ctx, 3), "the calls for 10005 and 10006 went out while 10004 was slow")
-	<-done
-	_, thread := e.parent()
-	require.Len(t, thread, 3)
-	require.True(t, strings.HasPrefix(thread[0], "✅ Polyv channel 10004: stopped"), thread[0])
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, noVerify)
+		e.polyv.Script(10004, polyvtest.Slow(time.Second))
+		done := make(chan Record, 1)
+		go func() { done <- e.run("stop 10004 10005 10006") }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, e.polyv.WaitCalls(ctx, 3), "the calls for 10005 and 10006 went out while 10004 was slow")
+		<-done
+		_, thread := e.parent()
+		require.Len(t, thread, 3)
+		require.True(t, strings.HasPrefix(thread[0], "✅ Polyv channel 10004: stopped"), thread[0])
+	})
 }
 
 // A channel whose stop Polyv refused outright is free again at once: a
@@ -432,56 +445,58 @@ func TestStopLineOrderNeverDelaysACall(t *testing.T) {
 // claim alone.
 func TestStopFailedChannelIsFreeAtOnce(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND", "U0THIRD"} })
-	e.clock.SetAuto(false)
-	e.polyv.Script(10001, polyvtest.ChannelNotFound())
-	arrived, release := e.slack.holdNext("update " + opsChannel)
-	defer release()
-	first := e.request("stop 10001")
-	firstDone := make(chan struct{})
-	go func() {
-		defer close(firstDone)
-		e.p.handle(context.Background(), first)
-	}()
-	select {
-	case <-arrived: // the first command is updating its parent: a slow chat.update
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first command never updated its parent")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND", "U0THIRD"} })
+		e.polyv.Script(10001, polyvtest.ChannelNotFound())
+		arrived, release := e.slack.holdNext("update " + opsChannel)
+		defer release()
+		first := e.request("stop 10001")
+		firstDone := make(chan struct{})
+		go func() {
+			defer close(firstDone)
+			e.handle(first)
+		}()
+		select {
+		case <-arrived: // the first command is updating its parent: a slow chat.update
+		case <-time.After(10 * time.Second):
+			t.Fatal("the first command never updated its parent")
+		}
 
-	second := e.request("stop 10001", as("U0SECOND"), withID("second"))
-	e.p.handle(context.Background(), second)
-	require.Equal(t, 2, e.stopCalls(10001), "the second stop was sent")
-	require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"},
-		e.slack.thread(opsChannel, e.slack.parents(opsChannel)[1].TS))
+		second := e.request("stop 10001", as("U0SECOND"), withID("second"))
+		e.handle(second)
+		require.Equal(t, 2, e.stopCalls(10001), "the second stop was sent")
+		require.Equal(t, []string{"✅ Polyv channel 10001: stopped (Polyv answered in under 1ms)"},
+			e.slack.thread(opsChannel, e.slack.parents(opsChannel)[1].TS))
 
-	release()
-	<-firstDone
-	e.p.handle(context.Background(), e.request("stop 10001", as("U0THIRD"), withID("third")))
-	require.Equal(t, InProgress, e.record(envelopeID("third")).Decision, "the second stop's claim outlives the first command")
-	require.Equal(t, []State{Failed}, states(e.record(first.ID)))
+		release()
+		<-firstDone
+		e.handle(e.request("stop 10001", as("U0THIRD"), withID("third")))
+		require.Equal(t, InProgress, e.record(envelopeID("third")).Decision, "the second stop's claim outlives the first command")
+		require.Equal(t, []State{Failed}, states(e.record(first.ID)))
 
-	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
-	e.clock.Advance(time.Second)
-	e.settle()
-	require.Equal(t, "verified", verificationWords(e.record(second.ID).Channels))
+		synctest.Wait() // the verifier waits for the second stop's first check
+		time.Sleep(time.Second)
+		require.Equal(t, "verified", verificationWords(e.verdict(second.ID).Channels))
+	})
 }
 
 // A panic in one command is that command's failure, not the process's.
 func TestStopPanicIsOneCommandsFailure(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.p.stopPolicy = panicky{}
-	rec := e.run("stop 10001")
-	require.Equal(t, Crashed, rec.Decision)
-	require.Equal(t, []string{crashedText()}, e.private())
-	require.Empty(t, e.polyv.Calls())
-	require.Contains(t, e.logs.String(), "command panicked")
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		e.p.stopPolicy = panicky{}
+		rec := e.run("stop 10001")
+		require.Equal(t, Crashed, rec.Decision)
+		require.Equal(t, []string{crashedText()}, e.private())
+		require.Empty(t, e.polyv.Calls())
+		require.Contains(t, e.logs.String(), "command panicked")
+	})
 }
 
 type panicky struct{}
 
-func (panicky) Check(context.Context, string, string) auth.Decision { panic("a bug") }
+func (panicky) Check(context.Context, string, string) auth.Ruling { panic("a bug") }
 
 func states(rec Record) []State {
 	var out []State

@@ -18,30 +18,19 @@ import (
 
 // Everything the bot says is worded here, as pure functions of the
 // pipeline's typed values, so that it can be reviewed, changed and one day
-// translated without touching the pipeline. Text that came from a person
-// (the reason, a quoted word) is escaped exactly once, here; Polyv's and the
-// policy's own words arrive already cleaned and are escaped too.
+// translated without touching the pipeline. The policy (auth) and the
+// Polyv client return typed values, and are worded here too (text_auth.go,
+// explainPolyv). Text from outside (the reason, a quoted word, Polyv's or
+// Slack's words, a group handle) is escaped exactly once, here, by escape,
+// and cut, where it must be, by truncate: the bot has one of each.
 
-// HelpEntry documents one verb. The help text, the usage shown with every
-// refused command and the Slack app manifest's usage hint all come from here.
+// HelpEntry documents one verb (see the verb table, verbs.go).
 type HelpEntry struct {
 	Verb    Verb
 	Args    string
 	Summary string
 	Example string
 }
-
-// Help lists every verb the bot understands.
-var Help = []HelpEntry{
-	{VerbStop, "<channelId>… [-- reason…]",
-		"stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread",
-		"stop 10001 10002 -- leaked test stream"},
-	{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},
-	{VerbHelp, "", "show this help", "help"},
-}
-
-// UsageHint is the one-line usage for the Slack app manifest's command.
-const UsageHint = "stop <channelId>… [-- reason] | status <channelId>… | help"
 
 // HelpText is the help message for the slash command as the workspace named
 // it (a workspace may register the bot as /polyv-ops). who, when not empty,
@@ -53,7 +42,7 @@ func HelpText(command, who string) string {
 	for _, h := range Help {
 		// Slack reads <…> as markup even inside code spans, so the
 		// placeholders are escaped.
-		usage := slackutilsx.EscapeMessage(strings.TrimSpace(string(h.Verb) + " " + h.Args))
+		usage := escape(strings.TrimSpace(string(h.Verb) + " " + h.Args))
 		fmt.Fprintf(&b, "• `%s %s` — %s. Example: `%s %s`\n", command, usage, h.Summary, command, h.Example)
 	}
 	b.WriteString("Channel ids are the numbers in the Polyv console (1 to 2147483647); `#10001` or a Polyv watch or console link works too; separate several with spaces.\n")
@@ -64,10 +53,15 @@ func HelpText(command, who string) string {
 	return b.String()
 }
 
-// usageText is the short reminder sent with a refused command.
+// usageText is the short reminder sent with a refused command: every verb
+// of the table with its arguments.
 func usageText(command string) string {
 	command = orPolyv(command)
-	return fmt.Sprintf("Usage: `%s stop &lt;channelId&gt;… [-- reason…]`, `%s status &lt;channelId&gt;…`, `%s help`", command, command, command)
+	forms := make([]string, len(Help))
+	for i, h := range Help {
+		forms[i] = "`" + command + " " + escape(strings.TrimSpace(string(h.Verb)+" "+h.Args)) + "`"
+	}
+	return "Usage: " + strings.Join(forms, ", ")
 }
 
 // refusalText answers input that cannot run: what is wrong, then the usage.
@@ -136,7 +130,7 @@ func noChannelProblem(verb Verb, arg string) string {
 func ambiguityText(command string, c Command) string {
 	ids := c.ChannelIDs
 	last := ids[len(ids)-1]
-	reason := slackutilsx.EscapeMessage(strings.ReplaceAll(c.Reason, "`", "'"))
+	reason := escape(strings.ReplaceAll(c.Reason, "`", "'"))
 	return fmt.Sprintf("ℹ️ Read as: stop Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s stop %s -- %d %s`",
 		describeIDs(ids), reason, last, orPolyv(command), describeIDs(ids[:len(ids)-1]), last, reason)
 }
@@ -149,30 +143,46 @@ func crashedText() string {
 	return "❌ The bot failed on this command (an internal error, now in its log). Check with `status` whether anything was stopped before trying again."
 }
 
-// deniedText answers a denial with the policy's own explanation.
-func deniedText(why string) string {
-	return "🚫 Not allowed: " + sentence(why) + " Nothing was sent to Polyv."
-}
-
 func inviteHint() string {
 	return "_Invite the bot (`/invite @polyvbot`) to get a threaded audit trail here._"
+}
+
+// actionWords are an acting verb's words in the messages every action
+// shares: the parent, the audit channel's lines, the thread's success line
+// and the summary.
+type actionWords struct {
+	emoji string // heads the parent while it runs
+	doing string // "stopping"
+	asked string // "stop", as in "asked to stop"
+	done  string // "stopped", a channel's success and the summary's count
+}
+
+var stopWords = actionWords{emoji: "🛑", doing: "stopping", asked: "stop", done: "stopped"}
+
+// wordsOf is the words of req's verb (a stop's for a verb without an
+// action, which never reaches these messages).
+func wordsOf(v Verb) actionWords {
+	if a := specOf(v).action; a != nil {
+		return a.words
+	}
+	return stopWords
 }
 
 // parentText names the requester, every channel asked for (the thread says
 // why any was not called) and the reason; head, once the outcome is known,
 // replaces the opening with the summary.
 func parentText(req Request, dryRun bool, head string) string {
-	ids := req.Cmd.ChannelIDs
+	ids, w := req.Command.ChannelIDs, wordsOf(req.Command.Verb)
 	var s string
 	if head == "" {
-		s = fmt.Sprintf("🛑 <@%s> is stopping Polyv %s", req.User, channelsText(ids))
+		s = fmt.Sprintf("%s <@%s> is %s Polyv %s", w.emoji, req.User, w.doing, channelsText(ids))
 	} else {
-		s = fmt.Sprintf("%s — <@%s> asked to stop Polyv %s", head, req.User, channelsText(ids))
+		s = fmt.Sprintf("%s — <@%s> asked to %s Polyv %s", head, req.User, w.asked, channelsText(ids))
 	}
-	if req.Cmd.Reason != "" {
-		s += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	if req.Command.Reason != "" {
+		s += "\nReason: " + escape(req.Command.Reason)
 	}
-	if req.Cmd.Ambiguous() {
+	if req.Command.Ambiguous() {
 		s += "\n_Read as channels " + describeIDs(ids) + "; a reason that starts with a number goes after `--`._"
 	}
 	if dryRun {
@@ -182,7 +192,7 @@ func parentText(req Request, dryRun bool, head string) string {
 }
 
 // summaryText is a stop's result at a glance, e.g. "✅ 2 stopped, ❌ 1 failed".
-func summaryText(results []ChannelResult) string {
+func summaryText(w actionWords, results []ChannelResult) string {
 	n := count(results)
 	var parts []string
 	add := func(k int, emoji, words string) {
@@ -190,7 +200,7 @@ func summaryText(results []ChannelResult) string {
 			parts = append(parts, fmt.Sprintf("%s %d %s", emoji, k, words))
 		}
 	}
-	add(n[Stopped], "✅", "stopped")
+	add(n[Stopped], "✅", w.done)
 	add(n[DryRun], "🧪", "dry run")
 	add(n[Failed], "❌", "failed")
 	add(n[Unclear], "❔", "unclear")
@@ -202,12 +212,12 @@ func summaryText(results []ChannelResult) string {
 // flaggedSummary is the parent's head once verification found a channel it
 // could not prove stopped, e.g. "⚠️ ✅ 2 stopped, still live: 10002"; ""
 // when every stopped channel was verified.
-func flaggedSummary(results []ChannelResult) string {
+func flaggedSummary(w actionWords, results []ChannelResult) string {
 	words := verificationWords(results)
 	if words == "verified" {
 		return ""
 	}
-	return "⚠️ " + summaryText(results) + ", " + words
+	return "⚠️ " + summaryText(w, results) + ", " + words
 }
 
 // verificationWords is the verdict of a stop's verification: "verified", or
@@ -230,10 +240,10 @@ func verificationWords(results []ChannelResult) string {
 // channelLine is the thread line for one Polyv channel of a stop. checking
 // says that verification will settle an unclear answer; command is the
 // slash command, for the way to check by hand.
-func channelLine(r ChannelResult, timeout time.Duration, command string, checking bool) string {
+func channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
 	switch r.State {
 	case Stopped:
-		return fmt.Sprintf("✅ Polyv channel %d: stopped (Polyv answered in %s)", r.ID, humanDuration(r.Elapsed))
+		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed))
 	case DryRun:
 		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", r.ID)
 	case NotSent:
@@ -269,7 +279,7 @@ func unclearWords(err error, timeout time.Duration) string {
 		return "the stop was sent, and the bot was shutting down before Polyv answered"
 	case errors.As(err, &apiErr):
 		return fmt.Sprintf("an earlier try got no clear answer, and the retry was refused: %s (code %d), which may only mean the earlier try worked",
-			slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+			escape(apiErr.Message), apiErr.Code)
 	}
 	return "the stop was sent, and the connection broke before Polyv's answer arrived"
 }
@@ -361,12 +371,12 @@ func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
 
 // promptText is the confirmation prompt's text.
 func promptText(req Request, ttl time.Duration) string {
-	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Cmd.ChannelIDs))
-	if req.Cmd.Reason != "" {
-		text += "\nReason: " + slackutilsx.EscapeMessage(req.Cmd.Reason)
+	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Command.ChannelIDs))
+	if req.Command.Reason != "" {
+		text += "\nReason: " + escape(req.Command.Reason)
 	}
-	if req.Cmd.Ambiguous() {
-		text += "\n" + ambiguityText(req.Command, req.Cmd)
+	if req.Command.Ambiguous() {
+		text += "\n" + ambiguityText(req.Slash, req.Command)
 	}
 	return text + fmt.Sprintf("\n_This prompt expires in %s._", humanDuration(ttl))
 }
@@ -382,7 +392,7 @@ func promptFailedText(err error) string {
 // ("Slack refused them: invalid_blocks"), or that it did not answer.
 func slackRefusal(err error, them string) string {
 	if code := slackclient.ErrorCode(err); code != "" {
-		return "Slack refused " + them + ": " + slackutilsx.EscapeMessage(code)
+		return "Slack refused " + them + ": " + escape(code)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "Slack did not answer in time"
@@ -424,8 +434,8 @@ func alteredText() string {
 	return "⚠️ This confirmation could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Run the command again."
 }
 
-func confirmedText(ids []int64) string {
-	return "Confirmed: stopping Polyv " + channelsText(ids) + "…"
+func confirmedText(w actionWords, ids []int64) string {
+	return "Confirmed: " + w.doing + " Polyv " + channelsText(ids) + "…"
 }
 
 // explainPolyv turns a Polyv failure into words a responder can act on at
@@ -434,24 +444,20 @@ func confirmedText(ids []int64) string {
 // error, which the polyv package cleaned). For a stop it says whether the
 // stream may have stopped; for a status read, only that it failed.
 func explainPolyv(err error, timeout time.Duration, stop bool) string {
+	var limit *polyv.LimitError
+	if errors.As(err, &limit) {
+		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", humanDuration(limit.Wait))
+	}
+	for _, f := range polyvFixes {
+		if errors.Is(err, f.kind) {
+			return f.words
+		}
+	}
 	unsure := "try again"
 	if stop {
 		unsure = "the stream may or may not be stopped; check with `status`"
 	}
-	var limit *polyv.LimitError
 	switch {
-	case errors.As(err, &limit):
-		return fmt.Sprintf("not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in %s", humanDuration(limit.Wait))
-	case errors.Is(err, polyv.ErrInvalidSignature):
-		return "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"
-	case errors.Is(err, polyv.ErrInvalidTimestamp):
-		return "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"
-	case errors.Is(err, polyv.ErrAppNotFound):
-		return "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"
-	case errors.Is(err, polyv.ErrChannelNotFound):
-		return "Polyv says this channel does not exist: check the channel id in the Polyv console"
-	case errors.Is(err, polyv.ErrQuotaExceeded):
-		return "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"
 	case errors.Is(err, context.DeadlineExceeded):
 		if stop {
 			unsure += " before retrying"
@@ -459,21 +465,53 @@ func explainPolyv(err error, timeout time.Duration, stop bool) string {
 		return fmt.Sprintf("Polyv did not answer within POLYV_TIMEOUT (%s): %s", humanDuration(timeout), unsure)
 	case errors.Is(err, context.Canceled):
 		return "the bot was shutting down before Polyv answered: " + unsure
-	case errors.Is(err, polyv.ErrServer):
-		if stop {
-			return "Polyv had a server error (retried): the stream may or may not be stopped; check with `status`"
-		}
+	case errors.Is(err, polyv.ErrServer) && !stop:
 		return "Polyv had a server error (retried): try again in a minute"
+	case errors.Is(err, polyv.ErrServer):
+		return "Polyv had a server error (retried): " + unsure
 	case errors.Is(err, polyv.ErrAnswerCut):
 		return "Polyv answered, but its answer was cut short: " + unsure
 	case errors.Is(err, polyv.ErrRedirect):
-		return "nothing was sent to Polyv: its address answered with a redirect" + polyvWords(err) + "; POLYV_API_URL must be Polyv's API address itself"
+		return redirectWords(err)
 	case errors.Is(err, polyv.ErrBadResponse):
 		return "the bot cannot read Polyv's answer as a success" + polyvWords(err) + ": " + unsure
 	}
+	return refusedWords(err, stop)
+}
+
+// polyvFixes are the failures whose words do not depend on the call: what
+// Polyv refused, and what to fix. explainPolyv tries them in this order.
+var polyvFixes = []struct {
+	kind  error
+	words string
+}{
+	{polyv.ErrInvalidSignature, "Polyv rejected the signature: check POLYV_APP_SECRET (and POLYV_SIGNATURE_METHOD) in the bot's configuration"},
+	{polyv.ErrInvalidTimestamp, "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"},
+	{polyv.ErrAppNotFound, "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"},
+	{polyv.ErrChannelNotFound, "Polyv says this channel does not exist: check the channel id in the Polyv console"},
+	{polyv.ErrQuotaExceeded, "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"},
+}
+
+// redirectWords says where Polyv's address pointed (the target's scheme
+// and host, APIError.Location) and, once, what to configure.
+func redirectWords(err error) string {
+	var where string
 	var apiErr *polyv.APIError
 	if errors.As(err, &apiErr) {
-		return fmt.Sprintf("Polyv refused: %s (code %d)", slackutilsx.EscapeMessage(apiErr.Message), apiErr.Code)
+		if apiErr.Location != "" {
+			where = " to " + escape(apiErr.Location)
+		}
+		where += fmt.Sprintf(" (HTTP %d)", apiErr.HTTPStatus)
+	}
+	return "nothing was sent to Polyv: its address answered with a redirect" + where + "; POLYV_API_URL must be Polyv's API address itself"
+}
+
+// refusedWords is Polyv's own refusal in its words, or, when no answer
+// came, that Polyv could not be reached.
+func refusedWords(err error, stop bool) string {
+	var apiErr *polyv.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Sprintf("Polyv refused: %s (code %d)", escape(apiErr.Message), apiErr.Code)
 	}
 	if stop {
 		return "could not reach Polyv (network error, retried): the stream is probably not stopped; retry, or use the Polyv console"
@@ -488,7 +526,7 @@ func polyvWords(err error) string {
 	if !errors.As(err, &apiErr) || apiErr.Message == "" {
 		return ""
 	}
-	return " (" + slackutilsx.EscapeMessage(apiErr.Message) + ")"
+	return " (" + escape(apiErr.Message) + ")"
 }
 
 // humanDuration says a time as people do, never rounding a wait down:
@@ -556,28 +594,56 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// quote makes user text safe to show inside a code span: escaped for Slack,
-// control and invisible format characters made visible, backticks replaced,
-// and cut to a length a person can read.
+// quote makes user text safe to show inside a code span: control and
+// invisible format characters made visible, backticks replaced, cut to a
+// length a person can read (40 characters and "…"), and escaped for Slack.
 func quote(s string) string {
-	const max = 40
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			b.WriteString("…")
-			break
-		}
+	const max = 41
+	return escape(truncate(strings.Map(func(r rune) rune {
 		switch {
 		case r == '`':
-			r = '\''
+			return '\''
 		case isControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
-			r = '?'
+			return '?'
 		}
-		b.WriteRune(r)
-		n++
+		return r
+	}, s), max))
+}
+
+// escape keeps text from outside (a reason, Polyv's or Slack's words, a
+// group handle) from forming mentions, links or markup in Slack mrkdwn:
+// the bot's one escaping, applied once, where the text is worded.
+func escape(s string) string { return slackutilsx.EscapeMessage(s) }
+
+// truncate cuts s to at most n characters, the last of them "…" when
+// anything was cut: the bot's one truncation. It never leaves half of an
+// escape (&amp; &lt; &gt;) before the "…", so it may cut escaped mrkdwn.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return slackutilsx.EscapeMessage(b.String())
+	cut, kept := s, 0
+	for i := range s {
+		if kept == n-1 {
+			cut = s[:i]
+			break
+		}
+		kept++
+	}
+	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && halfEscape(cut[amp:]) {
+		cut = cut[:amp]
+	}
+	return cut + "…"
+}
+
+// halfEscape reports whether tail is the start of an escape, cut before its ";".
+func halfEscape(tail string) bool {
+	for _, e := range [...]string{"&amp;", "&lt;", "&gt;"} {
+		if len(tail) < len(e) && strings.HasPrefix(e, tail) {
+			return true
+		}
+	}
+	return false
 }
 
 func orPolyv(command string) string {

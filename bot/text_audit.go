@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -13,13 +14,14 @@ import (
 
 // startLine is the audit channel's line when a stop starts.
 func startLine(req Request, link string) string {
-	return fmt.Sprintf("🛑 <@%s> is stopping Polyv %s in <#%s>%s", req.User, channelsText(req.Cmd.ChannelIDs), req.Channel, linkSuffix(link))
+	w := wordsOf(req.Command.Verb)
+	return fmt.Sprintf("%s <@%s> is %s Polyv %s in <#%s>%s", w.emoji, req.User, w.doing, channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
-func outcomeLine(rec Record) string {
-	return fmt.Sprintf("%s — <@%s> asked to stop Polyv %s in <#%s>%s", summaryText(rec.Channels), rec.User,
-		channelsText(rec.Cmd.ChannelIDs), rec.Channel, linkSuffix(rec.Thread))
+func outcomeLine(rec Record, thread string) string {
+	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
+		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -35,12 +37,12 @@ func auditSentence(rec Record, markup bool) string {
 	if markup {
 		who, where = "<@"+who+">", "<#"+where+">"
 	}
-	what := "`" + string(rec.Cmd.Verb) + "`"
+	what := "`" + string(rec.Command.Verb) + "`"
 	if rec.Click != nil {
 		what = "`stop`"
 	}
-	if len(rec.Cmd.ChannelIDs) > 0 {
-		what += " of Polyv " + channelsText(rec.Cmd.ChannelIDs)
+	if len(rec.Command.ChannelIDs) > 0 {
+		what += " of Polyv " + channelsText(rec.Command.ChannelIDs)
 	}
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"
@@ -55,7 +57,7 @@ func auditSentence(rec Record, markup bool) string {
 		emoji = "⏳"
 	case Allowed:
 		emoji = "✅"
-		if rec.Cmd.Verb == VerbStop {
+		if rec.Command.Verb == VerbStop {
 			emoji = "🛑"
 		}
 	}
@@ -70,8 +72,8 @@ func auditSentence(rec Record, markup bool) string {
 func decisionWords(rec Record) string {
 	switch rec.Decision {
 	case Allowed:
-		if rec.Cmd.Verb == VerbStop || rec.Click != nil {
-			if s := summaryText(rec.Channels); s != "" {
+		if rec.Command.Verb == VerbStop || rec.Click != nil {
+			if s := summaryText(wordsOf(rec.Command.Verb), rec.Channels); s != "" {
 				return "allowed; " + s
 			}
 		}
@@ -81,34 +83,29 @@ func decisionWords(rec Record) string {
 		return "allowed"
 	case Denied:
 		return "denied: " + denialWords(rec.Denial)
-	case OverBudget:
-		return "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up"
-	case InProgress:
-		return "not sent: already being stopped by someone else"
-	case Confirming:
-		return "asked the requester to confirm"
 	case PromptFailed:
 		return "could not show the confirmation prompt (" + slackRefusal(rec.PromptErr, "it") + "); nothing was sent"
 	case Cancelled:
 		return "it stops nothing after this click; a Stop stream clicked before it is recorded under request " + rec.ForRequest
 	case Invalid:
 		return "refused as bad input: " + rec.Problem
-	case Helped:
-		return "answered with the help"
-	case Busy:
-		return "refused: the bot was busy"
-	case Expired:
-		return "a click on an expired confirmation"
-	case NotYours:
-		return "a click on someone else's confirmation, ignored"
-	case Used:
-		return "a click on a used confirmation, ignored"
-	case Altered:
-		return "a click on a confirmation whose signature does not match, ignored"
-	case Crashed:
-		return "failed: an internal error"
 	}
-	return "unknown"
+	return cmp.Or(fixedDecisionWords[rec.Decision], "unknown")
+}
+
+// fixedDecisionWords are decisionWords for the decisions that carry no
+// detail of their own.
+var fixedDecisionWords = map[Decision]string{
+	OverBudget: "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up",
+	InProgress: "not sent: already being stopped by someone else",
+	Confirming: "asked the requester to confirm",
+	Helped:     "answered with the help",
+	Busy:       "refused: the bot was busy",
+	Expired:    "a click on an expired confirmation",
+	NotYours:   "a click on someone else's confirmation, ignored",
+	Used:       "a click on a used confirmation, ignored",
+	Altered:    "a click on a confirmation whose signature does not match, ignored",
+	Crashed:    "failed: an internal error",
 }
 
 // denialWords says why the policy said no.
@@ -150,45 +147,35 @@ func decisionWord(rec Record) string {
 }
 
 func outcomeWord(rec Record) string {
-	switch rec.Decision {
-	case Allowed:
-		switch {
-		case rec.Cmd.Verb == VerbStop || rec.Click != nil:
-			return summaryText(rec.Channels)
-		case rec.StatusErr != nil:
-			return "failed"
-		}
-		return "ok"
-	case Denied:
-		return "denied"
-	case OverBudget:
-		return "rate_limited_user"
-	case InProgress:
-		return "already_in_progress"
-	case Confirming:
-		return "confirmation_requested"
-	case PromptFailed:
-		return "prompt_failed"
-	case Cancelled:
-		return "cancel_clicked"
-	case Invalid:
-		return "usage"
-	case Helped:
-		return "help"
-	case Busy:
-		return "busy"
-	case Expired:
-		return "expired"
-	case NotYours:
-		return "not_yours"
-	case Used:
-		return "used"
-	case Altered:
-		return "altered"
-	case Crashed:
-		return "crashed"
+	if rec.Decision != Allowed {
+		return cmp.Or(outcomeWords[rec.Decision], "unknown")
 	}
-	return "unknown"
+	switch {
+	case rec.Command.Verb == VerbStop || rec.Click != nil:
+		return summaryText(wordsOf(rec.Command.Verb), rec.Channels)
+	case rec.StatusErr != nil:
+		return "failed"
+	}
+	return "ok"
+}
+
+// outcomeWords are the audit log's outcome for every decision but Allowed,
+// whose outcome is what ran.
+var outcomeWords = map[Decision]string{
+	Denied:       "denied",
+	OverBudget:   "rate_limited_user",
+	InProgress:   "already_in_progress",
+	Confirming:   "confirmation_requested",
+	PromptFailed: "prompt_failed",
+	Cancelled:    "cancel_clicked",
+	Invalid:      "usage",
+	Helped:       "help",
+	Busy:         "busy",
+	Expired:      "expired",
+	NotYours:     "not_yours",
+	Used:         "used",
+	Altered:      "altered",
+	Crashed:      "crashed",
 }
 
 // stateWord is a channel's state in the audit log.
@@ -201,7 +188,7 @@ func stateWord(s State) string {
 	case RateLimited, NotSent:
 		return "rate_limited"
 	case Elsewhere:
-		return "busy"
+		return "already_in_progress"
 	case Unclear:
 		return "unclear"
 	}

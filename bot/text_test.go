@@ -42,10 +42,10 @@ func TestWordingGolden(t *testing.T) {
 type sample struct{ name, text string }
 
 func wordingSamples() []sample {
-	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv",
-		Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
-	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Command: "/polyv", Cmd: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
-	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Cmd: one.Cmd, Click: &Click{Action: ActionCancel}}
+	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv",
+		Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
+	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv", Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
+	click := Request{ID: "env-3", User: "U0ALICE", Channel: "C0OPS", Command: one.Command, Click: &Click{Action: ActionCancel}}
 	ambiguous, _ := ParseCommand("stop 10001 2 viewers reported it")
 	apiErr := func(reply string) error {
 		_, err := polyv.DecodeResponse("stop-pull-stream", 200, []byte(reply))
@@ -74,12 +74,25 @@ func wordingSamples() []sample {
 	add("ambiguity", ambiguityText("/polyv", ambiguous))
 	add("busy", busyText())
 	add("crashed", crashedText())
-	add("denied", deniedText("you are not in ALLOWED_USERS; ask an admin"))
+	for _, d := range []struct {
+		name string
+		r    auth.Ruling
+	}{
+		{"not listed", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE"}},
+		{"not listed or in the groups", auth.Ruling{Denial: auth.DenyUser, User: "U0ALICE", Groups: []auth.Group{{ID: "S0ONCALL", Handle: "oncall"}, {ID: "S0OPS"}}}},
+		{"no valid member id", auth.Ruling{Denial: auth.DenyUser}},
+		{"channel", auth.Ruling{Denial: auth.DenyChannel, Channels: []string{"C0OPS", "G0WAR"}}},
+		{"lookup failed", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL", Handle: "on<call>"}},
+			Err: errors.New("usergroups.users.list S0ONCALL: missing_scope <!here>")}},
+		{"lookup canceled", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL"}}, Err: context.Canceled}},
+	} {
+		add("denied, "+d.name, deniedText(d.r))
+	}
 	add("parent posted", parentText(req, false, ""))
 	add("parent, dry run", parentText(one, true, ""))
-	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Cmd: ambiguous}, false, ""))
-	add("parent updated", parentText(req, false, summaryText(results)))
-	add("parent flagged", parentText(req, false, flaggedSummary(results)))
+	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
+	add("parent updated", parentText(req, false, summaryText(stopWords, results)))
+	add("parent flagged", parentText(req, false, flaggedSummary(stopWords, results)))
 	add("invite hint", inviteHint())
 	for _, r := range append(results,
 		ChannelResult{ID: 10004, State: DryRun},
@@ -88,7 +101,7 @@ func wordingSamples() []sample {
 		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
 		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
 		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(r, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(stopWords, r, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
@@ -100,7 +113,7 @@ func wordingSamples() []sample {
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
 		errors.New("connection reset")} {
-		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
 	}
 	unclear := []ChannelResult{
 		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
@@ -109,23 +122,23 @@ func wordingSamples() []sample {
 		{ID: 10004, State: Unclear, Check: Check{Verdict: Unverified, Why: ShutDown}},
 		{ID: 10005, State: Unclear},
 	}
-	add("summary with unclear answers, before verification", summaryText(append([]ChannelResult{unclear[0]}, unclear[4])))
-	add("parent once unclear answers are settled", parentText(req, false, verdictHead(unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
-	add("parent flagged, unclear answers", parentText(req, false, verdictHead(unclear[:4], "")))
+	add("summary with unclear answers, before verification", summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
+	add("parent once unclear answers are settled", parentText(req, false, verdictHead(stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", parentText(req, false, verdictHead(stopWords, unclear[:4], "")))
 	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
 	add("status budget", statusBudgetText(90*time.Second))
 	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
 	add("status failed", statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
 	add("prompt", promptText(req, 2*time.Minute))
-	add("prompt, ambiguous", promptText(Request{Command: "/polyv", Cmd: ambiguous}, 2*time.Minute))
-	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Cmd.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
+	add("prompt, ambiguous", promptText(Request{Slash: "/polyv", Command: ambiguous}, 2*time.Minute))
+	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Command.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
 	add("issued by a clock ahead", clockAheadText())
 	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
 	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
 	add("cancelled", cancelledText())
-	add("confirmed", confirmedText(req.Cmd.ChannelIDs))
+	add("confirmed", confirmedText(stopWords, req.Command.ChannelIDs))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
@@ -133,9 +146,16 @@ func wordingSamples() []sample {
 		add(fmt.Sprintf("explain stop: %.40s", err), explainPolyv(err, 10*time.Second, true))
 		add(fmt.Sprintf("explain status: %.40s", err), explainPolyv(err, 10*time.Second, false))
 	}
+	for _, r := range []struct {
+		status   int
+		location string
+	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
+		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
+			channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
+	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
 	add("audit start", startLine(req, done.Thread))
-	add("audit outcome", outcomeLine(done))
+	add("audit outcome", outcomeLine(done, done.Thread))
 	for _, rec := range []Record{
 		done,
 		{Request: one, Decision: Denied, Denial: auth.DenyUser},
@@ -150,9 +170,9 @@ func wordingSamples() []sample {
 		{Request: click, Decision: NotYours},
 		{Request: click, Decision: Used},
 		{Request: click, Decision: Altered},
-		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
-		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Cmd: Command{Verb: VerbHelp}}, Decision: Helped},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbHelp}}, Decision: Helped},
 		{Request: one, Decision: Busy},
 		{Request: one, Decision: Crashed},
 	} {

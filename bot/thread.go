@@ -12,19 +12,27 @@ import (
 )
 
 // thread is where a stop's story is told: a parent message in the channel
-// and the outcome lines in its thread. The parent is posted in the
-// background while Polyv is called, and lines wait for it; a slow Slack
-// delays what the channel sees, never the stop. Where there is no thread
-// (the bot is not in the channel, or the parent could not be posted) and
-// where a reply fails, lines are held and flush delivers them together the
-// next way that works: Slack takes only five posts per response_url.
+// and the outcome lines in its thread. One goroutine per command, its
+// poster, makes the command's Slack writes in the order they are queued
+// (then): the parent first, started at once while Polyv is called, then
+// each line once its result is in. A slow Slack delays what the channel
+// sees, never the stop. Where there is no thread (the bot is not in the
+// channel, or the parent could not be posted) and where a reply fails,
+// lines are held and flush delivers them together the next way that
+// works: Slack takes only five posts per response_url.
+//
+// The thread also tells a second requester where it is: located is closed
+// once the parent's post has returned (or when no parent will be posted),
+// after which parent may be read from any goroutine.
 type thread struct {
-	p      *pipeline
-	req    Request
-	ready  chan struct{} // closed once the parent post has returned
-	parent parent        // set before ready is closed
-	mu     sync.Mutex    // keeps the lines in order
-	held   []string
+	p       *pipeline
+	req     Request
+	parent  parent // set by the poster's first post; read by later ones
+	held    []string
+	posts   chan func()
+	done    chan struct{} // closed when the poster has made every post
+	located chan struct{}
+	locate  sync.Once
 }
 
 // parent is where a stop's parent message went.
@@ -39,16 +47,48 @@ type parent struct {
 
 func (pr parent) threaded() bool { return pr.ts != "" }
 
-// openThread starts posting the parent and returns at once; onParent runs
-// once the parent post has returned, whatever its result.
-func (p *pipeline) openThread(ctx context.Context, req Request, onParent func(parent)) *thread {
-	t := &thread{p: p, req: req, ready: make(chan struct{})}
-	p.spawn(func() {
-		defer close(t.ready)
-		t.parent = p.postParent(ctx, req)
-		onParent(t.parent)
+// newThread is a command's thread before anything is posted: it can own
+// in-flight claims before it opens.
+func (p *pipeline) newThread(req Request) *thread {
+	return &thread{p: p, req: req, posts: make(chan func(), MaxChannels+8), done: make(chan struct{}), located: make(chan struct{})}
+}
+
+// open starts the command's poster and queues the parent's post on it.
+func (t *thread) open(ctx context.Context) {
+	go func() {
+		defer close(t.done)
+		for post := range t.posts {
+			post()
+		}
+	}()
+	t.then(func() {
+		t.parent = t.p.postParent(ctx, t.req)
+		t.locate.Do(func() { close(t.located) })
+		t.p.auditPost(ctx, t.req, startLine(t.req, t.parent.link))
 	})
-	return t
+}
+
+// link returns the thread's permalink once its parent is posted, or ""
+// when there is none or ctx ends first.
+func (t *thread) link(ctx context.Context) string {
+	select {
+	case <-t.located:
+		return t.parent.link
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+// giveUp tells whoever waits for link that no parent is coming.
+func (t *thread) giveUp() { t.locate.Do(func() { close(t.located) }) }
+
+// then queues post after the command's earlier posts.
+func (t *thread) then(post func()) { t.posts <- post }
+
+// close waits until the poster has made every post queued.
+func (t *thread) close() {
+	close(t.posts)
+	<-t.done
 }
 
 // postParent posts the message that opens the thread. Where the bot cannot
@@ -75,18 +115,10 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 	return parent{channel: req.Channel, announced: true}
 }
 
-// wait returns the parent once its post has returned.
-func (t *thread) wait() parent {
-	<-t.ready
-	return t.parent
-}
-
-// say posts line in the thread once the parent exists, or holds it for
-// flush when there is no thread or the reply fails.
+// say posts line in the thread, or holds it for flush when there is no
+// thread or the reply fails.
 func (t *thread) say(ctx context.Context, line string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pr := t.wait()
+	pr := t.parent
 	if pr.threaded() {
 		pctx, cancel := postCtx(ctx)
 		_, _, err := t.p.slack.Post(pctx, pr.channel, slackclient.Message{Text: line, ThreadTS: pr.ts})
@@ -101,7 +133,7 @@ func (t *thread) say(ctx context.Context, line string) {
 
 // update rewrites the parent, when there is one, with head at its top.
 func (t *thread) update(ctx context.Context, head string) {
-	pr := t.wait()
+	pr := t.parent
 	if !pr.threaded() {
 		return
 	}
@@ -117,14 +149,11 @@ func (t *thread) update(ctx context.Context, head string) {
 // head alone; where no parent was posted at all, the whole parent text, so
 // that the message still names the requester and the reason.
 func (t *thread) flush(ctx context.Context, head string) {
-	t.mu.Lock()
-	lines := t.held
+	lines, pr := t.held, t.parent
 	t.held = nil
-	t.mu.Unlock()
 	if len(lines) == 0 {
 		return
 	}
-	pr := t.wait()
 	switch {
 	case pr.announced && head != "":
 		lines = append([]string{head}, lines...)

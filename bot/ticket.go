@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 // button's value holds at most 2000 characters.
 type ticket struct {
 	ID      string  `json:"id"`          // the command's envelope id, its audit request
+	Verb    Verb    `json:"v,omitempty"` // the acting verb; "" in tickets from before it was kept: stop
 	User    string  `json:"u"`           // the requester, the only one who may click
 	Name    string  `json:"n,omitempty"` // the requester's user name
 	Channel string  `json:"c"`           // the Slack channel
@@ -76,8 +78,8 @@ func newTickets(key []byte, ttl time.Duration, now func() time.Time) *tickets {
 // issue returns the button value for req: the ticket's JSON, a dot, and its
 // signature.
 func (t *tickets) issue(req Request) string {
-	tk := ticket{ID: req.ID, User: req.User, Name: req.UserName, Channel: req.Channel, Command: req.Command,
-		IDs: req.Cmd.ChannelIDs, Reason: req.Cmd.Reason, Marked: req.Cmd.ReasonMarked, Expires: t.now().Add(t.ttl).Unix()}
+	tk := ticket{ID: req.ID, Verb: req.Command.Verb, User: req.User, Name: req.UserName, Channel: req.Channel, Command: req.Slash,
+		IDs: req.Command.ChannelIDs, Reason: req.Command.Reason, Marked: req.Command.ReasonMarked, Expires: t.now().Add(t.ttl).Unix()}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // keep <, > and & as one character each
@@ -107,8 +109,8 @@ func (t *tickets) redeem(value, user string) (Request, Decision, error) {
 	if t.used.add(sig) {
 		return Request{}, Used, nil
 	}
-	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Command: tk.Command,
-		Cmd: Command{Verb: VerbStop, ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}, Allowed, nil
+	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Slash: tk.Command,
+		Command: Command{Verb: cmp.Or(tk.Verb, VerbStop), ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}, Allowed, nil
 }
 
 // read returns the ticket in value if its signature is right.

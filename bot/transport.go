@@ -45,9 +45,9 @@ func (b *Bot) handlers() slackclient.Handlers {
 func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.SlashCommand) {
 	start := time.Now()
 	req := Request{ID: envelopeID, User: cmd.UserID, UserName: cmd.UserName, Channel: cmd.ChannelID,
-		ResponseURL: cmd.ResponseURL, Command: cmd.Command, Text: cmd.Text, Received: b.clock.Now()}
+		ResponseURL: cmd.ResponseURL, Slash: cmd.Command, Text: cmd.Text, Received: time.Now()}
 	parsed, err := ParseCommand(cmd.Text)
-	req.Cmd = parsed
+	req.Command = parsed
 	answer := b.instantAnswer(req, err)
 	if b.seen.add(envelopeID) {
 		// The first ack may have died with the old socket, so the invoker
@@ -82,11 +82,11 @@ func (b *Bot) instantAnswer(req Request, err error) string {
 	var ue *UsageError
 	switch {
 	case errors.As(err, &ue):
-		return refusalText(req.Command, err)
-	case req.Cmd.Verb == VerbHelp:
-		return HelpText(req.Command, b.cfg.WhoMayStop)
-	case req.Cmd.Ambiguous():
-		return ambiguityText(req.Command, req.Cmd)
+		return refusalText(req.Slash, err)
+	case req.Command.Verb == VerbHelp:
+		return HelpText(req.Slash, b.cfg.WhoMayStop)
+	case req.Command.Ambiguous():
+		return ambiguityText(req.Slash, req.Command)
 	}
 	return ""
 }
@@ -106,10 +106,10 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		return
 	}
 	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
-		ResponseURL: cb.ResponseURL, Cmd: Command{Verb: VerbStop}, Received: b.clock.Now(),
+		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: time.Now(),
 		Click: &Click{Action: action.ActionID, Value: action.Value}}
 	if refused := b.submit(req); refused != "" {
-		b.background.Go(func() { b.pipe.private(ctx, req, refused) })
+		b.pool.aside(func() { b.pipe.private(ctx, req, refused) })
 	}
 }
 
@@ -140,7 +140,7 @@ func (b *Bot) ack(ctx context.Context, req Request, text string) {
 	}
 	b.log.Warn("ack failed", "envelope_id", req.ID, "err", err)
 	if text != "" && req.ResponseURL != "" {
-		b.background.Go(func() { b.pipe.private(ctx, req, text) })
+		b.pool.aside(func() { b.pipe.private(ctx, req, text) })
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/require"
 
@@ -42,31 +43,33 @@ func TestStopUnclearAnswerIsSettledByVerification(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
-			e.polyv.Script(10001, tc.replies...)
-			rec := e.run("stop 10001")
-			parent, thread := e.parent()
-			require.Len(t, thread, 2, "%q", thread)
-			require.Equal(t, "❔ Polyv channel 10001: Polyv's answer was unclear: "+tc.why+"; checking…", thread[0])
-			require.Equal(t, tc.calls, e.stopCalls(10001))
-			require.Equal(t, []State{Unclear}, states(rec))
-			require.True(t, rec.Verifying)
-			if tc.stopped {
-				require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1])
-				require.Equal(t, "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
-				require.Equal(t, "✅ 1 stopped", outcomeWord(rec))
-				require.Equal(t, "stopped", outcomeLabel(rec))
-			} else {
-				require.Equal(t, "⚠️ Polyv channel 10001: still live after 15 seconds: the stop did not take effect; stop it again, or use the Polyv console", thread[1])
-				require.Equal(t, "⚠️ ❌ 1 failed, still live: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
-				require.Equal(t, "❌ 1 failed", outcomeWord(rec))
-			}
-			for _, text := range append(thread, parent.Text, parent.Latest()) {
-				require.NotContains(t, text, "could not reach Polyv", "an answer arrived")
-			}
-			result := auditResult(t, rec)
-			require.Equal(t, "unclear", result["state"])
-			require.Equal(t, map[bool]string{true: "verified", false: "still_live"}[tc.stopped], result["check"])
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t)
+				e.polyv.Script(10001, tc.replies...)
+				rec := e.run("stop 10001")
+				parent, thread := e.parent()
+				require.Len(t, thread, 2, "%q", thread)
+				require.Equal(t, "❔ Polyv channel 10001: Polyv's answer was unclear: "+tc.why+"; checking…", thread[0])
+				require.Equal(t, tc.calls, e.stopCalls(10001))
+				require.Equal(t, []State{Unclear}, states(rec))
+				require.True(t, rec.Verifying)
+				if tc.stopped {
+					require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1])
+					require.Equal(t, "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
+					require.Equal(t, "✅ 1 stopped", outcomeWord(rec))
+					require.Equal(t, "stopped", outcomeLabel(rec))
+				} else {
+					require.Equal(t, "⚠️ Polyv channel 10001: still live after 15 seconds: the stop did not take effect; stop it again, or use the Polyv console", thread[1])
+					require.Equal(t, "⚠️ ❌ 1 failed, still live: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
+					require.Equal(t, "❌ 1 failed", outcomeWord(rec))
+				}
+				for _, text := range append(thread, parent.Text, parent.Latest()) {
+					require.NotContains(t, text, "could not reach Polyv", "an answer arrived")
+				}
+				result := auditResult(t, rec)
+				require.Equal(t, "unclear", result["state"])
+				require.Equal(t, map[bool]string{true: "verified", false: "still_live"}[tc.stopped], result["check"])
+			})
 		})
 	}
 }
@@ -75,16 +78,18 @@ func TestStopUnclearAnswerIsSettledByVerification(t *testing.T) {
 // so plainly, and how to check.
 func TestStopUnclearAnswerWithoutVerification(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, noVerify)
-	e.polyv.Script(10001, polyvtest.OK().CutShort())
-	rec := e.run("stop 10001")
-	parent, thread := e.parent()
-	require.Equal(t, []string{"❔ Polyv channel 10001: Polyv's answer was unclear: Polyv answered, but its answer was cut short; " +
-		"the stream may or may not be stopped; check with `/polyv status 10001`"}, thread)
-	require.Equal(t, "❔ 1 unclear — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
-	require.Equal(t, []State{Unclear}, states(rec))
-	require.Equal(t, "❔ 1 unclear", outcomeWord(rec))
-	require.Zero(t, e.statusCalls())
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, noVerify)
+		e.polyv.Script(10001, polyvtest.OK().CutShort())
+		rec := e.run("stop 10001")
+		parent, thread := e.parent()
+		require.Equal(t, []string{"❔ Polyv channel 10001: Polyv's answer was unclear: Polyv answered, but its answer was cut short; " +
+			"the stream may or may not be stopped; check with `/polyv status 10001`"}, thread)
+		require.Equal(t, "❔ 1 unclear — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
+		require.Equal(t, []State{Unclear}, states(rec))
+		require.Equal(t, "❔ 1 unclear", outcomeWord(rec))
+		require.Zero(t, e.statusCalls())
+	})
 }
 
 // auditResult is the audit log's results entry for rec's only channel.

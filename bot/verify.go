@@ -11,34 +11,33 @@ import (
 // stops for are no longer live, and whether those whose answer was unclear
 // are. Each channel is checked at 1, 3, 7 and 15 fifteenths of the
 // verification window after its stop: early for the usual quick stop,
-// sparse later so that polling does not drain the global bucket. The verifier keeps every channel awaiting a check with its due
-// time and, each round, asks Polyv about all the channels due then in one
+// sparse later so that polling does not drain the global bucket. The
+// verifier keeps every channel awaiting a check with its due time and, each round, asks Polyv about all the channels due then in one
 // call (the live-status list takes up to 200 ids), so that a burst of N
 // stops costs about N/200 status calls per round, not N. Commands do not
-// wait for it: a worker is free once the stop's outcome is posted.
+// wait for it: a worker is free once the stop's outcome is posted. Once
+// every channel of a stop is decided, the verdict is a job of its own that
+// a worker runs (pipeline.verdict): it posts the lines, updates the parent
+// and writes the verdict's audit record.
 //
 // A status call takes a global token only if one is free at once; when
 // the bucket is short the check is missed and the channel waits for its next
 // round, so verification never holds back a stop.
 type verifier struct {
-	p      *pipeline
-	mu     sync.Mutex
-	queue  []*watch      // channels awaiting a check
-	wake   chan struct{} // a channel was added
-	outbox outbox        // what the verdicts post to Slack
+	p     *pipeline
+	mu    sync.Mutex
+	queue []*watch      // channels awaiting a check
+	wake  chan struct{} // a channel was added
 }
 
 // verification is one command's stop being verified.
 type verification struct {
-	rec   *Record
-	th    *thread
-	head  string // what the parent says, before the verdicts
-	open  int    // channels not decided yet
-	end   func() // releases the command's claims; called once, when all are decided
-	start time.Time
-	mu    sync.Mutex
-	posts []func() // its posts not yet made, in order
-	busy  bool     // a poster has it, or it waits for one
+	rec     Record // the stop's, whose checks the verifier fills in
+	parent  parent // where the stop's thread is
+	head    string // what the parent says, before the verdicts
+	open    int    // channels not decided yet
+	release func() // releases the command's claims, once all are decided
+	start   time.Time
 }
 
 // watch is one channel awaiting a check.
@@ -62,14 +61,12 @@ func newVerifier(p *pipeline) *verifier {
 
 // add starts verifying the channels of rec that Polyv said it stopped, or
 // whose answer was unclear; head is what the parent says meanwhile, and
-// end runs once all are decided, before the record is written.
-func (vf *verifier) add(rec *Record, th *thread, head string, end func()) {
+// release runs once all are decided, before the verdict's record is
+// written. Until then the verification counts as work the drain waits for.
+func (vf *verifier) add(rec Record, pr parent, head string, release func()) {
 	ids := toVerify(rec.Channels)
-	rec.Verifying = true
-	// Until its record is written, the verification counts as work the
-	// drain waits for.
-	done := vf.p.track()
-	v := &verification{rec: rec, th: th, head: head, open: len(ids), start: vf.p.clock.Now(), end: func() { end(); done() }}
+	vf.p.workers.reserve()
+	v := &verification{rec: rec, parent: pr, head: head, open: len(ids), start: time.Now(), release: release}
 	vf.mu.Lock()
 	for _, id := range ids {
 		vf.queue = append(vf.queue, &watch{id: id, v: v, due: v.start.Add(vf.step(1)), check: Check{Verdict: Unverified, Why: ShutDown}})
@@ -82,15 +79,12 @@ func (vf *verifier) add(rec *Record, th *thread, head string, end func()) {
 }
 
 // run checks what is due until ctx ends, then cuts the rest short: a
-// shutdown proves nothing either way, and the threads say so. It returns
-// once every verdict is posted.
+// shutdown proves nothing either way, and the threads say so.
 func (vf *verifier) run(ctx context.Context) {
-	posters := vf.outbox.start(posterCount)
-	defer posters()
 	for {
 		var timer <-chan time.Time
 		if next, ok := vf.nextDue(); ok {
-			timer = vf.p.clock.After(next.Sub(vf.p.clock.Now()))
+			timer = time.After(time.Until(next))
 		}
 		select {
 		case <-ctx.Done():
@@ -127,7 +121,7 @@ func (vf *verifier) nextDue() (time.Time, bool) {
 // round checks every channel due now, or within a sixtieth of the window:
 // a little early rather than one call per stop of a burst.
 func (vf *verifier) round(ctx context.Context) {
-	horizon := vf.p.clock.Now().Add(vf.p.set.VerifyWindow / 60)
+	horizon := time.Now().Add(vf.p.set.VerifyWindow / 60)
 	vf.mu.Lock()
 	var due []*watch
 	vf.queue = slices.DeleteFunc(vf.queue, func(w *watch) bool {
@@ -193,146 +187,55 @@ func (vf *verifier) cut() {
 	}
 }
 
-// decide records a channel's verdict, says it in the thread and, once the
-// command's last channel is decided, updates the parent if the verdicts
-// change it, releases the command's claims and writes its record.
+// decide records a channel's verdict and, once the command's last channel
+// is decided, hands the verdict to a worker.
 func (vf *verifier) decide(w *watch, c Check) {
-	v, p := w.v, vf.p
-	var line string
+	v := w.v
 	for i := range v.rec.Channels {
-		if r := &v.rec.Channels[i]; r.ID == w.id {
-			r.Check = c
-			line = checkLine(*r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Command)
+		if v.rec.Channels[i].ID == w.id {
+			v.rec.Channels[i].Check = c
 		}
 	}
-	ctx := context.Background()
-	vf.outbox.add(v, func() { v.th.say(ctx, line) })
-	if v.open--; v.open > 0 {
-		return
+	if v.open--; v.open == 0 {
+		req := v.rec.Request
+		req.verdict = v
+		vf.p.workers.handOn(req)
 	}
-	rec := *v.rec
-	vf.outbox.add(v, func() {
-		head := verdictHead(rec.Channels, v.head)
-		if head != "" {
-			v.th.update(ctx, head)
+}
+
+// verdict is the job that says a verification's verdict: a line per
+// channel checked, the parent updated if the verdicts change it, and the
+// verdict's own record. The command's claims are released before it
+// returns.
+func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
+	defer v.release()
+	th := &thread{p: p, req: v.rec.Request, parent: v.parent}
+	for _, r := range v.rec.Channels {
+		if r.Check.Verdict != NotChecked {
+			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
-		v.th.flush(ctx, head)
-		p.finish(rec)
-		v.end()
-	})
+	}
+	head := verdictHead(wordsOf(v.rec.Command.Verb), v.rec.Channels, v.head)
+	if head != "" {
+		th.update(ctx, head)
+	}
+	th.flush(ctx, head)
+	rec := v.rec
+	rec.Event = EventVerified
+	return rec
 }
 
 // verdictHead is the parent's new head once every verdict is in: flagged
 // when a channel was not proven stopped, the new summary when an unclear
 // answer was settled, "" when the parent (whose head was before) stands.
-func verdictHead(results []ChannelResult, before string) string {
-	if head := flaggedSummary(results); head != "" {
+func verdictHead(w actionWords, results []ChannelResult, before string) string {
+	if head := flaggedSummary(w, results); head != "" {
 		return head
 	}
-	if now := summaryText(results); now != before {
+	if now := summaryText(w, results); now != before {
 		return now
 	}
 	return ""
-}
-
-// posterCount is how many goroutines post verdicts: a round that decides a
-// thousand channels queues their posts rather than starting a thousand
-// goroutines, each with its stack, waiting for a connection to Slack.
-const posterCount = 8
-
-// outbox makes the verifications' posts with a few goroutines, each
-// verification's in the order they were added.
-type outbox struct {
-	mu    sync.Mutex
-	ready []*verification // have posts and no poster yet
-	wake  chan struct{}   // ready grew
-	done  chan struct{}   // no more posts come: stop when ready is empty
-}
-
-// start runs n posters; the returned func waits until they have made every
-// post added before it was called.
-func (o *outbox) start(n int) (stop func()) {
-	o.wake, o.done = make(chan struct{}, n), make(chan struct{})
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(o.post)
-	}
-	return func() {
-		close(o.done)
-		wg.Wait()
-	}
-}
-
-// add queues f after v's earlier posts.
-func (o *outbox) add(v *verification, f func()) {
-	v.mu.Lock()
-	v.posts = append(v.posts, f)
-	idle := !v.busy
-	v.busy = true
-	v.mu.Unlock()
-	if idle {
-		o.mu.Lock()
-		o.ready = append(o.ready, v)
-		o.mu.Unlock()
-		select {
-		case o.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// post is one poster: it serves one verification at a time, making all its
-// posts in order, until no more come.
-func (o *outbox) post() {
-	for {
-		o.mu.Lock()
-		var v *verification
-		if len(o.ready) > 0 {
-			v, o.ready = o.ready[0], o.ready[1:]
-		}
-		more := len(o.ready) > 0
-		o.mu.Unlock()
-		if v == nil {
-			select {
-			case <-o.wake:
-				continue
-			case <-o.done:
-				if o.empty() {
-					return
-				}
-				continue
-			}
-		}
-		if more {
-			select { // another poster may take the next one
-			case o.wake <- struct{}{}:
-			default:
-			}
-		}
-		v.drain()
-	}
-}
-
-func (o *outbox) empty() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.ready) == 0
-}
-
-// drain makes v's posts until it has none left.
-func (v *verification) drain() {
-	for {
-		v.mu.Lock()
-		if len(v.posts) == 0 {
-			v.busy = false
-			v.mu.Unlock()
-			return
-		}
-		f := v.posts[0]
-		v.posts = v.posts[1:]
-		v.mu.Unlock()
-		f()
-	}
 }
 
 // toVerify are the channels whose live status settles the stop: those

@@ -1,10 +1,10 @@
 package bot
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -13,9 +13,9 @@ import (
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
-// Verification runs on the fake clock, which moves through each wait at
-// once: checks at 1, 3, 7 and 15 seconds of the 15 s window cost no real
-// time.
+// Verification runs on the bubble's clock, which moves through each wait
+// at once: checks at 1, 3, 7 and 15 seconds of the 15 s window cost no
+// real time.
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	runStopCases(t, []stopCase{
@@ -25,7 +25,7 @@ func TestVerify(t *testing.T) {
 			require.NotContains(t, parent.Latest(), "⚠️")
 			require.Equal(t, 1, e.statusCalls())
 			require.Equal(t, "verified", verificationWords(rec.Channels))
-			require.Equal(t, epoch.Add(time.Second), e.clock.Now(), "one check, after 1 second on the fake clock")
+			require.Equal(t, time.Second, time.Since(epoch), "one check, after 1 second on the bubble's clock")
 		}},
 		{name: "still live after the window", text: "stop 10001 10002",
 			prepare: func(e *env) { e.polyv.KeepLive(10002) },
@@ -41,7 +41,7 @@ func TestVerify(t *testing.T) {
 					require.Equal(t, []int64{10002}, c.ChannelIDs, "the channel that ended is not asked about again")
 				}
 				require.Equal(t, "still live: 10002", verificationWords(rec.Channels))
-				require.Equal(t, epoch.Add(15*time.Second), e.clock.Now(), "the window, on the fake clock")
+				require.Equal(t, 15*time.Second, time.Since(epoch), "the window, on the bubble's clock")
 			}},
 		{name: "status unreadable", text: "stop 10001",
 			prepare: func(e *env) {
@@ -102,14 +102,16 @@ func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run("status "+strconv.Quote(string(tc.status)), func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
-			e.polyv.KeepLive(10001)
-			e.polyv.SetLiveStatus(10001, tc.status)
-			rec := e.run("stop 10001")
-			parent, thread := e.parent()
-			require.Equal(t, 1, countLines(thread, tc.line), "thread: %q", thread)
-			require.Equal(t, tc.verdict, verificationWords(rec.Channels))
-			require.Equal(t, tc.verdict != "verified", strings.HasPrefix(parent.Latest(), "⚠️"))
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t)
+				e.polyv.KeepLive(10001)
+				e.polyv.SetLiveStatus(10001, tc.status)
+				rec := e.run("stop 10001")
+				parent, thread := e.parent()
+				require.Equal(t, 1, countLines(thread, tc.line), "thread: %q", thread)
+				require.Equal(t, tc.verdict, verificationWords(rec.Channels))
+				require.Equal(t, tc.verdict != "verified", strings.HasPrefix(parent.Latest(), "⚠️"))
+			})
 		})
 	}
 }
@@ -119,45 +121,47 @@ func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 // flagged.
 func TestVerifyCutShortByShutdown(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	e.clock.SetAuto(false) // the first check never comes: the shutdown does
-	req := e.request("stop 10001")
-	e.p.handle(context.Background(), req)
-	require.True(t, e.clock.WaitFor(1, make(chan struct{})), "the verifier waits for the first check")
-	e.stopVerifier()
-	e.settle()
-	rec := e.record(req.ID)
-	parent, thread := e.parent()
-	require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", thread[1])
-	require.Zero(t, e.statusCalls(), "a cancelled verification asks Polyv nothing more")
-	require.Equal(t, "⚠️ ✅ 1 stopped, unverified: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
-	require.Equal(t, Check{Verdict: Unverified, Why: ShutDown}, rec.Channels[0].Check)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		req := e.request("stop 10001")
+		e.handle(req)
+		synctest.Wait() // the verifier waits for the first check; the shutdown comes first
+		e.stopVerifier()
+		rec := e.verdict(req.ID)
+		parent, thread := e.parent()
+		require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", thread[1])
+		require.Zero(t, e.statusCalls(), "a cancelled verification asks Polyv nothing more")
+		require.Equal(t, "⚠️ ✅ 1 stopped, unverified: 10001 — <@U0RESP> asked to stop Polyv channel 10001", parent.Latest())
+		require.Equal(t, Check{Verdict: Unverified, Why: ShutDown}, rec.Channels[0].Check)
+	})
 }
 
 // One verifier serves the process: channels due at the same time are
 // checked in one call, in batches of at most 200.
 func TestVerifyBatchesAcrossCommands(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *envConfig) { c.userBurst, c.globalPerMin, c.globalBurst = 1000, 60000, 1000 })
-	e.clock.SetAuto(false)
-	for i := range 11 {
-		e.p.handle(context.Background(), e.request("stop "+ids(int64(20001+20*i), 20)))
-	}
-	require.Equal(t, 220, len(e.polyv.Calls()), "the stops went out; no check is due yet")
-	require.True(t, e.clock.WaitFor(1, make(chan struct{})))
-	e.clock.Advance(time.Second)
-	e.settle()
-	var sizes []int
-	for _, c := range e.polyv.Calls() {
-		if strings.HasSuffix(c.Path, "live-status/list") {
-			sizes = append(sizes, len(c.ChannelIDs))
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, func(c *envConfig) { c.userBurst, c.globalPerMin, c.globalBurst = 1000, 60000, 1000 })
+		var stops []Request
+		for i := range 11 {
+			stops = append(stops, e.request("stop "+ids(int64(20001+20*i), 20)))
+			e.handle(stops[i])
 		}
-	}
-	require.ElementsMatch(t, []int{200, 20}, sizes, "220 channels due together: two calls")
-	require.Len(t, e.audits, 11)
-	for _, rec := range e.audits {
-		require.Equal(t, "verified", verificationWords(rec.Channels))
-	}
+		require.Equal(t, 220, len(e.polyv.Calls()), "the stops went out; no check is due yet")
+		synctest.Wait() // the verifier waits for the first check
+		time.Sleep(time.Second)
+		for _, req := range stops {
+			require.Equal(t, "verified", verificationWords(e.verdict(req.ID).Channels))
+		}
+		var sizes []int
+		for _, c := range e.polyv.Calls() {
+			if strings.HasSuffix(c.Path, "live-status/list") {
+				sizes = append(sizes, len(c.ChannelIDs))
+			}
+		}
+		require.ElementsMatch(t, []int{200, 20}, sizes, "220 channels due together: two calls")
+		require.Len(t, e.audits, 22, "each stop's record, then its verdict's")
+	})
 }
 
 // A channel's in-flight claim lasts until its verification is over: a
@@ -174,29 +178,27 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND"} })
-			e.clock.SetAuto(false)
-			e.polyv.Script(10001, tc.reply)
-			first := e.request("stop 10001")
-			e.p.handle(context.Background(), first)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			require.True(t, e.clock.WaitFor(1, ctx.Done()), "the verifier waits for the first check")
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, func(c *envConfig) { c.rules.Users = []string{responder, "U0SECOND"} })
+				e.polyv.Script(10001, tc.reply)
+				first := e.request("stop 10001")
+				e.handle(first)
+				synctest.Wait() // the verifier waits for the first check
 
-			e.p.handle(context.Background(), e.request("stop 10001", as("U0SECOND"), withID("second")))
-			second := e.record(envelopeID("second"))
-			require.Equal(t, InProgress, second.Decision)
-			require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
-			require.Equal(t, 1, e.stopCalls(10001))
+				e.handle(e.request("stop 10001", as("U0SECOND"), withID("second")))
+				second := e.record(envelopeID("second"))
+				require.Equal(t, InProgress, second.Decision)
+				require.Regexp(t, `^⏳ Polyv channel 10001 is already being stopped by <@U0RESP> \(<https://test\.slack\.com/archives/C0OPS/p\d+\|thread>\); nothing more was sent\.$`, e.private()[0])
+				require.Equal(t, 1, e.stopCalls(10001))
 
-			e.clock.Advance(time.Second)
-			e.settle()
-			require.Equal(t, []State{tc.state}, states(e.record(first.ID)))
-			require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
-			e.clock.SetAuto(true)
-			third := e.run("stop 10001", as("U0SECOND"), withID("third"))
-			require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
-			require.Equal(t, 2, e.stopCalls(10001))
+				time.Sleep(time.Second)
+				e.verdict(first.ID)
+				require.Equal(t, []State{tc.state}, states(e.record(first.ID)))
+				require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
+				third := e.run("stop 10001", as("U0SECOND"), withID("third"))
+				require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
+				require.Equal(t, 2, e.stopCalls(10001))
+			})
 		})
 	}
 }
@@ -206,12 +208,14 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 // queueing ahead of stops.
 func TestVerifyNeverWaitsForTheGlobalBucket(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *envConfig) { c.globalPerMin, c.globalBurst = 0.001, 1 })
-	rec := e.run("stop 10001")
-	require.Equal(t, []State{Stopped}, states(rec), "the stop took the only token")
-	require.Zero(t, e.statusCalls(), "no check could take a token, so none was sent")
-	_, thread := e.parent()
-	require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot could not verify it: not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in "+
-		strings.SplitN(thread[1], "retry in ", 2)[1], thread[1])
-	require.Equal(t, Unverified, rec.Channels[0].Check.Verdict)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, func(c *envConfig) { c.globalPerMin, c.globalBurst = 0.001, 1 })
+		rec := e.run("stop 10001")
+		require.Equal(t, []State{Stopped}, states(rec), "the stop took the only token")
+		require.Zero(t, e.statusCalls(), "no check could take a token, so none was sent")
+		_, thread := e.parent()
+		require.Equal(t, "⚠️ Polyv channel 10001: Polyv accepted the stop, but the bot could not verify it: not sent: the bot's own Polyv call budget (RATE_LIMIT_PER_MINUTE) is used up; retry in "+
+			strings.SplitN(thread[1], "retry in ", 2)[1], thread[1])
+		require.Equal(t, Unverified, rec.Channels[0].Check.Verdict)
+	})
 }

@@ -234,14 +234,26 @@ func options(m Message) []slack.MsgOption {
 	return opts
 }
 
-func groupHint(err error) string {
-	switch ErrorCode(err) {
+// GroupFix says what to do about a Slack error code from a user-group
+// call (usergroups.users.list, usergroups.list), or "" when there is
+// nothing specific to say. It is the one wording of these codes: the
+// client's errors carry it, and the -check preflight shows it as the fix.
+func GroupFix(code string) string {
+	switch code {
 	case "missing_scope":
-		return " (the bot token lacks the usergroups:read scope: add it in the Slack app's OAuth settings and reinstall)"
+		return "add the usergroups:read bot scope (it is in deploy/slack-app-manifest.yaml) and reinstall the app"
 	case "paid_teams_only", "paid_only", "team_not_paid":
-		return " (user groups need a paid Slack plan: list people in ALLOWED_USERS instead)"
+		return "user groups need a paid Slack plan: list the people in ALLOWED_USERS instead"
 	case "no_such_subteam", "subteam_not_found":
-		return " (no such user group: check the S… id in ALLOWED_USERGROUPS)"
+		return "copy the group's S… id from its page in Slack (People › User groups) into ALLOWED_USERGROUPS"
+	}
+	return ""
+}
+
+// groupHint is GroupFix for an error's text: "; add the usergroups:read …".
+func groupHint(err error) string {
+	if fix := GroupFix(ErrorCode(err)); fix != "" {
+		return "; " + fix
 	}
 	return ""
 }

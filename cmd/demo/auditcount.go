@@ -8,7 +8,8 @@ import (
 )
 
 // auditCounter is the demo's audit sink: the bot hands it one record when
-// it is done with a command, so the demo knows when to print the scene.
+// it is done with a command (for a stop being verified, the verdict's), so
+// the demo knows when to print the scene.
 type auditCounter struct {
 	mu      sync.Mutex
 	n       int
@@ -17,8 +18,11 @@ type auditCounter struct {
 
 func newAuditCounter() *auditCounter { return &auditCounter{changed: make(chan struct{})} }
 
-// Audit counts rec.
-func (c *auditCounter) Audit(bot.Record) {
+// Audit counts rec, unless a verdict's record follows it.
+func (c *auditCounter) Audit(rec bot.Record) {
+	if rec.Pending() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n++

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -237,16 +238,11 @@ func checkGroup(ctx context.Context, sc *slackclient.Client, id string) checkRes
 	return r
 }
 
+// groupFix is the fix for a failed user-group check: slackclient's words
+// for a code it knows, a general direction for any other.
 func groupFix(code string) string {
-	switch code {
-	case "missing_scope":
-		return "add the usergroups:read bot scope (it is in deploy/slack-app-manifest.yaml) and reinstall the app"
-	case "paid_teams_only", "paid_only", "team_not_paid":
-		return "user groups need a paid Slack plan: list the people in ALLOWED_USERS instead"
-	case "no_such_subteam", "subteam_not_found":
-		return "copy the group's S… id from its page in Slack (People › User groups) into ALLOWED_USERGROUPS"
-	}
-	return "check the S… id in ALLOWED_USERGROUPS / STATUS_ALLOWED_USERGROUPS and that Slack is reachable"
+	return cmp.Or(slackclient.GroupFix(code),
+		"check the S… id in ALLOWED_USERGROUPS / STATUS_ALLOWED_USERGROUPS and that Slack is reachable")
 }
 
 // checkAuditChannel uses conversations.info, which posts nothing. It needs

@@ -39,6 +39,7 @@ package polyvtest
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -57,6 +58,7 @@ type Server struct {
 	UserID    string // the account's userId: what cutoff and resume require, what user-info answers
 
 	ts       *httptest.Server
+	listener net.Listener // nil: a loopback port
 	now      func() time.Time
 	latency  time.Duration
 	quotaN   int
@@ -83,6 +85,11 @@ type Option func(*Server)
 // WithClock sets the server clock used for the ±3 minute timestamp window
 // and the quota windows (default time.Now).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithListener serves on l instead of a loopback port. With an in-memory
+// listener the fake can run inside a testing/synctest bubble, whose clock
+// cannot move while a goroutine waits on a real socket.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
 // WithUserID sets the account's userId (default DefaultUserID).
 func WithUserID(id string) Option { return func(s *Server) { s.UserID = id } }
@@ -143,7 +150,12 @@ func NewServer(appID, appSecret string, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	if s.listener == nil {
+		s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	} else {
+		s.ts = &httptest.Server{Listener: s.listener, Config: &http.Server{Handler: http.HandlerFunc(s.serve)}}
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL
 	return s
 }
