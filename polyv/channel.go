@@ -30,11 +30,24 @@ const MaxNameBytes = 200
 // (the channel's password, its viewing keys) is neither kept nor quoted in
 // errors. A read: retried like LiveStatus, run in a dry run too.
 func (c *Client) ChannelInfo(ctx context.Context, channelID int64) (ChannelInfo, error) {
+	return c.channelInfo(ctx, channelID, patience{attempts: c.attempts})
+}
+
+// TryChannelInfo is ChannelInfo for a caller that can do without the answer
+// (the bot's channel names): like TryLiveStatus it makes one attempt, and
+// only if a limiter token is free now; otherwise it sends nothing and
+// returns a *LimitError at once, so that a name never holds a token a stop
+// is waiting for.
+func (c *Client) TryChannelInfo(ctx context.Context, channelID int64) (ChannelInfo, error) {
+	return c.channelInfo(ctx, channelID, patience{attempts: 1, now: true})
+}
+
+func (c *Client) channelInfo(ctx context.Context, channelID int64, p patience) (ChannelInfo, error) {
 	if err := checkID(channelID); err != nil {
 		return ChannelInfo{}, err
 	}
 	var info ChannelInfo
-	_, err := c.run(ctx, call{
+	_, err := c.runWith(ctx, call{
 		ep:     epInfo,
 		params: map[string]string{"channelId": strconv.FormatInt(channelID, 10)},
 		decode: func(status int, body []byte) error {
@@ -42,7 +55,7 @@ func (c *Client) ChannelInfo(ctx context.Context, channelID int64) (ChannelInfo,
 			info, err = decodeChannelInfo(channelID, status, body, c.redact)
 			return err
 		},
-	})
+	}, p)
 	return info, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/polyvbot/polyvbot/polyv"
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
@@ -163,6 +164,38 @@ func TestChannelInfoTimeout(t *testing.T) {
 	_, err := c.ChannelInfo(ctx, 10001)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Equal(t, "timeout", polyv.Kind(err))
+}
+
+// TestTryChannelInfoNeverWaitsForAToken: names must never hold a token a
+// stop waits for, nor retry into Polyv's quota.
+func TestTryChannelInfoNeverWaitsForAToken(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	srv.SetName(10002, "Spring Launch", "Ada")
+	srv.ScriptOp(polyvtest.OpInfo, 10001, polyvtest.ServerFail())
+	lim := rate.NewLimiter(rate.Every(time.Hour), 2)
+	c, _ := newClient(t, srv, polyv.WithLimiter(lim), polyv.WithMaxWait(time.Hour))
+
+	info, err := c.TryChannelInfo(context.Background(), 10002)
+	require.NoError(t, err)
+	require.Equal(t, polyv.ChannelInfo{ID: 10002, Name: "Spring Launch", Publisher: "Ada"}, info)
+
+	_, err = c.TryChannelInfo(context.Background(), 10001)
+	require.ErrorIs(t, err, polyv.ErrServer, "one attempt: a 5xx is not retried")
+	require.Equal(t, 1, srv.OpCalls(polyvtest.OpInfo, 10001))
+
+	start := time.Now()
+	_, err = c.TryChannelInfo(context.Background(), 10002)
+	var le *polyv.LimitError
+	require.ErrorAs(t, err, &le, "no token now: refused at once")
+	require.Less(t, time.Since(start), time.Minute)
+	require.Len(t, srv.Calls(), 2, "nothing was sent")
+	require.Greater(t, lim.Tokens(), -0.5, "the refusal kept no reservation that others would wait behind")
+
+	_, err = c.TryChannelInfo(context.Background(), 0)
+	require.Error(t, err)
+	require.NotErrorAs(t, err, &le, "still no token: the id is checked first")
+	require.Len(t, srv.Calls(), 2, "an invalid id sends nothing")
 }
 
 func TestStreamTypeValues(t *testing.T) {
