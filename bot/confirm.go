@@ -44,9 +44,6 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 // confirmed stop is authorized again before it runs. A click that cannot be
 // honoured always gets a private answer saying why.
 func (p *pipeline) click(ctx context.Context, c Request) Record {
-	if c.Click.Action == ActionCutoff {
-		return p.cutoffClick(ctx, c)
-	}
 	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
 	switch decision {
 	case Altered:

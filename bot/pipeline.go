@@ -109,6 +109,8 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	switch {
 	case req.verdict != nil:
 		return p.verdict(ctx, req.verdict)
+	case req.Click != nil && req.Click.Action == ActionCutoff:
+		return p.cutoffClick(ctx, req)
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
