@@ -87,7 +87,7 @@ func TestReadmeListsEveryAuditValue(t *testing.T) {
 	section, _, _ = strings.Cut(section, "- **`AUDIT_CHANNEL`.**")
 	status := Request{Command: Command{Verb: VerbStatus}}
 	var words []string
-	for d := Allowed; d <= PromptFailed; d++ {
+	for d := Allowed; d <= Unconfigured; d++ {
 		rec := Record{Request: status, Decision: d}
 		if d != Denied { // a denial's decision names its reason: below
 			words = append(words, decisionWord(rec))

@@ -38,6 +38,11 @@ type Config struct {
 	// share it honour each other's prompts (see TicketKey); empty means a
 	// random key only this process knows.
 	ConfirmKey []byte
+	// CutoffAvailable says that the Polyv client has the account's userId
+	// (POLYV_USER_ID), which ban and resume send; without it they are
+	// refused, and a stop's thread says what to set instead of offering
+	// the cut-off button.
+	CutoffAvailable bool
 
 	Workers int // concurrent commands; default 16
 	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
@@ -84,9 +89,10 @@ func New(cfg Config) (*Bot, error) {
 	b.pipe = &pipeline{
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
-		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), workers: b.pool,
+		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), offers: newOffers(cfg.ConfirmKey), workers: b.pool,
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
-			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL},
+			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL,
+			CutoffAvailable: cfg.CutoffAvailable},
 	}
 	b.pipe.verifier = newVerifier(b.pipe)
 	b.setReady(false, "not connected yet")
@@ -194,6 +200,7 @@ func (b *Bot) sweep(ctx context.Context) {
 		}
 		b.seen.ids.sweep()
 		b.pipe.tickets.used.sweep()
+		b.pipe.offers.used.sweep()
 	}
 }
 

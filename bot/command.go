@@ -16,6 +16,10 @@ const (
 	VerbHelp   Verb = "help"
 	VerbStop   Verb = "stop"
 	VerbStatus Verb = "status"
+	// VerbBan cuts off what an encoder pushes to a channel (Polyv's
+	// 禁止推流), which a pull stop cannot end; VerbResume lifts it.
+	VerbBan    Verb = "ban"
+	VerbResume Verb = "resume"
 )
 
 // Limits on what one command may carry.
@@ -35,7 +39,7 @@ const (
 type Command struct {
 	Verb       Verb
 	ChannelIDs []int64 // distinct, in the order given
-	// Reason is the free text after the ids (stop only) as the person typed
+	// Reason is the free text after the ids (stop, ban, resume) as the person typed
 	// it: Slack's &amp; &lt; &gt; are decoded once, so whoever posts it must
 	// escape it once. Runs of white space are one space.
 	Reason string
@@ -44,13 +48,17 @@ type Command struct {
 	ReasonMarked bool
 }
 
-// Ambiguous reports a stop whose reason may have started with a number that
-// was read as a channel id: several ids followed by a reason without a
-// marker, as in `stop 10001 2 viewers`. The bot must then say which channels
-// it stops and how to mark the reason.
+// Ambiguous reports a stop (or ban, or resume) whose reason may have
+// started with a number that was read as a channel id: several ids
+// followed by a reason without a marker, as in `stop 10001 2 viewers`. The
+// bot must then say which channels it acts on and how to mark the reason.
 func (c Command) Ambiguous() bool {
-	return c.Verb == VerbStop && len(c.ChannelIDs) > 1 && c.Reason != "" && !c.ReasonMarked
+	return c.Verb.takesReason() && len(c.ChannelIDs) > 1 && c.Reason != "" && !c.ReasonMarked
 }
+
+// takesReason reports the verbs that act on channels, which all read
+// `<id>… [-- reason]` alike.
+func (v Verb) takesReason() bool { return v == VerbStop || v == VerbBan || v == VerbResume }
 
 // UsageError is a command that cannot be run as typed: which Problem, and
 // the words it is about. Its Error text, worded in text.go, is meant for the
@@ -90,6 +98,8 @@ const (
 // ParseCommand parses the text after the slash command:
 //
 //	stop <channelId>… [-- reason…]
+//	ban <channelId>… [-- reason…]
+//	resume <channelId>… [-- reason…]
 //	status <channelId>…
 //	help
 //
@@ -121,8 +131,8 @@ func ParseCommand(text string) (Command, error) {
 	switch Verb(verb) {
 	case VerbHelp, "-h", "--help", "?":
 		return Command{Verb: VerbHelp}, nil
-	case VerbStop:
-		return parseStop(rest)
+	case VerbStop, VerbBan, VerbResume:
+		return parseAction(Verb(verb), rest)
 	case VerbStatus:
 		return parseStatus(rest)
 	}
@@ -132,19 +142,21 @@ func ParseCommand(text string) (Command, error) {
 	return Command{}, &UsageError{Problem: UnknownVerb, Arg: fields[0]}
 }
 
-func parseStop(fields []string) (Command, error) {
-	a, err := parseArgs(VerbStop, fields)
+// parseAction reads an acting verb's arguments: stop, ban and resume share
+// one grammar, its limits and its refusals.
+func parseAction(verb Verb, fields []string) (Command, error) {
+	a, err := parseArgs(verb, fields)
 	if err != nil {
 		return Command{}, err
 	}
 	if len(a.ids) == 0 {
-		return Command{}, noChannel(VerbStop, a)
+		return Command{}, noChannel(verb, a)
 	}
-	reason, err := parseReason(a.reason)
+	reason, err := parseReason(verb, a.reason)
 	if err != nil {
 		return Command{}, err
 	}
-	return Command{Verb: VerbStop, ChannelIDs: a.ids, Reason: reason, ReasonMarked: a.marked && reason != ""}, nil
+	return Command{Verb: verb, ChannelIDs: a.ids, Reason: reason, ReasonMarked: a.marked && reason != ""}, nil
 }
 
 func parseStatus(fields []string) (Command, error) {
@@ -300,15 +312,15 @@ func parseID(s string) (int64, error) {
 	return n, nil
 }
 
-func parseReason(fields []string) (string, error) {
+func parseReason(verb Verb, fields []string) (string, error) {
 	reason := strings.Join(fields, " ")
 	for _, r := range reason {
 		if isControl(r) {
-			return "", &UsageError{Problem: ReasonControl, Verb: VerbStop, N: int(r)}
+			return "", &UsageError{Problem: ReasonControl, Verb: verb, N: int(r)}
 		}
 	}
 	if n := utf8.RuneCountInString(reason); n > MaxReasonRunes {
-		return "", &UsageError{Problem: ReasonTooLong, Verb: VerbStop, N: n}
+		return "", &UsageError{Problem: ReasonTooLong, Verb: verb, N: n}
 	}
 	return reason, nil
 }

@@ -25,6 +25,7 @@ func FuzzParseCommand(f *testing.F) {
 		"stop 10001 <@U1> `x` *bold*", "stop 10001 10001", "stop ,,,", "ſtop 1", "10001",
 		"stop 10001 -- 2 viewers", "stop 10001: 2", "stop 10001 — 2", "stop #10001 leaked",
 		"stop <https://live.polyv.cn/watch/10001|live.polyv.cn/watch/10001>", "stop 10001 A&amp;B &lt;t&gt;",
+		"ban 10001 -- host keeps pushing", "RESUME 10001,10002", "ban", "resume 10001: 2", "ban 10001 2 viewers",
 	} {
 		f.Add(s)
 	}
@@ -88,7 +89,7 @@ func checkCommand(t *testing.T, text string, cmd bot.Command) {
 		require.Empty(t, cmd.ChannelIDs)
 		require.Empty(t, cmd.Reason)
 		return
-	case bot.VerbStop, bot.VerbStatus:
+	case bot.VerbStop, bot.VerbBan, bot.VerbResume, bot.VerbStatus:
 	default:
 		t.Fatalf("unknown verb %q from %q", cmd.Verb, text)
 	}

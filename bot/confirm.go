@@ -82,7 +82,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 	}
 	rec := Record{Request: orig}
 	p.replacePrompt(ctx, c, confirmedText(spec.action.words, orig.Command.ChannelIDs))
-	if p.authorize(ctx, orig, spec.policy(p), &rec) {
+	if p.authorize(ctx, orig, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, orig, &rec) {
 		p.runAction(ctx, spec.action, orig, &rec)
 	}
 	return rec
@@ -114,12 +114,8 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 // and the value already carries the ticket), the action ids are fixed, and
 // texts are cut to their limits (the message's own text stays whole).
 func promptBlocks(req Request, text, token string) []slack.Block {
-	what := channelsText(req.Command.ChannelIDs)
-	confirm := slack.NewConfirmationBlockObject(
-		plain(truncate(confirmTitle(), maxConfirmTitle)), plain(truncate(confirmBody(what), maxConfirmText)),
-		plain(truncate(stopButton(), maxDialogButton)), plain(truncate(keepButton(), maxDialogButton)))
-	stop := slack.NewButtonBlockElement(ActionConfirm, token, plain(truncate(stopButton(), maxButtonText))).
-		WithStyle(slack.StyleDanger).WithConfirm(confirm)
+	w := wordsOf(req.Command.Verb).prompt
+	stop := dangerButton(ActionConfirm, token, w, channelsText(req.Command.ChannelIDs))
 	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(cancelButton(), maxButtonText)))
 	return []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
@@ -142,6 +138,16 @@ const (
 func promptBlockID(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "polyv_stop_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
+}
+
+// dangerButton is a red button that acts, behind Slack's confirm dialog
+// in w's words about what ("channel 10001").
+func dangerButton(actionID, token string, w promptWords, what string) *slack.ButtonBlockElement {
+	confirm := slack.NewConfirmationBlockObject(
+		plain(truncate(w.title, maxConfirmTitle)), plain(truncate(w.body(what), maxConfirmText)),
+		plain(truncate(w.button, maxDialogButton)), plain(truncate(w.keep, maxDialogButton)))
+	return slack.NewButtonBlockElement(actionID, token, plain(truncate(w.button, maxButtonText))).
+		WithStyle(slack.StyleDanger).WithConfirm(confirm)
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -7,9 +7,15 @@
 //
 //   - The verbs (verbs.go) are one table: for each verb its help entry, who
 //     may use it, and either the read it runs (status) or, for an acting
-//     verb (stop), its action: the Polyv call, the per-user bucket, whether
-//     it asks for confirmation, whether its effect is verified, and its
-//     words. Adding a verb is an entry, its wording and its tests.
+//     verb (stop, ban, resume), its action: the Polyv call, the per-user
+//     bucket, whether it asks for confirmation, whether its effect is
+//     verified, whether it needs POLYV_USER_ID, whether it offers the
+//     cut-off, and its words. Adding a verb is an entry, its wording and its
+//     tests.
+//   - The cut-off offer (cutoff.go): a pull stop cannot end what an
+//     encoder pushes; when a stop's thread shows that, it offers the
+//     requester a button that runs ban, from what the stop and its
+//     verification already read (no extra Polyv call).
 //   - The transport (transport.go, pool.go, bot.go) reads payloads from the
 //     Socket Mode connection, answers in the ack what needs no work (help,
 //     bad input, how an ambiguous stop was read, a full queue) and hands the
@@ -56,8 +62,8 @@
 //
 // Several replicas may serve together: Slack sends each payload to one of
 // the app's Socket Mode connections, the one that receives a command runs
-// it to the end, and a confirmation's buttons carry a signed ticket any
-// replica can run (ticket.go). What stays in one process, and so per
+// it to the end, and a confirmation's buttons and the cut-off button carry
+// a signed ticket any replica can run (ticket.go, cutoff.go). What stays in one process, and so per
 // replica: the worker pool and its queue, the per-user and global token
 // buckets, the in-flight guard that stops two people's commands from
 // acting on the same channel at once, the verifier, the envelope

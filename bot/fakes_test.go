@@ -353,7 +353,13 @@ type envConfig struct {
 	// stub, when set, is the Polyv the pipeline calls instead of the real
 	// client and the fake Polyv.
 	stub Polyv
+	// polyvUserID is the userId the client sends with ban and resume
+	// (POLYV_USER_ID); the fake Polyv's account has polyvtest.DefaultUserID.
+	polyvUserID string
 }
+
+// withoutUserID is a bot without POLYV_USER_ID.
+func withoutUserID(c *envConfig) { c.polyvUserID, c.set.CutoffAvailable = "", false }
 
 // stubbed runs the pipeline against stubPolyv.
 func stubbed(c *envConfig) { c.stub = stubPolyv{} }
@@ -363,9 +369,11 @@ func stubbed(c *envConfig) { c.stub = stubPolyv{} }
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
 	c := envConfig{
-		set:        settings{AuditChannel: auditChannel, PolyvTimeout: 2 * time.Second, VerifyStop: true, VerifyWindow: 15 * time.Second, ConfirmTTL: 2 * time.Minute},
-		rules:      auth.Rules{Users: []string{responder}},
-		userPerMin: 600, userBurst: 50, globalPerMin: 6000, globalBurst: 100, maxWait: 5 * time.Second,
+		set: settings{AuditChannel: auditChannel, PolyvTimeout: 2 * time.Second, VerifyStop: true, VerifyWindow: 15 * time.Second, ConfirmTTL: 2 * time.Minute,
+			CutoffAvailable: true},
+		polyvUserID: polyvtest.DefaultUserID,
+		rules:       auth.Rules{Users: []string{responder}},
+		userPerMin:  600, userBurst: 50, globalPerMin: 6000, globalBurst: 100, maxWait: 5 * time.Second,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -386,7 +394,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		users:       auth.NewUserLimiter(c.userPerMin, c.userBurst),
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, set: c.set,
-		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)),
+		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)), offers: newOffers(c.ticketKey),
 		workers: e,
 	}
 	e.p.verifier = newVerifier(e.p)
@@ -440,6 +448,7 @@ func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 		polyv.WithTimeout(c.set.PolyvTimeout),
 		polyv.WithRetries(3, time.Millisecond),
 		polyv.WithDryRun(c.set.DryRun),
+		polyv.WithUserID(c.polyvUserID),
 		polyv.WithLogger(log))
 }
 
@@ -629,6 +638,14 @@ func (refusingPolyv) StopPullStream(context.Context, int64) (polyv.CallStats, er
 	return polyv.CallStats{}, errors.New("Polyv must not be called")
 }
 
+func (refusingPolyv) Cutoff(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{}, errors.New("Polyv must not be called")
+}
+
+func (refusingPolyv) Resume(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{}, errors.New("Polyv must not be called")
+}
+
 func (refusingPolyv) LiveStatus(context.Context, ...int64) (map[int64]polyv.LiveStatus, error) {
 	return nil, errors.New("Polyv must not be called")
 }
@@ -642,6 +659,14 @@ func (refusingPolyv) TryLiveStatus(context.Context, ...int64) (map[int64]polyv.L
 type stubPolyv struct{}
 
 func (stubPolyv) StopPullStream(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{Attempts: 1}, nil
+}
+
+func (stubPolyv) Cutoff(context.Context, int64) (polyv.CallStats, error) {
+	return polyv.CallStats{Attempts: 1}, nil
+}
+
+func (stubPolyv) Resume(context.Context, int64) (polyv.CallStats, error) {
 	return polyv.CallStats{Attempts: 1}, nil
 }
 

@@ -13,7 +13,7 @@ import (
 
 // everyVerb is every verb ParseCommand accepts; a new verb must be added here
 // and to bot.Help.
-var everyVerb = []bot.Verb{bot.VerbStop, bot.VerbStatus, bot.VerbHelp}
+var everyVerb = []bot.Verb{bot.VerbStop, bot.VerbBan, bot.VerbResume, bot.VerbStatus, bot.VerbHelp}
 
 func TestHelpListsEveryVerbWithAnExample(t *testing.T) {
 	t.Parallel()

@@ -25,9 +25,10 @@ type Request struct {
 	verdict *verification
 }
 
-// Click is a click on a confirmation prompt's button.
+// Click is a click on a confirmation prompt's button, or on the cut-off
+// button a stop's thread offers.
 type Click struct {
-	Action string // ActionConfirm or ActionCancel
+	Action string // ActionConfirm, ActionCancel or ActionCutoff
 	Value  string // what the button carries
 }
 
@@ -52,6 +53,7 @@ const (
 	Altered                          // a click whose ticket's signature does not match
 	Crashed                          // the bot failed unexpectedly; the log has the panic
 	PromptFailed                     // Slack took the confirmation prompt no way; Record.PromptErr says why
+	Unconfigured                     // ban or resume on a bot without POLYV_USER_ID: nothing was claimed or sent
 )
 
 // State is what happened to one Polyv channel of a stop.

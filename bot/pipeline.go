@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -25,6 +26,10 @@ type Slack interface {
 // Polyv is what the bot needs from the Polyv client.
 type Polyv interface {
 	StopPullStream(ctx context.Context, channelID int64) (polyv.CallStats, error)
+	// Cutoff and Resume ban pushing to a channel and lift the ban; they
+	// need the Polyv account's userId (settings.CutoffAvailable).
+	Cutoff(ctx context.Context, channelID int64) (polyv.CallStats, error)
+	Resume(ctx context.Context, channelID int64) (polyv.CallStats, error)
 	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
 	// TryLiveStatus makes one attempt, only if a global token is free now.
 	TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
@@ -70,6 +75,7 @@ type pipeline struct {
 	set          settings
 	flights      *flights
 	tickets      *tickets
+	offers       *tickets // the cut-off buttons' (cutoff.go)
 	verifier     *verifier
 	workers      workers
 }
@@ -83,6 +89,8 @@ type settings struct {
 	VerifyWindow time.Duration
 	ConfirmStop  bool
 	ConfirmTTL   time.Duration
+	// CutoffAvailable: POLYV_USER_ID is set, so ban and resume can run.
+	CutoffAvailable bool
 }
 
 // handle runs one request to its end and returns its record: the
@@ -101,6 +109,8 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	switch {
 	case req.verdict != nil:
 		return p.verdict(ctx, req.verdict)
+	case req.Click != nil && req.Click.Action == ActionCutoff:
+		return p.cutoffClick(ctx, req)
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
@@ -174,7 +184,7 @@ func metricVerb(rec Record) string {
 	case rec.Decision == Invalid:
 		return "invalid"
 	case rec.Click != nil:
-		return string(VerbStop)
+		return string(cmp.Or(rec.Command.Verb, VerbStop))
 	}
 	return string(rec.Command.Verb)
 }
@@ -182,7 +192,7 @@ func metricVerb(rec Record) string {
 // outcomeLabel keeps the metric's label set small: a stop's per-channel
 // states become stopped, failed, unclear or mixed.
 func outcomeLabel(rec Record) string {
-	if rec.Decision != Allowed || rec.Command.Verb != VerbStop || len(rec.Channels) == 0 {
+	if rec.Decision != Allowed || !rec.Command.Verb.acts() || len(rec.Channels) == 0 {
 		return outcomeWord(rec)
 	}
 	label := ""

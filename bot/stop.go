@@ -12,8 +12,12 @@ import (
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// act asks to confirm or runs an acting verb's action (a stop).
+// act asks to confirm or runs an acting verb's action (a stop, a ban, a
+// resume), unless it needs what the bot lacks.
 func (p *pipeline) act(ctx context.Context, a *action, req Request, rec *Record) {
+	if p.unavailable(ctx, a, req, rec) {
+		return
+	}
 	if a.confirms && p.set.ConfirmStop {
 		p.askConfirmation(ctx, req, rec)
 		return
@@ -46,7 +50,12 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 	th.open(ctx)
 	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, skipped, busy))
 	summary := summaryText(a.words, rec.Channels)
+	var cannotEnd []int64
+	if a.offersCutoff {
+		cannotEnd = notPullingIDs(rec.Channels)
+	}
 	th.then(func() {
+		p.offerCutoff(ctx, th, cannotEnd, notPulling)
 		th.update(ctx, summary)
 		th.flush(ctx, summary)
 		p.auditPost(ctx, req, outcomeLine(*rec, th.parent.link))

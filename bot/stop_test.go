@@ -165,7 +165,8 @@ func TestStop(t *testing.T) {
 				require.Len(t, outcomes, 5)
 				checks := strings.Split(posts[2].Text, "\n")
 				require.Equal(t, "⚠️ ✅ 3 stopped, ❌ 1 failed, still live: 10003", checks[0])
-				require.Len(t, checks, 4)
+				require.Len(t, checks, 5)
+				require.Equal(t, cutoffOfferText("/polyv", []int64{10003}, stillLive, true, false), checks[4], "without a thread, no button: the command to type")
 				require.Empty(t, rec.Thread)
 			}},
 	})
@@ -199,6 +200,10 @@ func TestStopFailuresInResponderWords(t *testing.T) {
 				e.polyv.Script(10001, tc.reply, tc.reply, tc.reply)
 				rec := e.run("stop 10001")
 				parent, thread := e.parent()
+				if strings.Contains(tc.want, "not pulling") {
+					require.Equal(t, []string{cutoffOfferText("/polyv", []int64{10001}, notPulling, true, true)}, thread[1:], "a channel not pulling is offered the cut-off")
+					thread = thread[:1]
+				}
 				require.Len(t, thread, 1, "no verification after a failed stop")
 				require.True(t, strings.HasPrefix(thread[0], "❌ Polyv channel 10001: "), thread[0])
 				require.Contains(t, thread[0], tc.want)

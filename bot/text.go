@@ -112,6 +112,9 @@ func usageProblem(e *UsageError) string {
 // noChannelProblem says that a command names no channel, and which word
 // stands where the first id belongs, if any.
 func noChannelProblem(verb Verb, arg string) string {
+	if verb == VerbBan || verb == VerbResume {
+		return pushBanNoChannel(verb, arg)
+	}
 	if arg == "" {
 		if verb == VerbStatus {
 			return "`status` needs at least one Polyv channel id, e.g. `status 10001`"
@@ -131,8 +134,8 @@ func ambiguityText(command string, c Command) string {
 	ids := c.ChannelIDs
 	last := ids[len(ids)-1]
 	reason := escape(strings.ReplaceAll(c.Reason, "`", "'"))
-	return fmt.Sprintf("ℹ️ Read as: stop Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s stop %s -- %d %s`",
-		describeIDs(ids), reason, last, orPolyv(command), describeIDs(ids[:len(ids)-1]), last, reason)
+	return fmt.Sprintf("ℹ️ Read as: %s Polyv channels %s, with the reason “%s”. If %d belongs to the reason, put `--` before it: `%s %s %s -- %d %s`",
+		c.Verb, describeIDs(ids), reason, last, orPolyv(command), c.Verb, describeIDs(ids[:len(ids)-1]), last, reason)
 }
 
 func busyText() string {
@@ -155,9 +158,27 @@ type actionWords struct {
 	doing string // "stopping"
 	asked string // "stop", as in "asked to stop"
 	done  string // "stopped", a channel's success and the summary's count
+	call  string // "stop", as in "the signed stop call"
+	// note follows a channel's success line (what the action leaves
+	// behind, how to undo it); nil for none.
+	note func(command string, id int64) string
+	// check is the line verification adds for one channel; nil for an
+	// action that is not verified.
+	check  func(r ChannelResult, window, timeout time.Duration, command string) string
+	prompt promptWords // the confirmation prompt's words
 }
 
-var stopWords = actionWords{emoji: "🛑", doing: "stopping", asked: "stop", done: "stopped"}
+// promptWords are an action's words in its confirmation prompt.
+type promptWords struct {
+	question string                   // "Stop the pull stream of", before "Polyv channel 10001?"
+	title    string                   // the dialog's title
+	body     func(what string) string // the dialog's text, about "channel 10001"
+	button   string                   // the button that acts, and the dialog's yes
+	keep     string                   // the dialog's no
+}
+
+var stopWords = actionWords{emoji: "🛑", doing: "stopping", asked: "stop", done: "stopped", call: "stop", check: checkLine,
+	prompt: promptWords{question: "Stop the pull stream of", title: confirmTitle(), body: confirmBody, button: stopButton(), keep: keepButton()}}
 
 // wordsOf is the words of req's verb (a stop's for a verb without an
 // action, which never reaches these messages).
@@ -243,9 +264,9 @@ func verificationWords(results []ChannelResult) string {
 func channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
 	switch r.State {
 	case Stopped:
-		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed))
+		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed)) + w.noteOn(command, r.ID)
 	case DryRun:
-		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent", r.ID)
+		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed %s call was logged, not sent", r.ID, w.call)
 	case NotSent:
 		return fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", r.ID, humanDuration(r.RetryIn))
 	case Elsewhere:
@@ -371,7 +392,7 @@ func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
 
 // promptText is the confirmation prompt's text.
 func promptText(req Request, ttl time.Duration) string {
-	text := fmt.Sprintf("Stop the pull stream of Polyv %s?", channelsText(req.Command.ChannelIDs))
+	text := fmt.Sprintf("%s Polyv %s?", wordsOf(req.Command.Verb).prompt.question, channelsText(req.Command.ChannelIDs))
 	if req.Command.Reason != "" {
 		text += "\nReason: " + escape(req.Command.Reason)
 	}
@@ -489,6 +510,8 @@ var polyvFixes = []struct {
 	{polyv.ErrInvalidTimestamp, "Polyv rejected the timestamp: the bot host's clock is off by more than 3 minutes; fix NTP on the host and retry"},
 	{polyv.ErrAppNotFound, "Polyv does not know this application: check POLYV_APP_ID in the bot's configuration"},
 	{polyv.ErrChannelNotFound, "Polyv says this channel does not exist: check the channel id in the Polyv console"},
+	{polyv.ErrWrongUserID, "Polyv refused the userId: POLYV_USER_ID must be the userId the Polyv console shows beside the appId (开发设置); ask an admin to fix it"},
+	{polyv.ErrNoUserID, "not sent: this bot has no POLYV_USER_ID, which ban and resume need (the userId from the Polyv console, 开发设置); ask an admin to set it"},
 	{polyv.ErrQuotaExceeded, "Polyv's rate limit was hit (it blocks the IP for 5 minutes): retry in 5 minutes, and check what else calls Polyv from this IP"},
 }
 

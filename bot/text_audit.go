@@ -39,7 +39,7 @@ func auditSentence(rec Record, markup bool) string {
 	}
 	what := "`" + string(rec.Command.Verb) + "`"
 	if rec.Click != nil {
-		what = "`stop`"
+		what = "`" + string(cmp.Or(rec.Command.Verb, VerbStop)) + "`"
 	}
 	if len(rec.Command.ChannelIDs) > 0 {
 		what += " of Polyv " + channelsText(rec.Command.ChannelIDs)
@@ -49,7 +49,7 @@ func auditSentence(rec Record, markup bool) string {
 	}
 	emoji, decided := "ℹ️", decisionWords(rec)
 	switch rec.Decision {
-	case Denied:
+	case Denied, Unconfigured:
 		emoji = "🚫"
 	case Crashed:
 		emoji = "❌"
@@ -57,8 +57,8 @@ func auditSentence(rec Record, markup bool) string {
 		emoji = "⏳"
 	case Allowed:
 		emoji = "✅"
-		if rec.Command.Verb == VerbStop {
-			emoji = "🛑"
+		if rec.Command.Verb.acts() {
+			emoji = wordsOf(rec.Command.Verb).emoji
 		}
 	}
 	asked := "asked for"
@@ -72,7 +72,7 @@ func auditSentence(rec Record, markup bool) string {
 func decisionWords(rec Record) string {
 	switch rec.Decision {
 	case Allowed:
-		if rec.Command.Verb == VerbStop || rec.Click != nil {
+		if rec.Command.Verb.acts() || rec.Click != nil {
 			if s := summaryText(wordsOf(rec.Command.Verb), rec.Channels); s != "" {
 				return "allowed; " + s
 			}
@@ -96,16 +96,17 @@ func decisionWords(rec Record) string {
 // fixedDecisionWords are decisionWords for the decisions that carry no
 // detail of their own.
 var fixedDecisionWords = map[Decision]string{
-	OverBudget: "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up",
-	InProgress: "not sent: already being stopped by someone else",
-	Confirming: "asked the requester to confirm",
-	Helped:     "answered with the help",
-	Busy:       "refused: the bot was busy",
-	Expired:    "a click on an expired confirmation",
-	NotYours:   "a click on someone else's confirmation, ignored",
-	Used:       "a click on a used confirmation, ignored",
-	Altered:    "a click on a confirmation whose signature does not match, ignored",
-	Crashed:    "failed: an internal error",
+	OverBudget:   "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up",
+	InProgress:   "not sent: already being stopped by someone else",
+	Confirming:   "asked the requester to confirm",
+	Helped:       "answered with the help",
+	Busy:         "refused: the bot was busy",
+	Expired:      "a click on an expired confirmation",
+	NotYours:     "a click on someone else's confirmation, ignored",
+	Used:         "a click on a used confirmation, ignored",
+	Altered:      "a click on a confirmation whose signature does not match, ignored",
+	Crashed:      "failed: an internal error",
+	Unconfigured: "refused: ban and resume need POLYV_USER_ID, which is not set; nothing was sent",
 }
 
 // denialWords says why the policy said no.
@@ -140,6 +141,8 @@ func decisionWord(rec Record) string {
 		return "help"
 	case Busy:
 		return "busy"
+	case Unconfigured:
+		return "unconfigured"
 	case Cancelled, Expired, NotYours, Used, Altered:
 		return "click"
 	}
@@ -151,7 +154,7 @@ func outcomeWord(rec Record) string {
 		return cmp.Or(outcomeWords[rec.Decision], "unknown")
 	}
 	switch {
-	case rec.Command.Verb == VerbStop || rec.Click != nil:
+	case rec.Command.Verb.acts() || rec.Click != nil:
 		return summaryText(wordsOf(rec.Command.Verb), rec.Channels)
 	case rec.StatusErr != nil:
 		return "failed"
@@ -176,6 +179,7 @@ var outcomeWords = map[Decision]string{
 	Used:         "used",
 	Altered:      "altered",
 	Crashed:      "crashed",
+	Unconfigured: "no_user_id",
 }
 
 // stateWord is a channel's state in the audit log.

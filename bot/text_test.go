@@ -178,6 +178,71 @@ func wordingSamples() []sample {
 	} {
 		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
 	}
+	return append(out, banSamples(apiErr)...)
+}
+
+// banSamples are the words of ban and resume, and of the cut-off a stop
+// offers.
+func banSamples(apiErr func(string) error) []sample {
+	var out []sample
+	add := func(name, text string) { out = append(out, sample{name, text}) }
+	ban := Request{ID: "env-4", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv-ops",
+		Command: Command{Verb: VerbBan, ChannelIDs: []int64{10001, 10002}, Reason: "host keeps pushing", ReasonMarked: true}}
+	resume := Request{ID: "env-5", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv", Command: Command{Verb: VerbResume, ChannelIDs: []int64{10001}}}
+	for _, text := range []string{"ban", "resume abc", "ban 10001 bad\x07"} {
+		_, err := ParseCommand(text)
+		add(fmt.Sprintf("refusal of %q", text), refusalText("/polyv", err))
+	}
+	ambiguous, _ := ParseCommand("ban 10001 2 viewers reported it")
+	add("ambiguity, ban", ambiguityText("/polyv", ambiguous))
+	add("unavailable without POLYV_USER_ID", cutoffUnavailableText())
+	done := []ChannelResult{{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond}, {ID: 10002, State: Failed, Err: apiErr(`{"code":403,"status":"error","message":"illegal userId."}`)}}
+	for _, r := range []struct {
+		name string
+		req  Request
+		w    actionWords
+	}{{"ban", ban, banWords}, {"resume", resume, resumeWords}} {
+		add("parent posted, "+r.name, parentText(r.req, false, ""))
+		add("parent updated, "+r.name, parentText(r.req, false, summaryText(r.w, done)))
+		add("thread line, "+r.name, channelLine(r.w, done[0], 10*time.Second, r.req.Slash, true))
+		add("thread line, dry run, "+r.name, channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, 10*time.Second, r.req.Slash, true))
+		add("thread line, refused, "+r.name, channelLine(r.w, done[1], 10*time.Second, r.req.Slash, true))
+		add("prompt, "+r.name, promptText(r.req, 2*time.Minute))
+		add("prompt dialog, "+r.name, r.w.prompt.title+" / "+r.w.prompt.body("channel 10001")+" / "+r.w.prompt.button+" / "+r.w.prompt.keep)
+		add("confirmed, "+r.name, confirmedText(r.w, r.req.Command.ChannelIDs))
+		rec := Record{Request: r.req, Decision: Allowed, Channels: done, Thread: "https://t.slack.com/archives/C0OPS/p4"}
+		add("audit start, "+r.name, startLine(r.req, rec.Thread))
+		add("audit outcome, "+r.name, outcomeLine(rec, rec.Thread))
+		rec.Decision = Unconfigured
+		add(fmt.Sprintf("audit line, %s, %s %s", r.name, decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
+	}
+	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusBanpush}, {Verdict: StillLive}, {Verdict: Unverified, Why: Unlisted},
+		{Verdict: Unverified, Why: StatusUnknown, Status: "recording"}, {Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded},
+		{Verdict: Unverified, Why: ShutDown}} {
+		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+	}
+	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"illegal userId."}`), fmt.Errorf("cutoff: %w", polyv.ErrNoUserID)} {
+		add(fmt.Sprintf("explain ban: %.40s", err), explainPolyv(err, 10*time.Second, true))
+	}
+	for _, o := range []struct {
+		name              string
+		ids               []int64
+		cause             offerCause
+		available, button bool
+	}{
+		{"still live, button", []int64{10002}, stillLive, true, true},
+		{"still live, no thread", []int64{10002, 10003}, stillLive, true, false},
+		{"not pulling, button", []int64{10001}, notPulling, true, true},
+		{"not pulling, without POLYV_USER_ID", []int64{10001, 10002}, notPulling, false, false},
+	} {
+		add("cut-off offer, "+o.name, cutoffOfferText("/polyv-ops", o.ids, o.cause, o.available, o.button))
+	}
+	w := cutoffButtonWords()
+	add("cut-off button", w.button+" / "+w.title+" / "+w.body("channel 10002")+" / "+w.keep)
+	add("cut-off not yours", offerNotYoursText())
+	add("cut-off expired", offerExpiredText(CutoffOfferTTL))
+	add("cut-off used", offerUsedText())
+	add("cut-off altered", offerAlteredText())
 	return out
 }
 

@@ -92,7 +92,8 @@ func (b *Bot) instantAnswer(req Request, err error) string {
 }
 
 // onInteraction acks a button click at once and queues it. Only the two
-// confirmation buttons count: a click on anything else never runs a stop.
+// confirmation buttons and the cut-off button count: a click on anything
+// else never runs an action.
 func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.InteractionCallback) {
 	start := time.Now()
 	dup := b.seen.add(envelopeID)
@@ -102,11 +103,16 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		return
 	}
 	action := cb.ActionCallback.BlockActions[0]
-	if action.ActionID != ActionConfirm && action.ActionID != ActionCancel {
+	verb := VerbStop
+	switch action.ActionID {
+	case ActionConfirm, ActionCancel:
+	case ActionCutoff:
+		verb = VerbBan
+	default:
 		return
 	}
 	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
-		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: time.Now(),
+		ResponseURL: cb.ResponseURL, Command: Command{Verb: verb}, Received: time.Now(),
 		Click: &Click{Action: action.ActionID, Value: action.Value}}
 	if refused := b.submit(req); refused != "" {
 		b.pool.aside(func() { b.pipe.private(ctx, req, refused) })

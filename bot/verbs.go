@@ -38,6 +38,13 @@ type action struct {
 	// verifies: with VERIFY_STOP, its effect is checked by reading the live
 	// status until it leaves live (verify.go).
 	verifies bool
+	// needsUserID: the call sends POLYV_USER_ID, so without it the verb is
+	// refused before anything is claimed or sent.
+	needsUserID bool
+	// offersCutoff: a channel the action cannot end because an encoder
+	// pushes it (still live after verification, or Polyv says it is not
+	// pulling) gets the cut-off offered in its thread (cutoff.go).
+	offersCutoff bool
 	// words are the verb's words in the messages every action shares
 	// (text.go).
 	words actionWords
@@ -55,10 +62,51 @@ var verbs = []verbSpec{
 			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
 				return pv.StopPullStream(ctx, id)
 			},
+			bucket:       func(p *pipeline) UserThrottle { return p.users },
+			confirms:     true,
+			verifies:     true,
+			offersCutoff: true,
+			words:        stopWords,
+		},
+	},
+	{
+		HelpEntry: HelpEntry{VerbBan, "<channelId>… [-- reason…]",
+			"cut off what the host's encoder pushes to up to 20 Polyv channels, which stop cannot end; the host cannot push again for 24 h or until `resume` (needs POLYV_USER_ID)",
+			"ban 10001 -- host keeps pushing"},
+		hint:   "ban <channelId>… [-- reason]",
+		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
+		action: &action{
+			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
+				return pv.Cutoff(ctx, id)
+			},
 			bucket:   func(p *pipeline) UserThrottle { return p.users },
 			confirms: true,
-			verifies: true,
-			words:    stopWords,
+			// A cut-off ends the stream at once: the live status leaves
+			// live (banpush, or ended), as after a stop.
+			verifies:    true,
+			needsUserID: true,
+			words:       banWords,
+		},
+	},
+	{
+		HelpEntry: HelpEntry{VerbResume, "<channelId>… [-- reason…]",
+			"lift the cut-off of Polyv channels, so that the host's encoder can push again (needs POLYV_USER_ID)",
+			"resume 10001 -- host fixed the encoder"},
+		hint:   "resume <channelId>… [-- reason]",
+		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
+		action: &action{
+			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
+				return pv.Resume(ctx, id)
+			},
+			bucket:   func(p *pipeline) UserThrottle { return p.users },
+			confirms: true,
+			// Not verified: a resume shows in the live status only once the
+			// host's encoder pushes again, which may be minutes later or
+			// never (the host stopped pushing), so no status within the
+			// window proves or disproves it.
+			verifies:    false,
+			needsUserID: true,
+			words:       resumeWords,
 		},
 	},
 	{
@@ -78,6 +126,16 @@ func specOf(v Verb) verbSpec {
 		}
 	}
 	return verbs[0]
+}
+
+// acts reports a verb with an action: one that changes something in Polyv.
+func (v Verb) acts() bool {
+	for _, s := range verbs {
+		if s.Verb == v {
+			return s.action != nil
+		}
+	}
+	return false
 }
 
 // Help lists every verb the bot understands. The help text, the usage shown

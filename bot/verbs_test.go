@@ -40,22 +40,40 @@ func TestVerbTableEntriesAreWhole(t *testing.T) {
 			require.NotEmpty(t, w.doing)
 			require.NotEmpty(t, w.asked)
 			require.NotEmpty(t, w.done)
+			require.NotEmpty(t, w.call)
+			if s.action.verifies {
+				require.NotNil(t, w.check, "a verified action words its verdicts")
+			}
+			if s.action.confirms {
+				pw := w.prompt
+				require.NotEmpty(t, pw.question)
+				require.NotEmpty(t, pw.title)
+				require.NotNil(t, pw.body)
+				require.NotEmpty(t, pw.button)
+				require.NotEmpty(t, pw.keep)
+			}
 		})
 	}
 }
 
-// The stop entry's call is Polyv's stop-pull-stream, and nothing else.
-func TestStopEntryCallsStopPullStream(t *testing.T) {
+// Each acting entry's call is its Polyv call, and nothing else: stop is
+// stop-pull-stream, ban the cut-off, resume its lifting.
+func TestActingEntriesCallTheirPolyvCall(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		e := newEnv(t, noVerify)
-		_, err := specOf(VerbStop).action.call(context.Background(), e.p.polyv, 10001)
-		require.NoError(t, err)
-		calls := e.polyv.Calls()
-		require.Len(t, calls, 1)
-		require.Equal(t, polyvtest.OpStop, calls[0].Op)
-		require.Equal(t, []int64{10001}, calls[0].ChannelIDs)
-	})
+	for verb, op := range map[Verb]polyvtest.Op{VerbStop: polyvtest.OpStop, VerbBan: polyvtest.OpCutoff, VerbResume: polyvtest.OpResume} {
+		t.Run(string(verb), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, noVerify)
+				_, err := specOf(verb).action.call(context.Background(), e.p.polyv, 10001)
+				require.NoError(t, err)
+				calls := e.polyv.Calls()
+				require.Len(t, calls, 1)
+				require.Equal(t, op, calls[0].Op)
+				require.Equal(t, []int64{10001}, calls[0].ChannelIDs)
+			})
+		})
+	}
 }
 
 // A confirmation ticket carries its verb, so that a click runs the verb

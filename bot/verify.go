@@ -210,12 +210,16 @@ func (vf *verifier) decide(w *watch, c Check) {
 func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 	defer v.release()
 	th := &thread{p: p, req: v.rec.Request, parent: v.parent}
+	a := specOf(v.rec.Command.Verb).action
 	for _, r := range v.rec.Channels {
 		if r.Check.Verdict != NotChecked {
-			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
+			th.say(ctx, a.words.check(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
-	head := verdictHead(wordsOf(v.rec.Command.Verb), v.rec.Channels, v.head)
+	if a.offersCutoff {
+		p.offerCutoff(ctx, th, stillLiveIDs(v.rec.Channels), stillLive)
+	}
+	head := verdictHead(a.words, v.rec.Channels, v.head)
 	if head != "" {
 		th.update(ctx, head)
 	}

@@ -93,6 +93,9 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		// Every replica derives the same key from the secrets they share, so
 		// that a confirmation prompt one posted may be clicked on another.
 		ConfirmKey: bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
+		// ban and resume send the account's userId: without one they are
+		// refused, and a stop's thread says what to set.
+		CutoffAvailable: cfg.PolyvUserID != "",
 	}
 	for _, o := range opts {
 		o(&bcfg)
