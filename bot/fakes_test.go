@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -353,6 +354,11 @@ type envConfig struct {
 	// stub, when set, is the Polyv the pipeline calls instead of the real
 	// client and the fake Polyv.
 	stub Polyv
+	// approvalAll and approvalIDs are APPROVAL_CHANNELS; approvalTTL its
+	// requests' lifetime (10 minutes unless set).
+	approvalAll bool
+	approvalIDs []int64
+	approvalTTL time.Duration
 }
 
 // stubbed runs the pipeline against stubPolyv.
@@ -387,7 +393,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, set: c.set,
 		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)),
-		workers: e,
+		workers: e, approval: newApprovals(c.approvalAll, c.approvalIDs, cmp.Or(c.approvalTTL, 10*time.Minute), c.ticketKey, offsetClock(c.clockOffset)),
 	}
 	e.p.verifier = newVerifier(e.p)
 	ctx, stopVerifier := context.WithCancel(context.Background())

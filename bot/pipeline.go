@@ -72,6 +72,7 @@ type pipeline struct {
 	tickets      *tickets
 	verifier     *verifier
 	workers      workers
+	approval     *approvals
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -101,6 +102,8 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	switch {
 	case req.verdict != nil:
 		return p.verdict(ctx, req.verdict)
+	case req.Click != nil && isApprovalAction(req.Click.Action):
+		return p.approvalClick(ctx, req)
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
@@ -189,7 +192,9 @@ func outcomeLabel(rec Record) string {
 	for _, r := range rec.Channels {
 		state := "failed"
 		switch counted(r) {
-		case Stopped, DryRun:
+		case HeldForApproval:
+			continue // its own outcome follows, when the approval request ends
+		case Stopped, DryRun, AlreadyNotLive:
 			state = "stopped"
 		case Unclear:
 			state = "unclear"

@@ -20,8 +20,8 @@ func startLine(req Request, link string) string {
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
 func outcomeLine(rec Record, thread string) string {
-	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
-		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
+	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s%s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
+		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), approvedBy(rec.Request), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -62,14 +62,23 @@ func auditSentence(rec Record, markup bool) string {
 		}
 	}
 	asked := "asked for"
-	if rec.Decision == Cancelled {
+	switch {
+	case rec.Click != nil && isApprovalAction(rec.Click.Action):
+		asked = approvalClickWords(rec.Click.Action)
+	case rec.Decision == Cancelled:
 		asked = "clicked Cancel on the prompt for"
+	}
+	if rec.ApprovedBy != "" {
+		where += ", approved by " + mention(rec.ApprovedBy, markup)
 	}
 	return fmt.Sprintf("%s %s %s %s in %s: %s", emoji, who, asked, what, where, decided)
 }
 
 // decisionWords is what the bot decided, in words.
 func decisionWords(rec Record) string {
+	if words := approvalDecisionWords(rec); words != "" {
+		return words
+	}
 	switch rec.Decision {
 	case Allowed:
 		if rec.Command.Verb == VerbStop || rec.Click != nil {
@@ -140,7 +149,7 @@ func decisionWord(rec Record) string {
 		return "help"
 	case Busy:
 		return "busy"
-	case Cancelled, Expired, NotYours, Used, Altered:
+	case Cancelled, Expired, NotYours, Used, Altered, SelfApproval, ApprovalCancelled:
 		return "click"
 	}
 	return "allowed"
@@ -176,6 +185,11 @@ var outcomeWords = map[Decision]string{
 	Used:         "used",
 	Altered:      "altered",
 	Crashed:      "crashed",
+	// The two-person rule's (approval.go).
+	AwaitingApproval:  "approval_requested",
+	SelfApproval:      "self_approval",
+	ApprovalCancelled: "approval_cancelled",
+	ApprovalFailed:    "approval_request_failed",
 }
 
 // stateWord is a channel's state in the audit log.
@@ -191,6 +205,10 @@ func stateWord(s State) string {
 		return "already_in_progress"
 	case Unclear:
 		return "unclear"
+	case HeldForApproval:
+		return "awaiting_approval"
+	case AlreadyNotLive:
+		return "already_not_live"
 	}
 	return "failed"
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -91,8 +92,9 @@ func (b *Bot) instantAnswer(req Request, err error) string {
 	return ""
 }
 
-// onInteraction acks a button click at once and queues it. Only the two
-// confirmation buttons count: a click on anything else never runs a stop.
+// onInteraction acks a button click at once and queues it. Only the
+// confirmation's and the approval request's buttons count: a click on
+// anything else never runs a stop.
 func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.InteractionCallback) {
 	start := time.Now()
 	dup := b.seen.add(envelopeID)
@@ -102,12 +104,12 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 		return
 	}
 	action := cb.ActionCallback.BlockActions[0]
-	if action.ActionID != ActionConfirm && action.ActionID != ActionCancel {
+	if action.ActionID != ActionConfirm && action.ActionID != ActionCancel && !isApprovalAction(action.ActionID) {
 		return
 	}
 	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
 		ResponseURL: cb.ResponseURL, Command: Command{Verb: VerbStop}, Received: time.Now(),
-		Click: &Click{Action: action.ActionID, Value: action.Value}}
+		Click: &Click{Action: action.ActionID, Value: action.Value, MessageTS: cmp.Or(cb.Container.MessageTs, cb.Message.Timestamp)}}
 	if refused := b.submit(req); refused != "" {
 		b.pool.aside(func() { b.pipe.private(ctx, req, refused) })
 	}
