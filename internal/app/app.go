@@ -92,7 +92,8 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		DryRun:     cfg.DryRun, VerifyStop: cfg.VerifyStop, ConfirmStop: cfg.ConfirmStop,
 		// Every replica derives the same key from the secrets they share, so
 		// that a confirmation prompt one posted may be clicked on another.
-		ConfirmKey: bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
+		ConfirmKey:       bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
+		ApprovalChannels: cfg.Approval.Channels, ApprovalAll: cfg.Approval.All, ApprovalTTL: cfg.Approval.TTL,
 	}
 	for _, o := range opts {
 		o(&bcfg)
