@@ -78,6 +78,7 @@ type pipeline struct {
 	offers       *tickets // the cut-off buttons' (cutoff.go)
 	verifier     *verifier
 	workers      workers
+	approval     *approvals
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -111,6 +112,8 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 		return p.verdict(ctx, req.verdict)
 	case req.Click != nil && req.Click.Action == ActionCutoff:
 		return p.cutoffClick(ctx, req)
+	case req.Click != nil && isApprovalAction(req.Click.Action):
+		return p.approvalClick(ctx, req)
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
@@ -199,7 +202,9 @@ func outcomeLabel(rec Record) string {
 	for _, r := range rec.Channels {
 		state := "failed"
 		switch counted(r) {
-		case Stopped, DryRun:
+		case HeldForApproval:
+			continue // its own outcome follows, when the approval request ends
+		case Stopped, DryRun, AlreadyNotLive:
 			state = "stopped"
 		case Unclear:
 			state = "unclear"

@@ -200,6 +200,7 @@ func parentText(req Request, dryRun bool, head string) string {
 	} else {
 		s = fmt.Sprintf("%s — <@%s> asked to %s Polyv %s", head, req.User, w.asked, channelsText(ids))
 	}
+	s += approvedBy(req)
 	if req.Command.Reason != "" {
 		s += "\nReason: " + escape(req.Command.Reason)
 	}
@@ -227,6 +228,8 @@ func summaryText(w actionWords, results []ChannelResult) string {
 	add(n[Unclear], "❔", "unclear")
 	add(n[RateLimited]+n[NotSent], "⏳", "rate-limited")
 	add(n[Elsewhere], "⏳", "already in progress")
+	add(n[AlreadyNotLive], "⏹", "already not live")
+	add(n[HeldForApproval], "⏸", "awaiting approval")
 	return strings.Join(parts, ", ")
 }
 
@@ -262,6 +265,9 @@ func verificationWords(results []ChannelResult) string {
 // says that verification will settle an unclear answer; command is the
 // slash command, for the way to check by hand.
 func channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
+	if line := approvalLine(w, r); line != "" {
+		return line
+	}
 	switch r.State {
 	case Stopped:
 		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed)) + w.noteOn(command, r.ID)

@@ -20,8 +20,8 @@ func startLine(req Request, link string) string {
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
 func outcomeLine(rec Record, thread string) string {
-	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
-		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), rec.Channel, linkSuffix(thread))
+	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s%s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
+		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), approvedBy(rec.Request), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -62,14 +62,23 @@ func auditSentence(rec Record, markup bool) string {
 		}
 	}
 	asked := "asked for"
-	if rec.Decision == Cancelled {
+	switch {
+	case rec.Click != nil && isApprovalAction(rec.Click.Action):
+		asked = approvalClickWords(rec.Click.Action)
+	case rec.Decision == Cancelled:
 		asked = "clicked Cancel on the prompt for"
+	}
+	if rec.ApprovedBy != "" {
+		where += ", approved by " + mention(rec.ApprovedBy, markup)
 	}
 	return fmt.Sprintf("%s %s %s %s in %s: %s", emoji, who, asked, what, where, decided)
 }
 
 // decisionWords is what the bot decided, in words.
 func decisionWords(rec Record) string {
+	if words := approvalDecisionWords(rec); words != "" {
+		return words
+	}
 	switch rec.Decision {
 	case Allowed:
 		if rec.Command.Verb.acts() || rec.Click != nil {
@@ -143,7 +152,7 @@ func decisionWord(rec Record) string {
 		return "busy"
 	case Unconfigured:
 		return "unconfigured"
-	case Cancelled, Expired, NotYours, Used, Altered:
+	case Cancelled, Expired, NotYours, Used, Altered, SelfApproval, ApprovalCancelled:
 		return "click"
 	}
 	return "allowed"
@@ -180,6 +189,11 @@ var outcomeWords = map[Decision]string{
 	Altered:      "altered",
 	Crashed:      "crashed",
 	Unconfigured: "no_user_id",
+	// The two-person rule's (approval.go).
+	AwaitingApproval:  "approval_requested",
+	SelfApproval:      "self_approval",
+	ApprovalCancelled: "approval_cancelled",
+	ApprovalFailed:    "approval_request_failed",
 }
 
 // stateWord is a channel's state in the audit log.
@@ -195,6 +209,10 @@ func stateWord(s State) string {
 		return "already_in_progress"
 	case Unclear:
 		return "unclear"
+	case HeldForApproval:
+		return "awaiting_approval"
+	case AlreadyNotLive:
+		return "already_not_live"
 	}
 	return "failed"
 }

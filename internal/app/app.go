@@ -95,7 +95,8 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		ConfirmKey: bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
 		// ban and resume send the account's userId: without one they are
 		// refused, and a stop's thread says what to set.
-		CutoffAvailable: cfg.PolyvUserID != "",
+		CutoffAvailable:  cfg.PolyvUserID != "",
+		ApprovalChannels: cfg.Approval.Channels, ApprovalAll: cfg.Approval.All, ApprovalTTL: cfg.Approval.TTL,
 	}
 	for _, o := range opts {
 		o(&bcfg)
