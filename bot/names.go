@@ -23,6 +23,11 @@ type channelName struct {
 	NotFound bool
 }
 
+// channelNames are the names a message may show, by channel: what the
+// cache knew when the message was worded. A channel it lacks is shown by its
+// number alone; a nil map shows numbers only.
+type channelNames map[int64]channelName
+
 // channelReader is the Polyv call names make.
 type channelReader interface {
 	// TryChannelInfo makes one attempt, only if a global token is free now.
@@ -149,6 +154,22 @@ func (n *names) Lookup(ctx context.Context, ids []int64, wait time.Duration) map
 	defer n.mu.Unlock()
 	now := time.Now()
 	for id := range waits {
+		if e, ok := n.freshLocked(id, now); ok && e.known {
+			out[id] = e.name
+		}
+	}
+	return out
+}
+
+// Known returns the fresh names of ids the cache holds now, and starts no
+// lookup: for messages about requests that may not make Polyv calls (a
+// denied command, a refused one, the audit log line).
+func (n *names) Known(ids []int64) map[int64]channelName {
+	out := make(map[int64]channelName, len(ids))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	now := time.Now()
+	for _, id := range ids {
 		if e, ok := n.freshLocked(id, now); ok && e.known {
 			out[id] = e.name
 		}
@@ -305,4 +326,25 @@ func (n *names) keepLocked(id int64, name channelName, known bool, ttl time.Dura
 		n.order.Remove(oldest)
 		delete(n.entries, oldest.Value.(*nameEntry).id)
 	}
+}
+
+// lookupNames returns the names of ids the cache knows, waiting up to wait
+// for those being looked up and starting lookups for the others: for the
+// messages of an authorized command. A name never delays a Polyv call:
+// only messages wait here, and only for wait.
+func (p *pipeline) lookupNames(ctx context.Context, ids []int64, wait time.Duration) channelNames {
+	if p.names == nil {
+		return nil
+	}
+	return p.names.Lookup(ctx, ids, wait)
+}
+
+// knownNames returns the names of ids the cache holds now, starting no
+// lookup: for requests that may not cause Polyv calls (denied, refused)
+// and for the audit record.
+func (p *pipeline) knownNames(ids []int64) channelNames {
+	if p.names == nil || len(ids) == 0 {
+		return nil
+	}
+	return p.names.Known(ids)
 }

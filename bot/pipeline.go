@@ -28,6 +28,12 @@ type Polyv interface {
 	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
 	// TryLiveStatus makes one attempt, only if a global token is free now.
 	TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
+	// TryChannelInfo, a channel's name and host, makes one attempt, only
+	// if a global token is free now: the names never wait for a token.
+	TryChannelInfo(ctx context.Context, channelID int64) (polyv.ChannelInfo, error)
+	// RealtimeViewers and StreamType are status's and the prompt's reads.
+	RealtimeViewers(ctx context.Context, channelIDs ...int64) (map[int64]int, error)
+	StreamType(ctx context.Context, channelID int64) (polyv.StreamType, error)
 }
 
 // Authorizer decides whether a Slack user may act in a Slack channel.
@@ -72,6 +78,7 @@ type pipeline struct {
 	tickets      *tickets
 	verifier     *verifier
 	workers      workers
+	names        *names // nil: messages show channel numbers only
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -129,6 +136,9 @@ func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 func (p *pipeline) finish(rec Record) {
 	rec.Finished = time.Now()
 	rec.DryRun = p.set.DryRun
+	if rec.names == nil {
+		rec.names = p.knownNames(rec.Command.ChannelIDs)
+	}
 	if !rec.Pending() {
 		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
 	}
@@ -144,6 +154,7 @@ func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer
 		return true
 	}
 	rec.Decision, rec.Denial = Denied, d.Denial
+	rec.names = p.knownNames(req.Command.ChannelIDs) // a denied request makes no Polyv call, not even for a name
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
 	p.private(ctx, req, deniedText(d))
 	p.auditPost(ctx, req, auditLine(*rec))

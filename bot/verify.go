@@ -210,9 +210,10 @@ func (vf *verifier) decide(w *watch, c Check) {
 func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 	defer v.release()
 	th := &thread{p: p, req: v.rec.Request, parent: v.parent}
+	names := th.names(ctx)
 	for _, r := range v.rec.Channels {
 		if r.Check.Verdict != NotChecked {
-			th.say(ctx, checkLine(r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
+			th.say(ctx, checkLine(r, names, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
 	head := verdictHead(wordsOf(v.rec.Command.Verb), v.rec.Channels, v.head)
