@@ -82,7 +82,9 @@ func TestTallyPolyv(t *testing.T) {
 	t.Parallel()
 	stop := func(id int64) polyvtest.Call { return polyvtest.Call{Path: stopPath, ChannelIDs: []int64{id}} }
 	status := func(ids ...int64) polyvtest.Call { return polyvtest.Call{Path: statusPath, ChannelIDs: ids} }
-	read := func(op polyvtest.Op) polyvtest.Call { return polyvtest.Call{Op: op, Path: "/" + string(op), ChannelIDs: []int64{1}} }
+	read := func(op polyvtest.Op) polyvtest.Call {
+		return polyvtest.Call{Op: op, Path: "/" + string(op), ChannelIDs: []int64{1}}
+	}
 	tests := []struct {
 		name     string
 		calls    []polyvtest.Call
