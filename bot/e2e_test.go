@@ -273,3 +273,31 @@ func (h *harness) click(user, responseURL, actionID string, btn button) {
 	require.NoError(h.t, err)
 	require.Empty(h.t, ack.Payload, "interactive envelopes are acked at once, without a payload")
 }
+
+// TestEndToEndHostileName: a channel whose Polyv name is a mention, over the
+// real Socket Mode transport and Web API client: status tells its story,
+// and every message Slack gets shows the name escaped, mentioning nobody.
+func TestEndToEndHostileName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: noVerify})
+	h.polyv.SetName(10001, "<!channel> pwn", "<@U0ADMIN>")
+	h.polyv.SetViewers(10001, 42)
+	_, url := h.send(slacktest.SlashCommand{Text: "status 10001"})
+	require.Equal(t, "• Polyv channel 10001 «&lt;!channel&gt; pwn»: live (streaming now) · 42 watching now · host &lt;@U0ADMIN&gt; · pulled by Polyv from a source",
+		h.waitPrivate(url).Text)
+
+	// The status put the name in the cache: the stop's messages all have it.
+	h.send(slacktest.SlashCommand{Text: "stop 10001 -- leak", EnvelopeID: "env-hostile"})
+	h.waitRecord("env-hostile")
+	parent, thread := h.parentWithReplies(1)
+	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channel 10001 «&lt;!channel&gt; pwn»\nReason: leak", parent.Text)
+	require.Regexp(t, `^✅ Polyv channel 10001 «&lt;!channel&gt; pwn»: stopped \(Polyv answered in `, thread[0].Text)
+	require.NoError(t, h.stopBot())
+	for _, m := range h.slack.Messages() {
+		for _, text := range append([]string{m.Text}, m.Updates...) {
+			require.NotContains(t, text, "<!channel>")
+			require.NotContains(t, text, "<@U0ADMIN>")
+		}
+	}
+	require.Equal(t, 1, h.stopCalls())
+}
