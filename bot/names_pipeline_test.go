@@ -183,5 +183,13 @@ func TestNamesDeniedRequestLooksNothingUp(t *testing.T) {
 		require.Equal(t, 1, e.polyv.OpCalls(polyvtest.OpInfo, 0), "only the allowed stop looked a name up")
 		audit := e.auditLines()
 		require.Contains(t, audit[len(audit)-1], "`stop` of Polyv channels 10001 «Spring Launch», 10002 in <#C0OPS>: denied")
+
+		var buf logtest.Buffer
+		LogSink(slog.New(slog.NewJSONHandler(&buf, nil))).Audit(e.record(envelopeID("denied-again")))
+		var line struct {
+			Names map[string]string `json:"polyv_channel_names"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(buf.String()), &line))
+		require.Equal(t, map[string]string{"10001": "Spring Launch"}, line.Names, "the log line names what the cache knew")
 	})
 }
