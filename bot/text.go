@@ -164,7 +164,7 @@ type actionWords struct {
 	note func(command string, id int64) string
 	// check is the line verification adds for one channel; nil for an
 	// action that is not verified.
-	check  func(r ChannelResult, window, timeout time.Duration, command string) string
+	check  func(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string
 	prompt promptWords // the confirmation prompt's words
 }
 
@@ -189,16 +189,16 @@ func wordsOf(v Verb) actionWords {
 	return stopWords
 }
 
-// parentText names the requester, every channel asked for (the thread says
-// why any was not called) and the reason; head, once the outcome is known,
-// replaces the opening with the summary.
-func parentText(req Request, dryRun bool, head string) string {
+// parentText names the requester, every channel asked for, by name where
+// known (the thread says why any was not called) and the reason; head, once
+// the outcome is known, replaces the opening with the summary.
+func parentText(req Request, names channelNames, dryRun bool, head string) string {
 	ids, w := req.Command.ChannelIDs, wordsOf(req.Command.Verb)
 	var s string
 	if head == "" {
-		s = fmt.Sprintf("%s <@%s> is %s Polyv %s", w.emoji, req.User, w.doing, channelsText(ids))
+		s = fmt.Sprintf("%s <@%s> is %s Polyv %s", w.emoji, req.User, w.doing, channelsText(ids, names))
 	} else {
-		s = fmt.Sprintf("%s — <@%s> asked to %s Polyv %s", head, req.User, w.asked, channelsText(ids))
+		s = fmt.Sprintf("%s — <@%s> asked to %s Polyv %s", head, req.User, w.asked, channelsText(ids, names))
 	}
 	s += approvedBy(req)
 	if req.Command.Reason != "" {
@@ -261,30 +261,32 @@ func verificationWords(results []ChannelResult) string {
 	return strings.Join(flags, ", ")
 }
 
-// channelLine is the thread line for one Polyv channel of a stop. checking
-// says that verification will settle an unclear answer; command is the
-// slash command, for the way to check by hand.
-func channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
-	if line := approvalLine(w, r); line != "" {
+// channelLine is the thread line for one Polyv channel of an action, named
+// where names knows it. checking says that verification will settle an
+// unclear answer; command is the slash command, for the way to check by
+// hand.
+func channelLine(w actionWords, r ChannelResult, names channelNames, timeout time.Duration, command string, checking bool) string {
+	if line := approvalLine(w, r, names); line != "" {
 		return line
 	}
+	ch := names.named(r.ID)
 	switch r.State {
 	case Stopped:
-		return fmt.Sprintf("✅ Polyv channel %d: %s (Polyv answered in %s)", r.ID, w.done, humanDuration(r.Elapsed)) + w.noteOn(command, r.ID)
+		return fmt.Sprintf("✅ Polyv channel %s: %s (Polyv answered in %s)", ch, w.done, humanDuration(r.Elapsed)) + w.noteOn(command, r.ID)
 	case DryRun:
-		return fmt.Sprintf("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed %s call was logged, not sent", r.ID, w.call)
+		return fmt.Sprintf("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed %s call was logged, not sent", ch, w.call)
 	case NotSent:
-		return fmt.Sprintf("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", r.ID, humanDuration(r.RetryIn))
+		return fmt.Sprintf("⏳ Polyv channel %s: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", ch, humanDuration(r.RetryIn))
 	case Elsewhere:
-		return fmt.Sprintf("⏳ Polyv channel %d: already being stopped by <@%s>%s", r.ID, r.Holder, linkSuffix(r.Thread))
+		return fmt.Sprintf("⏳ Polyv channel %s: already being stopped by <@%s>%s", ch, r.Holder, linkSuffix(r.Thread))
 	case Unclear:
-		line := fmt.Sprintf("❔ Polyv channel %d: Polyv's answer was unclear: %s", r.ID, unclearWords(r.Err, timeout))
+		line := fmt.Sprintf("❔ Polyv channel %s: Polyv's answer was unclear: %s", ch, unclearWords(r.Err, timeout))
 		if checking {
 			return line + "; checking…"
 		}
 		return line + "; the stream may or may not be stopped; check with " + statusHint(command, r.ID)
 	}
-	return fmt.Sprintf("❌ Polyv channel %d: %s", r.ID, explainPolyv(r.Err, timeout, true))
+	return fmt.Sprintf("❌ Polyv channel %s: %s", ch, explainPolyv(r.Err, timeout, true))
 }
 
 // unclearWords says why a stop's answer does not tell whether Polyv acted:
@@ -318,50 +320,50 @@ func statusHint(command string, id int64) string {
 
 // checkLine is the thread line verification adds for one channel: one whose
 // stop Polyv accepted, or one whose answer was unclear.
-func checkLine(r ChannelResult, window, timeout time.Duration, command string) string {
-	id, c := r.ID, r.Check
+func checkLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
+	id, c, ch := r.ID, r.Check, names.named(r.ID)
 	if r.State == Unclear && c.Verdict != Verified {
-		return unclearCheckLine(id, c, window, timeout, command)
+		return unclearCheckLine(id, ch, c, window, timeout, command)
 	}
 	switch {
 	case c.Verdict == Verified:
-		return fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, c.Status.Describe())
+		return fmt.Sprintf("🔎 Polyv channel %s: verified, no longer live (%s)", ch, c.Status.Describe())
 	case c.Verdict == StillLive:
-		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, humanDuration(window))
+		return fmt.Sprintf("⚠️ Polyv channel %s: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", ch, humanDuration(window))
 	case c.Why == Unlisted:
-		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id)
+		return fmt.Sprintf("⚠️ Polyv channel %s: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", ch)
 	case c.Why == StatusUnknown:
-		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", id, c.Status.Describe())
+		return fmt.Sprintf("⚠️ Polyv channel %s: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", ch, c.Status.Describe())
 	case c.Why == StatusUnreadable:
-		return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, explainPolyv(c.Err, timeout, false))
+		return fmt.Sprintf("⚠️ Polyv channel %s: Polyv accepted the stop, but the bot could not verify it: %s", ch, explainPolyv(c.Err, timeout, false))
 	}
-	return fmt.Sprintf("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+	return fmt.Sprintf("⚠️ Polyv channel %s: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", ch)
 }
 
 // unclearCheckLine is the verdict on an unclear answer that verification
 // did not prove stopped.
-func unclearCheckLine(id int64, c Check, window, timeout time.Duration, command string) string {
+func unclearCheckLine(id int64, ch string, c Check, window, timeout time.Duration, command string) string {
 	switch {
 	case c.Verdict == StillLive:
-		return fmt.Sprintf("⚠️ Polyv channel %d: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", id, humanDuration(window))
+		return fmt.Sprintf("⚠️ Polyv channel %s: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", ch, humanDuration(window))
 	case c.Why == Unlisted:
-		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", id)
+		return fmt.Sprintf("⚠️ Polyv channel %s: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", ch)
 	case c.Why == StatusUnknown:
-		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", id, c.Status.Describe())
+		return fmt.Sprintf("⚠️ Polyv channel %s: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", ch, c.Status.Describe())
 	case c.Why == StatusUnreadable:
-		return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", id, explainPolyv(c.Err, timeout, false), statusHint(command, id))
+		return fmt.Sprintf("⚠️ Polyv channel %s: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", ch, explainPolyv(c.Err, timeout, false), statusHint(command, id))
 	}
-	return fmt.Sprintf("⚠️ Polyv channel %d: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", id, statusHint(command, id))
+	return fmt.Sprintf("⚠️ Polyv channel %s: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", ch, statusHint(command, id))
 }
 
 // notSentText answers privately when no channel of a stop could be called.
-func notSentText(results []ChannelResult) string {
+func notSentText(results []ChannelResult, names channelNames) string {
 	var lines []string
 	var budget time.Duration
 	for _, r := range results {
 		switch r.State {
 		case Elsewhere:
-			lines = append(lines, fmt.Sprintf("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", r.ID, r.Holder, linkSuffix(r.Thread)))
+			lines = append(lines, fmt.Sprintf("⏳ Polyv channel %s is already being stopped by <@%s>%s; nothing more was sent.", names.named(r.ID), r.Holder, linkSuffix(r.Thread)))
 		case NotSent:
 			if budget == 0 {
 				budget = r.RetryIn
@@ -382,23 +384,29 @@ func statusFailedText(err error, timeout time.Duration) string {
 	return "❌ Could not read the status: " + explainPolyv(err, timeout, false)
 }
 
-// statusText is the answer to status: each channel's live status in words.
-func statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
-	lines := make([]string, 0, len(ids))
-	for _, id := range ids {
-		st, ok := statuses[id]
-		if !ok {
-			lines = append(lines, fmt.Sprintf("• Polyv channel %d: Polyv returned no status (does the channel exist?)", id))
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("• Polyv channel %d: %s", id, st.Describe()))
+// statusText is the answer to status: each channel's story (statusLine).
+func statusText(stories []story) string {
+	lines := make([]string, len(stories))
+	for i, s := range stories {
+		lines[i] = statusLine(s)
 	}
 	return strings.Join(lines, "\n")
 }
 
-// promptText is the confirmation prompt's text.
-func promptText(req Request, ttl time.Duration) string {
-	text := fmt.Sprintf("%s Polyv %s?", wordsOf(req.Command.Verb).prompt.question, channelsText(req.Command.ChannelIDs))
+// promptText is the confirmation prompt's text: what will be done, each
+// channel with what Polyv told in time of its live status and viewers
+// (none when it told nothing).
+func promptText(req Request, stories []story, ttl time.Duration) string {
+	var names channelNames
+	if len(stories) > 0 {
+		names = stories[0].names
+	}
+	text := fmt.Sprintf("%s Polyv %s?", wordsOf(req.Command.Verb).prompt.question, channelsText(req.Command.ChannelIDs, names))
+	if told(stories) {
+		for _, s := range stories {
+			text += "\n" + promptLine(s)
+		}
+	}
 	if req.Command.Reason != "" {
 		text += "\nReason: " + escape(req.Command.Reason)
 	}
@@ -461,8 +469,8 @@ func alteredText() string {
 	return "⚠️ This confirmation could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Run the command again."
 }
 
-func confirmedText(w actionWords, ids []int64) string {
-	return "Confirmed: " + w.doing + " Polyv " + channelsText(ids) + "…"
+func confirmedText(w actionWords, ids []int64, names channelNames) string {
+	return "Confirmed: " + w.doing + " Polyv " + channelsText(ids, names) + "…"
 }
 
 // explainPolyv turns a Polyv failure into words a responder can act on at
@@ -591,12 +599,13 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
-// channelsText is "channel 10001" or "channels 10001, 10002".
-func channelsText(ids []int64) string {
+// channelsText is "channel 10001 «Spring Launch»" or "channels 10001
+// «Spring Launch», 10002": each channel as names.named shows it.
+func channelsText(ids []int64, names channelNames) string {
 	if len(ids) == 1 {
-		return "channel " + describeIDs(ids)
+		return "channel " + names.namedList(ids)
 	}
-	return "channels " + describeIDs(ids)
+	return "channels " + names.namedList(ids)
 }
 
 func describeIDs(ids []int64) string {

@@ -14,7 +14,7 @@ import (
 // each reader's time zone (Slack's date token), UTC where it cannot be.
 func approvalRequestText(req Request, expires time.Time, ttl time.Duration, dryRun bool) string {
 	w := wordsOf(req.Command.Verb)
-	s := fmt.Sprintf("✋ <@%s> asks for a second person's approval to %s Polyv %s", req.User, w.asked, channelsText(req.Command.ChannelIDs))
+	s := fmt.Sprintf("✋ <@%s> asks for a second person's approval to %s Polyv %s", req.User, w.asked, channelsText(req.Command.ChannelIDs, nil))
 	if req.Command.Reason != "" {
 		s += "\nReason: " + escape(req.Command.Reason)
 	}
@@ -31,7 +31,7 @@ func approveButton() string { return "Approve" }
 
 // approvingText replaces the request once approved, until the outcome.
 func approvingText(w actionWords, req Request) string {
-	return fmt.Sprintf("✅ Approved by <@%s>: %s Polyv %s for <@%s>…", req.ApprovedBy, w.doing, channelsText(req.Command.ChannelIDs), req.User)
+	return fmt.Sprintf("✅ Approved by <@%s>: %s Polyv %s for <@%s>…", req.ApprovedBy, w.doing, channelsText(req.Command.ChannelIDs, nil), req.User)
 }
 
 // approvedBy ends the parent's first line, and the audit's, of an
@@ -54,12 +54,12 @@ func approvalTag(req Request) string {
 
 // approvalLine is the thread line of a channel the two-person rule
 // settled; "" for any other.
-func approvalLine(w actionWords, r ChannelResult) string {
+func approvalLine(w actionWords, r ChannelResult, names channelNames) string {
 	switch r.State {
 	case HeldForApproval:
-		return fmt.Sprintf("⏸ Polyv channel %d: not sent yet: it needs a second person's approval (APPROVAL_CHANNELS); the request with an Approve button is in this channel", r.ID)
+		return fmt.Sprintf("⏸ Polyv channel %s: not sent yet: it needs a second person's approval (APPROVAL_CHANNELS); the request with an Approve button is in this channel", names.named(r.ID))
 	case AlreadyNotLive:
-		return fmt.Sprintf("⏹ Polyv channel %d: not sent: it was no longer live (%s) when the approval came; someone may have %s it already", r.ID, r.Check.Status.Describe(), w.done)
+		return fmt.Sprintf("⏹ Polyv channel %s: not sent: it was no longer live (%s) when the approval came; someone may have %s it already", names.named(r.ID), r.Check.Status.Describe(), w.done)
 	}
 	return ""
 }
@@ -67,7 +67,7 @@ func approvalLine(w actionWords, r ChannelResult) string {
 // approvalFailedText answers the requester when Slack took the approval
 // request no way.
 func approvalFailedText(ids []int64, err error) string {
-	return "⚠️ The bot could not post the approval request for Polyv " + channelsText(ids) + " (" + slackRefusal(err, "it") +
+	return "⚠️ The bot could not post the approval request for Polyv " + channelsText(ids, nil) + " (" + slackRefusal(err, "it") +
 		"); nothing was sent to Polyv for it. Invite the bot to this channel (`/invite @polyvbot`) and try again, or ask an admin to check the bot's log."
 }
 
@@ -81,13 +81,13 @@ func notYourRequestText(requester string) string {
 
 // approvalCancelledText replaces a request its requester cancelled.
 func approvalCancelledText(w actionWords, req Request) string {
-	return fmt.Sprintf("🚫 Cancelled by <@%s>: the request to %s Polyv %s sent nothing to Polyv.", req.User, w.asked, channelsText(req.Command.ChannelIDs))
+	return fmt.Sprintf("🚫 Cancelled by <@%s>: the request to %s Polyv %s sent nothing to Polyv.", req.User, w.asked, channelsText(req.Command.ChannelIDs, nil))
 }
 
 // approvalExpiredText replaces an expired request, and answers its click.
 func approvalExpiredText(w actionWords, req Request, ttl time.Duration) string {
 	return fmt.Sprintf("⌛ Expired: <@%s>'s request to %s Polyv %s was not approved within %s; nothing was sent to Polyv. Run the command again if it is still needed.",
-		req.User, w.asked, channelsText(req.Command.ChannelIDs), humanDuration(ttl))
+		req.User, w.asked, channelsText(req.Command.ChannelIDs, nil), humanDuration(ttl))
 }
 
 // endedText answers a click on a request that already ended.
@@ -113,19 +113,19 @@ func approvalClockAheadText() string {
 func approvalRequestedLine(req Request, link string) string {
 	w := wordsOf(req.Command.Verb)
 	return fmt.Sprintf("✋ <@%s> asked to %s Polyv %s in <#%s>: waiting for a second person's approval%s", req.User, w.asked,
-		channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
+		channelsText(req.Command.ChannelIDs, nil), req.Channel, linkSuffix(link))
 }
 
 // approvalCancelledLine is the audit channel's line for a cancelled request.
 func approvalCancelledLine(w actionWords, req Request) string {
 	return fmt.Sprintf("🚫 <@%s> cancelled their request to %s Polyv %s in <#%s>: nothing was sent", req.User, w.asked,
-		channelsText(req.Command.ChannelIDs), req.Channel)
+		channelsText(req.Command.ChannelIDs, nil), req.Channel)
 }
 
 // approvalExpiredLine is the audit channel's line for an expired request.
 func approvalExpiredLine(w actionWords, req Request, ttl time.Duration) string {
 	return fmt.Sprintf("⌛ <@%s>'s request to %s Polyv %s in <#%s> expired after %s without approval: nothing was sent", req.User, w.asked,
-		channelsText(req.Command.ChannelIDs), req.Channel, humanDuration(ttl))
+		channelsText(req.Command.ChannelIDs, nil), req.Channel, humanDuration(ttl))
 }
 
 // approvalClickWords say what a click on a request's button was, in the

@@ -13,15 +13,15 @@ import (
 // text*.go files only.
 
 // startLine is the audit channel's line when a stop starts.
-func startLine(req Request, link string) string {
+func startLine(req Request, link string, names channelNames) string {
 	w := wordsOf(req.Command.Verb)
-	return fmt.Sprintf("%s <@%s> is %s Polyv %s in <#%s>%s", w.emoji, req.User, w.doing, channelsText(req.Command.ChannelIDs), req.Channel, linkSuffix(link))
+	return fmt.Sprintf("%s <@%s> is %s Polyv %s in <#%s>%s", w.emoji, req.User, w.doing, channelsText(req.Command.ChannelIDs, names), req.Channel, linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
-func outcomeLine(rec Record, thread string) string {
+func outcomeLine(rec Record, thread string, names channelNames) string {
 	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s%s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
-		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs), approvedBy(rec.Request), rec.Channel, linkSuffix(thread))
+		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs, names), approvedBy(rec.Request), rec.Channel, linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -31,18 +31,20 @@ func auditLine(rec Record) string {
 
 // auditSentence says in words who asked what, for which Polyv channels,
 // where, and what the bot decided. With markup it mentions people and
-// channels the way Slack shows them; without, it names their IDs, for logs.
+// channels the way Slack shows them, and names Polyv channels as the record
+// knows them; without, it names their IDs, for logs (whose records carry
+// the names in fields of their own).
 func auditSentence(rec Record, markup bool) string {
-	who, where := rec.User, rec.Channel
+	who, where, names := rec.User, rec.Channel, channelNames(nil)
 	if markup {
-		who, where = "<@"+who+">", "<#"+where+">"
+		who, where, names = "<@"+who+">", "<#"+where+">", rec.names
 	}
 	what := "`" + string(rec.Command.Verb) + "`"
 	if rec.Click != nil {
 		what = "`" + string(cmp.Or(rec.Command.Verb, VerbStop)) + "`"
 	}
 	if len(rec.Command.ChannelIDs) > 0 {
-		what += " of Polyv " + channelsText(rec.Command.ChannelIDs)
+		what += " of Polyv " + channelsText(rec.Command.ChannelIDs, names)
 	}
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"

@@ -66,16 +66,16 @@ func cutoffUnavailableText() string {
 
 // cutoffCheckLine is the line verification adds for a channel that was cut
 // off: banpush, or any status Polyv documents as not live, proves it.
-func cutoffCheckLine(r ChannelResult, window, timeout time.Duration, command string) string {
-	id, c := r.ID, r.Check
+func cutoffCheckLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
+	id, c, ch := r.ID, r.Check, names.named(r.ID)
 	switch {
 	case c.Verdict == Verified:
-		return fmt.Sprintf("🔎 Polyv channel %d: verified, no longer live (%s)", id, c.Status.Describe())
+		return fmt.Sprintf("🔎 Polyv channel %s: verified, no longer live (%s)", ch, c.Status.Describe())
 	case c.Verdict == StillLive:
-		return fmt.Sprintf("⚠️ Polyv channel %d: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
-			id, humanDuration(window), orPolyv(command), id)
+		return fmt.Sprintf("⚠️ Polyv channel %s: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
+			ch, humanDuration(window), orPolyv(command), id)
 	}
-	return fmt.Sprintf("⚠️ Polyv channel %d: the cut-off is unverified: %s; check with %s", id, unprovenWords(c, timeout), statusHint(command, id))
+	return fmt.Sprintf("⚠️ Polyv channel %s: the cut-off is unverified: %s; check with %s", ch, unprovenWords(c, timeout), statusHint(command, id))
 }
 
 // unprovenWords says why verification proved nothing.
@@ -104,7 +104,7 @@ const (
 // one), the command to type, or, on a bot without POLYV_USER_ID, what to
 // set.
 func cutoffOfferText(command string, ids []int64, cause offerCause, available, button bool) string {
-	what := channelsText(ids)
+	what := channelsText(ids, nil)
 	var s string
 	switch cause {
 	case notPulling:

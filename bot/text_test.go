@@ -88,11 +88,11 @@ func wordingSamples() []sample {
 	} {
 		add("denied, "+d.name, deniedText(d.r))
 	}
-	add("parent posted", parentText(req, false, ""))
-	add("parent, dry run", parentText(one, true, ""))
-	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
-	add("parent updated", parentText(req, false, summaryText(stopWords, results)))
-	add("parent flagged", parentText(req, false, flaggedSummary(stopWords, results)))
+	add("parent posted", parentText(req, nil, false, ""))
+	add("parent, dry run", parentText(one, nil, true, ""))
+	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, nil, false, ""))
+	add("parent updated", parentText(req, nil, false, summaryText(stopWords, results)))
+	add("parent flagged", parentText(req, nil, false, flaggedSummary(stopWords, results)))
 	add("invite hint", inviteHint())
 	for _, r := range append(results,
 		ChannelResult{ID: 10004, State: DryRun},
@@ -101,19 +101,19 @@ func wordingSamples() []sample {
 		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
 		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
 		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(stopWords, r, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(stopWords, r, nil, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
 		{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}, {Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
-		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut), serverErr,
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
 		errors.New("connection reset")} {
-		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, nil, 10*time.Second, "/polyv-ops", false))
 	}
 	unclear := []ChannelResult{
 		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
@@ -123,15 +123,16 @@ func wordingSamples() []sample {
 		{ID: 10005, State: Unclear},
 	}
 	add("summary with unclear answers, before verification", summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
-	add("parent once unclear answers are settled", parentText(req, false, verdictHead(stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
-	add("parent flagged, unclear answers", parentText(req, false, verdictHead(stopWords, unclear[:4], "")))
-	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
+	add("parent once unclear answers are settled", parentText(req, nil, false, verdictHead(stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", parentText(req, nil, false, verdictHead(stopWords, unclear[:4], "")))
+	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}, nil))
 	add("status budget", statusBudgetText(90*time.Second))
-	add("status", statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
+	add("status, nothing but the live status", statusText([]story{{id: 10001, read: true, listed: true, status: polyv.StatusLive},
+		{id: 10002, read: true, listed: true, status: "Banpush"}, {id: 10003, read: true}}))
 	add("status failed", statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
-	add("prompt", promptText(req, 2*time.Minute))
-	add("prompt, ambiguous", promptText(Request{Slash: "/polyv", Command: ambiguous}, 2*time.Minute))
-	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Command.ChannelIDs))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
+	add("prompt", promptText(req, nil, 2*time.Minute))
+	add("prompt, ambiguous", promptText(Request{Slash: "/polyv", Command: ambiguous}, nil, 2*time.Minute))
+	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Command.ChannelIDs, nil))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
 	add("not yours", notYoursText())
 	add("expired", expiredText(2*time.Minute))
 	add("issued by a clock ahead", clockAheadText())
@@ -145,10 +146,10 @@ func wordingSamples() []sample {
 	add("approval request, dry run", approvalRequestText(one, expires, time.Hour, true))
 	add("approval request failed", approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
 	add("approving", approvingText(stopWords, approved))
-	add("approved parent", parentText(approved, false, summaryText(stopWords, results[:1])))
-	add("approved thread line", channelLine(stopWords, results[0], 10*time.Second, "/polyv", false)+approvalTag(approved))
-	add("thread line, held for approval", channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, 10*time.Second, "/polyv", true))
-	add("thread line, already not live", channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, 10*time.Second, "/polyv", true))
+	add("approved parent", parentText(approved, nil, false, summaryText(stopWords, results[:1])))
+	add("approved thread line", channelLine(stopWords, results[0], nil, 10*time.Second, "/polyv", false)+approvalTag(approved))
+	add("thread line, held for approval", channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, nil, 10*time.Second, "/polyv", true))
+	add("thread line, already not live", channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, nil, 10*time.Second, "/polyv", true))
 	add("summary with approvals", summaryText(stopWords, []ChannelResult{{State: Stopped}, {State: HeldForApproval}, {State: AlreadyNotLive}}))
 	add("self-approval", selfApprovalText())
 	add("Cancel by another", notYourRequestText("U0ALICE"))
@@ -162,8 +163,8 @@ func wordingSamples() []sample {
 	add("audit: approval requested", approvalRequestedLine(one, "https://t.slack.com/archives/C0OPS/p2"))
 	add("audit: approval cancelled", approvalCancelledLine(stopWords, one))
 	add("audit: approval expired", approvalExpiredLine(stopWords, one, 10*time.Minute))
-	add("audit: approved outcome", outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2"))
-	add("confirmed", confirmedText(stopWords, req.Command.ChannelIDs))
+	add("audit: approved outcome", outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2", nil))
+	add("confirmed", confirmedText(stopWords, req.Command.ChannelIDs, nil))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
@@ -176,11 +177,11 @@ func wordingSamples() []sample {
 		location string
 	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
 		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
-			channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
+			channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, nil, 10*time.Second, "/polyv", true))
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
-	add("audit start", startLine(req, done.Thread))
-	add("audit outcome", outcomeLine(done, done.Thread))
+	add("audit start", startLine(req, done.Thread, nil))
+	add("audit outcome", outcomeLine(done, done.Thread, nil))
 	for _, rec := range []Record{
 		done,
 		{Request: one, Decision: Denied, Denial: auth.DenyUser},
@@ -203,7 +204,8 @@ func wordingSamples() []sample {
 	} {
 		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
 	}
-	return append(out, banSamples(apiErr)...)
+	out = append(out, banSamples(apiErr)...)
+	return append(out, namedSamples(req)...)
 }
 
 // banSamples are the words of ban and resume, and of the cut-off a stop
@@ -227,24 +229,24 @@ func banSamples(apiErr func(string) error) []sample {
 		req  Request
 		w    actionWords
 	}{{"ban", ban, banWords}, {"resume", resume, resumeWords}} {
-		add("parent posted, "+r.name, parentText(r.req, false, ""))
-		add("parent updated, "+r.name, parentText(r.req, false, summaryText(r.w, done)))
-		add("thread line, "+r.name, channelLine(r.w, done[0], 10*time.Second, r.req.Slash, true))
-		add("thread line, dry run, "+r.name, channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, 10*time.Second, r.req.Slash, true))
-		add("thread line, refused, "+r.name, channelLine(r.w, done[1], 10*time.Second, r.req.Slash, true))
-		add("prompt, "+r.name, promptText(r.req, 2*time.Minute))
+		add("parent posted, "+r.name, parentText(r.req, nil, false, ""))
+		add("parent updated, "+r.name, parentText(r.req, nil, false, summaryText(r.w, done)))
+		add("thread line, "+r.name, channelLine(r.w, done[0], nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, dry run, "+r.name, channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, refused, "+r.name, channelLine(r.w, done[1], nil, 10*time.Second, r.req.Slash, true))
+		add("prompt, "+r.name, promptText(r.req, nil, 2*time.Minute))
 		add("prompt dialog, "+r.name, r.w.prompt.title+" / "+r.w.prompt.body("channel 10001")+" / "+r.w.prompt.button+" / "+r.w.prompt.keep)
-		add("confirmed, "+r.name, confirmedText(r.w, r.req.Command.ChannelIDs))
+		add("confirmed, "+r.name, confirmedText(r.w, r.req.Command.ChannelIDs, nil))
 		rec := Record{Request: r.req, Decision: Allowed, Channels: done, Thread: "https://t.slack.com/archives/C0OPS/p4"}
-		add("audit start, "+r.name, startLine(r.req, rec.Thread))
-		add("audit outcome, "+r.name, outcomeLine(rec, rec.Thread))
+		add("audit start, "+r.name, startLine(r.req, rec.Thread, nil))
+		add("audit outcome, "+r.name, outcomeLine(rec, rec.Thread, nil))
 		rec.Decision = Unconfigured
 		add(fmt.Sprintf("audit line, %s, %s %s", r.name, decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusBanpush}, {Verdict: StillLive}, {Verdict: Unverified, Why: Unlisted},
 		{Verdict: Unverified, Why: StatusUnknown, Status: "recording"}, {Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded},
 		{Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"illegal userId."}`), fmt.Errorf("cutoff: %w", polyv.ErrNoUserID)} {
 		add(fmt.Sprintf("explain ban: %.40s", err), explainPolyv(err, 10*time.Second, true))
@@ -268,6 +270,62 @@ func banSamples(apiErr func(string) error) []sample {
 	add("cut-off expired", offerExpiredText(CutoffOfferTTL))
 	add("cut-off used", offerUsedText())
 	add("cut-off altered", offerAlteredText())
+	return out
+}
+
+// namedSamples are the messages that name channels, with names as Polyv
+// may have them: plain, hostile (mentions, markup, backticks, line
+// breaks), very long, none given, and a channel Polyv does not know.
+func namedSamples(req Request) []sample {
+	names := channelNames{
+		10001: {Title: "Spring Launch", Publisher: "Alice Zhang"},
+		10002: {Title: "<!channel> pwn `rm -rf` *bold*\nsecond «line»", Publisher: "<@U0ADMIN> & co"},
+		10003: {NotFound: true},
+		10004: {Title: strings.Repeat("春季发布会", 40), Publisher: ""},
+	}
+	results := []ChannelResult{
+		{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
+		{ID: 10002, State: Stopped, Elapsed: 1300 * time.Millisecond, Check: Check{Verdict: StillLive, Status: polyv.StatusLive}},
+		{ID: 10003, State: Failed, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrChannelNotFound)},
+	}
+	one := req
+	one.Command.ChannelIDs = []int64{10001}
+	var out []sample
+	add := func(name, text string) { out = append(out, sample{name, text}) }
+	add("named: parent posted, one channel", parentText(one, names, false, ""))
+	add("named: parent posted", parentText(req, names, false, ""))
+	add("named: parent updated", parentText(req, names, false, summaryText(stopWords, results)))
+	for _, r := range append(results, ChannelResult{ID: 10004, State: Elsewhere, Holder: "U0BOB"}) {
+		add(fmt.Sprintf("named: thread line %d, %s", r.ID, stateWord(r.State)), channelLine(stopWords, r, names, 10*time.Second, "/polyv", true))
+	}
+	add("named: check line, verified", checkLine(results[0], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line, still live", checkLine(results[1], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line after an unclear answer", checkLine(ChannelResult{ID: 10002, State: Unclear,
+		Check: Check{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}}, names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: not sent", notSentText([]ChannelResult{{ID: 10002, State: Elsewhere, Holder: "U0BOB"}}, names))
+	add("named: status, the whole story", statusText([]story{
+		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234, streamed: true, stream: polyv.StreamClient},
+		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusEnd, counted: true, viewers: 1234567, streamed: true, stream: polyv.StreamPull},
+		{id: 10003, names: names, read: true, streamed: false, notFound: true},
+		{id: 10004, names: names, read: true, listed: true, status: polyv.StatusWaiting, counted: true, streamed: true, stream: polyv.StreamDisk},
+		{id: 10005, names: names, read: true, listed: true, status: "<!here>"},
+		{id: 10006, names: names, read: true},
+		{id: 10007, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: "<b>odd</b>"},
+		{id: 10008, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: polyv.StreamAudio},
+	}))
+	add("named: prompt, what will stop", promptText(req, []story{
+		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234},
+		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusUnstart},
+		{id: 10003, names: names, read: true},
+	}, 2*time.Minute))
+	add("named: prompt, the live status late", promptText(one, []story{{id: 10001, names: names, counted: true, viewers: 3}}, 2*time.Minute))
+	add("named: prompt, Polyv told nothing in time", promptText(one, []story{{id: 10001, names: names}}, 2*time.Minute))
+	add("named: confirmed", confirmedText(stopWords, req.Command.ChannelIDs, names))
+	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1", names: names}
+	add("named: audit start", startLine(req, done.Thread, names))
+	add("named: audit outcome", outcomeLine(done, done.Thread, names))
+	denied := Record{Request: req, Decision: Denied, Denial: auth.DenyUser, names: names}
+	add("named: audit line, denied", auditLine(denied)+"\n"+auditSentence(denied, false))
 	return out
 }
 
