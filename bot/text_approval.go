@@ -12,9 +12,18 @@ import (
 // approvalRequestText is the request posted in the channel: who asks, for
 // what and why, who may approve, and until when. The expiry is shown in
 // each reader's time zone (Slack's date token), UTC where it cannot be.
-func approvalRequestText(req Request, expires time.Time, ttl time.Duration, dryRun bool) string {
+func approvalRequestText(req Request, stories []story, expires time.Time, ttl time.Duration, dryRun bool) string {
 	w := wordsOf(req.Command.Verb)
-	s := fmt.Sprintf("✋ <@%s> asks for a second person's approval to %s Polyv %s", req.User, w.asked, channelsText(req.Command.ChannelIDs, nil))
+	var names channelNames
+	if len(stories) > 0 {
+		names = stories[0].names
+	}
+	s := fmt.Sprintf("✋ <@%s> asks for a second person's approval to %s Polyv %s", req.User, w.asked, channelsText(req.Command.ChannelIDs, names))
+	if told(stories) {
+		for _, st := range stories {
+			s += "\n" + promptLine(st)
+		}
+	}
 	if req.Command.Reason != "" {
 		s += "\nReason: " + escape(req.Command.Reason)
 	}

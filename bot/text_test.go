@@ -142,8 +142,10 @@ func wordingSamples() []sample {
 	approved := one
 	approved.ApprovedBy = "U0BOB"
 	expires := time.Date(2026, 3, 1, 3, 10, 0, 0, time.UTC)
-	add("approval request", approvalRequestText(req, expires, 10*time.Minute, false))
-	add("approval request, dry run", approvalRequestText(one, expires, time.Hour, true))
+	add("approval request", approvalRequestText(req, nil, expires, 10*time.Minute, false))
+	add("approval request, dry run", approvalRequestText(one, nil, expires, time.Hour, true))
+	add("approval request, what will stop", approvalRequestText(one, []story{{id: 10001, names: channelNames{10001: {Title: "Spring <!here> Launch"}},
+		read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234}}, expires, 10*time.Minute, false))
 	add("approval request failed", approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
 	add("approving", approvingText(stopWords, approved))
 	add("approved parent", parentText(approved, nil, false, summaryText(stopWords, results[:1])))
