@@ -103,8 +103,8 @@ const (
 // what an encoder pushes, and what will: the button (when the message has
 // one), the command to type, or, on a bot without POLYV_USER_ID, what to
 // set.
-func cutoffOfferText(command string, ids []int64, cause offerCause, available, button bool) string {
-	what := channelsText(ids, nil)
+func cutoffOfferText(command string, ids []int64, names channelNames, cause offerCause, available, button bool) string {
+	what := channelsText(ids, names)
 	var s string
 	switch cause {
 	case notPulling:

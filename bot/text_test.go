@@ -264,7 +264,7 @@ func banSamples(apiErr func(string) error) []sample {
 		{"not pulling, button", []int64{10001}, notPulling, true, true},
 		{"not pulling, without POLYV_USER_ID", []int64{10001, 10002}, notPulling, false, false},
 	} {
-		add("cut-off offer, "+o.name, cutoffOfferText("/polyv-ops", o.ids, o.cause, o.available, o.button))
+		add("cut-off offer, "+o.name, cutoffOfferText("/polyv-ops", o.ids, nil, o.cause, o.available, o.button))
 	}
 	w := cutoffButtonWords()
 	add("cut-off button", w.button+" / "+w.title+" / "+w.body("channel 10002")+" / "+w.keep)
