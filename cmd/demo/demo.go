@@ -98,7 +98,9 @@ type demoScene struct {
 var demoSettings = map[string]string{
 	"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
 	"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
-	"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
+	// Channel names take at most a tenth of the global bucket (5/s, bursts
+	// of 10): this one is large enough that every scene shows them.
+	"RATE_LIMIT_PER_MINUTE": "3000", "RATE_LIMIT_BURST": "100",
 	"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
 }
 
@@ -132,11 +134,7 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	defer sl.Close()
 	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
 	defer pv.Close()
-	sl.SetUserGroup(demoGroup, "oncall", demoCarol)
-	// The app manifest leaves out channels:read, so Slack refuses
-	// conversations.info, and the preflight shows what -check really shows.
-	sl.FailAlways("conversations.info", slacktest.Failure{Error: "missing_scope"})
-	pv.Script(demoRefused, polyvtest.InvalidSignature())
+	stageFakes(sl, pv)
 
 	audits := newAuditCounter()
 	a, err := demoApp(sl, pv, audits)
