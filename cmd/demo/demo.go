@@ -73,6 +73,7 @@ const (
 	demoBob     = "U0BOB"     // in ALLOWED_USERS; runs the burst
 	demoMallory = "U0MALLORY" // allowed nowhere
 	demoGroup   = "S0ONCALL"
+	demoTeam    = "T0DEMO"
 	demoAppID   = "demoAppId"
 	// demoRefused is the Polyv channel the fake Polyv refuses to stop.
 	demoRefused = 10003
@@ -130,7 +131,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
 }
 
 func playDemo(ctx context.Context, out io.Writer) error {
-	sl := slacktest.NewServer(slacktest.WithTeam("T0DEMO", "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
+	sl := slacktest.NewServer(slacktest.WithTeam(demoTeam, "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
 	defer sl.Close()
 	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
 	defer pv.Close()
@@ -145,18 +146,8 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	if err := waitConnected(ctx, sl); err != nil {
+	if err := playScenes(ctx, newStage(out, sl, audits), a); err != nil {
 		return err
-	}
-	printDemoIntro(out, a)
-	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
-	if !a.Preflight(ctx, out) {
-		return fmt.Errorf("the preflight failed against the fakes")
-	}
-	for i, sc := range demoScript {
-		if err := playScene(ctx, out, sl, audits, i+1, sc); err != nil {
-			return err
-		}
 	}
 	// Stopping the bot waits for everything it started, the audit
 	// channel's lines included.
@@ -166,6 +157,25 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	}
 	printAuditChannel(out, sl)
 	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
+	return nil
+}
+
+// playScenes plays the preflight and every scene, once the bot is
+// connected.
+func playScenes(ctx context.Context, st *stage, a *app.App) error {
+	if err := waitConnected(ctx, st.sl); err != nil {
+		return err
+	}
+	printDemoIntro(st.out, a)
+	fmt.Fprintln(st.out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
+	if !a.Preflight(ctx, st.out) {
+		return fmt.Errorf("the preflight failed against the fakes")
+	}
+	for i, act := range demoActs {
+		if err := st.playAct(ctx, i+1, act); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -215,58 +225,6 @@ func printDemoIntro(out io.Writer, a *app.App) {
 		demoNames[demoChannel], demoChannel, demoNames[demoAudit], a.AuditChannel())
 	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %s at once, then %s a minute.\n",
 		a.WhoMayStop(), setting("USER_RATE_LIMIT_BURST"), setting("USER_RATE_LIMIT_PER_MINUTE"))
-}
-
-// playScene sends one command, waits until the bot is done with it and
-// prints everything Slack would show because of it.
-func playScene(ctx context.Context, out io.Writer, sl *slacktest.Server, audits *auditCounter, n int, sc demoScene) error {
-	fmt.Fprintf(out, "\n── %d. %s\n", n, sc.title)
-	fmt.Fprintf(out, "%s in %s types: /polyv %s\n", demoNames[sc.user], demoNames[demoChannel], sc.text)
-	before := len(sl.ChannelMessages(demoChannel))
-	sctx, cancel := context.WithTimeout(ctx, demoStepTimeout)
-	defer cancel()
-	seen := audits.count()
-	env, responseURL, err := sl.SendSlashCommand(sctx, slacktest.SlashCommand{
-		Command: "/polyv", Text: sc.text, UserID: sc.user, UserName: strings.TrimPrefix(demoNames[sc.user], "@"),
-		ChannelID: demoChannel, ChannelName: "incident",
-	})
-	if err != nil {
-		return fmt.Errorf("scene %d: %w", n, err)
-	}
-	ack, err := sl.WaitAck(sctx, env)
-	if err != nil {
-		return fmt.Errorf("scene %d: no ack: %w", n, err)
-	}
-	if text, _ := ack.Text(); text != "" {
-		printLines(out, "  (only you see) ", text)
-		return nil
-	}
-	if err := audits.waitAbove(sctx, seen); err != nil {
-		return fmt.Errorf("scene %d: the bot did not finish in %s", n, demoStepTimeout)
-	}
-	printSlack(out, sl, before, responseURL)
-	return nil
-}
-
-// printSlack prints the channel messages posted since before, with their
-// threads, and the private answers sent to responseURL.
-func printSlack(out io.Writer, sl *slacktest.Server, before int, responseURL string) {
-	for _, p := range sl.ResponsePosts() {
-		if p.URL == responseURL {
-			prefix := "  (only you see) "
-			if p.ResponseType == "in_channel" {
-				prefix = "  " + demoNames[demoChannel] + " › polyvbot: "
-			}
-			printLines(out, prefix, p.Text)
-		}
-	}
-	msgs := sl.ChannelMessages(demoChannel)
-	for _, m := range msgs[min(before, len(msgs)):] {
-		printLines(out, "  "+demoNames[demoChannel]+" › polyvbot: ", m.Latest())
-		for _, r := range sl.Thread(demoChannel, m.TS) {
-			printLines(out, "      ↳ in thread: ", r.Text)
-		}
-	}
 }
 
 func printLines(out io.Writer, prefix, text string) {

@@ -87,7 +87,7 @@ func TestDemoNamesTheAuditChannelOnce(t *testing.T) {
 func TestDemoHeadingsMatchTheConfiguration(t *testing.T) {
 	t.Parallel()
 	scenes := demoScenes(t, playDemoForTest(t))
-	require.Len(t, scenes, len(demoScript))
+	require.Len(t, scenes, len(demoActs))
 	setting := regexp.MustCompile(`\b([A-Z][A-Z_]+)=([^\s,;)]+)`)
 	rateVar := regexp.MustCompile(`\b(?:USER_)?RATE_LIMIT_[A-Z_]+`)
 	for i, sc := range scenes {
