@@ -6,6 +6,14 @@ import (
 	"github.com/polyvbot/polyvbot/polyv/polyvtest"
 )
 
+// The Polyv channels the later scenes are about.
+const (
+	// demoKeynote is in APPROVAL_CHANNELS: its stop waits for a second person.
+	demoKeynote = 10009
+	// demoWebinar is pushed by the host's encoder: a pull stop cannot end it.
+	demoWebinar = 10010
+)
+
 // demoPolyvChannel is what the fake Polyv knows of one channel, so that
 // every message names an event, not a number.
 type demoPolyvChannel struct {
@@ -25,6 +33,8 @@ var demoPolyvChannels = []demoPolyvChannel{
 	{10006, "Product Tour APAC", "Sales APAC", 71, false},
 	{10007, "Developer Office Hours", "DevRel", 24, false},
 	{10008, "Customer Training", "Support", 40, false},
+	{demoKeynote, "CEO Keynote", "Office of the CEO", 1204, false},
+	{demoWebinar, "Partner Webinar", "Northwind Studio", 87, true},
 }
 
 // stageFakes sets the fakes up for the script: the on-call group, the

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -71,6 +72,7 @@ const (
 	demoAlice   = "U0ALICE"   // in ALLOWED_USERS
 	demoCarol   = "U0CAROL"   // in the on-call user group
 	demoBob     = "U0BOB"     // in ALLOWED_USERS; runs the burst
+	demoDave    = "U0DAVE"    // in ALLOWED_USERS; stops the pushed stream
 	demoMallory = "U0MALLORY" // allowed nowhere
 	demoGroup   = "S0ONCALL"
 	demoTeam    = "T0DEMO"
@@ -83,6 +85,7 @@ const (
 
 var demoNames = map[string]string{
 	demoChannel: "#incident", demoAudit: "#polyv-audit", demoAlice: "@alice", demoCarol: "@carol", demoBob: "@bob",
+	demoDave:    "@dave",
 	demoMallory: "@mallory", demoGroup: "@oncall",
 }
 
@@ -98,11 +101,12 @@ type demoScene struct {
 // says is what the bot runs with.
 var demoSettings = map[string]string{
 	"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
-	"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
+	"ALLOWED_USERS": demoAlice + "," + demoBob + "," + demoDave, "ALLOWED_USERGROUPS": demoGroup,
 	// Channel names take at most a tenth of the global bucket (5/s, bursts
 	// of 10): this one is large enough that every scene shows them.
 	"RATE_LIMIT_PER_MINUTE": "3000", "RATE_LIMIT_BURST": "100",
 	"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
+	"APPROVAL_CHANNELS": strconv.Itoa(demoKeynote),
 }
 
 // setting is NAME=value as the demo sets it.
@@ -156,7 +160,7 @@ func playDemo(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("the bot stopped with an error: %w", err)
 	}
 	printAuditChannel(out, sl)
-	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
+	printPolyvCalls(out, pv)
 	return nil
 }
 
@@ -219,8 +223,8 @@ func waitConnected(ctx context.Context, sl *slacktest.Server) error {
 
 func printDemoIntro(out io.Writer, a *app.App) {
 	fmt.Fprintln(out, "polyvbot demo: the real bot against a fake Slack and a fake Polyv on this machine (no tokens, no network).")
-	fmt.Fprintf(out, "Cast: @alice (%s) and @bob (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
-		demoAlice, demoBob, demoCarol, demoGroup, demoMallory)
+	fmt.Fprintf(out, "Cast: @alice (%s), @bob (%s) and @dave (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
+		demoAlice, demoBob, demoDave, demoCarol, demoGroup, demoMallory)
 	fmt.Fprintf(out, "Commands are typed in %s (%s); the audit channel, AUDIT_CHANNEL, is %s (%s).\n",
 		demoNames[demoChannel], demoChannel, demoNames[demoAudit], a.AuditChannel())
 	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %s at once, then %s a minute.\n",
@@ -238,12 +242,13 @@ func printLines(out io.Writer, prefix, text string) {
 	}
 }
 
-// slackMarkup matches mentions (<@U…>, <#C…>, <!subteam^S…>) and links
-// (<https://…|label>); other text in angle brackets is left alone.
-var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
+// slackMarkup matches mentions (<@U…>, <#C…>, <!subteam^S…>), dates
+// (<!date^…|fallback>) and links (<https://…|label>); other text in angle
+// brackets is left alone.
+var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|!date\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
 
 // render turns Slack markup into what a reader sees: <@U0ALICE> → @alice,
-// <https://…|thread> → thread, &lt; → <.
+// <https://…|thread> → thread, a date → its fallback, &lt; → <.
 func render(text string) string {
 	text = slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
 		g := slackMarkup.FindStringSubmatch(m)
@@ -263,12 +268,13 @@ func render(text string) string {
 // slackEntities are the three escapes Slack shows as plain characters.
 var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
-func countStops(pv *polyvtest.Server) int {
-	n := 0
+// printPolyvCalls ends the transcript with the actions that reached the
+// fake Polyv, refused ones included.
+func printPolyvCalls(out io.Writer, pv *polyvtest.Server) {
+	n := map[polyvtest.Op]int{}
 	for _, c := range pv.Calls() {
-		if strings.HasSuffix(c.Path, "stop-pull-stream") {
-			n++
-		}
+		n[c.Op]++
 	}
-	return n
+	fmt.Fprintf(out, "\n%d stop call(s), %d cut-off(s) and %d resume(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n",
+		n[polyvtest.OpStop], n[polyvtest.OpCutoff], n[polyvtest.OpResume])
 }

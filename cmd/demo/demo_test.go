@@ -40,9 +40,13 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		"↳ in thread: ❌ Polyv channel 10003", "Polyv rejected the signature",
 		"⏳ Polyv channel 10007", "not sent, your per-user limit",
 		"(only you see) ⏳ You have used your stop budget",
+		"/polyv status 10009 10010",
+		"/polyv stop 10010", "[Cut off the push]", "@dave clicks [Cut off the push]", "banned from pushing",
+		"/polyv resume 10010", "resumed",
+		"/polyv stop 10009", "[Approve] [Cancel]", "🚫 You asked for this", "approved by @carol",
 		"#polyv-audit (AUDIT_CHANNEL) got one line per action",
 		"@alice is stopping Polyv channel 10001", "in #incident",
-		"6 stop call(s) reached the fake Polyv",
+		"8 stop call(s), 1 cut-off(s) and 1 resume(s) reached the fake Polyv",
 	}
 	last := 0
 	for _, w := range wants {
@@ -152,6 +156,7 @@ func TestRenderSlackMarkup(t *testing.T) {
 		{"`stop <channelId>…`", "`stop <channelId>…`"},
 		{"member ID `U0MALLORY`", "member ID `U0MALLORY`"},
 		{"stop &lt;channelId&gt;… a &amp; b", "stop <channelId>… a & b"},
+		{"expires <!date^1796648607^{date_short_pretty} at {time}|2026-12-07 13:03 UTC> (in", "expires 2026-12-07 13:03 UTC (in"},
 	}
 	for _, tc := range tests {
 		require.Equal(t, tc.want, render(tc.in), "render(%q)", tc.in)

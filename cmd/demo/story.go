@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+
+	"github.com/polyvbot/polyvbot/bot"
 )
 
 // demoStep is one thing a person does in a scene: types a command, or
@@ -34,8 +37,29 @@ var demoActs = func() []demoAct {
 	return append(acts, demoStory...)
 }()
 
-// demoStory are the scenes of more than one command.
-var demoStory []demoAct
+var (
+	keynote = strconv.Itoa(demoKeynote)
+	webinar = strconv.Itoa(demoWebinar)
+)
+
+// demoStory knows what it stops: names, the story status tells, a pushed
+// stream that only a cut-off ends, and the two-person rule.
+var demoStory = []demoAct{
+	{"`status` tells each channel's whole story: its name, whether it is live, how many watch now, the host, and whether an encoder pushes it or Polyv pulls it",
+		[]demoStep{{user: demoAlice, text: "status " + keynote + " " + webinar}}},
+	{"A pushed stream: a pull stop cannot end what the host's encoder pushes, so the thread offers the cut-off (POLYV_USER_ID is set), and the requester clicks it",
+		[]demoStep{
+			{user: demoDave, text: "stop " + webinar + " -- the partner's encoder streams the wrong feed"},
+			{user: demoDave, click: bot.ActionCutoff},
+		}},
+	{"`resume` lifts the cut-off: the host may push again", []demoStep{{user: demoDave, text: "resume " + webinar}}},
+	{"The two-person rule (" + setting("APPROVAL_CHANNELS") + "): the stop waits for a second allowed person, and the requester cannot be that person",
+		[]demoStep{
+			{user: demoAlice, text: "stop " + keynote + " -- the keynote shows the unreleased roadmap"},
+			{user: demoAlice, click: bot.ActionApprove},
+			{user: demoCarol, click: bot.ActionApprove},
+		}},
+}
 
 // describe is what the narrator says a step's person does.
 func (s demoStep) describe(b demoButton, threaded bool) string {
