@@ -9,7 +9,7 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	if ok, wait := p.statusUsers.Take(req.User); !ok {
 		p.metrics.limiterRefusals.WithLabelValues("user").Inc()
 		rec.Decision = OverBudget
-		p.private(ctx, req, statusBudgetText(wait))
+		p.private(ctx, req, p.words.statusBudgetText(wait))
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.set.PolyvTimeout+gracePad)
@@ -17,8 +17,8 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	statuses, err := p.polyv.LiveStatus(cctx, req.Command.ChannelIDs...)
 	if err != nil {
 		rec.StatusErr = err
-		p.private(ctx, req, statusFailedText(err, p.set.PolyvTimeout))
+		p.private(ctx, req, p.words.statusFailedText(err, p.set.PolyvTimeout))
 		return
 	}
-	p.private(ctx, req, statusText(req.Command.ChannelIDs, statuses))
+	p.private(ctx, req, p.words.statusText(req.Command.ChannelIDs, statuses))
 }

@@ -49,7 +49,7 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 	}
 	th.open(ctx)
 	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, skipped, busy))
-	summary := summaryText(a.words, rec.Channels)
+	summary := p.words.summaryText(a.words, rec.Channels)
 	var cannotEnd []int64
 	if a.offersCutoff {
 		cannotEnd = notPullingIDs(rec.Channels)
@@ -58,7 +58,7 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 		p.offerCutoff(ctx, th, cannotEnd, notPulling)
 		th.update(ctx, summary)
 		th.flush(ctx, summary)
-		p.auditPost(ctx, req, outcomeLine(*rec, th.parent.link))
+		p.auditPost(ctx, req, p.words.outcomeLine(*rec, th.parent.link))
 	})
 	th.close()
 	rec.Thread = th.parent.link
@@ -78,8 +78,8 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, resu
 	if count(results)[NotSent] > 0 {
 		rec.Decision = OverBudget
 	}
-	p.private(ctx, req, notSentText(rec.Channels))
-	p.auditPost(ctx, req, auditLine(*rec))
+	p.private(ctx, req, p.words.notSentText(rec.Channels))
+	p.auditPost(ctx, req, p.words.auditLine(*rec))
 }
 
 // takeTokens spends one token of the requester's bucket per channel; a
@@ -150,7 +150,7 @@ func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked 
 		resolved := make(chan struct{})
 		th.then(func() {
 			<-resolved
-			th.say(ctx, channelLine(a.words, results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
+			th.say(ctx, p.words.channelLine(a.words, results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
 		})
 		g.Go(func() error {
 			defer close(resolved)

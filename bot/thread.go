@@ -64,7 +64,7 @@ func (t *thread) open(ctx context.Context) {
 	t.then(func() {
 		t.parent = t.p.postParent(ctx, t.req)
 		t.locate.Do(func() { close(t.located) })
-		t.p.auditPost(ctx, t.req, startLine(t.req, t.parent.link))
+		t.p.auditPost(ctx, t.req, t.p.words.startLine(t.req, t.parent.link))
 	})
 }
 
@@ -97,7 +97,7 @@ func (t *thread) close() {
 func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	text := parentText(req, p.set.DryRun, "")
+	text := p.words.parentText(req, p.set.DryRun, "")
 	ts, link, err := p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text})
 	if err == nil {
 		return parent{channel: req.Channel, ts: ts, link: link}
@@ -107,7 +107,7 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 		return parent{channel: req.Channel}
 	}
 	p.log.Info("bot is not in the channel; using response_url", "channel", req.Channel, "slack_error", err.Error())
-	r := slackclient.Response{Message: slackclient.Message{Text: text + "\n" + inviteHint()}, InChannel: true}
+	r := slackclient.Response{Message: slackclient.Message{Text: text + "\n" + p.words.inviteHint()}, InChannel: true}
 	if err := p.slack.Respond(pctx, req.ResponseURL, r); err != nil {
 		p.log.Error("parent not posted through response_url either", "request_id", req.ID, "err", err)
 		return parent{channel: req.Channel}
@@ -139,7 +139,7 @@ func (t *thread) update(ctx context.Context, head string) {
 	}
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	if err := t.p.slack.Update(pctx, pr.channel, pr.ts, slackclient.Message{Text: parentText(t.req, t.p.set.DryRun, head)}); err != nil {
+	if err := t.p.slack.Update(pctx, pr.channel, pr.ts, slackclient.Message{Text: t.p.words.parentText(t.req, t.p.set.DryRun, head)}); err != nil {
 		t.p.log.Warn("parent not updated", "request_id", t.req.ID, "err", err)
 	}
 }
@@ -158,7 +158,7 @@ func (t *thread) flush(ctx context.Context, head string) {
 	case pr.announced && head != "":
 		lines = append([]string{head}, lines...)
 	case !pr.threaded() && !pr.announced && head != "":
-		lines = append([]string{parentText(t.req, t.p.set.DryRun, head)}, lines...)
+		lines = append([]string{t.p.words.parentText(t.req, t.p.set.DryRun, head)}, lines...)
 	}
 	text := strings.Join(lines, "\n")
 	pctx, cancel := postCtx(ctx)
