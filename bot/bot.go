@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // Config wires a Bot. Slack, Socket, Polyv, StopPolicy, Users and
@@ -43,6 +45,9 @@ type Config struct {
 	// refused, and a stop's thread says what to set instead of offering
 	// the cut-off button.
 	CutoffAvailable bool
+	// Language is what the bot writes to people in (LANGUAGE): English
+	// (also the zero value) or Chinese. Logs and metrics stay English.
+	Language language.Tag
 
 	Workers int // concurrent commands; default 16
 	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
@@ -90,6 +95,7 @@ func New(cfg Config) (*Bot, error) {
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
 		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), offers: newOffers(cfg.ConfirmKey), workers: b.pool,
+		words: newWords(cfg.Language),
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL,
 			CutoffAvailable: cfg.CutoffAvailable},

@@ -117,11 +117,11 @@ func (wd words) cutoffOfferText(command string, ids []int64, cause offerCause, a
 	s := wd.offerCause(ids, cause)
 	switch {
 	case !available:
-		return s + " " + wd.f("Cutting the push off (%s) needs POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it.", ban)
+		return wd.f("%s %s", s, wd.f("Cutting the push off (%s) needs POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it.", ban))
 	case button:
-		return s + " " + wd.f("Cut the push off with the button (only you can click it) or type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume)
+		return wd.f("%s %s", s, wd.f("Cut the push off with the button (only you can click it) or type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume))
 	}
-	return s + " " + wd.f("Cut the push off: type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume)
+	return wd.f("%s %s", s, wd.f("Cut the push off: type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume))
 }
 
 // offerCause is the first sentence of the cut-off offer: why it is made.

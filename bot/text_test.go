@@ -72,7 +72,7 @@ func wordingSamples(wd words) []sample {
 	}
 	var out []sample
 	add := func(name, text string) { out = append(out, sample{name, text}) }
-	add("help", HelpText("/polyv", "users U0ALICE; members of S0ONCALL"))
+	add("help", wd.helpText("/polyv", "users U0ALICE; members of S0ONCALL"))
 	add("usage", wd.usageText("/polyv-ops"))
 	for _, text := range []string{"stop", "status", "stop abc", "status abc", "stop <@U0BOSS>", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
 		"stop " + ids(1, 21), "status 10001 -- why", "status 10001 why", "stop https://evil.example/watch/1",
