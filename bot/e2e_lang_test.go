@@ -26,7 +26,7 @@ func TestEndToEndChinesePrompt(t *testing.T) {
 		ids[i] = fmt.Sprint(10001 + i)
 	}
 	reason := "<!here> " + strings.Repeat("直播画面泄露", (bot.MaxReasonRunes-8)/6)
-	_, url := h.send(slacktest.SlashCommand{Text: "停止 " + strings.Join(ids, " ") + " -- " + reason})
+	_, url := h.send(slacktest.SlashCommand{Text: "停止 " + strings.Join(ids, " ") + " -- " + reason, EnvelopeID: "env-zh"})
 	p := h.waitPrivate(url)
 	require.True(t, strings.HasPrefix(p.Text, "停止保利威频道 10001, 10002"), p.Text)
 	require.NotContains(t, p.Text, "<!here>", "the reason forms no mention")
@@ -34,6 +34,7 @@ func TestEndToEndChinesePrompt(t *testing.T) {
 	require.Empty(t, h.slack.Refusals(), "the prompt is within Block Kit's limits")
 	btns := buttons(t, p)
 	require.Len(t, btns, 2)
+	require.Equal(t, bot.VerbStop, h.waitRecord("env-zh").Command.Verb, "audited under the English verb")
 
 	h.click(responder, url, bot.ActionConfirm, btns[0])
 	parent, thread := h.parentWithReplies(bot.MaxChannels)

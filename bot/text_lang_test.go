@@ -140,3 +140,15 @@ func TestWordingInvariants(t *testing.T) {
 		})
 	}
 }
+
+// The help lists the Chinese verbs in both languages, each beside the
+// English verb it stands for.
+func TestHelpListsTheAliases(t *testing.T) {
+	t.Parallel()
+	for _, tag := range []language.Tag{English, Chinese} {
+		help := newWords(tag).helpText("/polyv", "")
+		for _, a := range verbAliases {
+			require.Contains(t, help, "`"+a.alias+"` ("+string(a.verb)+")", tag.String())
+		}
+	}
+}
