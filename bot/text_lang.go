@@ -24,15 +24,23 @@ var (
 var Languages = []string{"en", "zh-CN"}
 
 // ParseLanguage reads a LANGUAGE value: "en" or "zh-CN", in any letter
-// case ("zh_CN" too, as locales are often written).
+// case and with "_" for "-" (zh_CN), as locales are often written; "" is
+// English. LANGUAGE is also gettext's list of languages ("zh_CN:en"), set
+// on many systems, so a list is read as gettext reads it: the first entry
+// the bot speaks wins, and English counts in any region (en_US).
 func ParseLanguage(s string) (language.Tag, error) {
-	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-")) {
-	case "en":
+	if strings.TrimSpace(s) == "" {
 		return English, nil
-	case "zh-cn":
-		return Chinese, nil
 	}
-	return language.Und, fmt.Errorf("%q is not a language the bot speaks: use %s", s, strings.Join(Languages, " or "))
+	for _, entry := range strings.Split(s, ":") {
+		switch e := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(entry), "_", "-")); {
+		case e == "zh-cn" || e == "zh-hans" || e == "zh-hans-cn" || e == "zh":
+			return Chinese, nil
+		case e == "en" || strings.HasPrefix(e, "en-"):
+			return English, nil
+		}
+	}
+	return language.Und, fmt.Errorf("must be %s, got %q", strings.Join(Languages, " or "), s)
 }
 
 // words is the bot's voice in one language. The zero value speaks English.

@@ -96,6 +96,7 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		// ban and resume send the account's userId: without one they are
 		// refused, and a stop's thread says what to set.
 		CutoffAvailable: cfg.PolyvUserID != "",
+		Language:        cfg.Language,
 	}
 	for _, o := range opts {
 		o(&bcfg)
