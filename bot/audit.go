@@ -51,6 +51,7 @@ func auditAttrs(rec Record) []any {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels))
 	}
 	attrs = append(attrs, verificationAttrs(rec)...)
+	attrs = append(attrs, approvalAttrs(rec)...)
 	if rec.DryRun {
 		attrs = append(attrs, "dry_run", true)
 	}

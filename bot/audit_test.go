@@ -56,6 +56,18 @@ func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
 			Click: &Click{Action: ActionCancel}}, Decision: Cancelled, ForRequest: "env-1", Finished: received},
 			map[string]any{"request_id": "env-3", "verb": "stop", "decision": "click", "outcome": "cancel_clicked", "for_request": "env-1",
 				"summary": "ℹ️ U0ALICE clicked Cancel on the prompt for `stop` of Polyv channels 10001, 10002 in C0OPS: it stops nothing after this click; a Stop stream clicked before it is recorded under request env-1"}},
+		{"a stop a second person approved", Record{Request: func() Request { r := stop; r.ApprovedBy = "U0BOB"; return r }(), Decision: Allowed,
+			Finished: received, Channels: []ChannelResult{{ID: 10001, State: Stopped}, {ID: 10002, State: AlreadyNotLive}}},
+			map[string]any{"approved_by": "U0BOB", "decision": "allowed", "outcome": "✅ 1 stopped, ⏹ 1 already not live", "event": nil,
+				"summary": "🛑 U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS, approved by U0BOB: allowed; ✅ 1 stopped, ⏹ 1 already not live"}},
+		{"an approval request", Record{Request: stop, Decision: AwaitingApproval, Event: EventApprovalRequested, Finished: received,
+			Channels: []ChannelResult{{ID: 10001, State: HeldForApproval}, {ID: 10002, State: HeldForApproval}}},
+			map[string]any{"decision": "allowed", "outcome": "approval_requested", "event": "approval_requested", "approved_by": nil,
+				"summary": "ℹ️ U0ALICE asked for `stop` of Polyv channels 10001, 10002 in C0OPS: waiting for a second person's approval; nothing sent yet"}},
+		{"the first click after a request expired", Record{Request: Request{ID: "env-4", User: "U0BOB", Channel: "C0OPS", Received: received, Command: stop.Command,
+			Click: &Click{Action: ActionApprove}}, Decision: Expired, Event: EventApprovalExpired, ForRequest: "env-1", Finished: received},
+			map[string]any{"decision": "click", "outcome": "expired", "event": "approval_expired", "for_request": "env-1",
+				"summary": "ℹ️ U0BOB clicked Approve on the request for `stop` of Polyv channels 10001, 10002 in C0OPS: a click on an expired approval request; nothing was sent"}},
 		{"bad input", Record{Request: Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Text: "stop 1O001", Received: received},
 			Decision: Invalid, Problem: &UsageError{Problem: NotDigits, Arg: "1O001"}, Finished: received},
 			map[string]any{"verb": "invalid", "decision": "usage", "outcome": "usage", "text": "stop 1O001", "why": "`1O001` is not a Polyv channel id: ids are whole numbers written with the digits 0-9 only"}},
@@ -87,7 +99,7 @@ func TestReadmeListsEveryAuditValue(t *testing.T) {
 	section, _, _ = strings.Cut(section, "- **`AUDIT_CHANNEL`.**")
 	status := Request{Command: Command{Verb: VerbStatus}}
 	var words []string
-	for d := Allowed; d <= Unconfigured; d++ {
+	for d := Allowed; d <= ApprovalFailed; d++ {
 		rec := Record{Request: status, Decision: d}
 		if d != Denied { // a denial's decision names its reason: below
 			words = append(words, decisionWord(rec))
@@ -97,13 +109,13 @@ func TestReadmeListsEveryAuditValue(t *testing.T) {
 	for _, denial := range []auth.Denial{auth.DenyUser, auth.DenyChannel, auth.DenyLookup} {
 		words = append(words, decisionWord(Record{Decision: Denied, Denial: denial}))
 	}
-	for s := Stopped; s <= Unclear; s++ {
+	for s := Stopped; s <= AlreadyNotLive; s++ {
 		words = append(words, stateWord(s))
 	}
 	for v := Verified; v <= Unverified; v++ {
 		words = append(words, checkWord(v))
 	}
-	words = append(words, EventVerified, "pending")
+	words = append(words, EventVerified, "pending", EventApprovalRequested, EventApprovalExpired, "approved_by")
 	for _, w := range words {
 		require.Contains(t, section, "`"+w+"`", "the README's audit section lists %q", w)
 	}

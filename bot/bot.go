@@ -48,6 +48,13 @@ type Config struct {
 	// Language is what the bot writes to people in (LANGUAGE): English
 	// (also the zero value) or Chinese. Logs and metrics stay English.
 	Language language.Tag
+	// ApprovalChannels (APPROVAL_CHANNELS) are the Polyv channels whose
+	// stops wait for a second allowed person's approval; ApprovalAll, every
+	// channel. A request can be approved for ApprovalTTL; default 10 min.
+	// Its buttons' tickets are signed with ConfirmKey.
+	ApprovalChannels []int64
+	ApprovalAll      bool
+	ApprovalTTL      time.Duration
 
 	Workers int // concurrent commands; default 16
 	Queue   int // accepted commands waiting for a worker; default 4096 (about 1 KB each)
@@ -95,7 +102,8 @@ func New(cfg Config) (*Bot, error) {
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
 		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), offers: newOffers(cfg.ConfirmKey), workers: b.pool,
-		words: newWords(cfg.Language),
+		words:    newWords(cfg.Language),
+		approval: newApprovals(cfg.ApprovalAll, cfg.ApprovalChannels, cfg.ApprovalTTL, cfg.ConfirmKey, time.Now),
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL,
 			CutoffAvailable: cfg.CutoffAvailable},
@@ -122,7 +130,7 @@ func withDefaults(cfg Config) Config {
 		d   *time.Duration
 		def time.Duration
 	}{{&cfg.PolyvTimeout, 10 * time.Second}, {&cfg.VerifyWindow, 15 * time.Second}, {&cfg.ConfirmTTL, 2 * time.Minute},
-		{&cfg.QueueWait, DefaultQueueWait}} {
+		{&cfg.QueueWait, DefaultQueueWait}, {&cfg.ApprovalTTL, 10 * time.Minute}} {
 		if *d.d <= 0 {
 			*d.d = d.def
 		}

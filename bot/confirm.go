@@ -83,7 +83,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 	rec := Record{Request: orig}
 	p.replacePrompt(ctx, c, p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs))
 	if p.authorize(ctx, orig, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, orig, &rec) {
-		p.runAction(ctx, spec.action, orig, &rec)
+		p.carryOut(ctx, spec.action, orig, &rec)
 	}
 	return rec
 }

@@ -146,7 +146,9 @@ func (p *pipeline) cutoffClick(ctx context.Context, c Request) Record {
 		ResponseURL: c.ResponseURL, Slash: stop.Slash, Command: stop.Command, Received: c.Received}
 	rec := Record{Request: ban, ForRequest: stop.ID}
 	if p.authorize(ctx, ban, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, ban, &rec) {
-		p.runAction(ctx, spec.action, ban, &rec)
+		// A ban of an approval channel waits for a second person, however
+		// it was asked for.
+		p.carryOut(ctx, spec.action, ban, &rec)
 	}
 	return rec
 }

@@ -22,7 +22,7 @@
 //     rest to a fixed pool of workers. It never does slow work on the reader.
 //     The Slack client itself, Web API and Socket Mode, is bot/slackclient.
 //   - The pipeline (pipeline.go, stop.go, status.go, confirm.go, verify.go,
-//     thread.go) is plain code: handle(ctx, req) returns the request's
+//     thread.go, approval.go) is plain code: handle(ctx, req) returns the request's
 //     Record once its effects are done. It reaches Slack only through the
 //     Slack interface it declares, decides with typed values (Decision,
 //     State, Check) and leaves the Record to the worker, which hands it to
@@ -62,10 +62,12 @@
 //
 // Several replicas may serve together: Slack sends each payload to one of
 // the app's Socket Mode connections, the one that receives a command runs
-// it to the end, and a confirmation's buttons and the cut-off button carry
-// a signed ticket any replica can run (ticket.go, cutoff.go). What stays in one process, and so per
+// it to the end, and the buttons of a confirmation, of an approval request
+// and of a stop's cut-off offer carry a signed ticket any replica can run
+// (ticket.go, approval.go, cutoff.go). What stays in one process, and so per
 // replica: the worker pool and its queue, the per-user and global token
 // buckets, the in-flight guard that stops two people's commands from
 // acting on the same channel at once, the verifier, the envelope
-// de-duplication set, and the tickets already used.
+// de-duplication set, the tickets already used, and how the approval
+// requests clicked here ended.
 package bot

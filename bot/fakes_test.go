@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -356,6 +357,11 @@ type envConfig struct {
 	// polyvUserID is the userId the client sends with ban and resume
 	// (POLYV_USER_ID); the fake Polyv's account has polyvtest.DefaultUserID.
 	polyvUserID string
+	// approvalAll and approvalIDs are APPROVAL_CHANNELS; approvalTTL its
+	// requests' lifetime (10 minutes unless set).
+	approvalAll bool
+	approvalIDs []int64
+	approvalTTL time.Duration
 }
 
 // withoutUserID is a bot without POLYV_USER_ID.
@@ -395,7 +401,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		statusUsers: auth.NewUserLimiter(c.userPerMin, c.userBurst),
 		sink:        AuditFunc(e.audit), metrics: NewMetrics(nil), log: log, set: c.set,
 		flights: newFlights(), tickets: newTickets(c.ticketKey, c.set.ConfirmTTL, offsetClock(c.clockOffset)), offers: newOffers(c.ticketKey),
-		workers: e,
+		workers: e, approval: newApprovals(c.approvalAll, c.approvalIDs, cmp.Or(c.approvalTTL, 10*time.Minute), c.ticketKey, offsetClock(c.clockOffset)),
 	}
 	e.p.verifier = newVerifier(e.p)
 	ctx, stopVerifier := context.WithCancel(context.Background())

@@ -20,6 +20,13 @@ type Request struct {
 	Command     Command // what the text asks for
 	Click       *Click  // set for a button click
 	Received    time.Time
+	// ApprovedBy is the second person who approved the command, when an
+	// approval request ran it (approval.go); "" otherwise.
+	ApprovedBy string
+	// approval is set on a command that runs beside or after its approval
+	// request: the channels settled without a Polyv call, and the request
+	// message its thread is told in.
+	approval *approvalRun
 	// verdict is set on the job that posts a verification's verdict: the
 	// verifier hands it to a worker once every channel is decided.
 	verdict *verification
@@ -28,8 +35,11 @@ type Request struct {
 // Click is a click on a confirmation prompt's button, or on the cut-off
 // button a stop's thread offers.
 type Click struct {
-	Action string // ActionConfirm, ActionCancel or ActionCutoff
+	Action string // ActionConfirm, ActionCancel, ActionCutoff, ActionApprove or ActionApprovalCancel
 	Value  string // what the button carries
+	// MessageTS is the message the button is in: the approval request,
+	// which becomes the approved command's parent.
+	MessageTS string
 }
 
 // Decision is what the bot made of a request as a whole.
@@ -56,6 +66,15 @@ const (
 	Unconfigured                     // ban or resume on a bot without POLYV_USER_ID: nothing was claimed or sent
 )
 
+// The two-person rule's decisions (approval.go), numbered on from the
+// others; a value two decisions share fails to compile (outcomeWords).
+const (
+	AwaitingApproval  Decision = Unconfigured + 1 + iota // an approval request was posted; a second person's click decides
+	SelfApproval                                         // the requester clicked Approve on their own request: refused
+	ApprovalCancelled                                    // the requester cancelled their approval request
+	ApprovalFailed                                       // Slack took the approval request no way; Record.PromptErr says why
+)
+
 // State is what happened to one Polyv channel of a stop.
 type State int
 
@@ -71,6 +90,13 @@ const (
 	// 5xx, an unreadable answer, or a refusal after such an attempt): only
 	// the channel's live status can tell, and verification settles it.
 	Unclear
+)
+
+// The states the two-person rule settles without a Polyv call (approval.go),
+// numbered on from the others.
+const (
+	HeldForApproval State = Unclear + 1 + iota // it needs a second person's approval: not sent yet
+	AlreadyNotLive                             // approved, but no longer live by then: not sent again
 )
 
 // ChannelResult is what happened to one Polyv channel of a stop.
@@ -145,9 +171,17 @@ type Record struct {
 // EventVerified marks the record of a verification's verdict.
 const EventVerified = "verified"
 
+// The two-person rule's events (approval.go): the command's record when it
+// asks for approval, and the record of the first click after its request
+// expired.
+const (
+	EventApprovalRequested = "approval_requested"
+	EventApprovalExpired   = "approval_expired"
+)
+
 // Pending reports a stop's own record while its verification goes on: the
 // verdict's record follows.
-func (rec Record) Pending() bool { return rec.Verifying && rec.Event == "" }
+func (rec Record) Pending() bool { return rec.Verifying && rec.Event != EventVerified }
 
 // AuditSink receives one Record per request: slog JSON in production
 // (LogSink), a slice or channel in tests and in the demo.

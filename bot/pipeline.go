@@ -79,6 +79,7 @@ type pipeline struct {
 	verifier     *verifier
 	workers      workers
 	words        words // the language of everything it writes to people
+	approval     *approvals
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -112,6 +113,8 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 		return p.verdict(ctx, req.verdict)
 	case req.Click != nil && req.Click.Action == ActionCutoff:
 		return p.cutoffClick(ctx, req)
+	case req.Click != nil && isApprovalAction(req.Click.Action):
+		return p.approvalClick(ctx, req)
 	case req.Click != nil:
 		return p.click(ctx, req)
 	}
@@ -200,7 +203,9 @@ func outcomeLabel(rec Record) string {
 	for _, r := range rec.Channels {
 		state := "failed"
 		switch counted(r) {
-		case Stopped, DryRun:
+		case HeldForApproval:
+			continue // its own outcome follows, when the approval request ends
+		case Stopped, DryRun, AlreadyNotLive:
 			state = "stopped"
 		case Unclear:
 			state = "unclear"

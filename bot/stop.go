@@ -12,8 +12,8 @@ import (
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
-// act asks to confirm or runs an acting verb's action (a stop, a ban, a
-// resume), unless it needs what the bot lacks.
+// act asks to confirm or carries out an acting verb's action (a stop, a
+// ban, a resume), unless it needs what the bot lacks.
 func (p *pipeline) act(ctx context.Context, a *action, req Request, rec *Record) {
 	if p.unavailable(ctx, a, req, rec) {
 		return
@@ -22,7 +22,7 @@ func (p *pipeline) act(ctx context.Context, a *action, req Request, rec *Record)
 		p.askConfirmation(ctx, req, rec)
 		return
 	}
-	p.runAction(ctx, a, req, rec)
+	p.carryOut(ctx, a, req, rec)
 }
 
 // runAction is the action itself, also reached by a confirmation click. The
@@ -36,19 +36,20 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 	// Claim first, so that a channel someone else is already stopping costs
 	// the requester no token.
 	th := p.newThread(req)
-	claimed, busy := p.flights.claim(req.Command.ChannelIDs, req.User, th)
+	settled := req.approval.results()
+	claimed, busy := p.flights.claim(unsettled(req.Command.ChannelIDs, settled), req.User, th)
 	claimed, skipped := p.takeTokens(a.bucket(p), req.User, claimed, th)
 	release := func() {
 		th.giveUp() // whoever waits for this thread's link stops waiting
 		p.flights.release(claimed, th)
 	}
-	if len(claimed) == 0 {
+	if len(claimed) == 0 && req.approval == nil {
 		release()
 		p.refuseAll(ctx, req, rec, append(skipped, p.elsewhere(ctx, busy)...))
 		return
 	}
 	th.open(ctx)
-	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, skipped, busy))
+	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, append(skipped, settled...), busy))
 	summary := p.words.summaryText(a.words, rec.Channels)
 	var cannotEnd []int64
 	if a.offersCutoff {

@@ -200,6 +200,10 @@ type actionWords struct {
 	success string // a channel's success line
 	dryRun  string // a channel's dry-run line
 	confirm string // "Confirmed: stopping Polyv %s…"
+	// act and acting are the action on "channel 10001" ("stop Polyv %s",
+	// "stopping Polyv %s"), and may says who may approve it, for the
+	// two-person rule's words.
+	act, acting, may string
 	// note follows a channel's success line (what the action leaves
 	// behind, how to undo it); nil for none.
 	note func(wd words, command string, id int64) string
@@ -223,7 +227,9 @@ var stopWords = actionWords{emoji: "🛑",
 	success: phrase("✅ Polyv channel %d: stopped (Polyv answered in %s)"),
 	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent"),
 	confirm: phrase("Confirmed: stopping Polyv %s…"),
-	check:   words.checkLine,
+	act:     phrase("stop Polyv %s"), acting: phrase("stopping Polyv %s"),
+	may:   phrase("Anyone else allowed to stop streams can approve it"),
+	check: words.checkLine,
 	prompt: promptWords{question: phrase("Stop the pull stream of Polyv %s?"), title: phrase("Stop the stream?"), body: words.confirmBody,
 		button: phrase("Stop stream"), keep: phrase("Keep it running")}}
 
@@ -247,6 +253,7 @@ func (wd words) parentText(req Request, dryRun bool, head string) string {
 	} else {
 		s = wd.f(w.asked, head, req.User, wd.channelsText(ids))
 	}
+	s += wd.approvedBy(req)
 	if req.Command.Reason != "" {
 		s += "\n" + wd.f("Reason: %s", escape(req.Command.Reason))
 	}
@@ -274,6 +281,8 @@ func (wd words) summaryText(w actionWords, results []ChannelResult) string {
 	add(n[Unclear], "❔", phrase("unclear"))
 	add(n[RateLimited]+n[NotSent], "⏳", phrase("rate-limited"))
 	add(n[Elsewhere], "⏳", phrase("already in progress"))
+	add(n[AlreadyNotLive], "⏹", phrase("already not live"))
+	add(n[HeldForApproval], "⏸", phrase("awaiting approval"))
 	return strings.Join(parts, wd.f(", "))
 }
 
@@ -314,6 +323,9 @@ func (wd words) verificationWords(results []ChannelResult) string {
 // says that verification will settle an unclear answer; command is the
 // slash command, for the way to check by hand.
 func (wd words) channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
+	if line := wd.approvalLine(w, r); line != "" {
+		return line
+	}
 	id := digits(r.ID)
 	switch r.State {
 	case Stopped:

@@ -22,7 +22,7 @@ func (wd words) startLine(req Request, link string) string {
 func (wd words) outcomeLine(rec Record, thread string) string {
 	w := wordsOf(rec.Command.Verb)
 	asked := wd.f(w.asked, wd.summaryText(w, rec.Channels), rec.User, wd.channelsText(rec.Command.ChannelIDs))
-	return wd.f("%s in <#%s>%s", asked, rec.Channel, wd.linkSuffix(thread))
+	return wd.f("%s in <#%s>%s", asked+wd.approvedBy(rec.Request), rec.Channel, wd.linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
@@ -48,10 +48,19 @@ func (wd words) auditSentence(rec Record, markup bool) string {
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"
 	}
-	if rec.Decision == Cancelled {
-		return wd.f("%s %s clicked Cancel on the prompt for %s in %s: %s", decisionEmoji(rec), who, what, where, wd.decisionWords(rec))
+	if rec.ApprovedBy != "" {
+		where = wd.f("%s, approved by %s", where, mention(rec.ApprovedBy, markup))
 	}
-	return wd.f("%s %s asked for %s in %s: %s", decisionEmoji(rec), who, what, where, wd.decisionWords(rec))
+	emoji, decided := decisionEmoji(rec), wd.decisionWords(rec)
+	switch {
+	case rec.Click != nil && isApprovalAction(rec.Click.Action) && rec.Click.Action == ActionApprovalCancel:
+		return wd.f("%s %s clicked Cancel on the approval request for %s in %s: %s", emoji, who, what, where, decided)
+	case rec.Click != nil && isApprovalAction(rec.Click.Action):
+		return wd.f("%s %s clicked Approve on the request for %s in %s: %s", emoji, who, what, where, decided)
+	case rec.Decision == Cancelled:
+		return wd.f("%s %s clicked Cancel on the prompt for %s in %s: %s", emoji, who, what, where, decided)
+	}
+	return wd.f("%s %s asked for %s in %s: %s", emoji, who, what, where, decided)
 }
 
 // decisionEmoji heads an audit line.
@@ -74,6 +83,9 @@ func decisionEmoji(rec Record) string {
 
 // decisionWords is what the bot decided, in words.
 func (wd words) decisionWords(rec Record) string {
+	if words := wd.approvalDecisionWords(rec); words != "" {
+		return words
+	}
 	switch rec.Decision {
 	case Allowed:
 		if rec.Command.Verb.acts() || rec.Click != nil {
@@ -159,7 +171,7 @@ func decisionWord(rec Record) string {
 		return "busy"
 	case Unconfigured:
 		return "unconfigured"
-	case Cancelled, Expired, NotYours, Used, Altered:
+	case Cancelled, Expired, NotYours, Used, Altered, SelfApproval, ApprovalCancelled:
 		return "click"
 	}
 	return "allowed"
@@ -196,6 +208,11 @@ var outcomeWords = map[Decision]string{
 	Altered:      "altered",
 	Crashed:      "crashed",
 	Unconfigured: "no_user_id",
+	// The two-person rule's (approval.go).
+	AwaitingApproval:  "approval_requested",
+	SelfApproval:      "self_approval",
+	ApprovalCancelled: "approval_cancelled",
+	ApprovalFailed:    "approval_request_failed",
 }
 
 // stateWord is a channel's state in the audit log.
@@ -211,6 +228,10 @@ func stateWord(s State) string {
 		return "already_in_progress"
 	case Unclear:
 		return "unclear"
+	case HeldForApproval:
+		return "awaiting_approval"
+	case AlreadyNotLive:
+		return "already_not_live"
 	}
 	return "failed"
 }

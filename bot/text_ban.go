@@ -18,7 +18,9 @@ var banWords = actionWords{emoji: "⛔",
 	success: phrase("✅ Polyv channel %d: cut off (Polyv answered in %s)"),
 	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed cut-off call was logged, not sent"),
 	confirm: phrase("Confirmed: cutting off Polyv %s…"),
-	note:    words.banNote, check: words.cutoffCheckLine,
+	act:     phrase("cut off Polyv %s"), acting: phrase("cutting off Polyv %s"),
+	may:  phrase("Anyone else allowed to cut off streams can approve it"),
+	note: words.banNote, check: words.cutoffCheckLine,
 	prompt: promptWords{question: phrase("Cut off the push to Polyv %s?"), title: phrase("Cut off the push?"), body: words.banDialog,
 		button: phrase("Cut off"), keep: phrase("Keep it running")}}
 
@@ -27,7 +29,9 @@ var resumeWords = actionWords{emoji: "▶️",
 	success: phrase("✅ Polyv channel %d: resumed (Polyv answered in %s)"),
 	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed resume call was logged, not sent"),
 	confirm: phrase("Confirmed: resuming Polyv %s…"),
-	note:    words.resumeNote,
+	act:     phrase("resume Polyv %s"), acting: phrase("resuming Polyv %s"),
+	may:  phrase("Anyone else allowed to resume streams can approve it"),
+	note: words.resumeNote,
 	prompt: promptWords{question: phrase("Lift the cut-off of Polyv %s?"), title: phrase("Lift the cut-off?"), body: words.resumeDialog,
 		button: phrase("Resume"), keep: phrase("Keep it cut off")}}
 

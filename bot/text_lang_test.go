@@ -119,7 +119,7 @@ func formatVerbs(format string) []string {
 func TestWordingInvariants(t *testing.T) {
 	t.Parallel()
 	markup := regexp.MustCompile(`<[^>]*>`)
-	own := regexp.MustCompile(`^<(@U0[A-Z]+|#[CG]0[A-Z]+|https://t\.slack\.com/archives/C0OPS/p\d\|thread)>$`)
+	own := regexp.MustCompile(`^<(@U0[A-Z]+|#[CG]0[A-Z]+|https://t\.slack\.com/archives/C0OPS/p\d\|thread|!date\^\d+\^\{date_short_pretty\}( at)? \{time\}\|[\d: -]+UTC)>$`)
 	grouped := regexp.MustCompile(`\d,\d{3}`)
 	for _, tag := range []language.Tag{English, Chinese} {
 		t.Run(tag.String(), func(t *testing.T) {

@@ -61,6 +61,11 @@ func (t *thread) open(ctx context.Context) {
 			post()
 		}
 	}()
+	if pr, ok := t.req.approval.at(); ok { // an approval request, already posted
+		t.parent = pr
+		t.giveUp()
+		return
+	}
 	t.then(func() {
 		t.parent = t.p.postParent(ctx, t.req)
 		t.locate.Do(func() { close(t.located) })
@@ -119,6 +124,7 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 // thread or the reply fails.
 func (t *thread) say(ctx context.Context, line string) {
 	pr := t.parent
+	line += t.p.words.approvalTag(t.req)
 	if pr.threaded() {
 		pctx, cancel := postCtx(ctx)
 		_, _, err := t.p.slack.Post(pctx, pr.channel, slackclient.Message{Text: line, ThreadTS: pr.ts})
@@ -139,7 +145,11 @@ func (t *thread) update(ctx context.Context, head string) {
 	}
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	if err := t.p.slack.Update(pctx, pr.channel, pr.ts, slackclient.Message{Text: t.p.words.parentText(t.req, t.p.set.DryRun, head)}); err != nil {
+	m := slackclient.Message{Text: t.p.words.parentText(t.req, t.p.set.DryRun, head)}
+	if t.req.ApprovedBy != "" { // the parent is an approval request, whose blocks Slack shows instead of its text
+		m.Blocks = textBlocks(m.Text)
+	}
+	if err := t.p.slack.Update(pctx, pr.channel, pr.ts, m); err != nil {
 		t.p.log.Warn("parent not updated", "request_id", t.req.ID, "err", err)
 	}
 }

@@ -35,7 +35,19 @@ type ticket struct {
 	Reason  string  `json:"r,omitempty"` // as typed
 	Marked  bool    `json:"m,omitempty"` // the reason had a marker
 	Expires int64   `json:"e"`           // Unix seconds
+	// Kind keeps a ticket to the button it was made for: an approval
+	// request's ticket never confirms a stop, nor the reverse.
+	Kind ticketKind `json:"k,omitempty"`
 }
+
+// ticketKind is what a ticket is for; "" in confirmations, as before kinds.
+type ticketKind string
+
+// The kinds of ticket.
+const (
+	kindConfirm  ticketKind = ""
+	kindApproval ticketKind = "a"
+)
 
 // maxButtonValue is Slack's limit on a button's value.
 const maxButtonValue = 2000
@@ -55,10 +67,13 @@ var (
 	// lifetime and the skew allow: its issuer's clock runs ahead by more
 	// than maxClockSkew.
 	errIssuedAhead = errors.New("the confirmation's issuer's clock is more than 3 minutes ahead")
+	// errOtherKind is a well-signed ticket made for another kind of button.
+	errOtherKind = errors.New("the ticket was made for another kind of button")
 )
 
 // tickets issues and checks tickets.
 type tickets struct {
+	kind ticketKind // what it issues and redeems
 	key  []byte
 	ttl  time.Duration
 	now  func() time.Time
@@ -79,7 +94,8 @@ func newTickets(key []byte, ttl time.Duration, now func() time.Time) *tickets {
 // signature.
 func (t *tickets) issue(req Request) string {
 	tk := ticket{ID: req.ID, Verb: req.Command.Verb, User: req.User, Name: req.UserName, Channel: req.Channel, Command: req.Slash,
-		IDs: req.Command.ChannelIDs, Reason: req.Command.Reason, Marked: req.Command.ReasonMarked, Expires: t.now().Add(t.ttl).Unix()}
+		IDs: req.Command.ChannelIDs, Reason: req.Command.Reason, Marked: req.Command.ReasonMarked, Expires: t.now().Add(t.ttl).Unix(),
+		Kind: t.kind}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // keep <, > and & as one character each
@@ -94,24 +110,43 @@ func (t *tickets) issue(req Request) string {
 // issued by a clock too far ahead is Expired with errIssuedAhead.
 func (t *tickets) redeem(value, user string) (Request, Decision, error) {
 	tk, err := t.read(value)
-	now := t.now()
 	switch {
 	case err != nil:
 		return Request{}, Altered, err
 	case tk.User != user:
 		return Request{}, NotYours, nil
-	case now.Add(-maxClockSkew).Unix() > tk.Expires:
-		return Request{}, Expired, nil
-	case now.Add(t.ttl+maxClockSkew).Unix() < tk.Expires:
-		return Request{}, Expired, errIssuedAhead
 	}
-	sig := value[strings.LastIndexByte(value, '.')+1:]
-	if t.used.add(sig) {
+	if d, err := t.timely(tk); d != Allowed {
+		return Request{}, d, err
+	}
+	if t.used.add(signature(value)) {
 		return Request{}, Used, nil
 	}
-	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Slash: tk.Command,
-		Command: Command{Verb: cmp.Or(tk.Verb, VerbStop), ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}, Allowed, nil
+	return tk.request(), Allowed, nil
 }
+
+// timely says whether tk is within its lifetime, give or take
+// maxClockSkew: Allowed, or Expired (with errIssuedAhead for one issued by
+// a clock too far ahead).
+func (t *tickets) timely(tk ticket) (Decision, error) {
+	now := t.now()
+	switch {
+	case now.Add(-maxClockSkew).Unix() > tk.Expires:
+		return Expired, nil
+	case now.Add(t.ttl+maxClockSkew).Unix() < tk.Expires:
+		return Expired, errIssuedAhead
+	}
+	return Allowed, nil
+}
+
+// request is the command a ticket carries.
+func (tk ticket) request() Request {
+	return Request{ID: tk.ID, User: tk.User, UserName: tk.Name, Channel: tk.Channel, Slash: tk.Command,
+		Command: Command{Verb: cmp.Or(tk.Verb, VerbStop), ChannelIDs: tk.IDs, Reason: tk.Reason, ReasonMarked: tk.Marked}}
+}
+
+// signature is a button value's signature: what marks a ticket used.
+func signature(value string) string { return value[strings.LastIndexByte(value, '.')+1:] }
 
 // read returns the ticket in value if its signature is right.
 func (t *tickets) read(value string) (ticket, error) {
@@ -127,6 +162,9 @@ func (t *tickets) read(value string) (ticket, error) {
 	var tk ticket
 	if err := json.Unmarshal(body, &tk); err != nil || len(tk.IDs) == 0 {
 		return ticket{}, errAltered
+	}
+	if tk.Kind != t.kind {
+		return ticket{}, errOtherKind
 	}
 	return tk, nil
 }

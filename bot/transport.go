@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -91,9 +92,9 @@ func (b *Bot) instantAnswer(req Request, err error) string {
 	return ""
 }
 
-// onInteraction acks a button click at once and queues it. Only the two
-// confirmation buttons and the cut-off button count: a click on anything
-// else never runs an action.
+// onInteraction acks a button click at once and queues it. Only the
+// confirmation's, the cut-off's and the approval request's buttons count:
+// a click on anything else never runs an action.
 func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.InteractionCallback) {
 	start := time.Now()
 	dup := b.seen.add(envelopeID)
@@ -104,16 +105,16 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 	}
 	action := cb.ActionCallback.BlockActions[0]
 	verb := VerbStop
-	switch action.ActionID {
-	case ActionConfirm, ActionCancel:
-	case ActionCutoff:
+	switch {
+	case action.ActionID == ActionConfirm, action.ActionID == ActionCancel, isApprovalAction(action.ActionID):
+	case action.ActionID == ActionCutoff:
 		verb = VerbBan
 	default:
 		return
 	}
 	req := Request{ID: envelopeID, User: cb.User.ID, UserName: cb.User.Name, Channel: cb.Channel.ID,
 		ResponseURL: cb.ResponseURL, Command: Command{Verb: verb}, Received: time.Now(),
-		Click: &Click{Action: action.ActionID, Value: action.Value}}
+		Click: &Click{Action: action.ActionID, Value: action.Value, MessageTS: cmp.Or(cb.Container.MessageTs, cb.Message.Timestamp)}}
 	if refused := b.submit(req); refused != "" {
 		b.pool.aside(func() { b.pipe.private(ctx, req, refused) })
 	}

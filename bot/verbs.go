@@ -35,6 +35,9 @@ type action struct {
 	bucket func(*pipeline) UserThrottle
 	// confirms: CONFIRM_STOP asks the requester to confirm it first.
 	confirms bool
+	// approvable: with APPROVAL_CHANNELS, a channel listed there waits for a
+	// second allowed person's approval (approval.go).
+	approvable bool
 	// verifies: with VERIFY_STOP, its effect is checked by reading the live
 	// status until it leaves live (verify.go).
 	verifies bool
@@ -64,6 +67,7 @@ var verbs = []verbSpec{
 			},
 			bucket:       func(p *pipeline) UserThrottle { return p.users },
 			confirms:     true,
+			approvable:   true,
 			verifies:     true,
 			offersCutoff: true,
 			words:        stopWords,
@@ -79,8 +83,9 @@ var verbs = []verbSpec{
 			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
 				return pv.Cutoff(ctx, id)
 			},
-			bucket:   func(p *pipeline) UserThrottle { return p.users },
-			confirms: true,
+			bucket:     func(p *pipeline) UserThrottle { return p.users },
+			confirms:   true,
+			approvable: true,
 			// A cut-off ends the stream at once: the live status leaves
 			// live (banpush, or ended), as after a stop.
 			verifies:    true,

@@ -95,8 +95,9 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		ConfirmKey: bot.TicketKey(cfg.PolyvAppSecret, cfg.SlackBotToken),
 		// ban and resume send the account's userId: without one they are
 		// refused, and a stop's thread says what to set.
-		CutoffAvailable: cfg.PolyvUserID != "",
-		Language:        cfg.Language,
+		CutoffAvailable:  cfg.PolyvUserID != "",
+		ApprovalChannels: cfg.Approval.Channels, ApprovalAll: cfg.Approval.All, ApprovalTTL: cfg.Approval.TTL,
+		Language: cfg.Language,
 	}
 	for _, o := range opts {
 		o(&bcfg)

@@ -305,9 +305,9 @@ func fixUnder(out, bad string) string {
 func TestCheckWarnsOfUnknownVariables(t *testing.T) {
 	t.Parallel()
 	f := newFakes(t)
-	code, out := runCheckAgainst(t, f, map[string]string{"POLYV_TIMOUT": "5s", "APPROVAL_CHANNELS": "*"})
+	code, out := runCheckAgainst(t, f, map[string]string{"POLYV_TIMOUT": "5s", "APPROVAL_TIMEOUT": "5m"})
 	require.Equal(t, exitOK, code, out)
-	require.Contains(t, out, "! APPROVAL_CHANNELS: set in the environment, but polyvbot does not read it; .env.example lists every variable it reads\n"+
+	require.Contains(t, out, "! APPROVAL_TIMEOUT: set in the environment, but polyvbot does not read it; .env.example lists every variable it reads\n"+
 		"! POLYV_TIMOUT: set in the environment, but polyvbot does not read it: did you mean POLYV_TIMEOUT?\n"+
 		"✓ configuration: valid")
 	require.Contains(t, out, "All checks passed, but read the 2 warning(s) marked ! above")

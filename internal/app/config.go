@@ -55,6 +55,16 @@ type config struct {
 
 	// Language is what the bot writes to people in (LANGUAGE).
 	Language language.Tag
+	// Approval is APPROVAL_CHANNELS and APPROVAL_TTL: which Polyv channels'
+	// stops wait for a second allowed person, and for how long.
+	Approval approvalConfig
+}
+
+// approvalConfig is the two-person rule's configuration.
+type approvalConfig struct {
+	All      bool    // APPROVAL_CHANNELS=*
+	Channels []int64 // the listed ids; none with All
+	TTL      time.Duration
 }
 
 // configVars lists every variable loadConfig reads, in the order of
@@ -101,6 +111,8 @@ var variables = []variable{
 	// Appended rather than placed with the other POLYV_ variables: the fuzz
 	// corpus picks variables by their index in this list.
 	{"POLYV_USER_ID", "the userId from the Polyv console (开发设置); ban and resume are refused without it"},
+	{"APPROVAL_CHANNELS", "Polyv channel ids (or *) whose stops wait for a second allowed person to approve"},
+	{"APPROVAL_TTL", "how long an approval request stays open, 1m to 1h; default " + defaultApprovalTTL.String()},
 	{"LANGUAGE", "en (default) or zh-CN: the language the bot writes to people in; logs stay English"},
 }
 
@@ -131,6 +143,10 @@ const (
 	defaultRateBurst         = 10
 	defaultUserRatePerMinute = auth.DefaultUserPerMinute
 	defaultUserRateBurst     = auth.DefaultUserBurst
+	// defaultApprovalTTL: long enough to find a second person during an
+	// incident, short enough that an approval never runs a stop whose
+	// reason has gone stale.
+	defaultApprovalTTL = 10 * time.Minute
 	// polyvMaxPerMinute is Polyv's documented per-IP limit (1500 per 10 s).
 	polyvMaxPerMinute = 9000
 )
@@ -179,6 +195,8 @@ func loadConfig(env Environment) (config, error) {
 	c.PolyvUserID = p.userID("POLYV_USER_ID", c.PolyvAppID, c.PolyvAppSecret)
 	c.Rules, c.StatusRules = p.rules()
 	c.Language = p.language("LANGUAGE")
+	c.Approval.All, c.Approval.Channels = p.approvalChannels("APPROVAL_CHANNELS")
+	c.Approval.TTL = p.duration("APPROVAL_TTL", defaultApprovalTTL, time.Minute, time.Hour)
 	return c, errors.Join(withoutSecrets(p.hintMisspelt(unknownVars(env.set)), secretsOf(c))...)
 }
 
@@ -378,7 +396,7 @@ func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration 
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < lo || d > hi {
-		p.fail(name, "must be a Go duration from %s to %s such as 10s, got %q", lo, hi, v)
+		p.fail(name, "must be a Go duration from %s to %s such as %s, got %q", lo, hi, def, v)
 		return def
 	}
 	return d
@@ -536,6 +554,42 @@ func userIDProblem(v string) string {
 		return fmt.Sprintf("it is %d characters long; a userId has at most %d", n, maxUserIDLen)
 	}
 	return ""
+}
+
+// maxApprovalChannels bounds APPROVAL_CHANNELS: more ids than that is a
+// list pasted by mistake, and * says "all" in one character.
+const maxApprovalChannels = 1000
+
+// approvalChannels takes Polyv channel ids separated by commas, or * alone
+// for every channel. Empty entries (a trailing comma) are skipped, as a
+// list edited by hand often has one; every bad entry is named.
+func (p *parser) approvalChannels(name string) (all bool, ids []int64) {
+	v := p.get(name)
+	if v == "*" {
+		return true, nil
+	}
+	var bad []string
+	for _, part := range strings.Split(v, ",") {
+		s := strings.TrimSpace(part)
+		id, err := strconv.ParseInt(s, 10, 64)
+		switch {
+		case s == "":
+		case err != nil || id < 1 || id > bot.MaxChannelID || s != strconv.FormatInt(id, 10):
+			bad = append(bad, shownValue(s))
+		case !slices.Contains(ids, id):
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		p.fail(name, "must be Polyv channel ids from 1 to %d separated by commas, or * alone for every channel; not ids: %s",
+			bot.MaxChannelID, strings.Join(bad, ", "))
+		return false, nil
+	case len(ids) > maxApprovalChannels:
+		p.fail(name, "lists %d channels; at most %d, or * for every channel", len(ids), maxApprovalChannels)
+		return false, nil
+	}
+	return false, ids
 }
 
 // rules parses who may stop and who may look: status is open to everyone who

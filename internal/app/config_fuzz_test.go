@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/polyvbot/polyvbot/bot"
 )
 
 // FuzzLoadConfig sets one variable of an otherwise valid environment to any
@@ -27,6 +29,8 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add(uint8(7), "1ns", "secret with spaces", "")
 	f.Add(uint8(8), "", "s", "ALLOWED_USER")
 	f.Add(uint8(1), "", "s", "SLACK_BOT_TOKN")
+	f.Add(uint8(24), "10001, 10002,,+3,٣", "s", "")
+	f.Add(uint8(25), "1h0m0.5s", "s", "")
 	f.Fuzz(func(t *testing.T, which uint8, value, secret, extra string) {
 		name := configVars[int(which)%len(configVars)]
 		secrets := map[string]string{
@@ -101,6 +105,13 @@ func checkConfig(t *testing.T, c config) {
 	require.True(t, c.Rules.Everyone || len(c.Rules.Users)+len(c.Rules.Groups) > 0, "someone may stop")
 	require.Empty(t, userIDProblem(c.PolyvUserID), "userId %q", c.PolyvUserID)
 	require.Equal(t, strings.TrimSpace(c.PolyvUserID), c.PolyvUserID)
+	require.True(t, c.Approval.TTL >= time.Minute && c.Approval.TTL <= time.Hour, "approval ttl %s", c.Approval.TTL)
+	require.False(t, c.Approval.All && len(c.Approval.Channels) > 0, "* stands alone")
+	require.LessOrEqual(t, len(c.Approval.Channels), maxApprovalChannels)
+	for i, id := range c.Approval.Channels {
+		require.True(t, id >= 1 && id <= bot.MaxChannelID, "approval channel %d", id)
+		require.NotContains(t, c.Approval.Channels[:i], id, "listed once")
+	}
 }
 
 // FuzzUnknownVars gives the misspelling check any variable name, from the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	require.True(t, c.VerifyStop)
 	require.False(t, c.DryRun)
 	require.False(t, c.ConfirmStop)
+	require.Equal(t, approvalConfig{TTL: 10 * time.Minute}, c.Approval, "no channel needs approval by default")
 	require.Equal(t, []string{"U0RESP"}, c.Rules.Users)
 	require.Equal(t, c.Rules.Users, c.StatusRules.Users, "status follows the stop rules by default")
 }
@@ -69,13 +71,15 @@ func TestLoadConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"AUDIT_CHANNEL":         "#audit",
 		"POLYV_API_URL":         "http://api.polyv.net",
 		"ALLOWED_USERS":         "@alice",
+		"APPROVAL_CHANNELS":     "10001,abc",
+		"APPROVAL_TTL":          "10s",
 	}
 	_, err := loadConfig(mapLookup(env))
 	require.Error(t, err)
 	msg := err.Error()
 	for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "POLYV_APP_ID", "POLYV_APP_SECRET",
 		"POLYV_TIMEOUT", "RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", "LOG_LEVEL", "HEALTH_ADDR", "DRY_RUN",
-		"AUDIT_CHANNEL", "POLYV_API_URL", "ALLOWED_USERS"} {
+		"AUDIT_CHANNEL", "POLYV_API_URL", "ALLOWED_USERS", "APPROVAL_CHANNELS", "APPROVAL_TTL"} {
 		require.Contains(t, msg, name)
 	}
 	require.Contains(t, msg, "were the two tokens swapped?")
@@ -138,6 +142,17 @@ func TestLoadConfigValues(t *testing.T) {
 		{"channels with pipes", "ALLOWED_CHANNELS", "C0A|C0B", nil, `ALLOWED_CHANNELS: "C0A|C0B" contains "|"; separate IDs with commas`},
 		{"status users with full-width commas", "STATUS_ALLOWED_USERS", "U0A，U0B", nil, `STATUS_ALLOWED_USERS: "U0A，U0B" contains "，"; separate IDs with commas`},
 		{"status groups one per line", "STATUS_ALLOWED_USERGROUPS", "S0A\nS0B", nil, `STATUS_ALLOWED_USERGROUPS: "S0A\nS0B" contains a line break; separate IDs with commas`},
+		{"approval channels", "APPROVAL_CHANNELS", " 10001, 10002,10001,", func(t *testing.T, c config) {
+			require.Equal(t, approvalConfig{Channels: []int64{10001, 10002}, TTL: 10 * time.Minute}, c.Approval)
+		}, ""},
+		{"approval for every channel", "APPROVAL_CHANNELS", "*", func(t *testing.T, c config) { require.True(t, c.Approval.All) }, ""},
+		{"approval channels not ids", "APPROVAL_CHANNELS", "10001,#10002,0,2147483648,010003,*", nil,
+			`APPROVAL_CHANNELS: must be Polyv channel ids from 1 to 2147483647 separated by commas, or * alone for every channel; not ids: "#10002", "0", "2147483648", "010003", "*"`},
+		{"approval channels with spaces between", "APPROVAL_CHANNELS", "10001 10002", nil, `not ids: "10001 10002"`},
+		{"too many approval channels", "APPROVAL_CHANNELS", idList(maxApprovalChannels + 1), nil, "APPROVAL_CHANNELS: lists 1001 channels; at most 1000, or * for every channel"},
+		{"approval ttl", "APPROVAL_TTL", "30m", func(t *testing.T, c config) { require.Equal(t, 30*time.Minute, c.Approval.TTL) }, ""},
+		{"approval ttl too short", "APPROVAL_TTL", "59s", nil, `APPROVAL_TTL: must be a Go duration from 1m0s to 1h0m0s such as 10m0s, got "59s"`},
+		{"approval ttl too long", "APPROVAL_TTL", "61m", nil, "APPROVAL_TTL: must be a Go duration from 1m0s to 1h0m0s"},
 		{"audit channel with a slash", "AUDIT_CHANNEL", "C0A/C0B", nil, `AUDIT_CHANNEL: "C0A/C0B" contains "/"; separate IDs with commas`},
 	}
 	for _, tc := range cases {
@@ -374,7 +389,8 @@ func TestUnknownVars(t *testing.T) {
 		{name: "AUDIT", from: setInEnvFile, want: []string{"AUDIT_CHANNEL"}},
 		{name: "SLACK_SIGNING_SECRET", from: setInEnvironment},
 		{name: "POLYV_USER_ID", from: setInEnvFile, ignored: true},
-		{name: "APPROVAL_CHANNELS", from: setInEnvFile},
+		{name: "APPROVAL_CHANNELS", from: setInEnvFile, ignored: true},
+		{name: "APPROVAL_TIMEOUT", from: setInEnvFile},
 		{name: "LANGUAGE", from: setInEnvFile, ignored: true},
 		{name: "LANGUAGE", from: setInBoth, ignored: true},
 		{name: "LANGUAGE", from: setInEnvironment, ignored: true},
@@ -651,4 +667,13 @@ func TestLoadConfigLanguage(t *testing.T) {
 			require.Equal(t, tc.want, c.Language)
 		})
 	}
+}
+
+// idList is n Polyv channel ids, comma-separated.
+func idList(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(10001 + i)
+	}
+	return strings.Join(ids, ",")
 }
