@@ -18,8 +18,10 @@ import (
 )
 
 // Everything the bot says is worded here, as pure functions of the
-// pipeline's typed values, so that it can be reviewed, changed and one day
-// translated without touching the pipeline. The policy (auth) and the
+// pipeline's typed values, so that it can be reviewed, changed and
+// translated without touching the pipeline: each is a method of words,
+// whose English format strings the catalogue translates (text_lang.go,
+// text_zh.go). The policy (auth) and the
 // Polyv client return typed values, and are worded here too (text_auth.go,
 // explainPolyv). Text from outside (the reason, a quoted word, Polyv's or
 // Slack's words, a group handle) is escaped exactly once, here, by escape,

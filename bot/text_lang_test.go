@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -151,4 +153,30 @@ func TestHelpListsTheAliases(t *testing.T) {
 			require.Contains(t, help, "`"+a.alias+"` ("+string(a.verb)+")", tag.String())
 		}
 	}
+}
+
+// The messages with buttons, in Chinese, for the longest command: within
+// Block Kit's limits counted in characters, as Slack counts them (a Chinese
+// character is one, though UTF-8 spends three bytes on it).
+func TestChineseBlocksWithinLimits(t *testing.T) {
+	t.Parallel()
+	zh := newWords(Chinese)
+	req := Request{ID: strings.Repeat("e", 40), User: "U0123456789AB", Channel: "C0123456789AB", Slash: "/polyv-operations",
+		Command: Command{Verb: VerbBan, ChannelIDs: make([]int64, MaxChannels), Reason: strings.Repeat("停", MaxReasonRunes)}}
+	for i := range req.Command.ChannelIDs {
+		req.Command.ChannelIDs[i] = MaxChannelID - int64(i)
+	}
+	token := newApprovals(true, nil, time.Hour, nil, time.Now).tickets.issue(req)
+	ids := req.Command.ChannelIDs
+	for name, blocks := range map[string][]slack.Block{
+		"prompt":   promptBlocks(zh, req, zh.promptText(req, time.Hour), token),
+		"approval": approvalBlocks(zh, zh.approvalRequestText(req, time.Now(), time.Hour, true), token),
+		"cut-off":  offerBlocks(zh, zh.cutoffOfferText(req.Slash, ids, stillLive, true, true), token, ids),
+	} {
+		require.Empty(t, blockKitProblems(blocks, nil), name)
+	}
+	text := zh.promptText(req, time.Hour)
+	require.Greater(t, len(text), maxSectionText, "over the limit in bytes")
+	section := promptBlocks(zh, req, text, token)[0].(*slack.SectionBlock)
+	require.Equal(t, text, section.Text.Text, "within it in characters, so not cut")
 }
