@@ -48,7 +48,9 @@ func auditAttrs(rec Record) []any {
 		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
 	}
 	if len(rec.Channels) > 0 {
-		attrs = append(attrs, "results", resultAttrs(rec.Channels))
+		attrs = append(attrs, "results", resultAttrs(rec.Channels, rec.names))
+	} else if named := loggedNames(rec.Command.ChannelIDs, rec.names); len(named) > 0 {
+		attrs = append(attrs, "polyv_channel_names", named)
 	}
 	attrs = append(attrs, verificationAttrs(rec)...)
 	attrs = append(attrs, approvalAttrs(rec)...)
@@ -70,11 +72,14 @@ func verificationAttrs(rec Record) []any {
 	return nil
 }
 
-func resultAttrs(results []ChannelResult) []map[string]any {
+func resultAttrs(results []ChannelResult, names channelNames) []map[string]any {
 	out := make([]map[string]any, 0, len(results))
 	for _, r := range results {
 		m := map[string]any{"polyv_channel": r.ID, "state": stateWord(r.State), "elapsed_ms": r.Elapsed.Milliseconds(),
 			"limiter_wait_ms": r.Wait.Milliseconds(), "attempts": r.Attempts}
+		if name, ok := loggedName(names, r.ID); ok {
+			m["polyv_channel_name"] = name
+		}
 		if w := checkWord(r.Check.Verdict); w != "" {
 			m["check"] = w
 		}
@@ -102,6 +107,29 @@ func asAPIError(err error) (*polyv.APIError, bool) {
 	var target *polyv.APIError
 	ok := errors.As(err, &target)
 	return target, ok
+}
+
+// loggedName is a channel's name as the audit log gives it: as Polyv has
+// it, not escaped (a log line is JSON, not mrkdwn), cut like any text the
+// log quotes; none for a channel without a known name.
+func loggedName(names channelNames, id int64) (string, bool) {
+	n, ok := names[id]
+	if !ok || n.Title == "" {
+		return "", false
+	}
+	return truncate(n.Title, maxLoggedText), true
+}
+
+// loggedNames are the known names of ids, by id, for a record without
+// per-channel results (a status, a refusal).
+func loggedNames(ids []int64, names channelNames) map[int64]string {
+	out := map[int64]string{}
+	for _, id := range ids {
+		if name, ok := loggedName(names, id); ok {
+			out[id] = name
+		}
+	}
+	return out
 }
 
 // maxLoggedText bounds the text a log line quotes: 200 characters and "…".

@@ -135,11 +135,11 @@ func TestBanConfirmation(t *testing.T) {
 		rec, token := e.prompt("ban 10001 -- host keeps pushing")
 		require.Equal(t, Confirming, rec.Decision)
 		p := e.slack.responded()[0]
-		require.Equal(t, "Cut off the push to Polyv channel 10001?\nReason: host keeps pushing\n_This prompt expires in 2 minutes._", p.Text)
+		require.Equal(t, "Cut off the push to Polyv channel 10001?\n• 10001: live (streaming now) · 0 watching now\nReason: host keeps pushing\n_This prompt expires in 2 minutes._", p.Text)
 		btn := promptButtons(t, p.Blocks)[0]
 		require.Equal(t, "Cut off", btn.Text.Text)
 		require.Equal(t, "Cut off the push?", btn.Confirm.Title.Text)
-		require.Empty(t, e.polyv.Calls())
+		require.Zero(t, e.polyv.OpCalls(polyvtest.OpCutoff, 10001), "the prompt only read what it shows")
 
 		done := e.clicked(responder, ActionConfirm, token)
 		require.Equal(t, []State{Stopped}, states(done))

@@ -9,14 +9,21 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+	"golang.org/x/time/rate"
 )
 
 // Config wires a Bot. Slack, Socket, Polyv, StopPolicy, Users and
 // StatusUsers are required.
 type Config struct {
-	Slack        Slack  // the Web API: a *slackclient.Client
-	Socket       Socket // Socket Mode: (*slackclient.Client).Socket
-	Polyv        Polyv
+	Slack  Slack  // the Web API: a *slackclient.Client
+	Socket Socket // Socket Mode: (*slackclient.Client).Socket
+	Polyv  Polyv
+	// PolyvQuota is the global bucket the Polyv client takes its tokens
+	// from (polyv.WithLimiter): the channel-name lookups make a call only
+	// while more than half its burst is free, and take at most a tenth of
+	// its rate, so that they never starve a stop. nil: they keep to their
+	// own small budget only.
+	PolyvQuota   *rate.Limiter
 	StopPolicy   Authorizer
 	StatusPolicy Authorizer   // who may run status; nil means StopPolicy
 	Users        UserThrottle // stop tokens, one per channel
@@ -109,6 +116,7 @@ func New(cfg Config) (*Bot, error) {
 			CutoffAvailable: cfg.CutoffAvailable},
 	}
 	b.pipe.verifier = newVerifier(b.pipe)
+	b.pipe.names = newNames(cfg.Polyv, withQuota(cfg.PolyvQuota))
 	b.setReady(false, "not connected yet")
 	return b, nil
 }
@@ -198,6 +206,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	verifier.Wait()
 	close(stopWorkers)
 	workers.Wait()
+	// Nothing looks a name up any more; lookups still in flight help no
+	// message now.
+	b.pipe.names.Close()
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,15 +18,19 @@ const (
 	ActionCancel  = "polyv_stop_cancel"
 )
 
-// askConfirmation answers privately with what will be stopped and two
-// buttons; nothing is sent to Polyv until the requester clicks "Stop
-// stream". The buttons carry a signed ticket (ticket.go), so any replica
-// can honour the click. A prompt Slack refuses every way is followed by a
-// plain answer saying so, and recorded as not shown.
+// askConfirmation answers privately with what will be stopped (each
+// channel's name, live status and viewers, as far as Polyv tells them
+// within promptReadWait) and two buttons; nothing is sent to Polyv until
+// the requester clicks "Stop stream". The buttons carry a signed ticket
+// (ticket.go), so any replica can honour the click. A prompt Slack refuses
+// every way is followed by a plain answer saying so, and recorded as not
+// shown.
 func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record) {
 	token := p.tickets.issue(req)
 	rec.Decision = Confirming
-	text := p.words.promptText(req, p.set.ConfirmTTL)
+	stories := p.promptStories(ctx, req.Command.ChannelIDs)
+	rec.names = stories[0].names
+	text := p.words.promptText(req, stories, p.set.ConfirmTTL)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	to := recipient{responseURL: req.ResponseURL, channel: req.Channel, user: req.User}
@@ -37,6 +42,24 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 	p.log.Error("confirmation prompt not posted", "request_id", req.ID, "user", req.User, "err", err)
 	rec.Decision, rec.PromptErr = PromptFailed, err
 	p.private(ctx, req, p.words.promptFailedText(err))
+}
+
+// promptReadWait bounds the reads a prompt makes before it is shown: the
+// responder is waiting for it, so a Polyv slower than a second and a half
+// (a hung call, a retry) leaves the prompt without the live status and
+// viewers rather than late.
+const promptReadWait = 1500 * time.Millisecond
+
+// promptStories reads, at once and within promptReadWait, the live status
+// (only with a global token free now: a stop waiting for one goes first),
+// the viewers and the names of the channels a prompt asks to stop.
+func (p *pipeline) promptStories(ctx context.Context, ids []int64) []story {
+	rctx, cancel := context.WithTimeout(ctx, promptReadWait)
+	defer cancel()
+	parts := p.readParts(rctx, ids, promptReadWait, false)
+	statuses, err := p.polyv.TryLiveStatus(rctx, ids...)
+	parts.wait()
+	return parts.stories(ids, statuses, err == nil)
 }
 
 // click resolves a click on a prompt's button: only the requester's first
@@ -81,7 +104,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 		return Record{Request: c, Decision: Altered}
 	}
 	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs))
+	p.replacePrompt(ctx, c, p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs, p.knownNames(orig.Command.ChannelIDs)))
 	if p.authorize(ctx, orig, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, orig, &rec) {
 		p.carryOut(ctx, spec.action, orig, &rec)
 	}
@@ -112,10 +135,12 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 // token. Everything in them stays within Slack's Block Kit limits for any
 // command: the block_id is a short hash of the token (new for each prompt,
 // and the value already carries the ticket), the action ids are fixed, and
-// texts are cut to their limits (the message's own text stays whole).
+// texts are cut to their limits (the message's own text stays whole). The
+// dialog names the channels by number: it is plain text, short, and the
+// section above it names them.
 func promptBlocks(wd words, req Request, text, token string) []slack.Block {
 	w := wordsOf(req.Command.Verb).prompt
-	stop := dangerButton(wd, ActionConfirm, token, w, wd.channelsText(req.Command.ChannelIDs))
+	stop := dangerButton(wd, ActionConfirm, token, w, wd.channelsText(req.Command.ChannelIDs, nil))
 	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(wd.cancelButton(), maxButtonText)))
 	return []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),

@@ -123,7 +123,7 @@ func offerBlocks(wd words, text, token string, ids []int64) []slack.Block {
 	blockID := "polyv_cutoff_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
 	return []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
-		slack.NewActionBlock(blockID, dangerButton(wd, ActionCutoff, token, cutoffButtonWords(), wd.channelsText(ids))),
+		slack.NewActionBlock(blockID, dangerButton(wd, ActionCutoff, token, cutoffButtonWords(), wd.channelsText(ids, nil))),
 	}
 }
 

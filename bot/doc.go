@@ -34,6 +34,13 @@
 //     English format strings are the keys of the Chinese catalogue
 //     (text_zh.go), so a language is a catalogue, not a copy of the
 //     decisions. Logs, metrics and the audit log's values stay English.
+//     policy's denials included (auth returns them as typed values).
+//   - The channel names (names.go) are a cache the messages read: a
+//     message may wait a stated bound for a name (the parent 300 ms, a
+//     prompt 1.5 s, status 3 s), never a Polyv call. Lookups run in the
+//     background on a budget of their own and never wait for a token of
+//     the global bucket; a denied or refused request only reads the cache.
+//     The drain closes it last.
 //
 // Concurrency is four mechanisms, each for one reason:
 //

@@ -34,10 +34,10 @@ func TestEndToEndStop(t *testing.T) {
 	require.Equal(t, bot.Verified, rec.Channels[0].Check.Verdict)
 
 	parent, thread := h.parentWithReplies(2)
-	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channel 10001\nReason: leaked test stream", parent.Text)
-	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped")
+	require.Regexp(t, "^🛑 <@U0RESP> is stopping Polyv channel "+maybeNamed(10001)+"\nReason: leaked test stream$", parent.Text)
+	require.Regexp(t, "^✅ Polyv channel "+maybeNamed(10001)+": stopped", thread[0].Text)
 	require.Equal(t, parent.TS, thread[0].ThreadTS)
-	require.Contains(t, thread[1].Text, "🔎 Polyv channel 10001: verified, no longer live")
+	require.Regexp(t, "^🔎 Polyv channel "+maybeNamed(10001)+": verified, no longer live", thread[1].Text)
 	require.Equal(t, "https://test.slack.com/archives/C0OPS/p"+strings.Replace(parent.TS, ".", "", 1), rec.Thread)
 	for _, m := range h.slack.Messages() {
 		require.Empty(t, m.Params.Get("link_names"))
@@ -124,8 +124,8 @@ func TestSlackPostFailures(t *testing.T) {
 		out := h.privateTo(url)
 		require.Len(t, out, 1)
 		require.Equal(t, "in_channel", out[0].ResponseType)
-		require.True(t, strings.HasPrefix(out[0].Text, "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001\nReason: leak\n"+
-			"✅ Polyv channel 10001: stopped (Polyv answered in "), out[0].Text)
+		require.Regexp(t, "^✅ 1 stopped — <@U0RESP> asked to stop Polyv channel "+maybeNamed(10001)+"\nReason: leak\n"+
+			"✅ Polyv channel "+maybeNamed(10001)+`: stopped \(Polyv answered in `, out[0].Text)
 		require.Equal(t, 1, h.stopCalls())
 	})
 }
@@ -206,12 +206,12 @@ func TestConfirmationClickOverTheSocket(t *testing.T) {
 	p := h.waitPrivate(url)
 	btns := buttons(t, p)
 	require.Len(t, btns, 2)
-	require.Empty(t, h.polyv.Calls(), "nothing goes to Polyv before the click")
+	require.Zero(t, h.stopCalls(), "no stop goes to Polyv before the click")
 
 	h.click(responder, url, "polyv_stop_other", btns[0])
 	h.click(responder, url, bot.ActionConfirm, btns[0])
 	_, thread := h.parentWithReplies(1)
-	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped")
+	require.Regexp(t, "^✅ Polyv channel "+maybeNamed(10001)+": stopped", thread[0].Text)
 	require.NoError(t, h.stopBot())
 	require.Equal(t, 1, h.stopCalls(), "the other action ran nothing; the confirm ran once")
 }
@@ -272,4 +272,32 @@ func (h *harness) click(user, responseURL, actionID string, btn button) {
 	ack, err := h.slack.WaitAck(ctx, env)
 	require.NoError(h.t, err)
 	require.Empty(h.t, ack.Payload, "interactive envelopes are acked at once, without a payload")
+}
+
+// TestEndToEndHostileName: a channel whose Polyv name is a mention, over the
+// real Socket Mode transport and Web API client: status tells its story,
+// and every message Slack gets shows the name escaped, mentioning nobody.
+func TestEndToEndHostileName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{cfg: noVerify})
+	h.polyv.SetName(10001, "<!channel> pwn", "<@U0ADMIN>")
+	h.polyv.SetViewers(10001, 42)
+	_, url := h.send(slacktest.SlashCommand{Text: "status 10001"})
+	require.Equal(t, "• Polyv channel 10001 «&lt;!channel&gt; pwn»: live (streaming now) · 42 watching now · host &lt;@U0ADMIN&gt; · pulled by Polyv from a source",
+		h.waitPrivate(url).Text)
+
+	// The status put the name in the cache: the stop's messages all have it.
+	h.send(slacktest.SlashCommand{Text: "stop 10001 -- leak", EnvelopeID: "env-hostile"})
+	h.waitRecord("env-hostile")
+	parent, thread := h.parentWithReplies(1)
+	require.Equal(t, "🛑 <@U0RESP> is stopping Polyv channel 10001 «&lt;!channel&gt; pwn»\nReason: leak", parent.Text)
+	require.Regexp(t, `^✅ Polyv channel 10001 «&lt;!channel&gt; pwn»: stopped \(Polyv answered in `, thread[0].Text)
+	require.NoError(t, h.stopBot())
+	for _, m := range h.slack.Messages() {
+		for _, text := range append([]string{m.Text}, m.Updates...) {
+			require.NotContains(t, text, "<!channel>")
+			require.NotContains(t, text, "<@U0ADMIN>")
+		}
+	}
+	require.Equal(t, 1, h.stopCalls())
 }

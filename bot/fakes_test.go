@@ -321,6 +321,7 @@ type env struct {
 	slack  *fakeSlack
 	polyv  *polyvtest.Server
 	p      *pipeline
+	quota  *rate.Limiter // the Polyv client's global bucket; nil with a stub
 	logs   *logtest.Buffer
 	mu     sync.Mutex
 	audits []Record
@@ -362,10 +363,16 @@ type envConfig struct {
 	approvalAll bool
 	approvalIDs []int64
 	approvalTTL time.Duration
+	// names turns the channel-name cache on (withNames). Off, messages name
+	// channels by number, as the tests of everything else expect.
+	names bool
 }
 
 // withoutUserID is a bot without POLYV_USER_ID.
 func withoutUserID(c *envConfig) { c.polyvUserID, c.set.CutoffAvailable = "", false }
+
+// withNames gives the pipeline its channel-name cache, as bot.New does.
+func withNames(c *envConfig) { c.names = true }
 
 // stubbed runs the pipeline against stubPolyv.
 func stubbed(c *envConfig) { c.stub = stubPolyv{} }
@@ -404,6 +411,10 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		workers: e, approval: newApprovals(c.approvalAll, c.approvalIDs, cmp.Or(c.approvalTTL, 10*time.Minute), c.ticketKey, offsetClock(c.clockOffset)),
 	}
 	e.p.verifier = newVerifier(e.p)
+	if c.names {
+		e.p.names = newNames(e.p.polyv, withQuota(e.quota))
+		t.Cleanup(e.p.names.Close)
+	}
 	ctx, stopVerifier := context.WithCancel(context.Background())
 	e.stopVerifier = stopVerifier
 	verifierDone := make(chan struct{})
@@ -446,10 +457,11 @@ func (e *env) polyvClient(c envConfig, log *slog.Logger) Polyv {
 		e.polyv.Close()
 		hc.CloseIdleConnections()
 	})
+	e.quota = rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)
 	return polyv.NewClient(testAppID, testAppSecret,
 		polyv.WithHTTPClient(hc),
 		polyv.WithBaseURL(e.polyv.URL),
-		polyv.WithLimiter(rate.NewLimiter(rate.Limit(c.globalPerMin/60), c.globalBurst)),
+		polyv.WithLimiter(e.quota),
 		polyv.WithMaxWait(c.maxWait),
 		polyv.WithTimeout(c.set.PolyvTimeout),
 		polyv.WithRetries(3, time.Millisecond),
@@ -595,6 +607,18 @@ func (e *env) auditLines() []string {
 
 func (e *env) stopCalls(id int64) int { return e.polyv.StopCalls(id) }
 
+// actions are the calls that change something at Polyv (POSTs: a stop, a
+// cut-off, a resume); the reads a prompt or a name makes are not.
+func (e *env) actions() []polyvtest.Call {
+	var out []polyvtest.Call
+	for _, c := range e.polyv.Calls() {
+		if c.Method != "GET" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (e *env) statusCalls() int {
 	n := 0
 	for _, c := range e.polyv.Calls() {
@@ -660,6 +684,18 @@ func (refusingPolyv) TryLiveStatus(context.Context, ...int64) (map[int64]polyv.L
 	return nil, errors.New("Polyv must not be called")
 }
 
+func (refusingPolyv) TryChannelInfo(context.Context, int64) (polyv.ChannelInfo, error) {
+	return polyv.ChannelInfo{}, errors.New("Polyv must not be called")
+}
+
+func (refusingPolyv) RealtimeViewers(context.Context, ...int64) (map[int64]int, error) {
+	return nil, errors.New("Polyv must not be called")
+}
+
+func (refusingPolyv) StreamType(context.Context, int64) (polyv.StreamType, error) {
+	return "", errors.New("Polyv must not be called")
+}
+
 // stubPolyv stops every channel at once and reports it ended; status
 // reads it live.
 type stubPolyv struct{}
@@ -682,6 +718,19 @@ func (stubPolyv) LiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.Li
 
 func (stubPolyv) TryLiveStatus(_ context.Context, ids ...int64) (map[int64]polyv.LiveStatus, error) {
 	return statuses(ids, polyv.StatusEnd), nil
+}
+
+// TryChannelInfo knows no channel's name: a stubbed stop is the bare stop.
+func (stubPolyv) TryChannelInfo(_ context.Context, id int64) (polyv.ChannelInfo, error) {
+	return polyv.ChannelInfo{}, fmt.Errorf("polyv channel-info %d: %w", id, polyv.ErrChannelNotFound)
+}
+
+func (stubPolyv) RealtimeViewers(context.Context, ...int64) (map[int64]int, error) {
+	return map[int64]int{}, nil
+}
+
+func (stubPolyv) StreamType(context.Context, int64) (polyv.StreamType, error) {
+	return polyv.StreamPull, nil
 }
 
 func statuses(ids []int64, st polyv.LiveStatus) map[int64]polyv.LiveStatus {

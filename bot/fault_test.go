@@ -29,7 +29,7 @@ func TestFaultNoPingsReconnects(t *testing.T) {
 	require.NoError(t, h.slack.WaitConnected(ctx))
 	h.send(slacktest.SlashCommand{Text: "stop 10001"})
 	_, thread := h.parentWithReplies(1)
-	require.Contains(t, thread[0].Text, "✅ Polyv channel 10001: stopped")
+	require.Regexp(t, "^✅ Polyv channel "+maybeNamed(10001)+": stopped", thread[0].Text)
 	require.NoError(t, h.stopBot())
 	require.Equal(t, 1, h.stopCalls())
 }

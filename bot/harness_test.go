@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -109,6 +110,13 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	defer wcancel()
 	require.NoError(t, h.slack.WaitConnected(wctx), "bot never connected")
 	return h
+}
+
+// maybeNamed matches channel id as the bot shows it with or without the
+// fake Polyv's default name: a name that is not there in time is left out,
+// and the tests of everything else do not wait for one.
+func maybeNamed(id int64) string {
+	return fmt.Sprintf("%d( «polyvtest channel %d»)?", id, id)
 }
 
 // stopBot cancels the bot and waits for Run to return.

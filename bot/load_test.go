@@ -148,8 +148,8 @@ func threadLines(s *slacktest.Server) map[int64]string {
 		if m.ThreadTS == "" || at < 0 {
 			continue
 		}
-		var id int64
-		if _, err := fmt.Sscanf(m.Text[at:], "Polyv channel %d:", &id); err == nil {
+		var id int64 // the number, then ":" or the channel's name
+		if _, err := fmt.Sscanf(m.Text[at:], "Polyv channel %d", &id); err == nil {
 			out[id] = m.Text
 		}
 	}

@@ -23,6 +23,11 @@ type channelName struct {
 	NotFound bool
 }
 
+// channelNames are the names a message may show, by channel: what the
+// cache knew when the message was worded. A channel it lacks is shown by its
+// number alone; a nil map shows numbers only.
+type channelNames map[int64]channelName
+
 // channelReader is the Polyv call names make.
 type channelReader interface {
 	// TryChannelInfo makes one attempt, only if a global token is free now.
@@ -139,16 +144,39 @@ func newNames(reader channelReader, opts ...namesOption) *names {
 // It starts lookups for the channels it does not know, as the budget
 // allows; those go on after Lookup returns, for later messages.
 func (n *names) Lookup(ctx context.Context, ids []int64, wait time.Duration) map[int64]channelName {
+	out, _ := n.lookup(ctx, ids, wait)
+	return out
+}
+
+// lookup is Lookup, and reports whether it had lookups to wait for (any
+// started or joined).
+func (n *names) lookup(ctx context.Context, ids []int64, wait time.Duration) (map[int64]channelName, bool) {
 	out := make(map[int64]channelName, len(ids))
 	waits := n.collect(ids, out)
 	if len(waits) == 0 || wait <= 0 {
-		return out
+		return out, len(waits) > 0
 	}
 	n.await(ctx, waits, wait)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := time.Now()
 	for id := range waits {
+		if e, ok := n.freshLocked(id, now); ok && e.known {
+			out[id] = e.name
+		}
+	}
+	return out, true
+}
+
+// Known returns the fresh names of ids the cache holds now, and starts no
+// lookup: for messages about requests that may not make Polyv calls (a
+// denied command, a refused one, the audit log line).
+func (n *names) Known(ids []int64) map[int64]channelName {
+	out := make(map[int64]channelName, len(ids))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	now := time.Now()
+	for _, id := range ids {
 		if e, ok := n.freshLocked(id, now); ok && e.known {
 			out[id] = e.name
 		}
@@ -305,4 +333,36 @@ func (n *names) keepLocked(id int64, name channelName, known bool, ttl time.Dura
 		n.order.Remove(oldest)
 		delete(n.entries, oldest.Value.(*nameEntry).id)
 	}
+}
+
+// lookupNames returns the names of ids the cache knows, waiting up to wait
+// for those being looked up and starting lookups for the others: for the
+// messages of an authorized command. A name never delays a Polyv call:
+// only messages wait here, and only for wait. Lookup starts only as many
+// lookups as there are slots, so while wait allows it asks again once those
+// ended: twenty channels are named within wait when Polyv and the budget
+// allow, not four.
+func (p *pipeline) lookupNames(ctx context.Context, ids []int64, wait time.Duration) channelNames {
+	if p.names == nil {
+		return nil
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		got, waited := p.names.lookup(ctx, ids, time.Until(deadline))
+		// Done when all are known, or none could be started (the budget,
+		// failures kept for a while), or the wait or ctx is over.
+		if len(got) == len(ids) || !waited || !time.Now().Before(deadline) || ctx.Err() != nil {
+			return got
+		}
+	}
+}
+
+// knownNames returns the names of ids the cache holds now, starting no
+// lookup: for requests that may not cause Polyv calls (denied, refused)
+// and for the audit record.
+func (p *pipeline) knownNames(ids []int64) channelNames {
+	if p.names == nil || len(ids) == 0 {
+		return nil
+	}
+	return p.names.Known(ids)
 }

@@ -166,6 +166,9 @@ type Record struct {
 	ForRequest string
 	DryRun     bool
 	Finished   time.Time
+	// names are the channels' names the bot knew when it wrote the record
+	// (or its audit channel line): the audit log gives them per channel.
+	names channelNames
 }
 
 // EventVerified marks the record of a verification's verdict.

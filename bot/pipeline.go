@@ -33,6 +33,12 @@ type Polyv interface {
 	LiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
 	// TryLiveStatus makes one attempt, only if a global token is free now.
 	TryLiveStatus(ctx context.Context, channelIDs ...int64) (map[int64]polyv.LiveStatus, error)
+	// TryChannelInfo, a channel's name and host, makes one attempt, only
+	// if a global token is free now: the names never wait for a token.
+	TryChannelInfo(ctx context.Context, channelID int64) (polyv.ChannelInfo, error)
+	// RealtimeViewers and StreamType are status's and the prompt's reads.
+	RealtimeViewers(ctx context.Context, channelIDs ...int64) (map[int64]int, error)
+	StreamType(ctx context.Context, channelID int64) (polyv.StreamType, error)
 }
 
 // Authorizer decides whether a Slack user may act in a Slack channel.
@@ -80,6 +86,7 @@ type pipeline struct {
 	workers      workers
 	words        words // the language of everything it writes to people
 	approval     *approvals
+	names        *names // nil: messages show channel numbers only
 }
 
 // settings are the parts of the configuration the pipeline reads.
@@ -143,6 +150,9 @@ func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
 func (p *pipeline) finish(rec Record) {
 	rec.Finished = time.Now()
 	rec.DryRun = p.set.DryRun
+	if rec.names == nil {
+		rec.names = p.knownNames(rec.Command.ChannelIDs)
+	}
 	if !rec.Pending() {
 		p.metrics.commands.WithLabelValues(metricVerb(rec), outcomeLabel(rec)).Inc()
 	}
@@ -158,6 +168,7 @@ func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer
 		return true
 	}
 	rec.Decision, rec.Denial = Denied, d.Denial
+	rec.names = p.knownNames(req.Command.ChannelIDs) // a denied request makes no Polyv call, not even for a name
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
 	p.private(ctx, req, p.words.deniedText(d))
 	p.auditPost(ctx, req, p.words.auditLine(*rec))

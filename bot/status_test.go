@@ -27,7 +27,9 @@ func withStatusRules(c *envConfig) {
 
 func TestStatus(t *testing.T) {
 	t.Parallel()
-	const all = "• Polyv channel 10001: live (streaming now)\n• Polyv channel 10002: ended\n• Polyv channel 10003: not started"
+	const all = "• Polyv channel 10001: live (streaming now) · 0 watching now · host unknown · pulled by Polyv from a source\n" +
+		"• Polyv channel 10002: ended · 0 watching now · host unknown · pulled by Polyv from a source\n" +
+		"• Polyv channel 10003: not started · 0 watching now · host unknown · pulled by Polyv from a source"
 	cases := []struct {
 		name     string
 		user     string
@@ -102,7 +104,7 @@ func TestStatusHasABudgetOfItsOwn(t *testing.T) {
 		rec := e.run("status 10001")
 		require.Equal(t, OverBudget, rec.Decision)
 		require.Regexp(t, `^⏳ You have used your status budget .*; try again in [\d,]+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
-		require.Len(t, e.polyv.Calls(), 1, "the refused status call never reached Polyv")
+		require.Equal(t, 1, e.statusCalls(), "the refused status call never reached Polyv")
 
 		stop := e.run("stop 10001 -- leak")
 		require.Equal(t, []State{Stopped}, states(stop), "status did not spend the stop budget")

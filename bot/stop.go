@@ -59,7 +59,7 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 		p.offerCutoff(ctx, th, cannotEnd, notPulling)
 		th.update(ctx, summary)
 		th.flush(ctx, summary)
-		p.auditPost(ctx, req, p.words.outcomeLine(*rec, th.parent.link))
+		p.auditPost(ctx, req, p.words.outcomeLine(*rec, th.parent.link, th.names(ctx)))
 	})
 	th.close()
 	rec.Thread = th.parent.link
@@ -79,7 +79,8 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, resu
 	if count(results)[NotSent] > 0 {
 		rec.Decision = OverBudget
 	}
-	p.private(ctx, req, p.words.notSentText(rec.Channels))
+	rec.names = p.knownNames(req.Command.ChannelIDs)
+	p.private(ctx, req, p.words.notSentText(rec.Channels, rec.names))
 	p.auditPost(ctx, req, p.words.auditLine(*rec))
 }
 
@@ -151,7 +152,7 @@ func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked 
 		resolved := make(chan struct{})
 		th.then(func() {
 			<-resolved
-			th.say(ctx, p.words.channelLine(a.words, results[i], p.set.PolyvTimeout, th.req.Slash, p.checking()))
+			th.say(ctx, p.words.channelLine(a.words, results[i], th.names(ctx), p.set.PolyvTimeout, th.req.Slash, p.checking()))
 		})
 		g.Go(func() error {
 			defer close(resolved)

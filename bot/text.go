@@ -211,7 +211,7 @@ type actionWords struct {
 	note func(wd words, command string, id int64) string
 	// check is the line verification adds for one channel; nil for an
 	// action that is not verified.
-	check  func(wd words, r ChannelResult, window, timeout time.Duration, command string) string
+	check  func(wd words, r ChannelResult, names channelNames, window, timeout time.Duration, command string) string
 	prompt promptWords // the confirmation prompt's words
 }
 
@@ -226,8 +226,8 @@ type promptWords struct {
 
 var stopWords = actionWords{emoji: "🛑",
 	running: phrase("%s <@%s> is stopping Polyv %s"), asked: phrase("%s — <@%s> asked to stop Polyv %s"), done: phrase("stopped"),
-	success: phrase("✅ Polyv channel %d: stopped (Polyv answered in %s)"),
-	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed stop call was logged, not sent"),
+	success: phrase("✅ Polyv channel %s: stopped (Polyv answered in %s)"),
+	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed stop call was logged, not sent"),
 	confirm: phrase("Confirmed: stopping Polyv %s…"),
 	act:     phrase("stop Polyv %s"), acting: phrase("stopping Polyv %s"),
 	may:   phrase("Anyone else allowed to stop streams can approve it"),
@@ -244,16 +244,16 @@ func wordsOf(v Verb) actionWords {
 	return stopWords
 }
 
-// parentText names the requester, every channel asked for (the thread says
-// why any was not called) and the reason; head, once the outcome is known,
-// replaces the opening with the summary.
-func (wd words) parentText(req Request, dryRun bool, head string) string {
+// parentText names the requester, every channel asked for, by name where
+// known (the thread says why any was not called) and the reason; head, once
+// the outcome is known, replaces the opening with the summary.
+func (wd words) parentText(req Request, names channelNames, dryRun bool, head string) string {
 	ids, w := req.Command.ChannelIDs, wordsOf(req.Command.Verb)
 	var s string
 	if head == "" {
-		s = wd.f(w.running, w.emoji, req.User, wd.channelsText(ids))
+		s = wd.f(w.running, w.emoji, req.User, wd.channelsText(ids, names))
 	} else {
-		s = wd.f(w.asked, head, req.User, wd.channelsText(ids))
+		s = wd.f(w.asked, head, req.User, wd.channelsText(ids, names))
 	}
 	s += wd.approvedBy(req)
 	if req.Command.Reason != "" {
@@ -321,31 +321,32 @@ func (wd words) verificationWords(results []ChannelResult) string {
 	return strings.Join(flags, wd.f(", "))
 }
 
-// channelLine is the thread line for one Polyv channel of a stop. checking
-// says that verification will settle an unclear answer; command is the
-// slash command, for the way to check by hand.
-func (wd words) channelLine(w actionWords, r ChannelResult, timeout time.Duration, command string, checking bool) string {
-	if line := wd.approvalLine(w, r); line != "" {
+// channelLine is the thread line for one Polyv channel of an action, named
+// where names knows it. checking says that verification will settle an
+// unclear answer; command is the slash command, for the way to check by
+// hand.
+func (wd words) channelLine(w actionWords, r ChannelResult, names channelNames, timeout time.Duration, command string, checking bool) string {
+	if line := wd.approvalLine(w, r, names); line != "" {
 		return line
 	}
-	id := digits(r.ID)
+	id := names.named(r.ID)
 	switch r.State {
 	case Stopped:
 		return wd.f(w.success, id, wd.humanDuration(r.Elapsed)) + w.noteOn(wd, command, r.ID)
 	case DryRun:
 		return wd.f(w.dryRun, id)
 	case NotSent:
-		return wd.f("⏳ Polyv channel %d: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", id, wd.humanDuration(r.RetryIn))
+		return wd.f("⏳ Polyv channel %s: not sent, your per-user limit (USER_RATE_LIMIT_PER_MINUTE) is used up; retry in %s", id, wd.humanDuration(r.RetryIn))
 	case Elsewhere:
-		return wd.f("⏳ Polyv channel %d: already being stopped by <@%s>%s", id, r.Holder, wd.linkSuffix(r.Thread))
+		return wd.f("⏳ Polyv channel %s: already being stopped by <@%s>%s", id, r.Holder, wd.linkSuffix(r.Thread))
 	case Unclear:
 		if checking {
-			return wd.f("❔ Polyv channel %d: Polyv's answer was unclear: %s; checking…", id, wd.unclearWords(r.Err, timeout))
+			return wd.f("❔ Polyv channel %s: Polyv's answer was unclear: %s; checking…", id, wd.unclearWords(r.Err, timeout))
 		}
-		return wd.f("❔ Polyv channel %d: Polyv's answer was unclear: %s; the stream may or may not be stopped; check with %s",
+		return wd.f("❔ Polyv channel %s: Polyv's answer was unclear: %s; the stream may or may not be stopped; check with %s",
 			id, wd.unclearWords(r.Err, timeout), statusHint(command, r.ID))
 	}
-	return wd.f("❌ Polyv channel %d: %s", id, wd.explainPolyv(r.Err, timeout, true))
+	return wd.f("❌ Polyv channel %s: %s", id, wd.explainPolyv(r.Err, timeout, true))
 }
 
 // unclearWords says why a stop's answer does not tell whether Polyv acted:
@@ -379,51 +380,50 @@ func statusHint(command string, id int64) string {
 
 // checkLine is the thread line verification adds for one channel: one whose
 // stop Polyv accepted, or one whose answer was unclear.
-func (wd words) checkLine(r ChannelResult, window, timeout time.Duration, command string) string {
-	id, c := digits(r.ID), r.Check
+func (wd words) checkLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
+	id, c := names.named(r.ID), r.Check
 	if r.State == Unclear && c.Verdict != Verified {
-		return wd.unclearCheckLine(r.ID, c, window, timeout, command)
+		return wd.unclearCheckLine(r.ID, id, c, window, timeout, command)
 	}
 	switch {
 	case c.Verdict == Verified:
-		return wd.f("🔎 Polyv channel %d: verified, no longer live (%s)", id, wd.liveStatus(c.Status))
+		return wd.f("🔎 Polyv channel %s: verified, no longer live (%s)", id, wd.liveStatus(c.Status))
 	case c.Verdict == StillLive:
-		return wd.f("⚠️ Polyv channel %d: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, wd.humanDuration(window))
+		return wd.f("⚠️ Polyv channel %s: Polyv accepted the stop, but the channel still reports live after %s; check the Polyv console", id, wd.humanDuration(window))
 	case c.Why == Unlisted:
-		return wd.f("⚠️ Polyv channel %d: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id)
+		return wd.f("⚠️ Polyv channel %s: Polyv accepted the stop, but its status answer does not list the channel; check the Polyv console", id)
 	case c.Why == StatusUnknown:
-		return wd.f("⚠️ Polyv channel %d: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", id, wd.liveStatus(c.Status))
+		return wd.f("⚠️ Polyv channel %s: Polyv accepted the stop, but reports its status as %s, which does not say whether it is live; check the Polyv console", id, wd.liveStatus(c.Status))
 	case c.Why == StatusUnreadable:
-		return wd.f("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot could not verify it: %s", id, wd.explainPolyv(c.Err, timeout, false))
+		return wd.f("⚠️ Polyv channel %s: Polyv accepted the stop, but the bot could not verify it: %s", id, wd.explainPolyv(c.Err, timeout, false))
 	}
-	return wd.f("⚠️ Polyv channel %d: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
+	return wd.f("⚠️ Polyv channel %s: Polyv accepted the stop, but the bot shut down before it could verify it; check with `status`", id)
 }
 
 // unclearCheckLine is the verdict on an unclear answer that verification
 // did not prove stopped.
-func (wd words) unclearCheckLine(channel int64, c Check, window, timeout time.Duration, command string) string {
-	id := digits(channel)
+func (wd words) unclearCheckLine(channel int64, id string, c Check, window, timeout time.Duration, command string) string {
 	switch {
 	case c.Verdict == StillLive:
-		return wd.f("⚠️ Polyv channel %d: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", id, wd.humanDuration(window))
+		return wd.f("⚠️ Polyv channel %s: still live after %s: the stop did not take effect; stop it again, or use the Polyv console", id, wd.humanDuration(window))
 	case c.Why == Unlisted:
-		return wd.f("⚠️ Polyv channel %d: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", id)
+		return wd.f("⚠️ Polyv channel %s: unverified: Polyv's status answer does not list the channel, so whether it stopped is unknown; check the Polyv console", id)
 	case c.Why == StatusUnknown:
-		return wd.f("⚠️ Polyv channel %d: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", id, wd.liveStatus(c.Status))
+		return wd.f("⚠️ Polyv channel %s: unverified: Polyv reports its status as %s, which does not say whether it is live; check the Polyv console", id, wd.liveStatus(c.Status))
 	case c.Why == StatusUnreadable:
-		return wd.f("⚠️ Polyv channel %d: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", id, wd.explainPolyv(c.Err, timeout, false), statusHint(command, channel))
+		return wd.f("⚠️ Polyv channel %s: unverified: the bot could not read its status (%s); the stream may or may not be stopped; check with %s", id, wd.explainPolyv(c.Err, timeout, false), statusHint(command, channel))
 	}
-	return wd.f("⚠️ Polyv channel %d: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", id, statusHint(command, channel))
+	return wd.f("⚠️ Polyv channel %s: unverified: the bot shut down before it could check; the stream may or may not be stopped; check with %s", id, statusHint(command, channel))
 }
 
 // notSentText answers privately when no channel of a stop could be called.
-func (wd words) notSentText(results []ChannelResult) string {
+func (wd words) notSentText(results []ChannelResult, names channelNames) string {
 	var lines []string
 	var budget time.Duration
 	for _, r := range results {
 		switch r.State {
 		case Elsewhere:
-			lines = append(lines, wd.f("⏳ Polyv channel %d is already being stopped by <@%s>%s; nothing more was sent.", digits(r.ID), r.Holder, wd.linkSuffix(r.Thread)))
+			lines = append(lines, wd.f("⏳ Polyv channel %s is already being stopped by <@%s>%s; nothing more was sent.", names.named(r.ID), r.Holder, wd.linkSuffix(r.Thread)))
 		case NotSent:
 			if budget == 0 {
 				budget = r.RetryIn
@@ -444,22 +444,17 @@ func (wd words) statusFailedText(err error, timeout time.Duration) string {
 	return wd.f("❌ Could not read the status: %s", wd.explainPolyv(err, timeout, false))
 }
 
-// statusText is the answer to status: each channel's live status in words.
-func (wd words) statusText(ids []int64, statuses map[int64]polyv.LiveStatus) string {
-	lines := make([]string, 0, len(ids))
-	for _, id := range ids {
-		st, ok := statuses[id]
-		if !ok {
-			lines = append(lines, wd.f("• Polyv channel %d: Polyv returned no status (does the channel exist?)", digits(id)))
-			continue
-		}
-		lines = append(lines, wd.f("• Polyv channel %d: %s", digits(id), wd.liveStatus(st)))
+// statusText is the answer to status: each channel's story (statusLine).
+func (wd words) statusText(stories []story) string {
+	lines := make([]string, len(stories))
+	for i, s := range stories {
+		lines[i] = wd.statusLine(s)
 	}
 	return strings.Join(lines, "\n")
 }
 
 // liveStatus is a live status in words, as polyv.LiveStatus.Describe says
-// it in English.
+// it in English; a value Polyv did not document is quoted, escaped.
 func (wd words) liveStatus(s polyv.LiveStatus) string {
 	shown := s.Shown()
 	switch {
@@ -470,9 +465,9 @@ func (wd words) liveStatus(s polyv.LiveStatus) string {
 	case shown == "":
 		return wd.f("unknown status made only of spaces or invisible characters")
 	case shown.IsLive() || shown.IsNotLive():
-		return wd.f("unknown status %q with spaces or invisible characters", string(shown))
+		return escape(wd.f("unknown status %q with spaces or invisible characters", string(shown)))
 	}
-	return wd.f("unknown status %q", string(shown))
+	return escape(wd.f("unknown status %q", string(shown)))
 }
 
 // statusPhrases are the documented live statuses in words.
@@ -485,9 +480,20 @@ var statusPhrases = map[polyv.LiveStatus]string{
 	polyv.StatusBanpush:  phrase("banned from pushing"),
 }
 
-// promptText is the confirmation prompt's text.
-func (wd words) promptText(req Request, ttl time.Duration) string {
-	text := wd.f(wordsOf(req.Command.Verb).prompt.question, wd.channelsText(req.Command.ChannelIDs))
+// promptText is the confirmation prompt's text: what will be done, each
+// channel with what Polyv told in time of its live status and viewers
+// (none when it told nothing).
+func (wd words) promptText(req Request, stories []story, ttl time.Duration) string {
+	var names channelNames
+	if len(stories) > 0 {
+		names = stories[0].names
+	}
+	text := wd.f(wordsOf(req.Command.Verb).prompt.question, wd.channelsText(req.Command.ChannelIDs, names))
+	if told(stories) {
+		for _, s := range stories {
+			text += "\n" + wd.promptLine(s)
+		}
+	}
 	if req.Command.Reason != "" {
 		text += "\n" + wd.f("Reason: %s", escape(req.Command.Reason))
 	}
@@ -556,8 +562,8 @@ func (wd words) alteredText() string {
 	return wd.f("⚠️ This confirmation could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Run the command again.")
 }
 
-func (wd words) confirmedText(w actionWords, ids []int64) string {
-	return wd.f(w.confirm, wd.channelsText(ids))
+func (wd words) confirmedText(w actionWords, ids []int64, names channelNames) string {
+	return wd.f(w.confirm, wd.channelsText(ids, names))
 }
 
 // explainPolyv turns a Polyv failure into words a responder can act on at
@@ -699,12 +705,13 @@ func (wd words) minutes(n int) string {
 	return wd.f("%d minutes", n)
 }
 
-// channelsText is "channel 10001" or "channels 10001, 10002".
-func (wd words) channelsText(ids []int64) string {
+// channelsText is "channel 10001 «Spring Launch»" or "channels 10001
+// «Spring Launch», 10002": each channel as names.named shows it.
+func (wd words) channelsText(ids []int64, names channelNames) string {
 	if len(ids) == 1 {
-		return wd.f("channel %s", describeIDs(ids))
+		return wd.f("channel %s", names.namedList(ids))
 	}
-	return wd.f("channels %s", describeIDs(ids))
+	return wd.f("channels %s", names.namedList(ids))
 }
 
 // describeIDs lists ids as typed: digits, never grouped.

@@ -13,7 +13,7 @@ import (
 // each reader's time zone (Slack's date token), UTC where it cannot be.
 func (wd words) approvalRequestText(req Request, expires time.Time, ttl time.Duration, dryRun bool) string {
 	w := wordsOf(req.Command.Verb)
-	s := wd.f("✋ <@%s> asks for a second person's approval to %s", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)))
+	s := wd.f("✋ <@%s> asks for a second person's approval to %s", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)))
 	if req.Command.Reason != "" {
 		s += "\n" + wd.f("Reason: %s", escape(req.Command.Reason))
 	}
@@ -29,7 +29,7 @@ func (wd words) approveButton() string { return wd.f("Approve") }
 
 // approvingText replaces the request once approved, until the outcome.
 func (wd words) approvingText(w actionWords, req Request) string {
-	return wd.f("✅ Approved by <@%s>: %s for <@%s>…", req.ApprovedBy, wd.f(w.acting, wd.channelsText(req.Command.ChannelIDs)), req.User)
+	return wd.f("✅ Approved by <@%s>: %s for <@%s>…", req.ApprovedBy, wd.f(w.acting, wd.channelsText(req.Command.ChannelIDs, nil)), req.User)
 }
 
 // approvedBy ends the parent's first line, and the audit's, of an
@@ -52,13 +52,13 @@ func (wd words) approvalTag(req Request) string {
 
 // approvalLine is the thread line of a channel the two-person rule
 // settled; "" for any other.
-func (wd words) approvalLine(w actionWords, r ChannelResult) string {
+func (wd words) approvalLine(w actionWords, r ChannelResult, names channelNames) string {
 	switch r.State {
 	case HeldForApproval:
-		return wd.f("⏸ Polyv channel %d: not sent yet: it needs a second person's approval (APPROVAL_CHANNELS); the request with an Approve button is in this channel", digits(r.ID))
+		return wd.f("⏸ Polyv channel %s: not sent yet: it needs a second person's approval (APPROVAL_CHANNELS); the request with an Approve button is in this channel", names.named(r.ID))
 	case AlreadyNotLive:
-		return wd.f("⏹ Polyv channel %d: not sent: it was no longer live (%s) when the approval came; someone may have %s it already",
-			digits(r.ID), wd.liveStatus(r.Check.Status), wd.f(w.done))
+		return wd.f("⏹ Polyv channel %s: not sent: it was no longer live (%s) when the approval came; someone may have %s it already",
+			names.named(r.ID), wd.liveStatus(r.Check.Status), wd.f(w.done))
 	}
 	return ""
 }
@@ -67,7 +67,7 @@ func (wd words) approvalLine(w actionWords, r ChannelResult) string {
 // request no way.
 func (wd words) approvalFailedText(ids []int64, err error) string {
 	return wd.f("⚠️ The bot could not post the approval request for Polyv %s (%s); nothing was sent to Polyv for it. Invite the bot to this channel (`/invite @polyvbot`) and try again, or ask an admin to check the bot's log.",
-		wd.channelsText(ids), wd.slackRefusal(err, true))
+		wd.channelsText(ids, nil), wd.slackRefusal(err, true))
 }
 
 func (wd words) selfApprovalText() string {
@@ -80,13 +80,13 @@ func (wd words) notYourRequestText(requester string) string {
 
 // approvalCancelledText replaces a request its requester cancelled.
 func (wd words) approvalCancelledText(w actionWords, req Request) string {
-	return wd.f("🚫 Cancelled by <@%s>: the request to %s sent nothing to Polyv.", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)))
+	return wd.f("🚫 Cancelled by <@%s>: the request to %s sent nothing to Polyv.", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)))
 }
 
 // approvalExpiredText replaces an expired request, and answers its click.
 func (wd words) approvalExpiredText(w actionWords, req Request, ttl time.Duration) string {
 	return wd.f("⌛ Expired: <@%s>'s request to %s was not approved within %s; nothing was sent to Polyv. Run the command again if it is still needed.",
-		req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)), wd.humanDuration(ttl))
+		req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)), wd.humanDuration(ttl))
 }
 
 // endedText answers a click on a request that already ended.
@@ -112,19 +112,19 @@ func (wd words) approvalClockAheadText() string {
 func (wd words) approvalRequestedLine(req Request, link string) string {
 	w := wordsOf(req.Command.Verb)
 	return wd.f("✋ <@%s> asked to %s in <#%s>: waiting for a second person's approval%s", req.User,
-		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)), req.Channel, wd.linkSuffix(link))
+		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)), req.Channel, wd.linkSuffix(link))
 }
 
 // approvalCancelledLine is the audit channel's line for a cancelled request.
 func (wd words) approvalCancelledLine(w actionWords, req Request) string {
 	return wd.f("🚫 <@%s> cancelled their request to %s in <#%s>: nothing was sent", req.User,
-		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)), req.Channel)
+		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)), req.Channel)
 }
 
 // approvalExpiredLine is the audit channel's line for an expired request.
 func (wd words) approvalExpiredLine(w actionWords, req Request, ttl time.Duration) string {
 	return wd.f("⌛ <@%s>'s request to %s in <#%s> expired after %s without approval: nothing was sent", req.User,
-		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs)), req.Channel, wd.humanDuration(ttl))
+		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)), req.Channel, wd.humanDuration(ttl))
 }
 
 // mention names a user the way Slack shows them, or by ID for logs.

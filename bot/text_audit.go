@@ -13,15 +13,15 @@ import (
 // text*.go files only.
 
 // startLine is the audit channel's line when a stop starts.
-func (wd words) startLine(req Request, link string) string {
+func (wd words) startLine(req Request, link string, names channelNames) string {
 	w := wordsOf(req.Command.Verb)
-	return wd.f("%s in <#%s>%s", wd.f(w.running, w.emoji, req.User, wd.channelsText(req.Command.ChannelIDs)), req.Channel, wd.linkSuffix(link))
+	return wd.f("%s in <#%s>%s", wd.f(w.running, w.emoji, req.User, wd.channelsText(req.Command.ChannelIDs, names)), req.Channel, wd.linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
-func (wd words) outcomeLine(rec Record, thread string) string {
+func (wd words) outcomeLine(rec Record, thread string, names channelNames) string {
 	w := wordsOf(rec.Command.Verb)
-	asked := wd.f(w.asked, wd.summaryText(w, rec.Channels), rec.User, wd.channelsText(rec.Command.ChannelIDs))
+	asked := wd.f(w.asked, wd.summaryText(w, rec.Channels), rec.User, wd.channelsText(rec.Command.ChannelIDs, names))
 	return wd.f("%s in <#%s>%s", asked+wd.approvedBy(rec.Request), rec.Channel, wd.linkSuffix(thread))
 }
 
@@ -32,18 +32,20 @@ func (wd words) auditLine(rec Record) string {
 
 // auditSentence says in words who asked what, for which Polyv channels,
 // where, and what the bot decided. With markup it mentions people and
-// channels the way Slack shows them; without, it names their IDs, for logs.
+// channels the way Slack shows them, and names Polyv channels as the record
+// knows them; without, it names their IDs, for logs (whose records carry
+// the names in fields of their own).
 func (wd words) auditSentence(rec Record, markup bool) string {
-	who, where := rec.User, rec.Channel
+	who, where, names := rec.User, rec.Channel, channelNames(nil)
 	if markup {
-		who, where = "<@"+who+">", "<#"+where+">"
+		who, where, names = "<@"+who+">", "<#"+where+">", rec.names
 	}
 	what := "`" + string(rec.Command.Verb) + "`"
 	if rec.Click != nil {
 		what = "`" + string(cmp.Or(rec.Command.Verb, VerbStop)) + "`"
 	}
 	if len(rec.Command.ChannelIDs) > 0 {
-		what = wd.f("%s of Polyv %s", what, wd.channelsText(rec.Command.ChannelIDs))
+		what = wd.f("%s of Polyv %s", what, wd.channelsText(rec.Command.ChannelIDs, names))
 	}
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"

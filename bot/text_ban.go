@@ -15,8 +15,8 @@ const cutoffHours = 24
 
 var banWords = actionWords{emoji: "⛔",
 	running: phrase("%s <@%s> is cutting off Polyv %s"), asked: phrase("%s — <@%s> asked to cut off Polyv %s"), done: phrase("cut off"),
-	success: phrase("✅ Polyv channel %d: cut off (Polyv answered in %s)"),
-	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed cut-off call was logged, not sent"),
+	success: phrase("✅ Polyv channel %s: cut off (Polyv answered in %s)"),
+	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed cut-off call was logged, not sent"),
 	confirm: phrase("Confirmed: cutting off Polyv %s…"),
 	act:     phrase("cut off Polyv %s"), acting: phrase("cutting off Polyv %s"),
 	may:  phrase("Anyone else allowed to cut off streams can approve it"),
@@ -26,8 +26,8 @@ var banWords = actionWords{emoji: "⛔",
 
 var resumeWords = actionWords{emoji: "▶️",
 	running: phrase("%s <@%s> is resuming Polyv %s"), asked: phrase("%s — <@%s> asked to resume Polyv %s"), done: phrase("resumed"),
-	success: phrase("✅ Polyv channel %d: resumed (Polyv answered in %s)"),
-	dryRun:  phrase("🧪 Polyv channel %d: dry run (DRY_RUN=true): the signed resume call was logged, not sent"),
+	success: phrase("✅ Polyv channel %s: resumed (Polyv answered in %s)"),
+	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed resume call was logged, not sent"),
 	confirm: phrase("Confirmed: resuming Polyv %s…"),
 	act:     phrase("resume Polyv %s"), acting: phrase("resuming Polyv %s"),
 	may:  phrase("Anyone else allowed to resume streams can approve it"),
@@ -78,16 +78,16 @@ func (wd words) cutoffUnavailableText() string {
 
 // cutoffCheckLine is the line verification adds for a channel that was cut
 // off: banpush, or any status Polyv documents as not live, proves it.
-func (wd words) cutoffCheckLine(r ChannelResult, window, timeout time.Duration, command string) string {
-	id, c := digits(r.ID), r.Check
+func (wd words) cutoffCheckLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
+	id, c := names.named(r.ID), r.Check
 	switch {
 	case c.Verdict == Verified:
-		return wd.f("🔎 Polyv channel %d: verified, no longer live (%s)", id, wd.liveStatus(c.Status))
+		return wd.f("🔎 Polyv channel %s: verified, no longer live (%s)", id, wd.liveStatus(c.Status))
 	case c.Verdict == StillLive:
-		return wd.f("⚠️ Polyv channel %d: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
-			id, wd.humanDuration(window), orPolyv(command), id)
+		return wd.f("⚠️ Polyv channel %s: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
+			id, wd.humanDuration(window), orPolyv(command), digits(r.ID))
 	}
-	return wd.f("⚠️ Polyv channel %d: the cut-off is unverified: %s; check with %s", id, wd.unprovenWords(c, timeout), statusHint(command, r.ID))
+	return wd.f("⚠️ Polyv channel %s: the cut-off is unverified: %s; check with %s", id, wd.unprovenWords(c, timeout), statusHint(command, r.ID))
 }
 
 // unprovenWords says why verification proved nothing.
@@ -130,7 +130,7 @@ func (wd words) cutoffOfferText(command string, ids []int64, cause offerCause, a
 
 // offerCause is the first sentence of the cut-off offer: why it is made.
 func (wd words) offerCause(ids []int64, cause offerCause) string {
-	what := wd.channelsText(ids)
+	what := wd.channelsText(ids, nil)
 	switch {
 	case cause == notPulling && len(ids) == 1:
 		return wd.f("✂️ Polyv says %s is not pulling a stream: a pull stop cannot end a stream that the host's encoder pushes.", what)

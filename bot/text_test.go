@@ -98,11 +98,11 @@ func wordingSamples(wd words) []sample {
 	} {
 		add("denied, "+d.name, wd.deniedText(d.r))
 	}
-	add("parent posted", wd.parentText(req, false, ""))
-	add("parent, dry run", wd.parentText(one, true, ""))
-	add("parent, ambiguous", wd.parentText(Request{User: "U0ALICE", Command: ambiguous}, false, ""))
-	add("parent updated", wd.parentText(req, false, wd.summaryText(stopWords, results)))
-	add("parent flagged", wd.parentText(req, false, wd.flaggedSummary(stopWords, results)))
+	add("parent posted", wd.parentText(req, nil, false, ""))
+	add("parent, dry run", wd.parentText(one, nil, true, ""))
+	add("parent, ambiguous", wd.parentText(Request{User: "U0ALICE", Command: ambiguous}, nil, false, ""))
+	add("parent updated", wd.parentText(req, nil, false, wd.summaryText(stopWords, results)))
+	add("parent flagged", wd.parentText(req, nil, false, wd.flaggedSummary(stopWords, results)))
 	add("invite hint", wd.inviteHint())
 	for _, r := range append(results,
 		ChannelResult{ID: 10004, State: DryRun},
@@ -111,19 +111,19 @@ func wordingSamples(wd words) []sample {
 		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
 		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
 		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), wd.channelLine(stopWords, r, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), wd.channelLine(stopWords, r, nil, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
 		{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}, {Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
-		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut), serverErr,
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
 		errors.New("connection reset")} {
-		add(fmt.Sprintf("unclear, verification off: %.40s", err), wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, 10*time.Second, "/polyv-ops", false))
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, nil, 10*time.Second, "/polyv-ops", false))
 	}
 	unclear := []ChannelResult{
 		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
@@ -133,15 +133,16 @@ func wordingSamples(wd words) []sample {
 		{ID: 10005, State: Unclear},
 	}
 	add("summary with unclear answers, before verification", wd.summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
-	add("parent once unclear answers are settled", wd.parentText(req, false, verdictHead(wd, stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
-	add("parent flagged, unclear answers", wd.parentText(req, false, verdictHead(wd, stopWords, unclear[:4], "")))
-	add("not sent", wd.notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}))
+	add("parent once unclear answers are settled", wd.parentText(req, nil, false, verdictHead(wd, stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", wd.parentText(req, nil, false, verdictHead(wd, stopWords, unclear[:4], "")))
+	add("not sent", wd.notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}, nil))
 	add("status budget", wd.statusBudgetText(90*time.Second))
-	add("status", wd.statusText([]int64{10001, 10002, 10003}, map[int64]polyv.LiveStatus{10001: polyv.StatusLive, 10002: "Banpush"}))
+	add("status, nothing but the live status", wd.statusText([]story{{id: 10001, read: true, listed: true, status: polyv.StatusLive},
+		{id: 10002, read: true, listed: true, status: "Banpush"}, {id: 10003, read: true}}))
 	add("status failed", wd.statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
-	add("prompt", wd.promptText(req, 2*time.Minute))
-	add("prompt, ambiguous", wd.promptText(Request{Slash: "/polyv", Command: ambiguous}, 2*time.Minute))
-	add("prompt dialog", dialogSample(wd, stopWords.prompt, wd.channelsText(req.Command.ChannelIDs))+" / "+wd.cancelButton())
+	add("prompt", wd.promptText(req, nil, 2*time.Minute))
+	add("prompt, ambiguous", wd.promptText(Request{Slash: "/polyv", Command: ambiguous}, nil, 2*time.Minute))
+	add("prompt dialog", dialogSample(wd, stopWords.prompt, wd.channelsText(req.Command.ChannelIDs, nil))+" / "+wd.cancelButton())
 	add("not yours", wd.notYoursText())
 	add("expired", wd.expiredText(2*time.Minute))
 	add("issued by a clock ahead", wd.clockAheadText())
@@ -155,10 +156,10 @@ func wordingSamples(wd words) []sample {
 	add("approval request, dry run", wd.approvalRequestText(one, expires, time.Hour, true))
 	add("approval request failed", wd.approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
 	add("approving", wd.approvingText(stopWords, approved))
-	add("approved parent", wd.parentText(approved, false, wd.summaryText(stopWords, results[:1])))
-	add("approved thread line", wd.channelLine(stopWords, results[0], 10*time.Second, "/polyv", false)+wd.approvalTag(approved))
-	add("thread line, held for approval", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, 10*time.Second, "/polyv", true))
-	add("thread line, already not live", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, 10*time.Second, "/polyv", true))
+	add("approved parent", wd.parentText(approved, nil, false, wd.summaryText(stopWords, results[:1])))
+	add("approved thread line", wd.channelLine(stopWords, results[0], nil, 10*time.Second, "/polyv", false)+wd.approvalTag(approved))
+	add("thread line, held for approval", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, nil, 10*time.Second, "/polyv", true))
+	add("thread line, already not live", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, nil, 10*time.Second, "/polyv", true))
 	add("summary with approvals", wd.summaryText(stopWords, []ChannelResult{{State: Stopped}, {State: HeldForApproval}, {State: AlreadyNotLive}}))
 	add("self-approval", wd.selfApprovalText())
 	add("Cancel by another", wd.notYourRequestText("U0ALICE"))
@@ -172,8 +173,8 @@ func wordingSamples(wd words) []sample {
 	add("audit: approval requested", wd.approvalRequestedLine(one, "https://t.slack.com/archives/C0OPS/p2"))
 	add("audit: approval cancelled", wd.approvalCancelledLine(stopWords, one))
 	add("audit: approval expired", wd.approvalExpiredLine(stopWords, one, 10*time.Minute))
-	add("audit: approved outcome", wd.outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2"))
-	add("confirmed", wd.confirmedText(stopWords, req.Command.ChannelIDs))
+	add("audit: approved outcome", wd.outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2", nil))
+	add("confirmed", wd.confirmedText(stopWords, req.Command.ChannelIDs, nil))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
@@ -186,11 +187,11 @@ func wordingSamples(wd words) []sample {
 		location string
 	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
 		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
-			wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, 10*time.Second, "/polyv", true))
+			wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, nil, 10*time.Second, "/polyv", true))
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
-	add("audit start", wd.startLine(req, done.Thread))
-	add("audit outcome", wd.outcomeLine(done, done.Thread))
+	add("audit start", wd.startLine(req, done.Thread, nil))
+	add("audit outcome", wd.outcomeLine(done, done.Thread, nil))
 	for _, rec := range []Record{
 		done,
 		{Request: one, Decision: Denied, Denial: auth.DenyUser},
@@ -213,7 +214,8 @@ func wordingSamples(wd words) []sample {
 	} {
 		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), wd.auditLine(rec)+"\n"+wd.auditSentence(rec, false))
 	}
-	return append(out, banSamples(wd, apiErr)...)
+	out = append(out, banSamples(wd, apiErr)...)
+	return append(out, namedSamples(wd, req)...)
 }
 
 // banSamples are the words of ban and resume, and of the cut-off a stop
@@ -237,24 +239,24 @@ func banSamples(wd words, apiErr func(string) error) []sample {
 		req  Request
 		w    actionWords
 	}{{"ban", ban, banWords}, {"resume", resume, resumeWords}} {
-		add("parent posted, "+r.name, wd.parentText(r.req, false, ""))
-		add("parent updated, "+r.name, wd.parentText(r.req, false, wd.summaryText(r.w, done)))
-		add("thread line, "+r.name, wd.channelLine(r.w, done[0], 10*time.Second, r.req.Slash, true))
-		add("thread line, dry run, "+r.name, wd.channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, 10*time.Second, r.req.Slash, true))
-		add("thread line, refused, "+r.name, wd.channelLine(r.w, done[1], 10*time.Second, r.req.Slash, true))
-		add("prompt, "+r.name, wd.promptText(r.req, 2*time.Minute))
-		add("prompt dialog, "+r.name, dialogSample(wd, r.w.prompt, wd.channelsText([]int64{10001})))
-		add("confirmed, "+r.name, wd.confirmedText(r.w, r.req.Command.ChannelIDs))
+		add("parent posted, "+r.name, wd.parentText(r.req, nil, false, ""))
+		add("parent updated, "+r.name, wd.parentText(r.req, nil, false, wd.summaryText(r.w, done)))
+		add("thread line, "+r.name, wd.channelLine(r.w, done[0], nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, dry run, "+r.name, wd.channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, refused, "+r.name, wd.channelLine(r.w, done[1], nil, 10*time.Second, r.req.Slash, true))
+		add("prompt, "+r.name, wd.promptText(r.req, nil, 2*time.Minute))
+		add("prompt dialog, "+r.name, dialogSample(wd, r.w.prompt, wd.channelsText([]int64{10001}, nil)))
+		add("confirmed, "+r.name, wd.confirmedText(r.w, r.req.Command.ChannelIDs, nil))
 		rec := Record{Request: r.req, Decision: Allowed, Channels: done, Thread: "https://t.slack.com/archives/C0OPS/p4"}
-		add("audit start, "+r.name, wd.startLine(r.req, rec.Thread))
-		add("audit outcome, "+r.name, wd.outcomeLine(rec, rec.Thread))
+		add("audit start, "+r.name, wd.startLine(r.req, rec.Thread, nil))
+		add("audit outcome, "+r.name, wd.outcomeLine(rec, rec.Thread, nil))
 		rec.Decision = Unconfigured
 		add(fmt.Sprintf("audit line, %s, %s %s", r.name, decisionWord(rec), outcomeWord(rec)), wd.auditLine(rec)+"\n"+wd.auditSentence(rec, false))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusBanpush}, {Verdict: StillLive}, {Verdict: Unverified, Why: Unlisted},
 		{Verdict: Unverified, Why: StatusUnknown, Status: "recording"}, {Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded},
 		{Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), wd.cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), wd.cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"illegal userId."}`), fmt.Errorf("cutoff: %w", polyv.ErrNoUserID)} {
 		add(fmt.Sprintf("explain ban: %.40s", err), wd.explainPolyv(err, 10*time.Second, true))
@@ -272,7 +274,7 @@ func banSamples(wd words, apiErr func(string) error) []sample {
 	} {
 		add("cut-off offer, "+o.name, wd.cutoffOfferText("/polyv-ops", o.ids, o.cause, o.available, o.button))
 	}
-	add("cut-off button", dialogSample(wd, cutoffButtonWords(), wd.channelsText([]int64{10002})))
+	add("cut-off button", dialogSample(wd, cutoffButtonWords(), wd.channelsText([]int64{10002}, nil)))
 	add("cut-off not yours", wd.offerNotYoursText())
 	add("cut-off expired", wd.offerExpiredText(CutoffOfferTTL))
 	add("cut-off used", wd.offerUsedText())
@@ -283,6 +285,62 @@ func banSamples(wd words, apiErr func(string) error) []sample {
 // dialogSample renders a confirm dialog's words: title / body / yes / no.
 func dialogSample(wd words, w promptWords, what string) string {
 	return wd.f(w.title) + " / " + w.body(wd, what) + " / " + wd.f(w.button) + " / " + wd.f(w.keep)
+}
+
+// namedSamples are the messages that name channels, with names as Polyv
+// may have them: plain, hostile (mentions, markup, backticks, line
+// breaks), very long, none given, and a channel Polyv does not know.
+func namedSamples(wd words, req Request) []sample {
+	names := channelNames{
+		10001: {Title: "Spring Launch", Publisher: "Alice Zhang"},
+		10002: {Title: "<!channel> pwn `rm -rf` *bold*\nsecond «line»", Publisher: "<@U0ADMIN> & co"},
+		10003: {NotFound: true},
+		10004: {Title: strings.Repeat("春季发布会", 40), Publisher: ""},
+	}
+	results := []ChannelResult{
+		{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
+		{ID: 10002, State: Stopped, Elapsed: 1300 * time.Millisecond, Check: Check{Verdict: StillLive, Status: polyv.StatusLive}},
+		{ID: 10003, State: Failed, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrChannelNotFound)},
+	}
+	one := req
+	one.Command.ChannelIDs = []int64{10001}
+	var out []sample
+	add := func(name, text string) { out = append(out, sample{name, text}) }
+	add("named: parent posted, one channel", wd.parentText(one, names, false, ""))
+	add("named: parent posted", wd.parentText(req, names, false, ""))
+	add("named: parent updated", wd.parentText(req, names, false, wd.summaryText(stopWords, results)))
+	for _, r := range append(results, ChannelResult{ID: 10004, State: Elsewhere, Holder: "U0BOB"}) {
+		add(fmt.Sprintf("named: thread line %d, %s", r.ID, stateWord(r.State)), wd.channelLine(stopWords, r, names, 10*time.Second, "/polyv", true))
+	}
+	add("named: check line, verified", wd.checkLine(results[0], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line, still live", wd.checkLine(results[1], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line after an unclear answer", wd.checkLine(ChannelResult{ID: 10002, State: Unclear,
+		Check: Check{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}}, names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: not sent", wd.notSentText([]ChannelResult{{ID: 10002, State: Elsewhere, Holder: "U0BOB"}}, names))
+	add("named: status, the whole story", wd.statusText([]story{
+		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234, streamed: true, stream: polyv.StreamClient},
+		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusEnd, counted: true, viewers: 1234567, streamed: true, stream: polyv.StreamPull},
+		{id: 10003, names: names, read: true, streamed: false, notFound: true},
+		{id: 10004, names: names, read: true, listed: true, status: polyv.StatusWaiting, counted: true, streamed: true, stream: polyv.StreamDisk},
+		{id: 10005, names: names, read: true, listed: true, status: "<!here>"},
+		{id: 10006, names: names, read: true},
+		{id: 10007, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: "<b>odd</b>"},
+		{id: 10008, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: polyv.StreamAudio},
+	}))
+	add("named: prompt, what will stop", wd.promptText(req, []story{
+		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234},
+		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusUnstart},
+		{id: 10003, names: names, read: true},
+	}, 2*time.Minute))
+	add("named: prompt, the live status late", wd.promptText(one, []story{{id: 10001, names: names, counted: true, viewers: 3}}, 2*time.Minute))
+	add("named: prompt, Polyv told nothing in time", wd.promptText(one, []story{{id: 10001, names: names}}, 2*time.Minute))
+	add("named: confirmed", wd.confirmedText(stopWords, req.Command.ChannelIDs, names))
+	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1", names: names}
+	add("named: audit start", wd.startLine(req, done.Thread, names))
+	add("named: audit outcome", wd.outcomeLine(done, done.Thread, names))
+	denied := Record{Request: req, Decision: Denied, Denial: auth.DenyUser, names: names}
+	add("named: audit line, denied", wd.auditLine(denied)+"\n"+wd.auditSentence(denied, false))
+	return out
 }
 
 func TestHumanDuration(t *testing.T) {

@@ -69,7 +69,7 @@ func (t *thread) open(ctx context.Context) {
 	t.then(func() {
 		t.parent = t.p.postParent(ctx, t.req)
 		t.locate.Do(func() { close(t.located) })
-		t.p.auditPost(ctx, t.req, t.p.words.startLine(t.req, t.parent.link))
+		t.p.auditPost(ctx, t.req, t.p.words.startLine(t.req, t.parent.link, t.names(ctx)))
 	})
 }
 
@@ -84,6 +84,13 @@ func (t *thread) link(ctx context.Context) string {
 	}
 }
 
+// names are the command's channel names the cache has now, for the
+// messages after the parent: they wait for none (a lookup still running
+// helps a later message), and none is edited later just for a name.
+func (t *thread) names(ctx context.Context) channelNames {
+	return t.p.lookupNames(ctx, t.req.Command.ChannelIDs, 0)
+}
+
 // giveUp tells whoever waits for link that no parent is coming.
 func (t *thread) giveUp() { t.locate.Do(func() { close(t.located) }) }
 
@@ -96,13 +103,21 @@ func (t *thread) close() {
 	<-t.done
 }
 
+// parentNameWait is the most the parent waits for the channels' names. It
+// runs on the poster, beside the Polyv calls, so it delays no call; it
+// delays what the channel sees, by a little: a name cached or answered at
+// Polyv's usual speed (a few hundred milliseconds at most) makes it, and a
+// slower one is left to the later messages.
+const parentNameWait = 300 * time.Millisecond
+
 // postParent posts the message that opens the thread. Where the bot cannot
 // post in the channel it posts through the command's response_url instead,
 // so the action is still visible to everyone there.
 func (p *pipeline) postParent(ctx context.Context, req Request) parent {
+	names := p.lookupNames(ctx, req.Command.ChannelIDs, parentNameWait)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	text := p.words.parentText(req, p.set.DryRun, "")
+	text := p.words.parentText(req, names, p.set.DryRun, "")
 	ts, link, err := p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text})
 	if err == nil {
 		return parent{channel: req.Channel, ts: ts, link: link}
@@ -145,7 +160,7 @@ func (t *thread) update(ctx context.Context, head string) {
 	}
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	m := slackclient.Message{Text: t.p.words.parentText(t.req, t.p.set.DryRun, head)}
+	m := slackclient.Message{Text: t.p.words.parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}
 	if t.req.ApprovedBy != "" { // the parent is an approval request, whose blocks Slack shows instead of its text
 		m.Blocks = textBlocks(m.Text)
 	}
@@ -168,7 +183,7 @@ func (t *thread) flush(ctx context.Context, head string) {
 	case pr.announced && head != "":
 		lines = append([]string{head}, lines...)
 	case !pr.threaded() && !pr.announced && head != "":
-		lines = append([]string{t.p.words.parentText(t.req, t.p.set.DryRun, head)}, lines...)
+		lines = append([]string{t.p.words.parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}, lines...)
 	}
 	text := strings.Join(lines, "\n")
 	pctx, cancel := postCtx(ctx)

@@ -211,9 +211,10 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 	defer v.release()
 	th := &thread{p: p, req: v.rec.Request, parent: v.parent}
 	a := specOf(v.rec.Command.Verb).action
+	names := th.names(ctx)
 	for _, r := range v.rec.Channels {
 		if r.Check.Verdict != NotChecked {
-			th.say(ctx, a.words.check(p.words, r, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
+			th.say(ctx, a.words.check(p.words, r, names, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
 	if a.offersCutoff {

@@ -30,18 +30,18 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		"@alice in #incident types: /polyv stop 10001 -- 2 viewers reported a leaked test stream",
 		"#incident › polyvbot: ✅ 1 stopped — @alice asked to stop Polyv channel 10001",
 		"Reason: 2 viewers reported a leaked test stream",
-		"↳ in thread: ✅ Polyv channel 10001: stopped",
+		"↳ in thread: ✅ Polyv channel 10001", "stopped", // the channel's name may stand between them
 		"@carol in #incident types: /polyv stop 10002",
-		"↳ in thread: ✅ Polyv channel 10002: stopped",
+		"↳ in thread: ✅ Polyv channel 10002", "stopped",
 		"@mallory in #incident types: /polyv stop 10001",
 		"(only you see) 🚫 Not allowed",
 		"/polyv stop abc",
 		"(only you see) ⚠️",
-		"↳ in thread: ❌ Polyv channel 10003: Polyv rejected the signature",
-		"⏳ Polyv channel 10007: not sent, your per-user limit",
+		"↳ in thread: ❌ Polyv channel 10003", "Polyv rejected the signature",
+		"⏳ Polyv channel 10007", "not sent, your per-user limit",
 		"(only you see) ⏳ You have used your stop budget",
 		"#polyv-audit (AUDIT_CHANNEL) got one line per action",
-		"@alice is stopping Polyv channel 10001 in #incident",
+		"@alice is stopping Polyv channel 10001", "in #incident",
 		"6 stop call(s) reached the fake Polyv",
 	}
 	last := 0
@@ -199,11 +199,11 @@ func TestDemoPlaysInChinese(t *testing.T) {
 	require.Equal(t, 0, run(context.Background(), []string{"-lang", "zh-CN"}, &stdout, &stderr), "stderr: %s", stderr.String())
 	out := stdout.String()
 	for _, want := range []string{
-		"#incident › polyvbot: ✅ 已停止 1 个 — @alice 要求停止保利威频道 10001 的拉流",
-		"↳ in thread: ✅ 保利威频道 10001：已停止拉流",
+		"#incident › polyvbot: ✅ 已停止 1 个 — @alice 要求停止保利威频道 10001 «polyvtest channel 10001» 的拉流",
+		"↳ in thread: ✅ 保利威频道 10001 «polyvtest channel 10001»：已停止拉流",
 		"(only you see) 🚫 没有权限：",
 		"(only you see) ⚠️ `abc` 不是保利威频道号",
-		"❌ 保利威频道 10003：保利威拒绝了签名",
+		"❌ 保利威频道 10003 «polyvtest channel 10003»：保利威拒绝了签名",
 		"在 #incident 请求 `stop` 保利威频道 10001",
 	} {
 		require.Contains(t, out, want)

@@ -251,10 +251,12 @@ func traceReplies(msgs []slacktest.Message, ch string) map[int64]channelTrace {
 	return out
 }
 
-var replyIDPattern = regexp.MustCompile(`Polyv channel (\d{1,18}):`)
+// replyIDPattern: the bot names a channel by its number and, when it knows
+// it, its name in «», which never holds a » (the bot shows one as ›).
+var replyIDPattern = regexp.MustCompile(`Polyv channel (\d{1,18})(?: «[^»\n]*»)?:`)
 
 // replyID finds the Polyv channel id an outcome line names ("… Polyv channel
-// 10001: stopped …").
+// 10001: stopped …", "… Polyv channel 10001 «Spring Launch»: stopped …").
 func replyID(text string) (int64, bool) {
 	m := replyIDPattern.FindStringSubmatch(text)
 	if m == nil {

@@ -77,10 +77,16 @@ const (
 	statusPath = "/live/v4/channel/live-status/list"
 )
 
-// polyvTally counts the Polyv calls made while commands ran.
+// polyvTally counts the Polyv calls made while commands ran: every call the
+// fake served, so that calls per stop stay honest whatever the bot reads.
 type polyvTally struct {
 	Stops    int `json:"stop_calls"`
 	Statuses int `json:"live_status_calls"`
+	// Names counts channel-info calls: the names the bot's messages show.
+	Names int `json:"channel_info_calls"`
+	// Others counts the other calls the fake serves (viewers, stream types,
+	// cut-offs, …).
+	Others int `json:"other_calls"`
 	// Duplicates counts stop calls beyond the first for a channel of an
 	// accepted command: a command run twice, or a retried stop.
 	Duplicates int `json:"duplicate_stops"`
@@ -101,6 +107,8 @@ func tallyPolyv(calls []polyvtest.Call, accepted []int64) polyvTally {
 			}
 		case statusPath:
 			t.Statuses++
+		default:
+			t.countRead(c.Op)
 		}
 	}
 	for _, id := range accepted {
@@ -114,8 +122,20 @@ func tallyPolyv(calls []polyvtest.Call, accepted []int64) polyvTally {
 	return t
 }
 
+// countRead counts a call that is neither a stop nor a live-status read; a
+// path the fake does not serve (Op "") reached no Polyv endpoint.
+func (t *polyvTally) countRead(op polyvtest.Op) {
+	switch op {
+	case "":
+	case polyvtest.OpInfo:
+		t.Names++
+	default:
+		t.Others++
+	}
+}
+
 // perStop is Polyv calls of any kind per stop call, the cost of
-// verification: 1 without it; 0 when nothing was stopped.
+// verification and names: 1 without them; 0 when nothing was stopped.
 func (t polyvTally) perStop() float64 {
-	return ratio(float64(t.Stops+t.Statuses), float64(t.Stops))
+	return ratio(float64(t.Stops+t.Statuses+t.Names+t.Others), float64(t.Stops))
 }

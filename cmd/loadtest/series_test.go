@@ -82,6 +82,9 @@ func TestTallyPolyv(t *testing.T) {
 	t.Parallel()
 	stop := func(id int64) polyvtest.Call { return polyvtest.Call{Path: stopPath, ChannelIDs: []int64{id}} }
 	status := func(ids ...int64) polyvtest.Call { return polyvtest.Call{Path: statusPath, ChannelIDs: ids} }
+	read := func(op polyvtest.Op) polyvtest.Call {
+		return polyvtest.Call{Op: op, Path: "/" + string(op), ChannelIDs: []int64{1}}
+	}
 	tests := []struct {
 		name     string
 		calls    []polyvtest.Call
@@ -96,6 +99,10 @@ func TestTallyPolyv(t *testing.T) {
 		{"a stop sent twice", []polyvtest.Call{stop(1), stop(1), stop(1)}, []int64{1}, polyvTally{Stops: 3, Duplicates: 2}, 1},
 		{"a channel never called", []polyvtest.Call{stop(1)}, []int64{1, 2}, polyvTally{Stops: 1, Missing: 1}, 1},
 		{"other paths and refused channels do not count", []polyvtest.Call{{Path: "/nope"}, stop(9)}, nil, polyvTally{Stops: 1}, 1},
+		{"names and other reads count", []polyvtest.Call{stop(1), stop(2), status(1, 2), read(polyvtest.OpInfo), read(polyvtest.OpInfo),
+			read(polyvtest.OpViewers), read(polyvtest.OpStreamType)}, []int64{1, 2}, polyvTally{Stops: 2, Statuses: 1, Names: 2, Others: 2}, 7.0 / 2},
+		{"a repeated channel named once", []polyvtest.Call{stop(1), read(polyvtest.OpInfo), stop(1), stop(1), stop(1)}, nil,
+			polyvTally{Stops: 4, Names: 1}, 5.0 / 4},
 		{"nothing stopped", nil, nil, polyvTally{}, 0},
 	}
 	for _, tt := range tests {

@@ -81,9 +81,10 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("status policy: %w", err)
 	}
-	pc := newPolyvClient(cfg, log, metrics)
+	quota := globalBucket(cfg)
+	pc := newPolyvClientWith(cfg, log, metrics, quota)
 	bcfg := bot.Config{
-		Slack: sc, Socket: sc.Socket(0), Polyv: pc, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
+		Slack: sc, Socket: sc.Socket(0), Polyv: pc, PolyvQuota: quota, StopPolicy: stopPolicy, StatusPolicy: statusPolicy,
 		Users:       auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		StatusUsers: auth.NewUserLimiter(cfg.UserRatePerMinute, cfg.UserRateBurst),
 		Logger:      log,
@@ -112,7 +113,16 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 // newPolyvClient builds the Polyv client from cfg, with the global bucket
 // (RATE_LIMIT_*) that every call of the client waits on.
 func newPolyvClient(cfg config, log *slog.Logger, metrics *bot.Metrics) *polyv.Client {
-	limiter := rate.NewLimiter(rate.Limit(cfg.RatePerMinute/60), cfg.RateBurst)
+	return newPolyvClientWith(cfg, log, metrics, globalBucket(cfg))
+}
+
+// globalBucket is the global bucket (RATE_LIMIT_*): the bot is given it too,
+// so that channel-name lookups leave its tokens to stops.
+func globalBucket(cfg config) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(cfg.RatePerMinute/60), cfg.RateBurst)
+}
+
+func newPolyvClientWith(cfg config, log *slog.Logger, metrics *bot.Metrics, limiter *rate.Limiter) *polyv.Client {
 	return polyv.NewClient(cfg.PolyvAppID, cfg.PolyvAppSecret,
 		polyv.WithBaseURL(cfg.PolyvAPIURL),
 		polyv.WithLimiter(limiter),
