@@ -178,7 +178,9 @@ func (p *pipeline) postApprovalRequest(ctx context.Context, req Request, gated [
 	asked.Command.ChannelIDs = gated
 	token := p.approval.tickets.issue(asked)
 	expires := p.approval.tickets.now().Add(p.approval.tickets.ttl)
-	text := p.words.approvalRequestText(asked, expires, p.approval.tickets.ttl, p.set.DryRun)
+	// What will stop, as the confirmation prompt shows it: the approver
+	// approves an event, not a number.
+	text := p.words.approvalRequestText(asked, p.promptStories(ctx, gated), expires, p.approval.tickets.ttl, p.set.DryRun)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	_, link, err = p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text, Blocks: approvalBlocks(p.words, text, token)})

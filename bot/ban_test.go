@@ -169,7 +169,7 @@ func TestStopOfAPushedChannelOffersTheCutoff(t *testing.T) {
 		require.Equal(t, StillLive, stop.Channels[0].Check.Verdict)
 		_, thread := a.parent()
 		require.Len(t, thread, 3)
-		require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, stillLive, true, true), thread[2])
+		require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, stillLive, true, true), thread[2])
 		require.Zero(t, a.polyv.OpCalls(polyvtest.OpStreamType, 10001), "a stop asks nothing more of Polyv to offer the cut-off")
 		require.Equal(t, 1+rounds, len(a.polyv.Calls()), "the stop and its checks")
 		btn := offerButton(t, a, thread[2])
@@ -210,13 +210,13 @@ func TestStopOfAChannelNotPulling(t *testing.T) {
 		check func(t *testing.T, e *env, stop Record, offer string)
 	}{
 		{"the button runs the ban", nil, func(t *testing.T, e *env, stop Record, offer string) {
-			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, notPulling, true, true), offer)
+			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true), offer)
 			ban := e.cutoffClick(responder, offerButton(t, e, offer).Value, "click")
 			require.Equal(t, []State{Stopped}, states(ban))
 			require.Equal(t, 1, e.polyv.OpCalls(polyvtest.OpCutoff, 10001))
 		}},
 		{"without POLYV_USER_ID", []func(*envConfig){withoutUserID}, func(t *testing.T, e *env, stop Record, offer string) {
-			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, notPulling, false, false), offer)
+			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, false, false), offer)
 			require.Contains(t, offer, "needs POLYV_USER_ID")
 			for _, m := range e.slack.messages() {
 				require.Empty(t, m.Blocks, "no button")

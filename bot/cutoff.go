@@ -99,19 +99,19 @@ func (p *pipeline) offerCutoff(ctx context.Context, th *thread, ids []int64, cau
 	}
 	command, pr := th.req.Slash, th.parent
 	if !p.set.CutoffAvailable || !pr.threaded() {
-		th.say(ctx, p.words.cutoffOfferText(command, ids, cause, p.set.CutoffAvailable, false))
+		th.say(ctx, p.words.cutoffOfferText(command, ids, th.names(ctx), cause, p.set.CutoffAvailable, false))
 		return
 	}
 	ban := th.req
 	ban.Command = Command{Verb: VerbBan, ChannelIDs: ids, Reason: th.req.Command.Reason, ReasonMarked: th.req.Command.ReasonMarked}
 	token := p.offers.issue(ban)
-	text := p.words.cutoffOfferText(command, ids, cause, true, true)
+	text := p.words.cutoffOfferText(command, ids, th.names(ctx), cause, true, true)
 	pctx, cancel := postCtx(ctx)
 	_, _, err := p.slack.Post(pctx, pr.channel, slackclient.Message{Text: text, ThreadTS: pr.ts, Blocks: offerBlocks(p.words, text, token, ids)})
 	cancel()
 	if err != nil {
 		p.log.Warn("cut-off button not posted; the line goes without it", "request_id", th.req.ID, "err", err)
-		th.say(ctx, p.words.cutoffOfferText(command, ids, cause, true, false))
+		th.say(ctx, p.words.cutoffOfferText(command, ids, th.names(ctx), cause, true, false))
 	}
 }
 

@@ -58,7 +58,7 @@ func TestEndToEndChineseCutoffOffer(t *testing.T) {
 	require.Equal(t, bot.StillLive, h.waitRecord("env-pushed").Channels[0].Check.Verdict)
 	_, thread := h.parentWithReplies(3)
 	offer := thread[2]
-	require.True(t, strings.HasPrefix(offer.Text, "✂️ 停止之后保利威频道 10001 仍在直播"), offer.Text)
+	require.True(t, strings.HasPrefix(offer.Text, "✂️ 停止之后保利威频道 10001 «polyvtest channel 10001» 仍在直播"), offer.Text)
 	require.Len(t, buttons(t, slacktest.ResponsePost{Blocks: offer.Blocks}), 1)
 	require.Contains(t, string(offer.Blocks), "禁止推流")
 	require.NoError(t, h.stopBot())

@@ -166,7 +166,7 @@ func TestStop(t *testing.T) {
 				checks := strings.Split(posts[2].Text, "\n")
 				require.Equal(t, "⚠️ ✅ 3 stopped, ❌ 1 failed, still live: 10003", checks[0])
 				require.Len(t, checks, 5)
-				require.Equal(t, english.cutoffOfferText("/polyv", []int64{10003}, stillLive, true, false), checks[4], "without a thread, no button: the command to type")
+				require.Equal(t, english.cutoffOfferText("/polyv", []int64{10003}, nil, stillLive, true, false), checks[4], "without a thread, no button: the command to type")
 				require.Empty(t, rec.Thread)
 			}},
 	})
@@ -201,7 +201,7 @@ func TestStopFailuresInResponderWords(t *testing.T) {
 				rec := e.run("stop 10001")
 				parent, thread := e.parent()
 				if strings.Contains(tc.want, "not pulling") {
-					require.Equal(t, []string{english.cutoffOfferText("/polyv", []int64{10001}, notPulling, true, true)}, thread[1:], "a channel not pulling is offered the cut-off")
+					require.Equal(t, []string{english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true)}, thread[1:], "a channel not pulling is offered the cut-off")
 					thread = thread[:1]
 				}
 				require.Len(t, thread, 1, "no verification after a failed stop")

@@ -11,9 +11,18 @@ import (
 // approvalRequestText is the request posted in the channel: who asks, for
 // what and why, who may approve, and until when. The expiry is shown in
 // each reader's time zone (Slack's date token), UTC where it cannot be.
-func (wd words) approvalRequestText(req Request, expires time.Time, ttl time.Duration, dryRun bool) string {
+func (wd words) approvalRequestText(req Request, stories []story, expires time.Time, ttl time.Duration, dryRun bool) string {
 	w := wordsOf(req.Command.Verb)
-	s := wd.f("✋ <@%s> asks for a second person's approval to %s", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)))
+	var names channelNames
+	if len(stories) > 0 {
+		names = stories[0].names
+	}
+	s := wd.f("✋ <@%s> asks for a second person's approval to %s", req.User, wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, names)))
+	if told(stories) {
+		for _, st := range stories {
+			s += "\n" + wd.promptLine(st)
+		}
+	}
 	if req.Command.Reason != "" {
 		s += "\n" + wd.f("Reason: %s", escape(req.Command.Reason))
 	}

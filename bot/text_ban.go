@@ -115,10 +115,10 @@ const (
 // what an encoder pushes, and what will: the button (when the message has
 // one), the command to type, or, on a bot without POLYV_USER_ID, what to
 // set.
-func (wd words) cutoffOfferText(command string, ids []int64, cause offerCause, available, button bool) string {
+func (wd words) cutoffOfferText(command string, ids []int64, names channelNames, cause offerCause, available, button bool) string {
 	ban := "`" + orPolyv(command) + " ban " + typedIDs(ids) + "`"
 	resume := "`" + orPolyv(command) + " resume " + typedIDs(ids) + "`"
-	s := wd.offerCause(ids, cause)
+	s := wd.offerCause(ids, names, cause)
 	switch {
 	case !available:
 		return wd.f("%s %s", s, wd.f("Cutting the push off (%s) needs POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it.", ban))
@@ -129,8 +129,8 @@ func (wd words) cutoffOfferText(command string, ids []int64, cause offerCause, a
 }
 
 // offerCause is the first sentence of the cut-off offer: why it is made.
-func (wd words) offerCause(ids []int64, cause offerCause) string {
-	what := wd.channelsText(ids, nil)
+func (wd words) offerCause(ids []int64, names channelNames, cause offerCause) string {
+	what := wd.channelsText(ids, names)
 	switch {
 	case cause == notPulling && len(ids) == 1:
 		return wd.f("✂️ Polyv says %s is not pulling a stream: a pull stop cannot end a stream that the host's encoder pushes.", what)

@@ -170,8 +170,8 @@ func TestChineseBlocksWithinLimits(t *testing.T) {
 	ids := req.Command.ChannelIDs
 	for name, blocks := range map[string][]slack.Block{
 		"prompt":   promptBlocks(zh, req, zh.promptText(req, nil, time.Hour), token),
-		"approval": approvalBlocks(zh, zh.approvalRequestText(req, time.Now(), time.Hour, true), token),
-		"cut-off":  offerBlocks(zh, zh.cutoffOfferText(req.Slash, ids, stillLive, true, true), token, ids),
+		"approval": approvalBlocks(zh, zh.approvalRequestText(req, nil, time.Now(), time.Hour, true), token),
+		"cut-off":  offerBlocks(zh, zh.cutoffOfferText(req.Slash, ids, nil, stillLive, true, true), token, ids),
 	} {
 		require.Empty(t, blockKitProblems(blocks, nil), name)
 	}

@@ -81,7 +81,7 @@ func (wd words) promptLine(s story) string {
 	if s.listed {
 		status = wd.liveStatus(s.status)
 	}
-	return fmt.Sprintf("• %s: %s · %s", s.names.named(s.id), status, wd.viewersWords(s))
+	return wd.f("• %s: %s · %s", s.names.named(s.id), status, wd.viewersWords(s))
 }
 
 // told reports whether Polyv told anything about any channel in time: a

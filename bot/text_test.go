@@ -152,8 +152,10 @@ func wordingSamples(wd words) []sample {
 	approved := one
 	approved.ApprovedBy = "U0BOB"
 	expires := time.Date(2026, 3, 1, 3, 10, 0, 0, time.UTC)
-	add("approval request", wd.approvalRequestText(req, expires, 10*time.Minute, false))
-	add("approval request, dry run", wd.approvalRequestText(one, expires, time.Hour, true))
+	add("approval request", wd.approvalRequestText(req, nil, expires, 10*time.Minute, false))
+	add("approval request, dry run", wd.approvalRequestText(one, nil, expires, time.Hour, true))
+	add("approval request, what will stop", wd.approvalRequestText(one, []story{{id: 10001, names: channelNames{10001: {Title: "Spring <!here> Launch"}},
+		read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234}}, expires, 10*time.Minute, false))
 	add("approval request failed", wd.approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
 	add("approving", wd.approvingText(stopWords, approved))
 	add("approved parent", wd.parentText(approved, nil, false, wd.summaryText(stopWords, results[:1])))
@@ -272,7 +274,7 @@ func banSamples(wd words, apiErr func(string) error) []sample {
 		{"not pulling, button", []int64{10001}, notPulling, true, true},
 		{"not pulling, without POLYV_USER_ID", []int64{10001, 10002}, notPulling, false, false},
 	} {
-		add("cut-off offer, "+o.name, wd.cutoffOfferText("/polyv-ops", o.ids, o.cause, o.available, o.button))
+		add("cut-off offer, "+o.name, wd.cutoffOfferText("/polyv-ops", o.ids, nil, o.cause, o.available, o.button))
 	}
 	add("cut-off button", dialogSample(wd, cutoffButtonWords(), wd.channelsText([]int64{10002}, nil)))
 	add("cut-off not yours", wd.offerNotYoursText())

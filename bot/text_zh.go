@@ -323,6 +323,7 @@ var zhCN = map[string]string{
 	"• Polyv channel %s": "• 保利威频道 %s",
 	"%s: Polyv returned no status (does the channel exist?)":               "%s：保利威没有返回状态（这个频道存在吗？）",
 	"%d: unknown to Polyv (no such channel in this account); check the id": "%d：保利威不认识（这个账号下没有这个频道）；请核对频道号",
+	"• %s: %s · %s":                 "• %s：%s · %s",
 	"live status unknown":           "直播状态未知",
 	"viewers unknown":               "观看人数未知",
 	"%d watching now":               "%d 人正在观看",

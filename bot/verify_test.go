@@ -34,7 +34,7 @@ func TestVerify(t *testing.T) {
 				require.Len(t, thread, 5)
 				require.Equal(t, 1, countLines(thread, "🔎 Polyv channel 10001: verified, no longer live"))
 				require.Equal(t, []string{"⚠️ Polyv channel 10002: Polyv accepted the stop, but the channel still reports live after 15 seconds; check the Polyv console",
-					english.cutoffOfferText("/polyv", []int64{10002}, stillLive, true, true)}, thread[3:], "and the cut-off is offered for the channel still live")
+					english.cutoffOfferText("/polyv", []int64{10002}, nil, stillLive, true, true)}, thread[3:], "and the cut-off is offered for the channel still live")
 				require.Equal(t, "⚠️ ✅ 2 stopped, still live: 10002 — <@U0RESP> asked to stop Polyv channels 10001, 10002", parent.Latest())
 				calls := e.polyv.Calls()[2:]
 				require.Len(t, calls, 4, "checks at 1, 3, 7 and 15 seconds")
