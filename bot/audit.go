@@ -32,6 +32,23 @@ func auditAttrs(rec Record) []any {
 		"summary", english.auditSentence(rec, false),
 		"latency_ms", rec.Finished.Sub(rec.Received).Milliseconds(),
 	}
+	attrs = append(attrs, optionalAttrs(rec)...)
+	if len(rec.Channels) > 0 {
+		attrs = append(attrs, "results", resultAttrs(rec.Channels, rec.names))
+	} else if named := loggedNames(rec.Command.ChannelIDs, rec.names); len(named) > 0 {
+		attrs = append(attrs, "polyv_channel_names", named)
+	}
+	attrs = append(attrs, verificationAttrs(rec)...)
+	attrs = append(attrs, approvalAttrs(rec)...)
+	if rec.DryRun {
+		attrs = append(attrs, "dry_run", true)
+	}
+	return attrs
+}
+
+// optionalAttrs are the audit line's fields that only some records have.
+func optionalAttrs(rec Record) []any {
+	var attrs []any
 	if rec.Decision == Invalid {
 		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", english.problemWords(rec.Problem))
 	}
@@ -46,16 +63,6 @@ func auditAttrs(rec Record) []any {
 	}
 	if rec.PromptErr != nil {
 		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
-	}
-	if len(rec.Channels) > 0 {
-		attrs = append(attrs, "results", resultAttrs(rec.Channels, rec.names))
-	} else if named := loggedNames(rec.Command.ChannelIDs, rec.names); len(named) > 0 {
-		attrs = append(attrs, "polyv_channel_names", named)
-	}
-	attrs = append(attrs, verificationAttrs(rec)...)
-	attrs = append(attrs, approvalAttrs(rec)...)
-	if rec.DryRun {
-		attrs = append(attrs, "dry_run", true)
 	}
 	return attrs
 }

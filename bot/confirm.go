@@ -68,26 +68,8 @@ func (p *pipeline) promptStories(ctx context.Context, ids []int64) []story {
 // honoured always gets a private answer saying why.
 func (p *pipeline) click(ctx context.Context, c Request) Record {
 	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
-	switch decision {
-	case Altered:
-		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
-		p.private(ctx, c, p.words.alteredText())
-		return Record{Request: c, Decision: Altered}
-	case NotYours:
-		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
-		p.private(ctx, Request{User: c.User, Channel: c.Channel}, p.words.notYoursText())
-		return Record{Request: c, Decision: NotYours}
-	case Expired:
-		text := p.words.expiredText(p.set.ConfirmTTL)
-		if errors.Is(err, errIssuedAhead) {
-			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
-			text = p.words.clockAheadText()
-		}
-		p.replacePrompt(ctx, c, text)
-		return Record{Request: c, Decision: Expired}
-	case Used:
-		p.private(ctx, c, p.words.usedText())
-		return Record{Request: c, Decision: Used}
+	if decision != Allowed {
+		return p.clickRefused(ctx, c, decision, err)
 	}
 	if c.Click.Action == ActionCancel {
 		return p.cancel(ctx, c, orig)
@@ -109,6 +91,29 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 		p.carryOut(ctx, spec.action, orig, &rec)
 	}
 	return rec
+}
+
+// clickRefused answers a click whose ticket cannot run: altered, not the
+// requester's, expired or already used.
+func (p *pipeline) clickRefused(ctx context.Context, c Request, decision Decision, err error) Record {
+	switch decision {
+	case Altered:
+		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
+		p.private(ctx, c, p.words.alteredText())
+	case NotYours:
+		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
+		p.private(ctx, Request{User: c.User, Channel: c.Channel}, p.words.notYoursText())
+	case Expired:
+		text := p.words.expiredText(p.set.ConfirmTTL)
+		if errors.Is(err, errIssuedAhead) {
+			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
+			text = p.words.clockAheadText()
+		}
+		p.replacePrompt(ctx, c, text)
+	case Used:
+		p.private(ctx, c, p.words.usedText())
+	}
+	return Record{Request: c, Decision: decision}
 }
 
 // cancel answers a Cancel. Used tickets are per replica, so a Stop stream
