@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
@@ -147,16 +148,16 @@ func (p *pipeline) askApproval(ctx context.Context, req Request, gated []int64, 
 // request for the others is posted: a slow Slack delays neither. The
 // command's thread says which channels wait.
 func (p *pipeline) runBeside(ctx context.Context, a *action, req Request, gated []int64, rec *Record) {
-	asked := make(chan error, 1)
-	go func() {
+	var asked errgroup.Group
+	asked.Go(func() error {
 		_, err := p.postApprovalRequest(ctx, req, gated)
-		asked <- err
-	}()
+		return err
+	})
 	run := req
 	run.approval = &approvalRun{settled: held(gated)}
 	p.runAction(ctx, a, run, rec)
 	rec.Event = EventApprovalRequested
-	if err := <-asked; err != nil {
+	if err := asked.Wait(); err != nil {
 		rec.Event, rec.PromptErr = "", err
 		p.private(ctx, req, p.words.approvalFailedText(gated, err))
 	}
