@@ -29,7 +29,7 @@ func auditAttrs(rec Record) []any {
 		"reason", rec.Command.Reason,
 		"decision", decision,
 		"outcome", outcome,
-		"summary", auditSentence(rec, false),
+		"summary", english.auditSentence(rec, false),
 		"latency_ms", rec.Finished.Sub(rec.Received).Milliseconds(),
 	}
 	attrs = append(attrs, optionalAttrs(rec)...)
@@ -50,7 +50,7 @@ func auditAttrs(rec Record) []any {
 func optionalAttrs(rec Record) []any {
 	var attrs []any
 	if rec.Decision == Invalid {
-		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", rec.Problem)
+		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", english.problemWords(rec.Problem))
 	}
 	if rec.ForRequest != "" {
 		attrs = append(attrs, "for_request", rec.ForRequest)
@@ -74,7 +74,7 @@ func verificationAttrs(rec Record) []any {
 	case rec.Pending():
 		return []any{"verification", "pending"}
 	case rec.Verifying:
-		return []any{"event", rec.Event, "verification", verificationWords(rec.Channels)}
+		return []any{"event", rec.Event, "verification", english.verificationWords(rec.Channels)}
 	}
 	return nil
 }
@@ -149,7 +149,7 @@ func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
 	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(req.ID, time.Now())
+	line += p.words.auditStamp(req.ID, time.Now())
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {

@@ -29,6 +29,11 @@
 //     an AuditSink. Its tests call handle without a websocket.
 //   - The wording (text*.go) is pure functions of those values: every
 //     message, thread line, refusal and audit line the bot writes, the
+//     policy's denials included (auth returns them as typed values). They
+//     are methods of words, which holds the language (LANGUAGE): their
+//     English format strings are the keys of the Chinese catalogue
+//     (text_zh.go), so a language is a catalogue, not a copy of the
+//     decisions. Logs, metrics and the audit log's values stay English.
 //     policy's denials included (auth returns them as typed values).
 //   - The channel names (names.go) are a cache the messages read: a
 //     message may wait a stated bound for a name (the parent 300 ms, a

@@ -20,7 +20,7 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	if ok, wait := p.statusUsers.Take(req.User); !ok {
 		p.metrics.limiterRefusals.WithLabelValues("user").Inc()
 		rec.Decision = OverBudget
-		p.private(ctx, req, statusBudgetText(wait))
+		p.private(ctx, req, p.words.statusBudgetText(wait))
 		return
 	}
 	ids := req.Command.ChannelIDs
@@ -32,10 +32,10 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	rec.names = parts.names
 	if err != nil {
 		rec.StatusErr = err
-		p.private(ctx, req, statusFailedText(err, p.set.PolyvTimeout))
+		p.private(ctx, req, p.words.statusFailedText(err, p.set.PolyvTimeout))
 		return
 	}
-	p.private(ctx, req, statusText(parts.stories(ids, statuses, true)))
+	p.private(ctx, req, p.words.statusText(parts.stories(ids, statuses, true)))
 }
 
 // statusPartsWait bounds the reads status makes beside the live status: a

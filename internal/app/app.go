@@ -93,6 +93,7 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		// refused, and a stop's thread says what to set.
 		CutoffAvailable:  cfg.PolyvUserID != "",
 		ApprovalChannels: cfg.Approval.Channels, ApprovalAll: cfg.Approval.All, ApprovalTTL: cfg.Approval.TTL,
+		Language: cfg.Language,
 	}
 	for _, o := range opts {
 		o(&bcfg)
