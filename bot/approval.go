@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/polyvbot/polyvbot/bot/slackclient"
 )
@@ -137,7 +138,7 @@ func (p *pipeline) askApproval(ctx context.Context, req Request, gated []int64, 
 	link, err := p.postApprovalRequest(ctx, req, gated)
 	if err != nil {
 		rec.Decision, rec.PromptErr = ApprovalFailed, err
-		p.private(ctx, req, approvalFailedText(gated, err))
+		p.private(ctx, req, p.words.approvalFailedText(gated, err))
 		return
 	}
 	rec.Decision, rec.Event, rec.Thread = AwaitingApproval, EventApprovalRequested, link
@@ -147,18 +148,18 @@ func (p *pipeline) askApproval(ctx context.Context, req Request, gated []int64, 
 // request for the others is posted: a slow Slack delays neither. The
 // command's thread says which channels wait.
 func (p *pipeline) runBeside(ctx context.Context, a *action, req Request, gated []int64, rec *Record) {
-	asked := make(chan error, 1)
-	go func() {
+	var asked errgroup.Group
+	asked.Go(func() error {
 		_, err := p.postApprovalRequest(ctx, req, gated)
-		asked <- err
-	}()
+		return err
+	})
 	run := req
 	run.approval = &approvalRun{settled: held(gated)}
 	p.runAction(ctx, a, run, rec)
 	rec.Event = EventApprovalRequested
-	if err := <-asked; err != nil {
+	if err := asked.Wait(); err != nil {
 		rec.Event, rec.PromptErr = "", err
-		p.private(ctx, req, approvalFailedText(gated, err))
+		p.private(ctx, req, p.words.approvalFailedText(gated, err))
 	}
 }
 
@@ -180,24 +181,24 @@ func (p *pipeline) postApprovalRequest(ctx context.Context, req Request, gated [
 	expires := p.approval.tickets.now().Add(p.approval.tickets.ttl)
 	// What will stop, as the confirmation prompt shows it: the approver
 	// approves an event, not a number.
-	text := approvalRequestText(asked, p.promptStories(ctx, gated), expires, p.approval.tickets.ttl, p.set.DryRun)
+	text := p.words.approvalRequestText(asked, p.promptStories(ctx, gated), expires, p.approval.tickets.ttl, p.set.DryRun)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	_, link, err = p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text, Blocks: approvalBlocks(text, token)})
+	_, link, err = p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text, Blocks: approvalBlocks(p.words, text, token)})
 	if err != nil {
 		p.log.Error("approval request not posted", "request_id", req.ID, "channel", req.Channel, "err", err)
 		return "", err
 	}
-	p.auditPost(ctx, req, approvalRequestedLine(asked, link))
+	p.auditPost(ctx, req, p.words.approvalRequestedLine(asked, link))
 	return link, nil
 }
 
 // approvalBlocks are the request's text and its two buttons, which carry
 // token, within Slack's Block Kit limits as the confirmation's are.
-func approvalBlocks(text, token string) []slack.Block {
-	approve := slack.NewButtonBlockElement(ActionApprove, token, plain(truncate(approveButton(), maxButtonText))).
+func approvalBlocks(wd words, text, token string) []slack.Block {
+	approve := slack.NewButtonBlockElement(ActionApprove, token, plain(truncate(wd.approveButton(), maxButtonText))).
 		WithStyle(slack.StylePrimary)
-	cancel := slack.NewButtonBlockElement(ActionApprovalCancel, token, plain(truncate(cancelButton(), maxButtonText)))
+	cancel := slack.NewButtonBlockElement(ActionApprovalCancel, token, plain(truncate(wd.cancelButton(), maxButtonText)))
 	return append(textBlocks(text), slack.NewActionBlock(approvalBlockID(token), approve, cancel))
 }
 
@@ -222,7 +223,7 @@ func (p *pipeline) approvalClick(ctx context.Context, c Request) Record {
 	tk, err := p.approval.tickets.read(c.Click.Value)
 	if err != nil {
 		p.log.Warn("approval clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
-		p.private(ctx, c, approvalAlteredText())
+		p.private(ctx, c, p.words.approvalAlteredText())
 		return Record{Request: c, Decision: Altered}
 	}
 	orig := tk.request()
@@ -249,11 +250,11 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 	switch {
 	case spec.Verb != orig.Command.Verb || spec.action == nil || !spec.action.approvable:
 		p.log.Warn("approval ticket names a verb this bot cannot approve", "user", c.User, "verb", orig.Command.Verb)
-		p.private(ctx, c, approvalAlteredText())
+		p.private(ctx, c, p.words.approvalAlteredText())
 		rec.Decision = Altered
 		return rec
 	case c.User == orig.User:
-		p.private(ctx, c, selfApprovalText())
+		p.private(ctx, c, p.words.selfApprovalText())
 		rec.Decision = SelfApproval
 		return rec
 	case !p.authorize(ctx, c, spec.policy(p), &rec):
@@ -263,7 +264,7 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
 	orig.ApprovedBy, orig.ResponseURL, orig.Received = c.User, c.ResponseURL, c.Received
-	p.replaceRequest(ctx, c, approvingText(wordsOf(orig.Command.Verb), orig))
+	p.replaceRequest(ctx, c, p.words.approvingText(wordsOf(orig.Command.Verb), orig))
 	pr := parent{channel: orig.Channel, ts: c.Click.MessageTS}
 	orig.approval = &approvalRun{parent: &pr, settled: p.notLive(ctx, orig.Command.ChannelIDs)}
 	out := Record{Request: orig, Decision: Allowed}
@@ -297,15 +298,15 @@ func (p *pipeline) notLive(ctx context.Context, ids []int64) []ChannelResult {
 // else's Cancel changes nothing.
 func (p *pipeline) cancelApproval(ctx context.Context, c, orig Request, key string, rec Record) Record {
 	if c.User != orig.User {
-		p.private(ctx, c, notYourRequestText(orig.User))
+		p.private(ctx, c, p.words.notYourRequestText(orig.User))
 		rec.Decision = NotYours
 		return rec
 	}
 	if end, first := p.approval.ends.end(key, ApprovalCancelled, c.User); !first {
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
-	p.replaceRequest(ctx, c, approvalCancelledText(wordsOf(orig.Command.Verb), orig))
-	p.auditPost(ctx, orig, approvalCancelledLine(wordsOf(orig.Command.Verb), orig))
+	p.replaceRequest(ctx, c, p.words.approvalCancelledText(wordsOf(orig.Command.Verb), orig))
+	p.auditPost(ctx, orig, p.words.approvalCancelledLine(wordsOf(orig.Command.Verb), orig))
 	rec.Decision = ApprovalCancelled
 	return rec
 }
@@ -316,23 +317,23 @@ func (p *pipeline) approvalExpired(ctx context.Context, c, orig Request, key str
 	rec.Decision = Expired
 	if errors.Is(err, errIssuedAhead) {
 		p.log.Warn("approval clicked with a ticket from a clock more than the skew ahead", "user", c.User)
-		p.private(ctx, c, approvalClockAheadText())
+		p.private(ctx, c, p.words.approvalClockAheadText())
 		return rec
 	}
 	if end, first := p.approval.ends.end(key, Expired, ""); !first {
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
 	ttl, w := p.approval.tickets.ttl, wordsOf(orig.Command.Verb)
-	p.replaceRequest(ctx, c, approvalExpiredText(w, orig, ttl))
-	p.private(ctx, c, approvalExpiredText(w, orig, ttl))
-	p.auditPost(ctx, orig, approvalExpiredLine(w, orig, ttl))
+	p.replaceRequest(ctx, c, p.words.approvalExpiredText(w, orig, ttl))
+	p.private(ctx, c, p.words.approvalExpiredText(w, orig, ttl))
+	p.auditPost(ctx, orig, p.words.approvalExpiredLine(w, orig, ttl))
 	rec.Event = EventApprovalExpired
 	return rec
 }
 
 // alreadyEnded answers a click on a request that ended on this replica.
 func (p *pipeline) alreadyEnded(ctx context.Context, c Request, end ending, rec Record) Record {
-	p.private(ctx, c, endedText(end, p.approval.tickets.ttl))
+	p.private(ctx, c, p.words.endedText(end, p.approval.tickets.ttl))
 	rec.Decision = Used
 	if end.how == Expired {
 		rec.Decision = Expired

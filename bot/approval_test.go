@@ -156,7 +156,7 @@ func TestApprovalClicks(t *testing.T) {
 			lines := e.auditLines()
 			require.Len(t, lines, 2, "one line for the request, one for its end")
 			require.True(t, strings.HasPrefix(lines[1], "✅ 1 stopped — <@U0RESP> asked to stop Polyv channel 10001, approved by <@U0APPR> in <#C0OPS>"), lines[1])
-			require.Contains(t, auditSentence(rec, false), "in C0OPS, approved by U0APPR: allowed; ✅ 1 stopped")
+			require.Contains(t, english.auditSentence(rec, false), "in C0OPS, approved by U0APPR: allowed; ✅ 1 stopped")
 		}},
 		{"approved twice", nil, func(t *testing.T, e *env, msg fakeMsg, token string) {
 			e.approvalClicked(approver, ActionApprove, token, msg.TS)
@@ -172,7 +172,7 @@ func TestApprovalClicks(t *testing.T) {
 			rec := e.approvalClicked(responder, ActionApprove, token, msg.TS)
 			require.Equal(t, SelfApproval, rec.Decision)
 			require.Equal(t, "self_approval", outcomeWord(rec))
-			require.Equal(t, []string{selfApprovalText()}, e.privateTo(responder))
+			require.Equal(t, []string{english.selfApprovalText()}, e.privateTo(responder))
 			require.Empty(t, actionCalls(e.polyv.Calls()))
 			require.Empty(t, e.latest(msg.TS).Updates, "the request stands")
 			require.Equal(t, []State{Stopped}, states(e.approvalClicked(approver, ActionApprove, token, msg.TS)), "a second person still may")
@@ -260,7 +260,7 @@ func TestApprovalClicks(t *testing.T) {
 		{"a ticket changed on its way", nil, func(t *testing.T, e *env, msg fakeMsg, token string) {
 			altered := strings.Replace(token, `"p":[10001]`, `"p":[10002]`, 1)
 			require.Equal(t, Altered, e.approvalClicked(approver, ActionApprove, altered, msg.TS).Decision)
-			require.Equal(t, []string{approvalAlteredText()}, e.privateTo(approver))
+			require.Equal(t, []string{english.approvalAlteredText()}, e.privateTo(approver))
 			require.Empty(t, actionCalls(e.polyv.Calls()))
 		}},
 	}
@@ -422,7 +422,7 @@ func TestApprovalTicketFitsInAButton(t *testing.T) {
 	}
 	value := tk.issue(req)
 	require.LessOrEqual(t, len([]rune(value)), maxButtonValue, "%d characters", len([]rune(value)))
-	require.Empty(t, blockKitProblems(approvalBlocks(approvalRequestText(req, nil, time.Now(), time.Hour, true), value), nil))
+	require.Empty(t, blockKitProblems(approvalBlocks(english, english.approvalRequestText(req, nil, time.Now(), time.Hour, true), value), nil))
 }
 
 // ban is approvable like stop, however it is asked for; resume is not.

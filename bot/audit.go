@@ -29,24 +29,10 @@ func auditAttrs(rec Record) []any {
 		"reason", rec.Command.Reason,
 		"decision", decision,
 		"outcome", outcome,
-		"summary", auditSentence(rec, false),
+		"summary", english.auditSentence(rec, false),
 		"latency_ms", rec.Finished.Sub(rec.Received).Milliseconds(),
 	}
-	if rec.Decision == Invalid {
-		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", rec.Problem)
-	}
-	if rec.ForRequest != "" {
-		attrs = append(attrs, "for_request", rec.ForRequest)
-	}
-	if rec.Thread != "" {
-		attrs = append(attrs, "thread", rec.Thread)
-	}
-	if rec.StatusErr != nil {
-		attrs = append(attrs, polyvAttrs(rec.StatusErr)...)
-	}
-	if rec.PromptErr != nil {
-		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
-	}
+	attrs = append(attrs, optionalAttrs(rec)...)
 	if len(rec.Channels) > 0 {
 		attrs = append(attrs, "results", resultAttrs(rec.Channels, rec.names))
 	} else if named := loggedNames(rec.Command.ChannelIDs, rec.names); len(named) > 0 {
@@ -60,6 +46,27 @@ func auditAttrs(rec Record) []any {
 	return attrs
 }
 
+// optionalAttrs are the audit line's fields that only some records have.
+func optionalAttrs(rec Record) []any {
+	var attrs []any
+	if rec.Decision == Invalid {
+		attrs = append(attrs, "text", truncate(rec.Text, maxLoggedText), "why", english.problemWords(rec.Problem))
+	}
+	if rec.ForRequest != "" {
+		attrs = append(attrs, "for_request", rec.ForRequest)
+	}
+	if rec.Thread != "" {
+		attrs = append(attrs, "thread", rec.Thread)
+	}
+	if rec.StatusErr != nil {
+		attrs = append(attrs, polyvAttrs(rec.StatusErr)...)
+	}
+	if rec.PromptErr != nil {
+		attrs = append(attrs, "slack_error", rec.PromptErr.Error())
+	}
+	return attrs
+}
+
 // verificationAttrs say where a stop's verification is: pending on the
 // stop's own record, its verdict on the verdict's record.
 func verificationAttrs(rec Record) []any {
@@ -67,7 +74,7 @@ func verificationAttrs(rec Record) []any {
 	case rec.Pending():
 		return []any{"verification", "pending"}
 	case rec.Verifying:
-		return []any{"event", rec.Event, "verification", verificationWords(rec.Channels)}
+		return []any{"event", rec.Event, "verification", english.verificationWords(rec.Channels)}
 	}
 	return nil
 }
@@ -142,7 +149,7 @@ func (p *pipeline) auditPost(ctx context.Context, req Request, line string) {
 	if p.set.AuditChannel == "" {
 		return
 	}
-	line += auditStamp(req.ID, time.Now())
+	line += p.words.auditStamp(req.ID, time.Now())
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	if _, _, err := p.slack.Post(pctx, p.set.AuditChannel, slackclient.Message{Text: line}); err != nil {

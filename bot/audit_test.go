@@ -69,8 +69,8 @@ func TestLogSinkWritesTheDocumentedLine(t *testing.T) {
 			map[string]any{"decision": "click", "outcome": "expired", "event": "approval_expired", "for_request": "env-1",
 				"summary": "ℹ️ U0BOB clicked Approve on the request for `stop` of Polyv channels 10001, 10002 in C0OPS: a click on an expired approval request; nothing was sent"}},
 		{"bad input", Record{Request: Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Text: "stop 1O001", Received: received},
-			Decision: Invalid, Problem: "`1O001` is not a Polyv channel id", Finished: received},
-			map[string]any{"verb": "invalid", "decision": "usage", "outcome": "usage", "text": "stop 1O001", "why": "`1O001` is not a Polyv channel id"}},
+			Decision: Invalid, Problem: &UsageError{Problem: NotDigits, Arg: "1O001"}, Finished: received},
+			map[string]any{"verb": "invalid", "decision": "usage", "outcome": "usage", "text": "stop 1O001", "why": "`1O001` is not a Polyv channel id: ids are whole numbers written with the digits 0-9 only"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

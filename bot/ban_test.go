@@ -67,7 +67,7 @@ func TestBanAndResume(t *testing.T) {
 		{name: "ban without POLYV_USER_ID", text: "ban 10001", opts: []func(*envConfig){withoutUserID},
 			check: func(t *testing.T, e *env, rec Record) {
 				require.Equal(t, Unconfigured, rec.Decision)
-				require.Equal(t, []string{cutoffUnavailableText()}, e.private())
+				require.Equal(t, []string{english.cutoffUnavailableText()}, e.private())
 				require.Contains(t, e.private()[0], "POLYV_USER_ID")
 				nothingDone(t, e)
 				require.Equal(t, []string{"🚫 <@U0RESP> asked for `ban` of Polyv channel 10001 in <#C0OPS>: refused: ban and resume need POLYV_USER_ID, which is not set; nothing was sent _(request " + rec.ID + ", 2026-03-01T03:00:00Z)_"},
@@ -79,7 +79,7 @@ func TestBanAndResume(t *testing.T) {
 		{name: "resume without POLYV_USER_ID", text: "resume 10001", opts: []func(*envConfig){withoutUserID},
 			check: func(t *testing.T, e *env, rec Record) {
 				require.Equal(t, Unconfigured, rec.Decision)
-				require.Equal(t, []string{cutoffUnavailableText()}, e.private())
+				require.Equal(t, []string{english.cutoffUnavailableText()}, e.private())
 				nothingDone(t, e)
 			}},
 		{name: "the stop policy decides", text: "ban 10001", user: "U0STRANGER",
@@ -120,7 +120,7 @@ func TestBanOnAClientWithoutUserID(t *testing.T) {
 		e := newEnv(t, func(c *envConfig) { c.polyvUserID = "" })
 		rec := e.run("ban 10001")
 		_, thread := e.parent()
-		require.Equal(t, []string{"❌ Polyv channel 10001: " + explainPolyv(polyv.ErrNoUserID, time.Second, true)}, thread)
+		require.Equal(t, []string{"❌ Polyv channel 10001: " + english.explainPolyv(polyv.ErrNoUserID, time.Second, true)}, thread)
 		require.Equal(t, []State{Failed}, states(rec))
 		require.Empty(t, e.polyv.Calls())
 	})
@@ -152,7 +152,7 @@ func TestBanConfirmation(t *testing.T) {
 		e := newEnv(t, withConfirm, withoutUserID)
 		rec := e.run("resume 10001")
 		require.Equal(t, Unconfigured, rec.Decision)
-		require.Equal(t, []string{cutoffUnavailableText()}, e.private(), "no prompt")
+		require.Equal(t, []string{english.cutoffUnavailableText()}, e.private(), "no prompt")
 	})
 }
 
@@ -169,7 +169,7 @@ func TestStopOfAPushedChannelOffersTheCutoff(t *testing.T) {
 		require.Equal(t, StillLive, stop.Channels[0].Check.Verdict)
 		_, thread := a.parent()
 		require.Len(t, thread, 3)
-		require.Equal(t, cutoffOfferText("/polyv", []int64{10001}, nil, stillLive, true, true), thread[2])
+		require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, stillLive, true, true), thread[2])
 		require.Zero(t, a.polyv.OpCalls(polyvtest.OpStreamType, 10001), "a stop asks nothing more of Polyv to offer the cut-off")
 		require.Equal(t, 1+rounds, len(a.polyv.Calls()), "the stop and its checks")
 		btn := offerButton(t, a, thread[2])
@@ -178,7 +178,7 @@ func TestStopOfAPushedChannelOffersTheCutoff(t *testing.T) {
 		es := b.slack.ephemeralTexts()
 		require.Len(t, es, 1)
 		require.Equal(t, intruder, es[0].User, "answered privately")
-		require.Equal(t, offerNotYoursText(), es[0].Text)
+		require.Equal(t, english.offerNotYoursText(), es[0].Text)
 		require.Zero(t, b.polyv.OpCalls(polyvtest.OpCutoff, 10001))
 
 		ban := b.cutoffClick(responder, btn.Value, "first")
@@ -193,7 +193,7 @@ func TestStopOfAPushedChannelOffersTheCutoff(t *testing.T) {
 		require.Equal(t, ban.ForRequest, auditField(t, ban, "for_request"))
 
 		require.Equal(t, Used, b.cutoffClick(responder, btn.Value, "again").Decision)
-		require.Contains(t, b.private(), offerUsedText())
+		require.Contains(t, b.private(), english.offerUsedText())
 		require.Equal(t, 1, b.polyv.OpCalls(polyvtest.OpCutoff, 10001), "one cut-off for two clicks")
 		require.Zero(t, a.polyv.OpCalls(polyvtest.OpCutoff, 10001), "the replica that offered it ran nothing")
 	})
@@ -210,13 +210,13 @@ func TestStopOfAChannelNotPulling(t *testing.T) {
 		check func(t *testing.T, e *env, stop Record, offer string)
 	}{
 		{"the button runs the ban", nil, func(t *testing.T, e *env, stop Record, offer string) {
-			require.Equal(t, cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true), offer)
+			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true), offer)
 			ban := e.cutoffClick(responder, offerButton(t, e, offer).Value, "click")
 			require.Equal(t, []State{Stopped}, states(ban))
 			require.Equal(t, 1, e.polyv.OpCalls(polyvtest.OpCutoff, 10001))
 		}},
 		{"without POLYV_USER_ID", []func(*envConfig){withoutUserID}, func(t *testing.T, e *env, stop Record, offer string) {
-			require.Equal(t, cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, false, false), offer)
+			require.Equal(t, english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, false, false), offer)
 			require.Contains(t, offer, "needs POLYV_USER_ID")
 			for _, m := range e.slack.messages() {
 				require.Empty(t, m.Blocks, "no button")
@@ -226,13 +226,13 @@ func TestStopOfAChannelNotPulling(t *testing.T) {
 			token := offerButton(t, e, offer).Value
 			time.Sleep(CutoffOfferTTL + maxClockSkew + time.Second)
 			require.Equal(t, Expired, e.cutoffClick(responder, token, "late").Decision)
-			require.Contains(t, e.private(), offerExpiredText(CutoffOfferTTL))
+			require.Contains(t, e.private(), english.offerExpiredText(CutoffOfferTTL))
 			require.Zero(t, e.polyv.OpCalls(polyvtest.OpCutoff, 10001))
 		}},
 		{"a confirmation's ticket is not a cut-off's", nil, func(t *testing.T, e *env, stop Record, offer string) {
 			confirm := e.p.tickets.issue(e.request("ban 10001", withID("a ban prompt")))
 			require.Equal(t, Altered, e.cutoffClick(responder, confirm, "forged").Decision)
-			require.Contains(t, e.private(), offerAlteredText())
+			require.Contains(t, e.private(), english.offerAlteredText())
 			require.Zero(t, e.polyv.OpCalls(polyvtest.OpCutoff, 10001))
 		}},
 	}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/text/language"
 	"golang.org/x/time/rate"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	// refused, and a stop's thread says what to set instead of offering
 	// the cut-off button.
 	CutoffAvailable bool
+	// Language is what the bot writes to people in (LANGUAGE): English
+	// (also the zero value) or Chinese. Logs and metrics stay English.
+	Language language.Tag
 	// ApprovalChannels (APPROVAL_CHANNELS) are the Polyv channels whose
 	// stops wait for a second allowed person's approval; ApprovalAll, every
 	// channel. A request can be approved for ApprovalTTL; default 10 min.
@@ -105,6 +109,7 @@ func New(cfg Config) (*Bot, error) {
 		slack: cfg.Slack, polyv: cfg.Polyv, stopPolicy: cfg.StopPolicy, statusPolicy: cfg.StatusPolicy,
 		users: cfg.Users, statusUsers: cfg.StatusUsers, sink: cfg.Audit, metrics: cfg.Metrics, log: cfg.Logger,
 		flights: newFlights(), tickets: newTickets(cfg.ConfirmKey, cfg.ConfirmTTL, time.Now), offers: newOffers(cfg.ConfirmKey), workers: b.pool,
+		words:    newWords(cfg.Language),
 		approval: newApprovals(cfg.ApprovalAll, cfg.ApprovalChannels, cfg.ApprovalTTL, cfg.ConfirmKey, time.Now),
 		set: settings{AuditChannel: cfg.AuditChannel, PolyvTimeout: cfg.PolyvTimeout, DryRun: cfg.DryRun,
 			VerifyStop: cfg.VerifyStop, VerifyWindow: cfg.VerifyWindow, ConfirmStop: cfg.ConfirmStop, ConfirmTTL: cfg.ConfirmTTL,

@@ -22,6 +22,24 @@ const (
 	VerbResume Verb = "resume"
 )
 
+// verbAliases are the Chinese verbs a responder may type instead of the
+// English ones: the same command, audited under the English verb.
+var verbAliases = []struct {
+	alias string
+	verb  Verb
+}{{"停止", VerbStop}, {"状态", VerbStatus}, {"封禁", VerbBan}, {"恢复", VerbResume}, {"帮助", VerbHelp}}
+
+// verbOf is the verb a command's first word names: its English verb for an
+// alias, else the word in ASCII lower case.
+func verbOf(word string) string {
+	for _, a := range verbAliases {
+		if word == a.alias {
+			return string(a.verb)
+		}
+	}
+	return asciiLower(word)
+}
+
 // Limits on what one command may carry.
 const (
 	// MaxChannels is how many Polyv channel ids one command may name.
@@ -70,7 +88,7 @@ type UsageError struct {
 	N       int    // a length, a count or a rune, where the problem has one
 }
 
-func (e *UsageError) Error() string { return usageProblem(e) }
+func (e *UsageError) Error() string { return english.usageProblem(e) }
 
 // Problem is what is wrong with a command.
 type Problem int
@@ -127,7 +145,7 @@ func ParseCommand(text string) (Command, error) {
 	if len(fields) == 0 {
 		return Command{Verb: VerbHelp}, nil
 	}
-	verb, rest := asciiLower(fields[0]), fields[1:]
+	verb, rest := verbOf(fields[0]), fields[1:]
 	switch Verb(verb) {
 	case VerbHelp, "-h", "--help", "?":
 		return Command{Verb: VerbHelp}, nil

@@ -38,6 +38,12 @@ func TestParseCommandAccepts(t *testing.T) {
 		{"stop 10001 直播泄露", bot.Command{Verb: bot.VerbStop, ChannelIDs: []int64{10001}, Reason: "直播泄露"}},
 		{"status 10001 10002", bot.Command{Verb: bot.VerbStatus, ChannelIDs: []int64{10001, 10002}}},
 		{"STATUS 10001", bot.Command{Verb: bot.VerbStatus, ChannelIDs: []int64{10001}}},
+		// The Chinese verbs are aliases: the same command, under the English verb.
+		{"停止 10001 -- 直播泄露", bot.Command{Verb: bot.VerbStop, ChannelIDs: []int64{10001}, Reason: "直播泄露", ReasonMarked: true}},
+		{"状态 10001", bot.Command{Verb: bot.VerbStatus, ChannelIDs: []int64{10001}}},
+		{"封禁 10001", bot.Command{Verb: bot.VerbBan, ChannelIDs: []int64{10001}}},
+		{"恢复 10001", bot.Command{Verb: bot.VerbResume, ChannelIDs: []int64{10001}}},
+		{"帮助", bot.Command{Verb: bot.VerbHelp}},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%q", tc.text), func(t *testing.T) {

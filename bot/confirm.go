@@ -30,18 +30,18 @@ func (p *pipeline) askConfirmation(ctx context.Context, req Request, rec *Record
 	rec.Decision = Confirming
 	stories := p.promptStories(ctx, req.Command.ChannelIDs)
 	rec.names = stories[0].names
-	text := promptText(req, stories, p.set.ConfirmTTL)
+	text := p.words.promptText(req, stories, p.set.ConfirmTTL)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	to := recipient{responseURL: req.ResponseURL, channel: req.Channel, user: req.User}
-	r := slackclient.Response{Message: slackclient.Message{Text: text, Blocks: promptBlocks(req, text, token)}}
+	r := slackclient.Response{Message: slackclient.Message{Text: text, Blocks: promptBlocks(p.words, req, text, token)}}
 	err := deliver(pctx, p.slack, to, r)
 	if err == nil {
 		return
 	}
 	p.log.Error("confirmation prompt not posted", "request_id", req.ID, "user", req.User, "err", err)
 	rec.Decision, rec.PromptErr = PromptFailed, err
-	p.private(ctx, req, promptFailedText(err))
+	p.private(ctx, req, p.words.promptFailedText(err))
 }
 
 // promptReadWait bounds the reads a prompt makes before it is shown: the
@@ -68,26 +68,8 @@ func (p *pipeline) promptStories(ctx context.Context, ids []int64) []story {
 // honoured always gets a private answer saying why.
 func (p *pipeline) click(ctx context.Context, c Request) Record {
 	orig, decision, err := p.tickets.redeem(c.Click.Value, c.User)
-	switch decision {
-	case Altered:
-		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
-		p.private(ctx, c, alteredText())
-		return Record{Request: c, Decision: Altered}
-	case NotYours:
-		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
-		p.private(ctx, Request{User: c.User, Channel: c.Channel}, notYoursText())
-		return Record{Request: c, Decision: NotYours}
-	case Expired:
-		text := expiredText(p.set.ConfirmTTL)
-		if errors.Is(err, errIssuedAhead) {
-			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
-			text = clockAheadText()
-		}
-		p.replacePrompt(ctx, c, text)
-		return Record{Request: c, Decision: Expired}
-	case Used:
-		p.private(ctx, c, usedText())
-		return Record{Request: c, Decision: Used}
+	if decision != Allowed {
+		return p.clickRefused(ctx, c, decision, err)
 	}
 	if c.Click.Action == ActionCancel {
 		return p.cancel(ctx, c, orig)
@@ -100,15 +82,38 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 		// Signed by a replica that knows a verb this one does not (a
 		// rolling update): running it as another verb would be worse.
 		p.log.Warn("confirmation ticket names a verb this bot cannot run", "user", c.User, "verb", orig.Command.Verb)
-		p.private(ctx, c, alteredText())
+		p.private(ctx, c, p.words.alteredText())
 		return Record{Request: c, Decision: Altered}
 	}
 	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, confirmedText(spec.action.words, orig.Command.ChannelIDs, p.knownNames(orig.Command.ChannelIDs)))
+	p.replacePrompt(ctx, c, p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs, p.knownNames(orig.Command.ChannelIDs)))
 	if p.authorize(ctx, orig, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, orig, &rec) {
 		p.carryOut(ctx, spec.action, orig, &rec)
 	}
 	return rec
+}
+
+// clickRefused answers a click whose ticket cannot run: altered, not the
+// requester's, expired or already used.
+func (p *pipeline) clickRefused(ctx context.Context, c Request, decision Decision, err error) Record {
+	switch decision {
+	case Altered:
+		p.log.Warn("confirmation clicked with a ticket that does not check", "user", c.User, "action", c.Click.Action, "err", err)
+		p.private(ctx, c, p.words.alteredText())
+	case NotYours:
+		p.log.Warn("confirmation clicked by someone other than the requester", "user", c.User, "action", c.Click.Action)
+		p.private(ctx, Request{User: c.User, Channel: c.Channel}, p.words.notYoursText())
+	case Expired:
+		text := p.words.expiredText(p.set.ConfirmTTL)
+		if errors.Is(err, errIssuedAhead) {
+			p.log.Warn("confirmation clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
+			text = p.words.clockAheadText()
+		}
+		p.replacePrompt(ctx, c, text)
+	case Used:
+		p.private(ctx, c, p.words.usedText())
+	}
+	return Record{Request: c, Decision: decision}
 }
 
 // cancel answers a Cancel. Used tickets are per replica, so a Stop stream
@@ -116,7 +121,7 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 // about Polyv, and the click is audited as the click it is, under its own
 // request, naming the command's, whose own records say what ran.
 func (p *pipeline) cancel(ctx context.Context, c, orig Request) Record {
-	p.replacePrompt(ctx, c, cancelledText())
+	p.replacePrompt(ctx, c, p.words.cancelledText())
 	c.Command = orig.Command
 	return Record{Request: c, Decision: Cancelled, ForRequest: orig.ID}
 }
@@ -138,10 +143,10 @@ func (p *pipeline) replacePrompt(ctx context.Context, c Request, text string) {
 // texts are cut to their limits (the message's own text stays whole). The
 // dialog names the channels by number: it is plain text, short, and the
 // section above it names them.
-func promptBlocks(req Request, text, token string) []slack.Block {
+func promptBlocks(wd words, req Request, text, token string) []slack.Block {
 	w := wordsOf(req.Command.Verb).prompt
-	stop := dangerButton(ActionConfirm, token, w, channelsText(req.Command.ChannelIDs, nil))
-	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(cancelButton(), maxButtonText)))
+	stop := dangerButton(wd, ActionConfirm, token, w, wd.channelsText(req.Command.ChannelIDs, nil))
+	cancel := slack.NewButtonBlockElement(ActionCancel, token, plain(truncate(wd.cancelButton(), maxButtonText)))
 	return []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
 		slack.NewActionBlock(promptBlockID(token), stop, cancel),
@@ -167,11 +172,11 @@ func promptBlockID(token string) string {
 
 // dangerButton is a red button that acts, behind Slack's confirm dialog
 // in w's words about what ("channel 10001").
-func dangerButton(actionID, token string, w promptWords, what string) *slack.ButtonBlockElement {
+func dangerButton(wd words, actionID, token string, w promptWords, what string) *slack.ButtonBlockElement {
 	confirm := slack.NewConfirmationBlockObject(
-		plain(truncate(w.title, maxConfirmTitle)), plain(truncate(w.body(what), maxConfirmText)),
-		plain(truncate(w.button, maxDialogButton)), plain(truncate(w.keep, maxDialogButton)))
-	return slack.NewButtonBlockElement(actionID, token, plain(truncate(w.button, maxButtonText))).
+		plain(truncate(wd.f(w.title), maxConfirmTitle)), plain(truncate(w.body(wd, what), maxConfirmText)),
+		plain(truncate(wd.f(w.button), maxDialogButton)), plain(truncate(wd.f(w.keep), maxDialogButton)))
+	return slack.NewButtonBlockElement(actionID, token, plain(truncate(wd.f(w.button), maxButtonText))).
 		WithStyle(slack.StyleDanger).WithConfirm(confirm)
 }
 

@@ -94,8 +94,8 @@ func TestConfirmClicks(t *testing.T) {
 		{"cancelled, then a late Stop click does nothing", func(t *testing.T, e *env, token string) {
 			require.Equal(t, Cancelled, e.clicked(responder, ActionCancel, token).Decision)
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
-			require.Equal(t, []string{cancelledText()}, replaced(e))
-			require.Equal(t, []string{usedText()}, e.private()[2:], "the late click is told why nothing happens")
+			require.Equal(t, []string{english.cancelledText()}, replaced(e))
+			require.Equal(t, []string{english.usedText()}, e.private()[2:], "the late click is told why nothing happens")
 			require.Empty(t, e.actions())
 		}},
 		{"expired", func(t *testing.T, e *env, token string) {
@@ -126,7 +126,7 @@ func TestConfirmClicks(t *testing.T) {
 			require.Equal(t, Used, e.clicked(responder, ActionConfirm, token).Decision)
 			require.Equal(t, 1, e.stopCalls(10001), "exactly one Polyv call")
 			require.Len(t, replaced(e), 1)
-			require.Contains(t, e.private(), usedText())
+			require.Contains(t, e.private(), english.usedText())
 		}},
 		{"clicked again as late as a ticket is honoured", func(t *testing.T, e *env, token string) {
 			e.clicked(responder, ActionConfirm, token)
@@ -139,7 +139,7 @@ func TestConfirmClicks(t *testing.T) {
 			require.NotEqual(t, token, altered)
 			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, altered).Decision)
 			require.Equal(t, Altered, e.clicked(responder, ActionConfirm, "not a ticket").Decision)
-			require.Equal(t, []string{alteredText(), alteredText()}, e.private()[1:])
+			require.Equal(t, []string{english.alteredText(), english.alteredText()}, e.private()[1:])
 			require.Empty(t, e.actions())
 			require.Equal(t, []State{Stopped}, states(e.clicked(responder, ActionConfirm, token)), "the real one still works")
 		}},
@@ -280,8 +280,8 @@ func TestConfirmPromptRefusedAnyway(t *testing.T) {
 		require.Equal(t, []string{"⚠️ The bot could not show the confirmation buttons (Slack refused them: invalid_blocks); nothing was sent to Polyv. Try again, or ask an admin to check the bot's log."},
 			e.private())
 		require.Equal(t, "prompt_failed", outcomeWord(rec))
-		require.NotContains(t, decisionWords(rec), "asked the requester to confirm")
-		require.Contains(t, auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
+		require.NotContains(t, english.decisionWords(rec), "asked the requester to confirm")
+		require.Contains(t, english.auditSentence(rec, false), "could not show the confirmation prompt (Slack refused it: invalid_blocks); nothing was sent")
 		require.Empty(t, e.actions())
 	})
 }
@@ -309,10 +309,10 @@ func TestConfirmCancelOnAnotherReplica(t *testing.T) {
 		require.Equal(t, []int64{10001}, cancel.Command.ChannelIDs)
 		require.Equal(t, "click", decisionWord(cancel))
 		require.Equal(t, "cancel_clicked", outcomeWord(cancel))
-		require.NotContains(t, auditSentence(cancel, false), "nothing was sent")
+		require.NotContains(t, english.auditSentence(cancel, false), "nothing was sent")
 		for _, rec := range append(a.audits, b.audits...) {
 			if rec.ID == prompt.ID {
-				require.NotContains(t, auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
+				require.NotContains(t, english.auditSentence(rec, false), "ancel", "the command's own records never say it was cancelled")
 			}
 		}
 		require.Empty(t, b.actions())
@@ -338,8 +338,8 @@ func TestConfirmClockSkewBetweenReplicas(t *testing.T) {
 		{"the clicker's clock 2 minutes behind, a click at once", -2 * time.Minute, 0, Allowed, ""},
 		{"2 minutes ahead, a click as the prompt expires", 2 * time.Minute, 2 * time.Minute, Allowed, ""},
 		{"the same clock, within the skew after expiry", 0, 2*time.Minute + skew, Allowed, ""},
-		{"the same clock, past the skew after expiry", 0, 2*time.Minute + skew + time.Second, Expired, expiredText(2 * time.Minute)},
-		{"3 minutes 1 second ahead, past expiry", skew + time.Second, 2 * time.Minute, Expired, expiredText(2 * time.Minute)},
+		{"the same clock, past the skew after expiry", 0, 2*time.Minute + skew + time.Second, Expired, english.expiredText(2 * time.Minute)},
+		{"3 minutes 1 second ahead, past expiry", skew + time.Second, 2 * time.Minute, Expired, english.expiredText(2 * time.Minute)},
 		{"an issuer 4 minutes ahead", -4 * time.Minute, 0, Expired, "⌛ This confirmation cannot be used here: the bot that made it has a clock more than 3 minutes ahead of this one; nothing was sent to Polyv. Run the command again, and ask an admin to check the bot hosts' clocks (NTP)."},
 	}
 	key := TicketKey("appSecret", "xoxb-bot-token")

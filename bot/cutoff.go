@@ -57,8 +57,8 @@ func (p *pipeline) unavailable(ctx context.Context, a *action, req Request, rec 
 		return false
 	}
 	rec.Decision = Unconfigured
-	p.private(ctx, req, cutoffUnavailableText())
-	p.auditPost(ctx, req, auditLine(*rec))
+	p.private(ctx, req, p.words.cutoffUnavailableText())
+	p.auditPost(ctx, req, p.words.auditLine(*rec))
 	return true
 }
 
@@ -99,31 +99,31 @@ func (p *pipeline) offerCutoff(ctx context.Context, th *thread, ids []int64, cau
 	}
 	command, pr := th.req.Slash, th.parent
 	if !p.set.CutoffAvailable || !pr.threaded() {
-		th.say(ctx, cutoffOfferText(command, ids, th.names(ctx), cause, p.set.CutoffAvailable, false))
+		th.say(ctx, p.words.cutoffOfferText(command, ids, th.names(ctx), cause, p.set.CutoffAvailable, false))
 		return
 	}
 	ban := th.req
 	ban.Command = Command{Verb: VerbBan, ChannelIDs: ids, Reason: th.req.Command.Reason, ReasonMarked: th.req.Command.ReasonMarked}
 	token := p.offers.issue(ban)
-	text := cutoffOfferText(command, ids, th.names(ctx), cause, true, true)
+	text := p.words.cutoffOfferText(command, ids, th.names(ctx), cause, true, true)
 	pctx, cancel := postCtx(ctx)
-	_, _, err := p.slack.Post(pctx, pr.channel, slackclient.Message{Text: text, ThreadTS: pr.ts, Blocks: offerBlocks(text, token, ids)})
+	_, _, err := p.slack.Post(pctx, pr.channel, slackclient.Message{Text: text, ThreadTS: pr.ts, Blocks: offerBlocks(p.words, text, token, ids)})
 	cancel()
 	if err != nil {
 		p.log.Warn("cut-off button not posted; the line goes without it", "request_id", th.req.ID, "err", err)
-		th.say(ctx, cutoffOfferText(command, ids, th.names(ctx), cause, true, false))
+		th.say(ctx, p.words.cutoffOfferText(command, ids, th.names(ctx), cause, true, false))
 	}
 }
 
 // offerBlocks are the offer's text and its button, within Slack's Block
 // Kit limits: the block_id is a short hash of the ticket, the action id is
 // fixed, the texts are cut to their limits.
-func offerBlocks(text, token string, ids []int64) []slack.Block {
+func offerBlocks(wd words, text, token string, ids []int64) []slack.Block {
 	sum := sha256.Sum256([]byte(token))
 	blockID := "polyv_cutoff_" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
 	return []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
-		slack.NewActionBlock(blockID, dangerButton(ActionCutoff, token, cutoffButtonWords(), channelsText(ids, nil))),
+		slack.NewActionBlock(blockID, dangerButton(wd, ActionCutoff, token, cutoffButtonWords(), wd.channelsText(ids, nil))),
 	}
 }
 
@@ -159,18 +159,18 @@ func (p *pipeline) offerRefused(ctx context.Context, c Request, decision Decisio
 	switch decision {
 	case NotYours:
 		p.log.Warn("cut-off clicked by someone other than the requester", "user", c.User)
-		p.private(ctx, Request{User: c.User, Channel: c.Channel}, offerNotYoursText())
+		p.private(ctx, Request{User: c.User, Channel: c.Channel}, p.words.offerNotYoursText())
 		return Record{Request: c, Decision: NotYours}
 	case Expired:
 		if errors.Is(err, errIssuedAhead) {
 			p.log.Warn("cut-off clicked with a ticket from a clock more than the skew ahead", "user", c.User, "err", err)
 		}
-		text = offerExpiredText(CutoffOfferTTL)
+		text = p.words.offerExpiredText(CutoffOfferTTL)
 	case Used:
-		text = offerUsedText()
+		text = p.words.offerUsedText()
 	default:
 		p.log.Warn("cut-off clicked with a ticket that does not check", "user", c.User, "err", err)
-		decision, text = Altered, offerAlteredText()
+		decision, text = Altered, p.words.offerAlteredText()
 	}
 	p.private(ctx, c, text)
 	return Record{Request: c, Decision: decision}

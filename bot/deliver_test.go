@@ -29,7 +29,7 @@ func TestPrivateAnswerOutlivesAStuckResponseURL(t *testing.T) {
 		{"a prompt", []func(*envConfig){withConfirm}, func(e *env) { e.run("stop 10001") }, "Stop the pull stream of Polyv channel 10001?"},
 		{"a busy notice", nil, func(e *env) {
 			e.p.finish(e.p.tooLate(context.Background(), e.request("stop 10001")))
-		}, busyText()},
+		}, english.busyText()},
 		{"an outcome without a thread", nil, func(e *env) {
 			e.slack.failWith("post "+opsChannel, fatal)
 			e.run("stop 10001")

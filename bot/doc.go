@@ -29,6 +29,11 @@
 //     an AuditSink. Its tests call handle without a websocket.
 //   - The wording (text*.go) is pure functions of those values: every
 //     message, thread line, refusal and audit line the bot writes, the
+//     policy's denials included (auth returns them as typed values). They
+//     are methods of words, which holds the language (LANGUAGE): their
+//     English format strings are the keys of the Chinese catalogue
+//     (text_zh.go), so a language is a catalogue, not a copy of the
+//     decisions. Logs, metrics and the audit log's values stay English.
 //     policy's denials included (auth returns them as typed values).
 //   - The channel names (names.go) are a cache the messages read: a
 //     message may wait a stated bound for a name (the parent 300 ms, a
@@ -37,7 +42,7 @@
 //     the global bucket; a denied or refused request only reads the cache.
 //     The drain closes it last.
 //
-// Concurrency is four mechanisms, each for one reason:
+// Concurrency is five mechanisms, each for one reason:
 //
 //  1. The pool (pool.go): the event reader queues a request and returns, so
 //     that acks are never late; a fixed number of workers run requests, a
@@ -45,8 +50,10 @@
 //     run a command minutes late, and one WaitGroup counts every job (the
 //     verdicts to come and the private answers sent beside the workers
 //     included), so that a drain waits for all of them.
-//  2. An errgroup per command (stop.go): a command's Polyv calls go out
-//     together, so three channels cost one round trip, not three.
+//  2. An errgroup per command (stop.go, status.go, approval.go): a
+//     command's Polyv calls go out together, so three channels cost one
+//     round trip, not three; status reads its parts side by side; a mixed
+//     command posts its approval request beside its calls.
 //  3. A poster per command (thread.go): one goroutine makes the command's
 //     Slack writes in order (parent, a line per channel in the command's
 //     order, the update, the audit channel's lines), so that a slow Slack
@@ -57,6 +64,10 @@
 //     verification costs a few calls a second whatever the load; when a
 //     stop's channels are decided it hands the verdict to a worker as a job
 //     of its own, with its own audit record (event "verified").
+//  5. The name lookups (names.go): at most four at a time, in the
+//     background, so that a name asked for by one message is there for the
+//     next without any message waiting past its bound; one per channel
+//     however many commands ask, joined by Close in the drain.
 //
 // A stop crosses three goroutine boundaries: reader to worker (the pool),
 // worker to its Polyv calls (the errgroup), worker to its poster. Its

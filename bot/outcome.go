@@ -159,7 +159,7 @@ type Record struct {
 	// under the same request id.
 	Event     string
 	Thread    string // the parent's permalink
-	Problem   string // Invalid: what was wrong with the input
+	Problem   error  // Invalid: what was wrong with the input
 	PromptErr error  // PromptFailed: what Slack answered
 	// ForRequest is, for a click audited under its own request, the
 	// request of the command whose prompt it was on.

@@ -84,6 +84,7 @@ type pipeline struct {
 	offers       *tickets // the cut-off buttons' (cutoff.go)
 	verifier     *verifier
 	workers      workers
+	words        words // the language of everything it writes to people
 	approval     *approvals
 	names        *names // nil: messages show channel numbers only
 }
@@ -110,7 +111,7 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("command panicked", "panic", r, "user", req.User, "request_id", req.ID)
-			p.private(ctx, req, crashedText())
+			p.private(ctx, req, p.words.crashedText())
 			rec = Record{Request: req, Decision: Crashed}
 		}
 	}()
@@ -139,7 +140,7 @@ func (p *pipeline) handle(ctx context.Context, req Request) (rec Record) {
 // tooLate answers a request that waited too long for a worker: it is not
 // run, and the person who asked is told to try again.
 func (p *pipeline) tooLate(ctx context.Context, req Request) Record {
-	p.private(ctx, req, busyText())
+	p.private(ctx, req, p.words.busyText())
 	return Record{Request: req, Decision: Busy}
 }
 
@@ -169,8 +170,8 @@ func (p *pipeline) authorize(ctx context.Context, req Request, policy Authorizer
 	rec.Decision, rec.Denial = Denied, d.Denial
 	rec.names = p.knownNames(req.Command.ChannelIDs) // a denied request makes no Polyv call, not even for a name
 	p.metrics.denials.WithLabelValues(string(d.Denial)).Inc()
-	p.private(ctx, req, deniedText(d))
-	p.auditPost(ctx, req, auditLine(*rec))
+	p.private(ctx, req, p.words.deniedText(d))
+	p.auditPost(ctx, req, p.words.auditLine(*rec))
 	return false
 }
 

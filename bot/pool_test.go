@@ -72,7 +72,7 @@ func TestBotAnswersBusyInsteadOfRunningLate(t *testing.T) {
 		b.runJob(context.Background(), req)
 		require.Len(t, records, 1)
 		require.Equal(t, Busy, records[0].Decision)
-		require.Equal(t, busyText(), slack.responded()[0].Text)
+		require.Equal(t, english.busyText(), slack.responded()[0].Text)
 		require.Empty(t, slack.parents(opsChannel), "nothing was run")
 	})
 }

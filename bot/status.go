@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -21,7 +20,7 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	if ok, wait := p.statusUsers.Take(req.User); !ok {
 		p.metrics.limiterRefusals.WithLabelValues("user").Inc()
 		rec.Decision = OverBudget
-		p.private(ctx, req, statusBudgetText(wait))
+		p.private(ctx, req, p.words.statusBudgetText(wait))
 		return
 	}
 	ids := req.Command.ChannelIDs
@@ -33,10 +32,10 @@ func (p *pipeline) status(ctx context.Context, req Request, rec *Record) {
 	rec.names = parts.names
 	if err != nil {
 		rec.StatusErr = err
-		p.private(ctx, req, statusFailedText(err, p.set.PolyvTimeout))
+		p.private(ctx, req, p.words.statusFailedText(err, p.set.PolyvTimeout))
 		return
 	}
-	p.private(ctx, req, statusText(parts.stories(ids, statuses, true)))
+	p.private(ctx, req, p.words.statusText(parts.stories(ids, statuses, true)))
 }
 
 // statusPartsWait bounds the reads status makes beside the live status: a
@@ -72,7 +71,7 @@ func (s story) unknown() bool { return s.notFound || s.names[s.id].NotFound }
 // it lacks) and, for status, the stream types (one call per channel, a few
 // at a time). Each is bounded by wait; wait returns once all have ended.
 type parts struct {
-	wg      sync.WaitGroup
+	wg      errgroup.Group
 	cancel  context.CancelFunc
 	viewers map[int64]int // nil when the call failed
 	streams []streamRead  // by position in ids; nil when not read
@@ -90,18 +89,18 @@ type streamRead struct {
 func (p *pipeline) readParts(ctx context.Context, ids []int64, wait time.Duration, streams bool) *parts {
 	pctx, cancel := context.WithTimeout(ctx, wait)
 	r := &parts{cancel: cancel}
-	r.wg.Go(func() { r.viewers, _ = p.polyv.RealtimeViewers(pctx, ids...) })
-	r.wg.Go(func() { r.names = p.lookupNames(pctx, ids, wait) })
+	r.wg.Go(func() error { r.viewers, _ = p.polyv.RealtimeViewers(pctx, ids...); return nil })
+	r.wg.Go(func() error { r.names = p.lookupNames(pctx, ids, wait); return nil })
 	if streams {
 		r.streams = make([]streamRead, len(ids))
-		r.wg.Go(func() { p.readStreams(pctx, ids, r.streams) })
+		r.wg.Go(func() error { p.readStreams(pctx, ids, r.streams); return nil })
 	}
 	return r
 }
 
 // wait returns once every read has ended: none outlives its bound.
 func (r *parts) wait() {
-	r.wg.Wait()
+	_ = r.wg.Wait() // a read that fails leaves its part out: no error
 	r.cancel()
 }
 

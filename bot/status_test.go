@@ -103,7 +103,7 @@ func TestStatusHasABudgetOfItsOwn(t *testing.T) {
 		require.Equal(t, Allowed, e.run("status 10001").Decision)
 		rec := e.run("status 10001")
 		require.Equal(t, OverBudget, rec.Decision)
-		require.Regexp(t, `^⏳ You have used your status budget .*; try again in \d+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
+		require.Regexp(t, `^⏳ You have used your status budget .*; try again in [\d,]+ minutes?( \d+ seconds?)?\. Your stop budget is untouched\.$`, e.private()[1])
 		require.Equal(t, 1, e.statusCalls(), "the refused status call never reached Polyv")
 
 		stop := e.run("stop 10001 -- leak")

@@ -50,7 +50,7 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 	}
 	th.open(ctx)
 	rec.Channels = p.resolveAll(ctx, a, th, req.Command.ChannelIDs, p.resolvers(ctx, a, th, claimed, append(skipped, settled...), busy))
-	summary := summaryText(a.words, rec.Channels)
+	summary := p.words.summaryText(a.words, rec.Channels)
 	var cannotEnd []int64
 	if a.offersCutoff {
 		cannotEnd = notPullingIDs(rec.Channels)
@@ -59,7 +59,7 @@ func (p *pipeline) runAction(ctx context.Context, a *action, req Request, rec *R
 		p.offerCutoff(ctx, th, cannotEnd, notPulling)
 		th.update(ctx, summary)
 		th.flush(ctx, summary)
-		p.auditPost(ctx, req, outcomeLine(*rec, th.parent.link, th.names(ctx)))
+		p.auditPost(ctx, req, p.words.outcomeLine(*rec, th.parent.link, th.names(ctx)))
 	})
 	th.close()
 	rec.Thread = th.parent.link
@@ -80,8 +80,8 @@ func (p *pipeline) refuseAll(ctx context.Context, req Request, rec *Record, resu
 		rec.Decision = OverBudget
 	}
 	rec.names = p.knownNames(req.Command.ChannelIDs)
-	p.private(ctx, req, notSentText(rec.Channels, rec.names))
-	p.auditPost(ctx, req, auditLine(*rec))
+	p.private(ctx, req, p.words.notSentText(rec.Channels, rec.names))
+	p.auditPost(ctx, req, p.words.auditLine(*rec))
 }
 
 // takeTokens spends one token of the requester's bucket per channel; a
@@ -152,7 +152,7 @@ func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked 
 		resolved := make(chan struct{})
 		th.then(func() {
 			<-resolved
-			th.say(ctx, channelLine(a.words, results[i], th.names(ctx), p.set.PolyvTimeout, th.req.Slash, p.checking()))
+			th.say(ctx, p.words.channelLine(a.words, results[i], th.names(ctx), p.set.PolyvTimeout, th.req.Slash, p.checking()))
 		})
 		g.Go(func() error {
 			defer close(resolved)

@@ -166,7 +166,7 @@ func TestStop(t *testing.T) {
 				checks := strings.Split(posts[2].Text, "\n")
 				require.Equal(t, "⚠️ ✅ 3 stopped, ❌ 1 failed, still live: 10003", checks[0])
 				require.Len(t, checks, 5)
-				require.Equal(t, cutoffOfferText("/polyv", []int64{10003}, nil, stillLive, true, false), checks[4], "without a thread, no button: the command to type")
+				require.Equal(t, english.cutoffOfferText("/polyv", []int64{10003}, nil, stillLive, true, false), checks[4], "without a thread, no button: the command to type")
 				require.Empty(t, rec.Thread)
 			}},
 	})
@@ -201,7 +201,7 @@ func TestStopFailuresInResponderWords(t *testing.T) {
 				rec := e.run("stop 10001")
 				parent, thread := e.parent()
 				if strings.Contains(tc.want, "not pulling") {
-					require.Equal(t, []string{cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true)}, thread[1:], "a channel not pulling is offered the cut-off")
+					require.Equal(t, []string{english.cutoffOfferText("/polyv", []int64{10001}, nil, notPulling, true, true)}, thread[1:], "a channel not pulling is offered the cut-off")
 					thread = thread[:1]
 				}
 				require.Len(t, thread, 1, "no verification after a failed stop")
@@ -481,7 +481,7 @@ func TestStopFailedChannelIsFreeAtOnce(t *testing.T) {
 
 		synctest.Wait() // the verifier waits for the second stop's first check
 		time.Sleep(time.Second)
-		require.Equal(t, "verified", verificationWords(e.verdict(second.ID).Channels))
+		require.Equal(t, "verified", english.verificationWords(e.verdict(second.ID).Channels))
 	})
 }
 
@@ -493,7 +493,7 @@ func TestStopPanicIsOneCommandsFailure(t *testing.T) {
 		e.p.stopPolicy = panicky{}
 		rec := e.run("stop 10001")
 		require.Equal(t, Crashed, rec.Decision)
-		require.Equal(t, []string{crashedText()}, e.private())
+		require.Equal(t, []string{english.crashedText()}, e.private())
 		require.Empty(t, e.polyv.Calls())
 		require.Contains(t, e.logs.String(), "command panicked")
 	})

@@ -2,7 +2,7 @@ package bot
 
 import (
 	"cmp"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/polyvbot/polyvbot/auth"
@@ -13,20 +13,21 @@ import (
 // text*.go files only.
 
 // startLine is the audit channel's line when a stop starts.
-func startLine(req Request, link string, names channelNames) string {
+func (wd words) startLine(req Request, link string, names channelNames) string {
 	w := wordsOf(req.Command.Verb)
-	return fmt.Sprintf("%s <@%s> is %s Polyv %s in <#%s>%s", w.emoji, req.User, w.doing, channelsText(req.Command.ChannelIDs, names), req.Channel, linkSuffix(link))
+	return wd.f("%s in <#%s>%s", wd.f(w.running, w.emoji, req.User, wd.channelsText(req.Command.ChannelIDs, names)), req.Channel, wd.linkSuffix(link))
 }
 
 // outcomeLine is the audit channel's line when a stop's calls are done.
-func outcomeLine(rec Record, thread string, names channelNames) string {
-	return fmt.Sprintf("%s — <@%s> asked to %s Polyv %s%s in <#%s>%s", summaryText(wordsOf(rec.Command.Verb), rec.Channels), rec.User,
-		wordsOf(rec.Command.Verb).asked, channelsText(rec.Command.ChannelIDs, names), approvedBy(rec.Request), rec.Channel, linkSuffix(thread))
+func (wd words) outcomeLine(rec Record, thread string, names channelNames) string {
+	w := wordsOf(rec.Command.Verb)
+	asked := wd.f(w.asked, wd.summaryText(w, rec.Channels), rec.User, wd.channelsText(rec.Command.ChannelIDs, names))
+	return wd.f("%s in <#%s>%s", asked+wd.approvedBy(rec.Request), rec.Channel, wd.linkSuffix(thread))
 }
 
 // auditLine is the audit channel's line for a request refused as a whole.
-func auditLine(rec Record) string {
-	return auditSentence(rec, true)
+func (wd words) auditLine(rec Record) string {
+	return wd.auditSentence(rec, true)
 }
 
 // auditSentence says in words who asked what, for which Polyv channels,
@@ -34,7 +35,7 @@ func auditLine(rec Record) string {
 // channels the way Slack shows them, and names Polyv channels as the record
 // knows them; without, it names their IDs, for logs (whose records carry
 // the names in fields of their own).
-func auditSentence(rec Record, markup bool) string {
+func (wd words) auditSentence(rec Record, markup bool) string {
 	who, where, names := rec.User, rec.Channel, channelNames(nil)
 	if markup {
 		who, where, names = "<@"+who+">", "<#"+where+">", rec.names
@@ -44,98 +45,116 @@ func auditSentence(rec Record, markup bool) string {
 		what = "`" + string(cmp.Or(rec.Command.Verb, VerbStop)) + "`"
 	}
 	if len(rec.Command.ChannelIDs) > 0 {
-		what += " of Polyv " + channelsText(rec.Command.ChannelIDs, names)
+		what = wd.f("%s of Polyv %s", what, wd.channelsText(rec.Command.ChannelIDs, names))
 	}
 	if rec.Decision == Invalid {
 		what = "`" + quote(rec.Text) + "`"
 	}
-	emoji, decided := "ℹ️", decisionWords(rec)
+	if rec.ApprovedBy != "" {
+		where = wd.f("%s, approved by %s", where, mention(rec.ApprovedBy, markup))
+	}
+	emoji, decided := decisionEmoji(rec), wd.decisionWords(rec)
+	switch {
+	case rec.Click != nil && isApprovalAction(rec.Click.Action) && rec.Click.Action == ActionApprovalCancel:
+		return wd.f("%s %s clicked Cancel on the approval request for %s in %s: %s", emoji, who, what, where, decided)
+	case rec.Click != nil && isApprovalAction(rec.Click.Action):
+		return wd.f("%s %s clicked Approve on the request for %s in %s: %s", emoji, who, what, where, decided)
+	case rec.Decision == Cancelled:
+		return wd.f("%s %s clicked Cancel on the prompt for %s in %s: %s", emoji, who, what, where, decided)
+	}
+	return wd.f("%s %s asked for %s in %s: %s", emoji, who, what, where, decided)
+}
+
+// decisionEmoji heads an audit line.
+func decisionEmoji(rec Record) string {
 	switch rec.Decision {
 	case Denied, Unconfigured:
-		emoji = "🚫"
+		return "🚫"
 	case Crashed:
-		emoji = "❌"
+		return "❌"
 	case OverBudget, InProgress, Busy:
-		emoji = "⏳"
+		return "⏳"
 	case Allowed:
-		emoji = "✅"
 		if rec.Command.Verb.acts() {
-			emoji = wordsOf(rec.Command.Verb).emoji
+			return wordsOf(rec.Command.Verb).emoji
 		}
+		return "✅"
 	}
-	asked := "asked for"
-	switch {
-	case rec.Click != nil && isApprovalAction(rec.Click.Action):
-		asked = approvalClickWords(rec.Click.Action)
-	case rec.Decision == Cancelled:
-		asked = "clicked Cancel on the prompt for"
-	}
-	if rec.ApprovedBy != "" {
-		where += ", approved by " + mention(rec.ApprovedBy, markup)
-	}
-	return fmt.Sprintf("%s %s %s %s in %s: %s", emoji, who, asked, what, where, decided)
+	return "ℹ️"
 }
 
 // decisionWords is what the bot decided, in words.
-func decisionWords(rec Record) string {
-	if words := approvalDecisionWords(rec); words != "" {
+func (wd words) decisionWords(rec Record) string {
+	if words := wd.approvalDecisionWords(rec); words != "" {
 		return words
 	}
 	switch rec.Decision {
 	case Allowed:
 		if rec.Command.Verb.acts() || rec.Click != nil {
-			if s := summaryText(wordsOf(rec.Command.Verb), rec.Channels); s != "" {
-				return "allowed; " + s
+			if s := wd.summaryText(wordsOf(rec.Command.Verb), rec.Channels); s != "" {
+				return wd.f("allowed; %s", s)
 			}
 		}
 		if rec.StatusErr != nil {
-			return "allowed; Polyv could not be read"
+			return wd.f("allowed; Polyv could not be read")
 		}
-		return "allowed"
+		return wd.f("allowed")
 	case Denied:
-		return "denied: " + denialWords(rec.Denial)
+		return wd.f("denied: %s", wd.denialWords(rec.Denial))
 	case PromptFailed:
-		return "could not show the confirmation prompt (" + slackRefusal(rec.PromptErr, "it") + "); nothing was sent"
+		return wd.f("could not show the confirmation prompt (%s); nothing was sent", wd.slackRefusal(rec.PromptErr, true))
 	case Cancelled:
-		return "it stops nothing after this click; a Stop stream clicked before it is recorded under request " + rec.ForRequest
+		return wd.f("it stops nothing after this click; a Stop stream clicked before it is recorded under request %s", rec.ForRequest)
 	case Invalid:
-		return "refused as bad input: " + rec.Problem
+		return wd.f("refused as bad input: %s", wd.problemWords(rec.Problem))
 	}
-	return cmp.Or(fixedDecisionWords[rec.Decision], "unknown")
+	return wd.f(cmp.Or(fixedDecisionWords[rec.Decision], phrase("unknown")))
+}
+
+// problemWords words what was wrong with a command's input.
+func (wd words) problemWords(err error) string {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return wd.usageProblem(ue)
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // fixedDecisionWords are decisionWords for the decisions that carry no
 // detail of their own.
 var fixedDecisionWords = map[Decision]string{
-	OverBudget:   "not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up",
-	InProgress:   "not sent: already being stopped by someone else",
-	Confirming:   "asked the requester to confirm",
-	Helped:       "answered with the help",
-	Busy:         "refused: the bot was busy",
-	Expired:      "a click on an expired confirmation",
-	NotYours:     "a click on someone else's confirmation, ignored",
-	Used:         "a click on a used confirmation, ignored",
-	Altered:      "a click on a confirmation whose signature does not match, ignored",
-	Crashed:      "failed: an internal error",
-	Unconfigured: "refused: ban and resume need POLYV_USER_ID, which is not set; nothing was sent",
+	OverBudget:   phrase("not sent: the requester's budget (USER_RATE_LIMIT_PER_MINUTE) is used up"),
+	InProgress:   phrase("not sent: already being stopped by someone else"),
+	Confirming:   phrase("asked the requester to confirm"),
+	Helped:       phrase("answered with the help"),
+	Busy:         phrase("refused: the bot was busy"),
+	Expired:      phrase("a click on an expired confirmation"),
+	NotYours:     phrase("a click on someone else's confirmation, ignored"),
+	Used:         phrase("a click on a used confirmation, ignored"),
+	Altered:      phrase("a click on a confirmation whose signature does not match, ignored"),
+	Crashed:      phrase("failed: an internal error"),
+	Unconfigured: phrase("refused: ban and resume need POLYV_USER_ID, which is not set; nothing was sent"),
 }
 
 // denialWords says why the policy said no.
-func denialWords(d auth.Denial) string {
+func (wd words) denialWords(d auth.Denial) string {
 	switch d {
 	case auth.DenyUser:
-		return "not in the allowed users or groups"
+		return wd.f("not in the allowed users or groups")
 	case auth.DenyChannel:
-		return "commands are not allowed in this channel"
+		return wd.f("commands are not allowed in this channel")
 	case auth.DenyLookup:
-		return "group membership could not be checked"
+		return wd.f("group membership could not be checked")
 	}
 	return string(d)
 }
 
 // auditStamp ends every audit channel line with the request and the time.
-func auditStamp(id string, at time.Time) string {
-	return fmt.Sprintf(" _(request %s, %s)_", id, at.UTC().Format(time.RFC3339))
+func (wd words) auditStamp(id string, at time.Time) string {
+	return wd.f(" _(request %s, %s)_", id, at.UTC().Format(time.RFC3339))
 }
 
 // decisionWord and outcomeWord are the audit log's decision and outcome
@@ -166,7 +185,7 @@ func outcomeWord(rec Record) string {
 	}
 	switch {
 	case rec.Command.Verb.acts() || rec.Click != nil:
-		return summaryText(wordsOf(rec.Command.Verb), rec.Channels)
+		return english.summaryText(wordsOf(rec.Command.Verb), rec.Channels)
 	case rec.StatusErr != nil:
 		return "failed"
 	}

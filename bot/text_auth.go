@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/polyvbot/polyvbot/auth"
@@ -13,8 +12,8 @@ import (
 // IDs and errors; these functions say it to the person who asked.
 
 // deniedText answers a denial privately.
-func deniedText(r auth.Ruling) string {
-	return "🚫 Not allowed: " + sentence(denialReason(r)) + " Nothing was sent to Polyv."
+func (wd words) deniedText(r auth.Ruling) string {
+	return wd.f("🚫 Not allowed: %s Nothing was sent to Polyv.", wd.sentence(wd.denialReason(r)))
 }
 
 // maxLookupCause bounds the quoted cause of a failed group lookup: 200
@@ -23,30 +22,31 @@ const maxLookupCause = 201
 
 // denialReason says why the policy said no and who can change that. It
 // names IDs only, never a display name.
-func denialReason(r auth.Ruling) string {
+func (wd words) denialReason(r auth.Ruling) string {
 	switch {
 	case r.Denial == auth.DenyChannel:
-		return "commands are accepted only in " + channelMentions(r.Channels)
+		return wd.f("commands are accepted only in %s", channelMentions(r.Channels))
 	case r.Denial == auth.DenyLookup:
-		return fmt.Sprintf("your membership of %s could not be verified (%s); ask an admin to check "+
+		return wd.f("your membership of %s could not be verified (%s); ask an admin to check "+
 			"the bot's usergroups:read scope, or to add you to ALLOWED_USERS",
-			groupLabels(r.Groups), escape(truncate(lookupCause(r.Err), maxLookupCause)))
+			groupLabels(r.Groups), escape(truncate(wd.lookupCause(r.Err), maxLookupCause)))
 	case r.User == "":
-		return "your request carried no valid Slack member ID, so it cannot be authorized"
+		return wd.f("your request carried no valid Slack member ID, so it cannot be authorized")
 	case len(r.Groups) > 0:
-		return fmt.Sprintf("you are not in ALLOWED_USERS or the user groups %s; ask an admin to add "+
+		return wd.f("you are not in ALLOWED_USERS or the user groups %s; ask an admin to add "+
 			"your member ID `%s` to ALLOWED_USERS or to one of those groups", groupLabels(r.Groups), r.User)
 	}
-	return fmt.Sprintf("you are not in ALLOWED_USERS; ask an admin to add your member ID `%s` to ALLOWED_USERS", r.User)
+	return wd.f("you are not in ALLOWED_USERS; ask an admin to add your member ID `%s` to ALLOWED_USERS", r.User)
 }
 
-// lookupCause is a failed lookup's cause in a few words.
-func lookupCause(err error) string {
+// lookupCause is a failed lookup's cause in a few words; Slack's own words
+// are quoted as it sent them.
+func (wd words) lookupCause(err error) string {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "the lookup was canceled or timed out"
+		return wd.f("the lookup was canceled or timed out")
 	}
 	if err == nil {
-		return "no cause given"
+		return wd.f("no cause given")
 	}
 	return err.Error()
 }

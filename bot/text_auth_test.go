@@ -76,8 +76,8 @@ func TestDenialWords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, denialReason(tt.ruling))
-			require.Equal(t, "🚫 Not allowed: "+tt.want+". Nothing was sent to Polyv.", deniedText(tt.ruling))
+			require.Equal(t, tt.want, english.denialReason(tt.ruling))
+			require.Equal(t, "🚫 Not allowed: "+tt.want+". Nothing was sent to Polyv.", english.deniedText(tt.ruling))
 		})
 	}
 }
@@ -87,6 +87,6 @@ func TestDenialWords(t *testing.T) {
 func TestDenialCutsLongCause(t *testing.T) {
 	t.Parallel()
 	cause := strings.Repeat("<", 300)
-	got := denialReason(auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S1A"}}, Err: errors.New(cause)})
+	got := english.denialReason(auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S1A"}}, Err: errors.New(cause)})
 	require.Contains(t, got, "("+strings.Repeat("&lt;", 200)+"…)")
 }

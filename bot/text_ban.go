@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -14,81 +13,94 @@ import (
 // its documentation.
 const cutoffHours = 24
 
-var banWords = actionWords{emoji: "⛔", doing: "cutting off", asked: "cut off", done: "cut off", call: "cut-off",
-	note: banNote, check: cutoffCheckLine,
-	prompt: promptWords{question: "Cut off the push to", title: "Cut off the push?", body: banDialog, button: "Cut off", keep: "Keep it running"}}
+var banWords = actionWords{emoji: "⛔",
+	running: phrase("%s <@%s> is cutting off Polyv %s"), asked: phrase("%s — <@%s> asked to cut off Polyv %s"), done: phrase("cut off"),
+	success: phrase("✅ Polyv channel %s: cut off (Polyv answered in %s)"),
+	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed cut-off call was logged, not sent"),
+	confirm: phrase("Confirmed: cutting off Polyv %s…"),
+	act:     phrase("cut off Polyv %s"), acting: phrase("cutting off Polyv %s"),
+	may:  phrase("Anyone else allowed to cut off streams can approve it"),
+	note: words.banNote, check: words.cutoffCheckLine,
+	prompt: promptWords{question: phrase("Cut off the push to Polyv %s?"), title: phrase("Cut off the push?"), body: words.banDialog,
+		button: phrase("Cut off"), keep: phrase("Keep it running")}}
 
-var resumeWords = actionWords{emoji: "▶️", doing: "resuming", asked: "resume", done: "resumed", call: "resume",
-	note:   resumeNote,
-	prompt: promptWords{question: "Lift the cut-off of", title: "Lift the cut-off?", body: resumeDialog, button: "Resume", keep: "Keep it cut off"}}
+var resumeWords = actionWords{emoji: "▶️",
+	running: phrase("%s <@%s> is resuming Polyv %s"), asked: phrase("%s — <@%s> asked to resume Polyv %s"), done: phrase("resumed"),
+	success: phrase("✅ Polyv channel %s: resumed (Polyv answered in %s)"),
+	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed resume call was logged, not sent"),
+	confirm: phrase("Confirmed: resuming Polyv %s…"),
+	act:     phrase("resume Polyv %s"), acting: phrase("resuming Polyv %s"),
+	may:  phrase("Anyone else allowed to resume streams can approve it"),
+	note: words.resumeNote,
+	prompt: promptWords{question: phrase("Lift the cut-off of Polyv %s?"), title: phrase("Lift the cut-off?"), body: words.resumeDialog,
+		button: phrase("Resume"), keep: phrase("Keep it cut off")}}
 
 // banNote follows a ban's success line: what it leaves, and the way back.
-func banNote(command string, id int64) string {
-	return fmt.Sprintf("; the host cannot push again for %d h or until `%s resume %d`", cutoffHours, orPolyv(command), id)
+func (wd words) banNote(command string, id int64) string {
+	return wd.f("; the host cannot push again for %d h or until `%s resume %d`", cutoffHours, orPolyv(command), digits(id))
 }
 
-func resumeNote(string, int64) string { return "; the host's encoder can push again" }
+func (wd words) resumeNote(string, int64) string { return wd.f("; the host's encoder can push again") }
 
-func banDialog(what string) string {
-	return fmt.Sprintf("Viewers of Polyv %s lose the stream now, and its host cannot push again for %d hours or until resumed.", what, cutoffHours)
+func (wd words) banDialog(what string) string {
+	return wd.f("Viewers of Polyv %s lose the stream now, and its host cannot push again for %d hours or until resumed.", what, cutoffHours)
 }
 
-func resumeDialog(what string) string {
-	return "The host's encoder may push to Polyv " + what + " again, and viewers see whatever it pushes."
+func (wd words) resumeDialog(what string) string {
+	return wd.f("The host's encoder may push to Polyv %s again, and viewers see whatever it pushes.", what)
 }
 
 // noteOn is w's note after the success line for id, or "".
-func (w actionWords) noteOn(command string, id int64) string {
+func (w actionWords) noteOn(wd words, command string, id int64) string {
 	if w.note == nil {
 		return ""
 	}
-	return w.note(command, id)
+	return w.note(wd, command, id)
 }
 
 // pushBanNoChannel words a ban or a resume that names no channel.
-func pushBanNoChannel(verb Verb, arg string) string {
-	why := "host keeps pushing"
+func (wd words) pushBanNoChannel(verb Verb, arg string) string {
+	why := wd.f("host keeps pushing")
 	if verb == VerbResume {
-		why = "host fixed the encoder"
+		why = wd.f("host fixed the encoder")
 	}
-	example := fmt.Sprintf("e.g. `%s 10001 -- %s`", verb, why)
 	if arg == "" {
-		return fmt.Sprintf("`%s` needs the Polyv channel id, %s", verb, example)
+		return wd.f("`%s` needs the Polyv channel id, e.g. `%s 10001 -- %s`", verb, verb, why)
 	}
-	return fmt.Sprintf("`%s` is not a Polyv channel id: `%s` needs the Polyv channel id first, %s", quote(arg), verb, example)
+	return wd.f("`%s` is not a Polyv channel id: `%s` needs the Polyv channel id first, e.g. `%s 10001 -- %s`", quote(arg), verb, verb, why)
 }
 
 // cutoffUnavailableText refuses ban and resume on a bot without
 // POLYV_USER_ID, before anything is claimed or sent.
-func cutoffUnavailableText() string {
-	return "⚠️ ban and resume need POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it. Nothing was sent to Polyv."
+func (wd words) cutoffUnavailableText() string {
+	return wd.f("⚠️ ban and resume need POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it. Nothing was sent to Polyv.")
 }
 
 // cutoffCheckLine is the line verification adds for a channel that was cut
 // off: banpush, or any status Polyv documents as not live, proves it.
-func cutoffCheckLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
-	id, c, ch := r.ID, r.Check, names.named(r.ID)
+func (wd words) cutoffCheckLine(r ChannelResult, names channelNames, window, timeout time.Duration, command string) string {
+	id, c := names.named(r.ID), r.Check
 	switch {
 	case c.Verdict == Verified:
-		return fmt.Sprintf("🔎 Polyv channel %s: verified, no longer live (%s)", ch, c.Status.Describe())
+		return wd.f("🔎 Polyv channel %s: verified, no longer live (%s)", id, wd.liveStatus(c.Status))
 	case c.Verdict == StillLive:
-		return fmt.Sprintf("⚠️ Polyv channel %s: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
-			ch, humanDuration(window), orPolyv(command), id)
+		return wd.f("⚠️ Polyv channel %s: still live after %s: the cut-off did not take effect; try `%s ban %d` again, or use the Polyv console",
+			id, wd.humanDuration(window), orPolyv(command), digits(r.ID))
 	}
-	return fmt.Sprintf("⚠️ Polyv channel %s: the cut-off is unverified: %s; check with %s", ch, unprovenWords(c, timeout), statusHint(command, id))
+	return wd.f("⚠️ Polyv channel %s: the cut-off is unverified: %s; check with %s", id, wd.unprovenWords(c, timeout), statusHint(command, r.ID))
 }
 
 // unprovenWords says why verification proved nothing.
-func unprovenWords(c Check, timeout time.Duration) string {
+func (wd words) unprovenWords(c Check, timeout time.Duration) string {
 	switch c.Why {
 	case Unlisted:
-		return "Polyv's status answer does not list the channel"
+		return wd.f("Polyv's status answer does not list the channel")
 	case StatusUnknown:
-		return "Polyv reports its status as " + c.Status.Describe() + ", which does not say whether it is live"
+		return wd.f("Polyv reports its status as %s, which does not say whether it is live", wd.liveStatus(c.Status))
 	case StatusUnreadable:
-		return "the bot could not read its status (" + explainPolyv(c.Err, timeout, false) + ")"
+		return wd.f("the bot could not read its status (%s)", wd.explainPolyv(c.Err, timeout, false))
 	}
-	return "the bot shut down before it could check"
+	return wd.f("the bot shut down before it could check")
 }
 
 // offerCause is why a stop's thread offers the cut-off.
@@ -103,25 +115,31 @@ const (
 // what an encoder pushes, and what will: the button (when the message has
 // one), the command to type, or, on a bot without POLYV_USER_ID, what to
 // set.
-func cutoffOfferText(command string, ids []int64, names channelNames, cause offerCause, available, button bool) string {
-	what := channelsText(ids, names)
-	var s string
-	switch cause {
-	case notPulling:
-		s = fmt.Sprintf("✂️ Polyv says %s %s not pulling a stream: a pull stop cannot end a stream that the host's encoder pushes.", what, isAre(ids))
-	default:
-		s = fmt.Sprintf("✂️ Polyv %s %s still live after the stop: a pull stop cannot end a stream that the host's encoder pushes.", what, isAre(ids))
-	}
-	ban := fmt.Sprintf("`%s ban %s`", orPolyv(command), typedIDs(ids))
+func (wd words) cutoffOfferText(command string, ids []int64, names channelNames, cause offerCause, available, button bool) string {
+	ban := "`" + orPolyv(command) + " ban " + typedIDs(ids) + "`"
+	resume := "`" + orPolyv(command) + " resume " + typedIDs(ids) + "`"
+	s := wd.offerCause(ids, names, cause)
 	switch {
 	case !available:
-		return s + " Cutting the push off (" + ban + ") needs POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it."
+		return wd.f("%s %s", s, wd.f("Cutting the push off (%s) needs POLYV_USER_ID, the userId from the Polyv console (开发设置); ask an admin to set it.", ban))
 	case button:
-		s += " Cut the push off with the button (only you can click it) or type " + ban
-	default:
-		s += " Cut the push off: type " + ban
+		return wd.f("%s %s", s, wd.f("Cut the push off with the button (only you can click it) or type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume))
 	}
-	return s + fmt.Sprintf("; the host cannot push again for %d h or until `%s resume %s`.", cutoffHours, orPolyv(command), typedIDs(ids))
+	return wd.f("%s %s", s, wd.f("Cut the push off: type %s; the host cannot push again for %d h or until %s.", ban, cutoffHours, resume))
+}
+
+// offerCause is the first sentence of the cut-off offer: why it is made.
+func (wd words) offerCause(ids []int64, names channelNames, cause offerCause) string {
+	what := wd.channelsText(ids, names)
+	switch {
+	case cause == notPulling && len(ids) == 1:
+		return wd.f("✂️ Polyv says %s is not pulling a stream: a pull stop cannot end a stream that the host's encoder pushes.", what)
+	case cause == notPulling:
+		return wd.f("✂️ Polyv says %s are not pulling a stream: a pull stop cannot end a stream that the host's encoder pushes.", what)
+	case len(ids) == 1:
+		return wd.f("✂️ Polyv %s is still live after the stop: a pull stop cannot end a stream that the host's encoder pushes.", what)
+	}
+	return wd.f("✂️ Polyv %s are still live after the stop: a pull stop cannot end a stream that the host's encoder pushes.", what)
 }
 
 // typedIDs are ids as a command takes them: separated by spaces.
@@ -129,31 +147,24 @@ func typedIDs(ids []int64) string {
 	return strings.ReplaceAll(describeIDs(ids), ", ", " ")
 }
 
-func isAre(ids []int64) string {
-	if len(ids) == 1 {
-		return "is"
-	}
-	return "are"
-}
-
 // The cut-off button and its dialog.
 func cutoffButtonWords() promptWords {
-	return promptWords{title: "Cut off the push?", body: banDialog, button: "Cut off the push", keep: "Not now"}
+	return promptWords{title: phrase("Cut off the push?"), body: words.banDialog, button: phrase("Cut off the push"), keep: phrase("Not now")}
 }
 
 // The private answers to a click on a cut-off button that runs nothing.
-func offerNotYoursText() string {
-	return "🚫 This cut-off button is only for the person who ran the stop; nothing was sent to Polyv. If you may cut the push off, type the `ban` command its line shows."
+func (wd words) offerNotYoursText() string {
+	return wd.f("🚫 This cut-off button is only for the person who ran the stop; nothing was sent to Polyv. If you may cut the push off, type the `ban` command its line shows.")
 }
 
-func offerExpiredText(ttl time.Duration) string {
-	return fmt.Sprintf("⌛ This cut-off button expired after %s; nothing was sent to Polyv. If the channel is still live, type the `ban` command its line shows.", humanDuration(ttl))
+func (wd words) offerExpiredText(ttl time.Duration) string {
+	return wd.f("⌛ This cut-off button expired after %s; nothing was sent to Polyv. If the channel is still live, type the `ban` command its line shows.", wd.humanDuration(ttl))
 }
 
-func offerUsedText() string {
-	return "This cut-off button was already used; this click sent nothing to Polyv. The cut-off's own thread in the channel says what happened."
+func (wd words) offerUsedText() string {
+	return wd.f("This cut-off button was already used; this click sent nothing to Polyv. The cut-off's own thread in the channel says what happened.")
 }
 
-func offerAlteredText() string {
-	return "⚠️ This cut-off button could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Type the `ban` command its line shows."
+func (wd words) offerAlteredText() string {
+	return wd.f("⚠️ This cut-off button could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Type the `ban` command its line shows.")
 }

@@ -63,25 +63,25 @@ func shownName(s string) string {
 // statusLine is one channel of the answer to status: its name, live status,
 // viewers, host and stream type, each part Polyv did not tell in time
 // said so in a word.
-func statusLine(s story) string {
+func (wd words) statusLine(s story) string {
 	if !s.listed {
-		return "• Polyv channel " + noStatusWords(s)
+		return wd.f("• Polyv channel %s", wd.noStatusWords(s))
 	}
-	return fmt.Sprintf("• Polyv channel %s: %s", s.names.named(s.id), strings.Join([]string{
-		escape(s.status.Describe()), viewersWords(s), hostWords(s), streamWords(s)}, " · "))
+	return wd.f("• Polyv channel %s: %s", s.names.named(s.id), strings.Join([]string{
+		wd.liveStatus(s.status), wd.viewersWords(s), wd.hostWords(s), wd.streamWords(s)}, " · "))
 }
 
 // promptLine is one channel of the confirmation prompt: what the stop will
 // end, as far as Polyv told it in time.
-func promptLine(s story) string {
+func (wd words) promptLine(s story) string {
 	if !s.listed && s.read {
-		return "• " + noStatusWords(s)
+		return "• " + wd.noStatusWords(s)
 	}
-	status := "live status unknown"
+	status := wd.f("live status unknown")
 	if s.listed {
-		status = escape(s.status.Describe())
+		status = wd.liveStatus(s.status)
 	}
-	return fmt.Sprintf("• %s: %s · %s", s.names.named(s.id), status, viewersWords(s))
+	return wd.f("• %s: %s · %s", s.names.named(s.id), status, wd.viewersWords(s))
 }
 
 // told reports whether Polyv told anything about any channel in time: a
@@ -97,60 +97,52 @@ func told(stories []story) bool {
 
 // noStatusWords is a channel Polyv's live-status answer left out: one it
 // says it does not know, or one it may not know.
-func noStatusWords(s story) string {
+func (wd words) noStatusWords(s story) string {
 	if s.unknown() {
-		return fmt.Sprintf("%d: unknown to Polyv (no such channel in this account); check the id", s.id)
+		return wd.f("%d: unknown to Polyv (no such channel in this account); check the id", digits(s.id))
 	}
-	return s.names.named(s.id) + ": Polyv returned no status (does the channel exist?)"
+	return wd.f("%s: Polyv returned no status (does the channel exist?)", s.names.named(s.id))
 }
 
-func viewersWords(s story) string {
+// viewersWords is how many watch, a count formatted for the language.
+func (wd words) viewersWords(s story) string {
 	if !s.counted {
-		return "viewers unknown"
+		return wd.f("viewers unknown")
 	}
-	return thousands(s.viewers) + " watching now"
+	return wd.f("%d watching now", s.viewers)
 }
 
-func hostWords(s story) string {
+func (wd words) hostWords(s story) string {
 	n, ok := s.names[s.id]
 	switch {
 	case !ok:
-		return "host unknown"
+		return wd.f("host unknown")
 	case n.Publisher == "":
-		return "no host given"
+		return wd.f("no host given")
 	}
-	return "host " + shownName(n.Publisher)
+	return wd.f("host %s", shownName(n.Publisher))
 }
 
 // streamWords says how the channel gets its video, which decides whether a
 // stop (of a pulled stream) can end it.
-func streamWords(s story) string {
+func (wd words) streamWords(s story) string {
 	if !s.streamed {
-		return "push or pull unknown"
+		return wd.f("push or pull unknown")
 	}
 	switch {
 	case s.stream.Pushed():
-		return "pushed by an encoder"
+		return wd.f("pushed by an encoder")
 	case s.stream.Pulled():
-		return "pulled by Polyv from a source"
+		return wd.f("pulled by Polyv from a source")
 	}
 	switch shown := s.stream.Shown(); shown {
 	case "disk":
-		return "played from a stored video"
+		return wd.f("played from a stored video")
 	case "audio":
-		return "audio only"
+		return wd.f("audio only")
 	case "":
-		return "push or pull not given"
+		return wd.f("push or pull not given")
 	default:
-		return "stream type “" + escape(shown) + "”"
+		return wd.f("stream type “%s”", escape(shown))
 	}
-}
-
-// thousands writes n with commas between groups of three digits: 1,234.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

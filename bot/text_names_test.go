@@ -76,11 +76,11 @@ func TestNamedMessagesStayShortForTwentyChannels(t *testing.T) {
 	rec := Record{Request: req, Decision: Allowed, Channels: results, names: names}
 	link := "https://t.slack.com/archives/C07ABCDEF12/p1700000000000001"
 	for name, text := range map[string]string{
-		"parent":         parentText(req, names, true, ""),
-		"parent updated": parentText(req, names, true, flaggedSummary(stopWords, results)),
-		"audit start":    startLine(req, link, names) + auditStamp(req.ID, epoch),
-		"audit outcome":  outcomeLine(rec, link, names) + auditStamp(req.ID, epoch),
-		"confirmed":      confirmedText(stopWords, cmd.ChannelIDs, names),
+		"parent":         english.parentText(req, names, true, ""),
+		"parent updated": english.parentText(req, names, true, english.flaggedSummary(stopWords, results)),
+		"audit start":    english.startLine(req, link, names) + english.auditStamp(req.ID, epoch),
+		"audit outcome":  english.outcomeLine(rec, link, names) + english.auditStamp(req.ID, epoch),
+		"confirmed":      english.confirmedText(stopWords, cmd.ChannelIDs, names),
 	} {
 		require.LessOrEqual(t, utf8.RuneCountInString(text), 4000, name)
 		require.Equal(t, 20, strings.Count(text, "«&amp;"), "%s names every channel", name)

@@ -45,7 +45,7 @@ func TestRedirectWording(t *testing.T) {
 			err := redirectErr(tc.status, tc.location)
 			require.ErrorIs(t, err, polyv.ErrRedirect)
 			for _, stop := range []bool{true, false} {
-				got := explainPolyv(err, 10*time.Second, stop)
+				got := english.explainPolyv(err, 10*time.Second, stop)
 				require.True(t, strings.HasPrefix(got, tc.want), got)
 				require.Equal(t, 1, strings.Count(got, "redirect"), got)
 				require.Equal(t, 1, strings.Count(got, "POLYV_API_URL"), got)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/language"
 
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -21,27 +22,36 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestWordingGolden renders every message the bot can say, for typical and
-// awkward values, into testdata/text.golden: a reviewer reads the whole
-// voice of the bot in one file, and a change of wording shows in its diff.
+// awkward values, in every language, into testdata/text.golden (English)
+// and testdata/text.zh-CN.golden: a reviewer reads the whole voice of the
+// bot in one file per language, and a change of wording shows in its diff.
 // Run `go test ./bot -run TestWordingGolden -update` after changing wording.
 func TestWordingGolden(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	for _, s := range wordingSamples() {
-		fmt.Fprintf(&b, "== %s\n%s\n\n", s.name, s.text)
+	for _, lang := range []struct {
+		tag  language.Tag
+		file string
+	}{{English, "text.golden"}, {Chinese, "text.zh-CN.golden"}} {
+		t.Run(lang.tag.String(), func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			for _, s := range wordingSamples(newWords(lang.tag)) {
+				fmt.Fprintf(&b, "== %s\n%s\n\n", s.name, s.text)
+			}
+			path := filepath.Join("testdata", lang.file)
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run with -update to create it")
+			require.Equal(t, string(want), b.String(), "wording changed: review the diff and run with -update")
+		})
 	}
-	path := filepath.Join("testdata", "text.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run with -update to create it")
-	require.Equal(t, string(want), b.String(), "wording changed: review the diff and run with -update")
 }
 
 type sample struct{ name, text string }
 
-func wordingSamples() []sample {
+func wordingSamples(wd words) []sample {
 	req := Request{ID: "env-1", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv",
 		Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001, 10002, 10003}, Reason: "leak <!here> & more", ReasonMarked: true}}
 	one := Request{ID: "env-2", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv", Command: Command{Verb: VerbStop, ChannelIDs: []int64{10001}}}
@@ -62,18 +72,18 @@ func wordingSamples() []sample {
 	}
 	var out []sample
 	add := func(name, text string) { out = append(out, sample{name, text}) }
-	add("help", HelpText("/polyv", "users U0ALICE; members of S0ONCALL"))
-	add("usage", usageText("/polyv-ops"))
+	add("help", wd.helpText("/polyv", "users U0ALICE; members of S0ONCALL"))
+	add("usage", wd.usageText("/polyv-ops"))
 	for _, text := range []string{"stop", "status", "stop abc", "status abc", "stop <@U0BOSS>", "launch 10001", "10001", "stop 1O001", "stop 010001", "stop 2147483648",
 		"stop " + ids(1, 21), "status 10001 -- why", "status 10001 why", "stop https://evil.example/watch/1",
 		"stop 10001 https://evil.example/x", "stop https://live.polyv.cn/", "stop 10001 bad\x07", "stop 10001 " + strings.Repeat("x", 501),
 		strings.Repeat("x", 4001), "stop \xff"} {
 		_, err := ParseCommand(text)
-		add(fmt.Sprintf("refusal of %.30q", text), refusalText("/polyv", err))
+		add(fmt.Sprintf("refusal of %.30q", text), wd.refusalText("/polyv", err))
 	}
-	add("ambiguity", ambiguityText("/polyv", ambiguous))
-	add("busy", busyText())
-	add("crashed", crashedText())
+	add("ambiguity", wd.ambiguityText("/polyv", ambiguous))
+	add("busy", wd.busyText())
+	add("crashed", wd.crashedText())
 	for _, d := range []struct {
 		name string
 		r    auth.Ruling
@@ -86,14 +96,14 @@ func wordingSamples() []sample {
 			Err: errors.New("usergroups.users.list S0ONCALL: missing_scope <!here>")}},
 		{"lookup canceled", auth.Ruling{Denial: auth.DenyLookup, Groups: []auth.Group{{ID: "S0ONCALL"}}, Err: context.Canceled}},
 	} {
-		add("denied, "+d.name, deniedText(d.r))
+		add("denied, "+d.name, wd.deniedText(d.r))
 	}
-	add("parent posted", parentText(req, nil, false, ""))
-	add("parent, dry run", parentText(one, nil, true, ""))
-	add("parent, ambiguous", parentText(Request{User: "U0ALICE", Command: ambiguous}, nil, false, ""))
-	add("parent updated", parentText(req, nil, false, summaryText(stopWords, results)))
-	add("parent flagged", parentText(req, nil, false, flaggedSummary(stopWords, results)))
-	add("invite hint", inviteHint())
+	add("parent posted", wd.parentText(req, nil, false, ""))
+	add("parent, dry run", wd.parentText(one, nil, true, ""))
+	add("parent, ambiguous", wd.parentText(Request{User: "U0ALICE", Command: ambiguous}, nil, false, ""))
+	add("parent updated", wd.parentText(req, nil, false, wd.summaryText(stopWords, results)))
+	add("parent flagged", wd.parentText(req, nil, false, wd.flaggedSummary(stopWords, results)))
+	add("invite hint", wd.inviteHint())
 	for _, r := range append(results,
 		ChannelResult{ID: 10004, State: DryRun},
 		ChannelResult{ID: 10005, State: NotSent, RetryIn: 42 * time.Second},
@@ -101,19 +111,19 @@ func wordingSamples() []sample {
 		ChannelResult{ID: 10007, State: RateLimited, Err: &polyv.LimitError{Wait: 12300 * time.Millisecond}},
 		ChannelResult{ID: 10008, State: Unclear, Err: fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut)},
 		ChannelResult{ID: 10009, State: Unclear, Err: apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`)}) {
-		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), channelLine(stopWords, r, nil, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("thread line, %s", stateWord(r.State)), wd.channelLine(stopWords, r, nil, 10*time.Second, "/polyv", true))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusPlayback}, {Verdict: StillLive},
 		{Verdict: Unverified, Why: Unlisted}, {Verdict: Unverified, Why: StatusUnknown, Status: "recording"},
 		{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}, {Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
-		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("check line after an unclear answer, verdict %d why %d", c.Verdict, c.Why), wd.checkLine(ChannelResult{ID: 10001, State: Unclear, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{fmt.Errorf("polyv stop-pull-stream: %w", polyv.ErrAnswerCut), serverErr,
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		context.DeadlineExceeded, context.Canceled, apiErr(`{"code":400,"status":"error","message":"channel is not pulling stream."}`),
 		errors.New("connection reset")} {
-		add(fmt.Sprintf("unclear, verification off: %.40s", err), channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, nil, 10*time.Second, "/polyv-ops", false))
+		add(fmt.Sprintf("unclear, verification off: %.40s", err), wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Unclear, Err: err}, nil, 10*time.Second, "/polyv-ops", false))
 	}
 	unclear := []ChannelResult{
 		{ID: 10001, State: Stopped, Check: Check{Verdict: Verified, Status: polyv.StatusEnd}},
@@ -122,68 +132,68 @@ func wordingSamples() []sample {
 		{ID: 10004, State: Unclear, Check: Check{Verdict: Unverified, Why: ShutDown}},
 		{ID: 10005, State: Unclear},
 	}
-	add("summary with unclear answers, before verification", summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
-	add("parent once unclear answers are settled", parentText(req, nil, false, verdictHead(stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
-	add("parent flagged, unclear answers", parentText(req, nil, false, verdictHead(stopWords, unclear[:4], "")))
-	add("not sent", notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}, nil))
-	add("status budget", statusBudgetText(90*time.Second))
-	add("status, nothing but the live status", statusText([]story{{id: 10001, read: true, listed: true, status: polyv.StatusLive},
+	add("summary with unclear answers, before verification", wd.summaryText(stopWords, append([]ChannelResult{unclear[0]}, unclear[4])))
+	add("parent once unclear answers are settled", wd.parentText(req, nil, false, verdictHead(wd, stopWords, unclear[:2], "✅ 1 stopped, ❔ 1 unclear")))
+	add("parent flagged, unclear answers", wd.parentText(req, nil, false, verdictHead(wd, stopWords, unclear[:4], "")))
+	add("not sent", wd.notSentText([]ChannelResult{{ID: 10006, State: Elsewhere, Holder: "U0BOB"}, {ID: 10005, State: NotSent, RetryIn: time.Minute}}, nil))
+	add("status budget", wd.statusBudgetText(90*time.Second))
+	add("status, nothing but the live status", wd.statusText([]story{{id: 10001, read: true, listed: true, status: polyv.StatusLive},
 		{id: 10002, read: true, listed: true, status: "Banpush"}, {id: 10003, read: true}}))
-	add("status failed", statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
-	add("prompt", promptText(req, nil, 2*time.Minute))
-	add("prompt, ambiguous", promptText(Request{Slash: "/polyv", Command: ambiguous}, nil, 2*time.Minute))
-	add("prompt dialog", confirmTitle()+" / "+confirmBody(channelsText(req.Command.ChannelIDs, nil))+" / "+stopButton()+" / "+keepButton()+" / "+cancelButton())
-	add("not yours", notYoursText())
-	add("expired", expiredText(2*time.Minute))
-	add("issued by a clock ahead", clockAheadText())
-	add("prompt failed, refused", promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
-	add("prompt failed, no answer", promptFailedText(context.DeadlineExceeded))
-	add("cancelled", cancelledText())
+	add("status failed", wd.statusFailedText(errors.New("dial tcp: refused"), 10*time.Second))
+	add("prompt", wd.promptText(req, nil, 2*time.Minute))
+	add("prompt, ambiguous", wd.promptText(Request{Slash: "/polyv", Command: ambiguous}, nil, 2*time.Minute))
+	add("prompt dialog", dialogSample(wd, stopWords.prompt, wd.channelsText(req.Command.ChannelIDs, nil))+" / "+wd.cancelButton())
+	add("not yours", wd.notYoursText())
+	add("expired", wd.expiredText(2*time.Minute))
+	add("issued by a clock ahead", wd.clockAheadText())
+	add("prompt failed, refused", wd.promptFailedText(errors.Join(errors.New("response_url: x"), slack.SlackErrorResponse{Err: "invalid_blocks"})))
+	add("prompt failed, no answer", wd.promptFailedText(context.DeadlineExceeded))
+	add("cancelled", wd.cancelledText())
 	approved := one
 	approved.ApprovedBy = "U0BOB"
 	expires := time.Date(2026, 3, 1, 3, 10, 0, 0, time.UTC)
-	add("approval request", approvalRequestText(req, nil, expires, 10*time.Minute, false))
-	add("approval request, dry run", approvalRequestText(one, nil, expires, time.Hour, true))
-	add("approval request, what will stop", approvalRequestText(one, []story{{id: 10001, names: channelNames{10001: {Title: "Spring <!here> Launch"}},
+	add("approval request", wd.approvalRequestText(req, nil, expires, 10*time.Minute, false))
+	add("approval request, dry run", wd.approvalRequestText(one, nil, expires, time.Hour, true))
+	add("approval request, what will stop", wd.approvalRequestText(one, []story{{id: 10001, names: channelNames{10001: {Title: "Spring <!here> Launch"}},
 		read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234}}, expires, 10*time.Minute, false))
-	add("approval request failed", approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
-	add("approving", approvingText(stopWords, approved))
-	add("approved parent", parentText(approved, nil, false, summaryText(stopWords, results[:1])))
-	add("approved thread line", channelLine(stopWords, results[0], nil, 10*time.Second, "/polyv", false)+approvalTag(approved))
-	add("thread line, held for approval", channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, nil, 10*time.Second, "/polyv", true))
-	add("thread line, already not live", channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, nil, 10*time.Second, "/polyv", true))
-	add("summary with approvals", summaryText(stopWords, []ChannelResult{{State: Stopped}, {State: HeldForApproval}, {State: AlreadyNotLive}}))
-	add("self-approval", selfApprovalText())
-	add("Cancel by another", notYourRequestText("U0ALICE"))
-	add("approval cancelled", approvalCancelledText(stopWords, one))
-	add("approval expired", approvalExpiredText(stopWords, one, 10*time.Minute))
-	add("already approved", endedText(ending{how: Allowed, by: "U0BOB"}, 10*time.Minute))
-	add("already cancelled", endedText(ending{how: ApprovalCancelled, by: "U0ALICE"}, 10*time.Minute))
-	add("already expired", endedText(ending{how: Expired}, 10*time.Minute))
-	add("approval altered", approvalAlteredText())
-	add("approval from a clock ahead", approvalClockAheadText())
-	add("audit: approval requested", approvalRequestedLine(one, "https://t.slack.com/archives/C0OPS/p2"))
-	add("audit: approval cancelled", approvalCancelledLine(stopWords, one))
-	add("audit: approval expired", approvalExpiredLine(stopWords, one, 10*time.Minute))
-	add("audit: approved outcome", outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2", nil))
-	add("confirmed", confirmedText(stopWords, req.Command.ChannelIDs, nil))
+	add("approval request failed", wd.approvalFailedText([]int64{10001}, slack.SlackErrorResponse{Err: "not_in_channel"}))
+	add("approving", wd.approvingText(stopWords, approved))
+	add("approved parent", wd.parentText(approved, nil, false, wd.summaryText(stopWords, results[:1])))
+	add("approved thread line", wd.channelLine(stopWords, results[0], nil, 10*time.Second, "/polyv", false)+wd.approvalTag(approved))
+	add("thread line, held for approval", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: HeldForApproval}, nil, 10*time.Second, "/polyv", true))
+	add("thread line, already not live", wd.channelLine(stopWords, ChannelResult{ID: 10001, State: AlreadyNotLive, Check: Check{Status: polyv.StatusEnd}}, nil, 10*time.Second, "/polyv", true))
+	add("summary with approvals", wd.summaryText(stopWords, []ChannelResult{{State: Stopped}, {State: HeldForApproval}, {State: AlreadyNotLive}}))
+	add("self-approval", wd.selfApprovalText())
+	add("Cancel by another", wd.notYourRequestText("U0ALICE"))
+	add("approval cancelled", wd.approvalCancelledText(stopWords, one))
+	add("approval expired", wd.approvalExpiredText(stopWords, one, 10*time.Minute))
+	add("already approved", wd.endedText(ending{how: Allowed, by: "U0BOB"}, 10*time.Minute))
+	add("already cancelled", wd.endedText(ending{how: ApprovalCancelled, by: "U0ALICE"}, 10*time.Minute))
+	add("already expired", wd.endedText(ending{how: Expired}, 10*time.Minute))
+	add("approval altered", wd.approvalAlteredText())
+	add("approval from a clock ahead", wd.approvalClockAheadText())
+	add("audit: approval requested", wd.approvalRequestedLine(one, "https://t.slack.com/archives/C0OPS/p2"))
+	add("audit: approval cancelled", wd.approvalCancelledLine(stopWords, one))
+	add("audit: approval expired", wd.approvalExpiredLine(stopWords, one, 10*time.Minute))
+	add("audit: approved outcome", wd.outcomeLine(Record{Request: approved, Channels: results[:1]}, "https://t.slack.com/archives/C0OPS/p2", nil))
+	add("confirmed", wd.confirmedText(stopWords, req.Command.ChannelIDs, nil))
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"invalid signature."}`), apiErr(`{"code":400,"status":"error","message":"invalid timestamp."}`),
 		apiErr(`{"code":400,"status":"error","message":"application not found."}`), apiErr(`{"code":429,"status":"error","message":"qps exceeds number of calls"}`),
 		apiErr(`{"code":500,"status":"fail","message":"system error"}`), apiErr(`{"code":200,"status":"error","message":"stop failed"}`),
 		apiErr(`{"code":400,"status":"error","message":"<b>odd</b> & new"}`), context.DeadlineExceeded, context.Canceled, errors.New("connection reset")} {
-		add(fmt.Sprintf("explain stop: %.40s", err), explainPolyv(err, 10*time.Second, true))
-		add(fmt.Sprintf("explain status: %.40s", err), explainPolyv(err, 10*time.Second, false))
+		add(fmt.Sprintf("explain stop: %.40s", err), wd.explainPolyv(err, 10*time.Second, true))
+		add(fmt.Sprintf("explain status: %.40s", err), wd.explainPolyv(err, 10*time.Second, false))
 	}
 	for _, r := range []struct {
 		status   int
 		location string
 	}{{302, "https://elsewhere.example/live/v3/channel/stream/stop-pull-stream?sign=x"}, {307, ""}, {301, "https://<!here>.example/"}} {
 		add(fmt.Sprintf("thread line, redirect %d %.30q", r.status, r.location),
-			channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, nil, 10*time.Second, "/polyv", true))
+			wd.channelLine(stopWords, ChannelResult{ID: 10001, State: Failed, Err: redirectErr(r.status, r.location)}, nil, 10*time.Second, "/polyv", true))
 	}
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1"}
-	add("audit start", startLine(req, done.Thread, nil))
-	add("audit outcome", outcomeLine(done, done.Thread, nil))
+	add("audit start", wd.startLine(req, done.Thread, nil))
+	add("audit outcome", wd.outcomeLine(done, done.Thread, nil))
 	for _, rec := range []Record{
 		done,
 		{Request: one, Decision: Denied, Denial: auth.DenyUser},
@@ -199,20 +209,20 @@ func wordingSamples() []sample {
 		{Request: click, Decision: Used},
 		{Request: click, Decision: Altered},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbStatus, ChannelIDs: []int64{10001}}}, Decision: Allowed},
-		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: "`x` is not a Polyv channel id"},
+		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Text: "stop x <!channel>"}, Decision: Invalid, Problem: &UsageError{Problem: NotDigits, Arg: "x"}},
 		{Request: Request{User: "U0ALICE", Channel: "C0OPS", Command: Command{Verb: VerbHelp}}, Decision: Helped},
 		{Request: one, Decision: Busy},
 		{Request: one, Decision: Crashed},
 	} {
-		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
+		add(fmt.Sprintf("audit line, %s %s", decisionWord(rec), outcomeWord(rec)), wd.auditLine(rec)+"\n"+wd.auditSentence(rec, false))
 	}
-	out = append(out, banSamples(apiErr)...)
-	return append(out, namedSamples(req)...)
+	out = append(out, banSamples(wd, apiErr)...)
+	return append(out, namedSamples(wd, req)...)
 }
 
 // banSamples are the words of ban and resume, and of the cut-off a stop
 // offers.
-func banSamples(apiErr func(string) error) []sample {
+func banSamples(wd words, apiErr func(string) error) []sample {
 	var out []sample
 	add := func(name, text string) { out = append(out, sample{name, text}) }
 	ban := Request{ID: "env-4", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv-ops",
@@ -220,38 +230,38 @@ func banSamples(apiErr func(string) error) []sample {
 	resume := Request{ID: "env-5", User: "U0ALICE", Channel: "C0OPS", Slash: "/polyv", Command: Command{Verb: VerbResume, ChannelIDs: []int64{10001}}}
 	for _, text := range []string{"ban", "resume abc", "ban 10001 bad\x07"} {
 		_, err := ParseCommand(text)
-		add(fmt.Sprintf("refusal of %q", text), refusalText("/polyv", err))
+		add(fmt.Sprintf("refusal of %q", text), wd.refusalText("/polyv", err))
 	}
 	ambiguous, _ := ParseCommand("ban 10001 2 viewers reported it")
-	add("ambiguity, ban", ambiguityText("/polyv", ambiguous))
-	add("unavailable without POLYV_USER_ID", cutoffUnavailableText())
+	add("ambiguity, ban", wd.ambiguityText("/polyv", ambiguous))
+	add("unavailable without POLYV_USER_ID", wd.cutoffUnavailableText())
 	done := []ChannelResult{{ID: 10001, State: Stopped, Elapsed: 212 * time.Millisecond}, {ID: 10002, State: Failed, Err: apiErr(`{"code":403,"status":"error","message":"illegal userId."}`)}}
 	for _, r := range []struct {
 		name string
 		req  Request
 		w    actionWords
 	}{{"ban", ban, banWords}, {"resume", resume, resumeWords}} {
-		add("parent posted, "+r.name, parentText(r.req, nil, false, ""))
-		add("parent updated, "+r.name, parentText(r.req, nil, false, summaryText(r.w, done)))
-		add("thread line, "+r.name, channelLine(r.w, done[0], nil, 10*time.Second, r.req.Slash, true))
-		add("thread line, dry run, "+r.name, channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, nil, 10*time.Second, r.req.Slash, true))
-		add("thread line, refused, "+r.name, channelLine(r.w, done[1], nil, 10*time.Second, r.req.Slash, true))
-		add("prompt, "+r.name, promptText(r.req, nil, 2*time.Minute))
-		add("prompt dialog, "+r.name, r.w.prompt.title+" / "+r.w.prompt.body("channel 10001")+" / "+r.w.prompt.button+" / "+r.w.prompt.keep)
-		add("confirmed, "+r.name, confirmedText(r.w, r.req.Command.ChannelIDs, nil))
+		add("parent posted, "+r.name, wd.parentText(r.req, nil, false, ""))
+		add("parent updated, "+r.name, wd.parentText(r.req, nil, false, wd.summaryText(r.w, done)))
+		add("thread line, "+r.name, wd.channelLine(r.w, done[0], nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, dry run, "+r.name, wd.channelLine(r.w, ChannelResult{ID: 10001, State: DryRun}, nil, 10*time.Second, r.req.Slash, true))
+		add("thread line, refused, "+r.name, wd.channelLine(r.w, done[1], nil, 10*time.Second, r.req.Slash, true))
+		add("prompt, "+r.name, wd.promptText(r.req, nil, 2*time.Minute))
+		add("prompt dialog, "+r.name, dialogSample(wd, r.w.prompt, wd.channelsText([]int64{10001}, nil)))
+		add("confirmed, "+r.name, wd.confirmedText(r.w, r.req.Command.ChannelIDs, nil))
 		rec := Record{Request: r.req, Decision: Allowed, Channels: done, Thread: "https://t.slack.com/archives/C0OPS/p4"}
-		add("audit start, "+r.name, startLine(r.req, rec.Thread, nil))
-		add("audit outcome, "+r.name, outcomeLine(rec, rec.Thread, nil))
+		add("audit start, "+r.name, wd.startLine(r.req, rec.Thread, nil))
+		add("audit outcome, "+r.name, wd.outcomeLine(rec, rec.Thread, nil))
 		rec.Decision = Unconfigured
-		add(fmt.Sprintf("audit line, %s, %s %s", r.name, decisionWord(rec), outcomeWord(rec)), auditLine(rec)+"\n"+auditSentence(rec, false))
+		add(fmt.Sprintf("audit line, %s, %s %s", r.name, decisionWord(rec), outcomeWord(rec)), wd.auditLine(rec)+"\n"+wd.auditSentence(rec, false))
 	}
 	for _, c := range []Check{{Verdict: Verified, Status: polyv.StatusBanpush}, {Verdict: StillLive}, {Verdict: Unverified, Why: Unlisted},
 		{Verdict: Unverified, Why: StatusUnknown, Status: "recording"}, {Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded},
 		{Verdict: Unverified, Why: ShutDown}} {
-		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
+		add(fmt.Sprintf("ban check line, verdict %d why %d", c.Verdict, c.Why), wd.cutoffCheckLine(ChannelResult{ID: 10001, State: Stopped, Check: c}, nil, 15*time.Second, 10*time.Second, "/polyv"))
 	}
 	for _, err := range []error{apiErr(`{"code":403,"status":"error","message":"illegal userId."}`), fmt.Errorf("cutoff: %w", polyv.ErrNoUserID)} {
-		add(fmt.Sprintf("explain ban: %.40s", err), explainPolyv(err, 10*time.Second, true))
+		add(fmt.Sprintf("explain ban: %.40s", err), wd.explainPolyv(err, 10*time.Second, true))
 	}
 	for _, o := range []struct {
 		name              string
@@ -264,21 +274,25 @@ func banSamples(apiErr func(string) error) []sample {
 		{"not pulling, button", []int64{10001}, notPulling, true, true},
 		{"not pulling, without POLYV_USER_ID", []int64{10001, 10002}, notPulling, false, false},
 	} {
-		add("cut-off offer, "+o.name, cutoffOfferText("/polyv-ops", o.ids, nil, o.cause, o.available, o.button))
+		add("cut-off offer, "+o.name, wd.cutoffOfferText("/polyv-ops", o.ids, nil, o.cause, o.available, o.button))
 	}
-	w := cutoffButtonWords()
-	add("cut-off button", w.button+" / "+w.title+" / "+w.body("channel 10002")+" / "+w.keep)
-	add("cut-off not yours", offerNotYoursText())
-	add("cut-off expired", offerExpiredText(CutoffOfferTTL))
-	add("cut-off used", offerUsedText())
-	add("cut-off altered", offerAlteredText())
+	add("cut-off button", dialogSample(wd, cutoffButtonWords(), wd.channelsText([]int64{10002}, nil)))
+	add("cut-off not yours", wd.offerNotYoursText())
+	add("cut-off expired", wd.offerExpiredText(CutoffOfferTTL))
+	add("cut-off used", wd.offerUsedText())
+	add("cut-off altered", wd.offerAlteredText())
 	return out
+}
+
+// dialogSample renders a confirm dialog's words: title / body / yes / no.
+func dialogSample(wd words, w promptWords, what string) string {
+	return wd.f(w.title) + " / " + w.body(wd, what) + " / " + wd.f(w.button) + " / " + wd.f(w.keep)
 }
 
 // namedSamples are the messages that name channels, with names as Polyv
 // may have them: plain, hostile (mentions, markup, backticks, line
 // breaks), very long, none given, and a channel Polyv does not know.
-func namedSamples(req Request) []sample {
+func namedSamples(wd words, req Request) []sample {
 	names := channelNames{
 		10001: {Title: "Spring Launch", Publisher: "Alice Zhang"},
 		10002: {Title: "<!channel> pwn `rm -rf` *bold*\nsecond «line»", Publisher: "<@U0ADMIN> & co"},
@@ -294,18 +308,18 @@ func namedSamples(req Request) []sample {
 	one.Command.ChannelIDs = []int64{10001}
 	var out []sample
 	add := func(name, text string) { out = append(out, sample{name, text}) }
-	add("named: parent posted, one channel", parentText(one, names, false, ""))
-	add("named: parent posted", parentText(req, names, false, ""))
-	add("named: parent updated", parentText(req, names, false, summaryText(stopWords, results)))
+	add("named: parent posted, one channel", wd.parentText(one, names, false, ""))
+	add("named: parent posted", wd.parentText(req, names, false, ""))
+	add("named: parent updated", wd.parentText(req, names, false, wd.summaryText(stopWords, results)))
 	for _, r := range append(results, ChannelResult{ID: 10004, State: Elsewhere, Holder: "U0BOB"}) {
-		add(fmt.Sprintf("named: thread line %d, %s", r.ID, stateWord(r.State)), channelLine(stopWords, r, names, 10*time.Second, "/polyv", true))
+		add(fmt.Sprintf("named: thread line %d, %s", r.ID, stateWord(r.State)), wd.channelLine(stopWords, r, names, 10*time.Second, "/polyv", true))
 	}
-	add("named: check line, verified", checkLine(results[0], names, 15*time.Second, 10*time.Second, "/polyv"))
-	add("named: check line, still live", checkLine(results[1], names, 15*time.Second, 10*time.Second, "/polyv"))
-	add("named: check line after an unclear answer", checkLine(ChannelResult{ID: 10002, State: Unclear,
+	add("named: check line, verified", wd.checkLine(results[0], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line, still live", wd.checkLine(results[1], names, 15*time.Second, 10*time.Second, "/polyv"))
+	add("named: check line after an unclear answer", wd.checkLine(ChannelResult{ID: 10002, State: Unclear,
 		Check: Check{Verdict: Unverified, Why: StatusUnreadable, Err: context.DeadlineExceeded}}, names, 15*time.Second, 10*time.Second, "/polyv"))
-	add("named: not sent", notSentText([]ChannelResult{{ID: 10002, State: Elsewhere, Holder: "U0BOB"}}, names))
-	add("named: status, the whole story", statusText([]story{
+	add("named: not sent", wd.notSentText([]ChannelResult{{ID: 10002, State: Elsewhere, Holder: "U0BOB"}}, names))
+	add("named: status, the whole story", wd.statusText([]story{
 		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234, streamed: true, stream: polyv.StreamClient},
 		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusEnd, counted: true, viewers: 1234567, streamed: true, stream: polyv.StreamPull},
 		{id: 10003, names: names, read: true, streamed: false, notFound: true},
@@ -315,19 +329,19 @@ func namedSamples(req Request) []sample {
 		{id: 10007, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: "<b>odd</b>"},
 		{id: 10008, names: names, read: true, listed: true, status: polyv.StatusLive, streamed: true, stream: polyv.StreamAudio},
 	}))
-	add("named: prompt, what will stop", promptText(req, []story{
+	add("named: prompt, what will stop", wd.promptText(req, []story{
 		{id: 10001, names: names, read: true, listed: true, status: polyv.StatusLive, counted: true, viewers: 1234},
 		{id: 10002, names: names, read: true, listed: true, status: polyv.StatusUnstart},
 		{id: 10003, names: names, read: true},
 	}, 2*time.Minute))
-	add("named: prompt, the live status late", promptText(one, []story{{id: 10001, names: names, counted: true, viewers: 3}}, 2*time.Minute))
-	add("named: prompt, Polyv told nothing in time", promptText(one, []story{{id: 10001, names: names}}, 2*time.Minute))
-	add("named: confirmed", confirmedText(stopWords, req.Command.ChannelIDs, names))
+	add("named: prompt, the live status late", wd.promptText(one, []story{{id: 10001, names: names, counted: true, viewers: 3}}, 2*time.Minute))
+	add("named: prompt, Polyv told nothing in time", wd.promptText(one, []story{{id: 10001, names: names}}, 2*time.Minute))
+	add("named: confirmed", wd.confirmedText(stopWords, req.Command.ChannelIDs, names))
 	done := Record{Request: req, Decision: Allowed, Channels: results, Thread: "https://t.slack.com/archives/C0OPS/p1", names: names}
-	add("named: audit start", startLine(req, done.Thread, names))
-	add("named: audit outcome", outcomeLine(done, done.Thread, names))
+	add("named: audit start", wd.startLine(req, done.Thread, names))
+	add("named: audit outcome", wd.outcomeLine(done, done.Thread, names))
 	denied := Record{Request: req, Decision: Denied, Denial: auth.DenyUser, names: names}
-	add("named: audit line, denied", auditLine(denied)+"\n"+auditSentence(denied, false))
+	add("named: audit line, denied", wd.auditLine(denied)+"\n"+wd.auditSentence(denied, false))
 	return out
 }
 
@@ -358,7 +372,7 @@ func TestHumanDuration(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.d.String(), func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tc.want, humanDuration(tc.d))
+			require.Equal(t, tc.want, english.humanDuration(tc.d))
 		})
 	}
 }

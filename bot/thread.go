@@ -69,7 +69,7 @@ func (t *thread) open(ctx context.Context) {
 	t.then(func() {
 		t.parent = t.p.postParent(ctx, t.req)
 		t.locate.Do(func() { close(t.located) })
-		t.p.auditPost(ctx, t.req, startLine(t.req, t.parent.link, t.names(ctx)))
+		t.p.auditPost(ctx, t.req, t.p.words.startLine(t.req, t.parent.link, t.names(ctx)))
 	})
 }
 
@@ -117,7 +117,7 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 	names := p.lookupNames(ctx, req.Command.ChannelIDs, parentNameWait)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	text := parentText(req, names, p.set.DryRun, "")
+	text := p.words.parentText(req, names, p.set.DryRun, "")
 	ts, link, err := p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text})
 	if err == nil {
 		return parent{channel: req.Channel, ts: ts, link: link}
@@ -127,7 +127,7 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 		return parent{channel: req.Channel}
 	}
 	p.log.Info("bot is not in the channel; using response_url", "channel", req.Channel, "slack_error", err.Error())
-	r := slackclient.Response{Message: slackclient.Message{Text: text + "\n" + inviteHint()}, InChannel: true}
+	r := slackclient.Response{Message: slackclient.Message{Text: text + "\n" + p.words.inviteHint()}, InChannel: true}
 	if err := p.slack.Respond(pctx, req.ResponseURL, r); err != nil {
 		p.log.Error("parent not posted through response_url either", "request_id", req.ID, "err", err)
 		return parent{channel: req.Channel}
@@ -139,7 +139,7 @@ func (p *pipeline) postParent(ctx context.Context, req Request) parent {
 // thread or the reply fails.
 func (t *thread) say(ctx context.Context, line string) {
 	pr := t.parent
-	line += approvalTag(t.req)
+	line += t.p.words.approvalTag(t.req)
 	if pr.threaded() {
 		pctx, cancel := postCtx(ctx)
 		_, _, err := t.p.slack.Post(pctx, pr.channel, slackclient.Message{Text: line, ThreadTS: pr.ts})
@@ -160,7 +160,7 @@ func (t *thread) update(ctx context.Context, head string) {
 	}
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
-	m := slackclient.Message{Text: parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}
+	m := slackclient.Message{Text: t.p.words.parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}
 	if t.req.ApprovedBy != "" { // the parent is an approval request, whose blocks Slack shows instead of its text
 		m.Blocks = textBlocks(m.Text)
 	}
@@ -183,7 +183,7 @@ func (t *thread) flush(ctx context.Context, head string) {
 	case pr.announced && head != "":
 		lines = append([]string{head}, lines...)
 	case !pr.threaded() && !pr.announced && head != "":
-		lines = append([]string{parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}, lines...)
+		lines = append([]string{t.p.words.parentText(t.req, t.names(ctx), t.p.set.DryRun, head)}, lines...)
 	}
 	text := strings.Join(lines, "\n")
 	pctx, cancel := postCtx(ctx)

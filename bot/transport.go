@@ -60,7 +60,7 @@ func (b *Bot) onSlashCommand(ctx context.Context, envelopeID string, cmd slack.S
 	var answered *Record // a command the ack itself answers, audited after the ack
 	switch {
 	case err != nil:
-		answered = &Record{Request: req, Decision: Invalid, Problem: err.Error()}
+		answered = &Record{Request: req, Decision: Invalid, Problem: err}
 	case parsed.Verb == VerbHelp:
 		answered = &Record{Request: req, Decision: Helped}
 	default:
@@ -83,11 +83,11 @@ func (b *Bot) instantAnswer(req Request, err error) string {
 	var ue *UsageError
 	switch {
 	case errors.As(err, &ue):
-		return refusalText(req.Slash, err)
+		return b.pipe.words.refusalText(req.Slash, err)
 	case req.Command.Verb == VerbHelp:
-		return HelpText(req.Slash, b.cfg.WhoMayStop)
+		return b.pipe.words.helpText(req.Slash, b.cfg.WhoMayStop)
 	case req.Command.Ambiguous():
-		return ambiguityText(req.Slash, req.Command)
+		return b.pipe.words.ambiguityText(req.Slash, req.Command)
 	}
 	return ""
 }
@@ -125,7 +125,7 @@ func (b *Bot) onInteraction(ctx context.Context, envelopeID string, cb slack.Int
 func (b *Bot) submit(req Request) string {
 	if b.pool.submit(req) == queueFull {
 		b.pipe.finish(Record{Request: req, Decision: Busy})
-		return busyText()
+		return b.pipe.words.busyText()
 	}
 	b.metrics.inFlight.Inc()
 	return ""

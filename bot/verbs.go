@@ -56,9 +56,9 @@ type action struct {
 // verbs is every verb the bot understands, in the order the help lists them.
 var verbs = []verbSpec{
 	{
-		HelpEntry: HelpEntry{VerbStop, "<channelId>… [-- reason…]",
-			"stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread",
-			"stop 10001 10002 -- leaked test stream"},
+		HelpEntry: HelpEntry{VerbStop, phrase("<channelId>… [-- reason…]"),
+			phrase("stop the pull stream of up to 20 Polyv channels; the channel gets a message and the outcome lands in its thread"),
+			phrase("stop 10001 10002 -- leaked test stream")},
 		hint:   "stop <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
@@ -74,9 +74,9 @@ var verbs = []verbSpec{
 		},
 	},
 	{
-		HelpEntry: HelpEntry{VerbBan, "<channelId>… [-- reason…]",
-			"cut off what the host's encoder pushes to up to 20 Polyv channels, which stop cannot end; the host cannot push again for 24 h or until `resume` (needs POLYV_USER_ID)",
-			"ban 10001 -- host keeps pushing"},
+		HelpEntry: HelpEntry{VerbBan, phrase("<channelId>… [-- reason…]"),
+			phrase("cut off what the host's encoder pushes to up to 20 Polyv channels, which stop cannot end; the host cannot push again for 24 h or until `resume` (needs POLYV_USER_ID)"),
+			phrase("ban 10001 -- host keeps pushing")},
 		hint:   "ban <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
@@ -94,9 +94,9 @@ var verbs = []verbSpec{
 		},
 	},
 	{
-		HelpEntry: HelpEntry{VerbResume, "<channelId>… [-- reason…]",
-			"lift the cut-off of Polyv channels, so that the host's encoder can push again (needs POLYV_USER_ID)",
-			"resume 10001 -- host fixed the encoder"},
+		HelpEntry: HelpEntry{VerbResume, phrase("<channelId>… [-- reason…]"),
+			phrase("lift the cut-off of Polyv channels, so that the host's encoder can push again (needs POLYV_USER_ID)"),
+			phrase("resume 10001 -- host fixed the encoder")},
 		hint:   "resume <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
@@ -115,12 +115,12 @@ var verbs = []verbSpec{
 		},
 	},
 	{
-		HelpEntry: HelpEntry{VerbStatus, "<channelId>…", "show whether Polyv channels are live (only you see the answer)", "status 10001"},
+		HelpEntry: HelpEntry{VerbStatus, phrase("<channelId>…"), phrase("show whether Polyv channels are live (only you see the answer)"), phrase("status 10001")},
 		hint:      "status <channelId>…",
 		policy:    func(p *pipeline) Authorizer { return p.statusPolicy },
 		run:       (*pipeline).status,
 	},
-	{HelpEntry: HelpEntry{VerbHelp, "", "show this help", "help"}, hint: "help"},
+	{HelpEntry: HelpEntry{VerbHelp, "", phrase("show this help"), phrase("help")}, hint: "help"},
 }
 
 // specOf is the entry of v; a click on a prompt is a stop's.

@@ -37,10 +37,9 @@ func TestVerbTableEntriesAreWhole(t *testing.T) {
 			require.NotNil(t, s.action.bucket(p))
 			w := s.action.words
 			require.NotEmpty(t, w.emoji)
-			require.NotEmpty(t, w.doing)
-			require.NotEmpty(t, w.asked)
-			require.NotEmpty(t, w.done)
-			require.NotEmpty(t, w.call)
+			for _, phrase := range []string{w.running, w.asked, w.done, w.success, w.dryRun, w.confirm} {
+				require.NotEmpty(t, phrase)
+			}
 			if s.action.verifies {
 				require.NotNil(t, w.check, "a verified action words its verdicts")
 			}
@@ -101,6 +100,6 @@ func TestTicketCarriesItsVerb(t *testing.T) {
 		rec := e.clicked(responder, ActionConfirm, unknown)
 		require.Equal(t, Altered, rec.Decision)
 		require.Empty(t, e.polyv.Calls(), "nothing was sent")
-		require.Equal(t, alteredText(), e.slack.responded()[0].Text)
+		require.Equal(t, english.alteredText(), e.slack.responded()[0].Text)
 	})
 }

@@ -214,13 +214,13 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 	names := th.names(ctx)
 	for _, r := range v.rec.Channels {
 		if r.Check.Verdict != NotChecked {
-			th.say(ctx, a.words.check(r, names, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
+			th.say(ctx, a.words.check(p.words, r, names, p.set.VerifyWindow, p.set.PolyvTimeout, v.rec.Slash))
 		}
 	}
 	if a.offersCutoff {
 		p.offerCutoff(ctx, th, stillLiveIDs(v.rec.Channels), stillLive)
 	}
-	head := verdictHead(a.words, v.rec.Channels, v.head)
+	head := verdictHead(p.words, a.words, v.rec.Channels, v.head)
 	if head != "" {
 		th.update(ctx, head)
 	}
@@ -233,11 +233,11 @@ func (p *pipeline) verdict(ctx context.Context, v *verification) Record {
 // verdictHead is the parent's new head once every verdict is in: flagged
 // when a channel was not proven stopped, the new summary when an unclear
 // answer was settled, "" when the parent (whose head was before) stands.
-func verdictHead(w actionWords, results []ChannelResult, before string) string {
-	if head := flaggedSummary(w, results); head != "" {
+func verdictHead(wd words, w actionWords, results []ChannelResult, before string) string {
+	if head := wd.flaggedSummary(w, results); head != "" {
 		return head
 	}
-	if now := summaryText(w, results); now != before {
+	if now := wd.summaryText(w, results); now != before {
 		return now
 	}
 	return ""

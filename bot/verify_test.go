@@ -24,7 +24,7 @@ func TestVerify(t *testing.T) {
 			require.Equal(t, "🔎 Polyv channel 10001: verified, no longer live (ended)", thread[1])
 			require.NotContains(t, parent.Latest(), "⚠️")
 			require.Equal(t, 1, e.statusCalls())
-			require.Equal(t, "verified", verificationWords(rec.Channels))
+			require.Equal(t, "verified", english.verificationWords(rec.Channels))
 			require.Equal(t, time.Second, time.Since(epoch), "one check, after 1 second on the bubble's clock")
 		}},
 		{name: "still live after the window", text: "stop 10001 10002",
@@ -34,14 +34,14 @@ func TestVerify(t *testing.T) {
 				require.Len(t, thread, 5)
 				require.Equal(t, 1, countLines(thread, "🔎 Polyv channel 10001: verified, no longer live"))
 				require.Equal(t, []string{"⚠️ Polyv channel 10002: Polyv accepted the stop, but the channel still reports live after 15 seconds; check the Polyv console",
-					cutoffOfferText("/polyv", []int64{10002}, nil, stillLive, true, true)}, thread[3:], "and the cut-off is offered for the channel still live")
+					english.cutoffOfferText("/polyv", []int64{10002}, nil, stillLive, true, true)}, thread[3:], "and the cut-off is offered for the channel still live")
 				require.Equal(t, "⚠️ ✅ 2 stopped, still live: 10002 — <@U0RESP> asked to stop Polyv channels 10001, 10002", parent.Latest())
 				calls := e.polyv.Calls()[2:]
 				require.Len(t, calls, 4, "checks at 1, 3, 7 and 15 seconds")
 				for _, c := range calls[1:] {
 					require.Equal(t, []int64{10002}, c.ChannelIDs, "the channel that ended is not asked about again")
 				}
-				require.Equal(t, "still live: 10002", verificationWords(rec.Channels))
+				require.Equal(t, "still live: 10002", english.verificationWords(rec.Channels))
 				require.Equal(t, 15*time.Second, time.Since(epoch), "the window, on the bubble's clock")
 			}},
 		{name: "status unreadable", text: "stop 10001",
@@ -110,7 +110,7 @@ func TestVerifyReadsOnlyKnownStatuses(t *testing.T) {
 				rec := e.run("stop 10001")
 				parent, thread := e.parent()
 				require.Equal(t, 1, countLines(thread, tc.line), "thread: %q", thread)
-				require.Equal(t, tc.verdict, verificationWords(rec.Channels))
+				require.Equal(t, tc.verdict, english.verificationWords(rec.Channels))
 				require.Equal(t, tc.verdict != "verified", strings.HasPrefix(parent.Latest(), "⚠️"))
 			})
 		})
@@ -152,7 +152,7 @@ func TestVerifyBatchesAcrossCommands(t *testing.T) {
 		synctest.Wait() // the verifier waits for the first check
 		time.Sleep(time.Second)
 		for _, req := range stops {
-			require.Equal(t, "verified", verificationWords(e.verdict(req.ID).Channels))
+			require.Equal(t, "verified", english.verificationWords(e.verdict(req.ID).Channels))
 		}
 		var sizes []int
 		for _, c := range e.polyv.Calls() {
@@ -195,7 +195,7 @@ func TestVerifyKeepsTheClaimUntilTheVerdict(t *testing.T) {
 				time.Sleep(time.Second)
 				e.verdict(first.ID)
 				require.Equal(t, []State{tc.state}, states(e.record(first.ID)))
-				require.Equal(t, "verified", verificationWords(e.record(first.ID).Channels))
+				require.Equal(t, "verified", english.verificationWords(e.record(first.ID).Channels))
 				third := e.run("stop 10001", as("U0SECOND"), withID("third"))
 				require.Equal(t, []State{Stopped}, states(third), "once verified, the channel is free again")
 				require.Equal(t, 2, e.stopCalls(10001))

@@ -53,7 +53,7 @@ func (s LiveStatus) Describe() string {
 	case "":
 		return "no status given"
 	}
-	shown := sanitize(string(s), maxShownStatus)
+	shown := string(s.Shown())
 	switch {
 	case shown == "":
 		return "unknown status made only of spaces or invisible characters"
@@ -61,6 +61,17 @@ func (s LiveStatus) Describe() string {
 		return fmt.Sprintf("unknown status %q with spaces or invisible characters", shown)
 	}
 	return fmt.Sprintf("unknown status %q", shown)
+}
+
+// Shown is s as a person may see it: the documented value it spells in any
+// letter case, or else s cleaned of control and invisible characters and
+// cut to 40 characters. Describe words it in English; a caller that words
+// statuses in another language starts from it.
+func (s LiveStatus) Shown() LiveStatus {
+	if c := s.canonical(); c.documented() {
+		return c
+	}
+	return LiveStatus(sanitize(string(s), maxShownStatus))
 }
 
 // Limits on a status that is not a documented value: how much of it is

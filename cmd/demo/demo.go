@@ -44,13 +44,15 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is the whole command, so that tests can run it end to end. It takes
-// no flag but -help.
+// run is the whole command, so that tests can run it end to end. Its one
+// flag, -lang, is the bot's LANGUAGE; without it LANGUAGE is honoured.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	lang := fs.String("lang", os.Getenv("LANGUAGE"), "the language the bot writes in: en or zh-CN (default: LANGUAGE, else en)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: go run ./cmd/demo\nPlays a scripted session of the real bot against a fake Slack and a fake Polyv (no tokens, no network).")
+		fmt.Fprintln(stderr, "Usage: go run ./cmd/demo [-lang zh-CN]\nPlays a scripted session of the real bot against a fake Slack and a fake Polyv (no tokens, no network).")
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -62,7 +64,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	return runDemo(ctx, stdout, stderr)
+	if _, err := bot.ParseLanguage(*lang); err != nil {
+		fmt.Fprintf(stderr, "polyvbot demo: -lang %s\n", err)
+		return exitUsage
+	}
+	return runDemo(ctx, *lang, stdout, stderr)
 }
 
 // The demo's cast: Slack IDs and the names the transcript shows for them.
@@ -126,15 +132,15 @@ var demoScript = []demoScene{
 
 // runDemo is the demo: the real wiring against a fake Slack and a fake
 // Polyv on loopback, playing demoScript and printing what Slack would show.
-func runDemo(ctx context.Context, stdout, stderr io.Writer) int {
-	if err := playDemo(ctx, stdout); err != nil {
+func runDemo(ctx context.Context, lang string, stdout, stderr io.Writer) int {
+	if err := playDemo(ctx, lang, stdout); err != nil {
 		fmt.Fprintf(stderr, "polyvbot demo: %v\n", err)
 		return exitFatal
 	}
 	return exitOK
 }
 
-func playDemo(ctx context.Context, out io.Writer) error {
+func playDemo(ctx context.Context, lang string, out io.Writer) error {
 	sl := slacktest.NewServer(slacktest.WithTeam(demoTeam, "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
 	defer sl.Close()
 	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
@@ -142,7 +148,7 @@ func playDemo(ctx context.Context, out io.Writer) error {
 	stageFakes(sl, pv)
 
 	audits := newAuditCounter()
-	a, err := demoApp(sl, pv, audits)
+	a, err := demoApp(sl, pv, audits, lang)
 	if err != nil {
 		return err
 	}
@@ -195,11 +201,11 @@ func printAuditChannel(out io.Writer, sl *slacktest.Server) {
 // demoApp wires the real app with the demo's configuration. The logs are
 // dropped (the transcript is the output) and the audit records counted, to
 // know when a command is over.
-func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter) (*app.App, error) {
+func demoApp(sl *slacktest.Server, pv *polyvtest.Server, audits *auditCounter, lang string) (*app.App, error) {
 	env := map[string]string{
 		"SLACK_APP_TOKEN": sl.AppToken(), "SLACK_BOT_TOKEN": sl.BotToken(), "SLACK_API_URL": sl.APIURL(),
 		"POLYV_APP_ID": demoAppID, "POLYV_APP_SECRET": pv.AppSecret, "POLYV_API_URL": pv.URL,
-		"POLYV_USER_ID": pv.UserID,
+		"POLYV_USER_ID": pv.UserID, "LANGUAGE": lang,
 	}
 	maps.Copy(env, demoSettings)
 	a, err := app.New(env, slog.New(slog.DiscardHandler), func(c *bot.Config) {

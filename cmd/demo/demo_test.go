@@ -140,7 +140,7 @@ var demoRun = sync.OnceValue(func() (r struct {
 	stdout, stderr string
 }) {
 	var stdout, stderr bytes.Buffer
-	r.code = run(context.Background(), nil, &stdout, &stderr)
+	r.code = run(context.Background(), []string{"-lang", "en"}, &stdout, &stderr)
 	r.stdout, r.stderr = stdout.String(), stderr.String()
 	return r
 })
@@ -193,4 +193,35 @@ func readYAML(t *testing.T, name string, v any) {
 	b, err := os.ReadFile("../../deploy/" + name)
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(b, v), name)
+}
+
+// With -lang zh-CN the same script plays, and everything the bot writes to
+// people is Chinese: the parent, its thread, the private answers and the
+// audit channel.
+func TestDemoPlaysInChinese(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"-lang", "zh-CN"}, &stdout, &stderr), "stderr: %s", stderr.String())
+	out := stdout.String()
+	for _, want := range []string{
+		"#incident › polyvbot: ✅ 已停止 1 个 — @alice 要求停止保利威频道 " + named(t, 10001) + " 的拉流",
+		"↳ in thread: ✅ 保利威频道 " + named(t, 10001) + "：已停止拉流",
+		"(only you see) 🚫 没有权限：",
+		"(only you see) ⚠️ `abc` 不是保利威频道号",
+		"❌ 保利威频道 " + named(t, 10003) + "：保利威拒绝了签名",
+		"在 #incident 请求 `stop` 保利威频道 10001",
+		"[禁止推流]\n", "@dave clicks [禁止推流] in the thread", "已验证，不再直播（已禁推）",
+		"[批准] [取消]\n", "(only you see) 🚫 这是你自己发起的请求，你不能批准", "由 @carol 批准",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.Equal(t, len(demoActs), len(demoScenes(t, out)), "the same script")
+	require.NotContains(t, out, "Polyv channel 10001:", "no English thread line")
+}
+
+func TestDemoRefusesALanguageItDoesNotSpeak(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitUsage, run(context.Background(), []string{"-lang", "fr"}, &stdout, &stderr))
+	require.Contains(t, stderr.String(), `must be en or zh-CN, got "fr"`)
 }

@@ -72,14 +72,9 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 	sc := slackclient.New(slackclient.Options{
 		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, Logger: log,
 	})
-	groups := auth.NewGroupCache(sc, auth.WithLogger(log))
-	stopPolicy, err := auth.NewPolicy(cfg.Rules, groups)
+	stopPolicy, statusPolicy, err := policies(cfg, auth.NewGroupCache(sc, auth.WithLogger(log)))
 	if err != nil {
-		return nil, fmt.Errorf("stop policy: %w", err)
-	}
-	statusPolicy, err := auth.NewPolicy(cfg.StatusRules, groups)
-	if err != nil {
-		return nil, fmt.Errorf("status policy: %w", err)
+		return nil, err
 	}
 	quota := globalBucket(cfg)
 	pc := newPolyvClientWith(cfg, log, metrics, quota)
@@ -98,6 +93,7 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		// refused, and a stop's thread says what to set.
 		CutoffAvailable:  cfg.PolyvUserID != "",
 		ApprovalChannels: cfg.Approval.Channels, ApprovalAll: cfg.Approval.All, ApprovalTTL: cfg.Approval.TTL,
+		Language: cfg.Language,
 	}
 	for _, o := range opts {
 		o(&bcfg)
@@ -107,6 +103,18 @@ func newApp(cfg config, log *slog.Logger, opts ...Option) (*App, error) {
 		return nil, fmt.Errorf("wiring the bot: %w", err)
 	}
 	return &App{cfg: cfg, log: log, slack: sc, polyv: pc, bot: b, registry: reg}, nil
+}
+
+// policies are who may stop and who may ask for status, sharing one cache
+// of user-group memberships.
+func policies(cfg config, groups *auth.GroupCache) (stop, status *auth.Policy, err error) {
+	if stop, err = auth.NewPolicy(cfg.Rules, groups); err != nil {
+		return nil, nil, fmt.Errorf("stop policy: %w", err)
+	}
+	if status, err = auth.NewPolicy(cfg.StatusRules, groups); err != nil {
+		return nil, nil, fmt.Errorf("status policy: %w", err)
+	}
+	return stop, status, nil
 }
 
 // newPolyvClient builds the Polyv client from cfg, with the global bucket

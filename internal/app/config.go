@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/language"
+
 	"github.com/polyvbot/polyvbot/auth"
 	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/polyv"
@@ -51,6 +53,8 @@ type config struct {
 	VerifyStop  bool
 	ConfirmStop bool
 
+	// Language is what the bot writes to people in (LANGUAGE).
+	Language language.Tag
 	// Approval is APPROVAL_CHANNELS and APPROVAL_TTL: which Polyv channels'
 	// stops wait for a second allowed person, and for how long.
 	Approval approvalConfig
@@ -109,6 +113,7 @@ var variables = []variable{
 	{"POLYV_USER_ID", "the userId from the Polyv console (开发设置); ban and resume are refused without it"},
 	{"APPROVAL_CHANNELS", "Polyv channel ids (or *) whose stops wait for a second allowed person to approve"},
 	{"APPROVAL_TTL", "how long an approval request stays open, 1m to 1h; default " + defaultApprovalTTL.String()},
+	{"LANGUAGE", "en (default) or zh-CN: the language the bot writes to people in; logs stay English"},
 }
 
 // printVariables writes one line per variable: its name and its help.
@@ -189,6 +194,7 @@ func loadConfig(env Environment) (config, error) {
 	c.PolyvSignature = p.signature("POLYV_SIGNATURE_METHOD")
 	c.PolyvUserID = p.userID("POLYV_USER_ID", c.PolyvAppID, c.PolyvAppSecret)
 	c.Rules, c.StatusRules = p.rules()
+	c.Language = p.language("LANGUAGE")
 	c.Approval.All, c.Approval.Channels = p.approvalChannels("APPROVAL_CHANNELS")
 	c.Approval.TTL = p.duration("APPROVAL_TTL", defaultApprovalTTL, time.Minute, time.Hour)
 	return c, errors.Join(withoutSecrets(p.hintMisspelt(unknownVars(env.set)), secretsOf(c))...)
@@ -449,6 +455,16 @@ func (p *parser) level(name string) slog.Level {
 		p.fail(name, "must be debug, info, warn or error, got %q", v)
 		return slog.LevelInfo
 	}
+}
+
+// language reads LANGUAGE (see bot.ParseLanguage).
+func (p *parser) language(name string) language.Tag {
+	tag, err := bot.ParseLanguage(p.get(name))
+	if err != nil {
+		p.fail(name, "%s", err.Error())
+		return bot.English
+	}
+	return tag
 }
 
 func (p *parser) addr(name string) string {
@@ -722,7 +738,7 @@ func (u unknownVar) meantFor(problem string, unset map[string]bool) string {
 // versions add: a name with one of them is meant for polyvbot even when no
 // variable it reads is near.
 var ourPrefixes = []string{"SLACK_", "POLYV_", "ALLOWED_", "RATE_", "USER_RATE_", "STATUS_", "AUDIT_",
-	"HEALTH_", "LOG_", "DRY_", "VERIFY_", "CONFIRM_", "APPROVAL_", "LANGUAGE"}
+	"HEALTH_", "LOG_", "DRY_", "VERIFY_", "CONFIRM_", "APPROVAL_"}
 
 // maxVarName bounds the names compared: no variable of ours is near a longer
 // one, and comparing costs the product of the lengths.
@@ -730,12 +746,11 @@ const maxVarName = 64
 
 // unknownVars lists, by name, the variables in set (see setIn) that polyvbot
 // does not read but that look meant for it: near one it reads, or named
-// with one of ourPrefixes. LANGUAGE in the environment is left alone: it is
-// gettext's, and many systems set it.
+// with one of ourPrefixes.
 func unknownVars(set map[string]string) []unknownVar {
 	var out []unknownVar
 	for name, from := range set {
-		if slices.Contains(configVars, name) || !isVarName(name) || (name == "LANGUAGE" && from == setInEnvironment) {
+		if slices.Contains(configVars, name) || !isVarName(name) {
 			continue
 		}
 		guesses := guessVar(name)

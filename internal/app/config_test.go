@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/language"
 
+	"github.com/polyvbot/polyvbot/bot"
 	"github.com/polyvbot/polyvbot/polyv"
 )
 
@@ -389,9 +391,10 @@ func TestUnknownVars(t *testing.T) {
 		{name: "POLYV_USER_ID", from: setInEnvFile, ignored: true},
 		{name: "APPROVAL_CHANNELS", from: setInEnvFile, ignored: true},
 		{name: "APPROVAL_TIMEOUT", from: setInEnvFile},
-		{name: "LANGUAGE", from: setInEnvFile},
-		{name: "LANGUAGE", from: setInBoth},
+		{name: "LANGUAGE", from: setInEnvFile, ignored: true},
+		{name: "LANGUAGE", from: setInBoth, ignored: true},
 		{name: "LANGUAGE", from: setInEnvironment, ignored: true},
+		{name: "LANGAUGE", from: setInEnvFile, want: []string{"LANGUAGE"}},
 		{name: "ALLOWED_USERS", from: setInEnvFile, ignored: true},
 		{name: "PATH", from: setInEnvironment, ignored: true},
 		{name: "HOME", from: setInEnvironment, ignored: true},
@@ -626,6 +629,43 @@ func TestLoadConfigNeverEchoesMisplacedSecrets(t *testing.T) {
 				require.Contains(t, err.Error(), name)
 			})
 		}
+	}
+}
+
+// TestLoadConfigLanguage: LANGUAGE is en (the default) or zh-CN, written as
+// locales often are; as gettext's list it is read by its first language the
+// bot speaks; anything else is refused, naming the choices.
+func TestLoadConfigLanguage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, value string
+		want        language.Tag
+		wantErr     string
+	}{
+		{name: "unset", value: "", want: bot.English},
+		{name: "en", value: "en", want: bot.English},
+		{name: "zh-CN", value: "zh-CN", want: bot.Chinese},
+		{name: "as a locale", value: "zh_CN", want: bot.Chinese},
+		{name: "any case", value: " ZH-cn\n", want: bot.Chinese},
+		{name: "gettext's list", value: "zh_CN:en_US:en", want: bot.Chinese},
+		{name: "gettext's list, English first", value: "en_US:en", want: bot.English},
+		{name: "gettext's list, ours later", value: "fr_FR:zh_CN", want: bot.Chinese},
+		{name: "traditional Chinese", value: "zh-TW", wantErr: `LANGUAGE: must be en or zh-CN, got "zh-TW"`},
+		{name: "French", value: "fr", wantErr: `LANGUAGE: must be en or zh-CN, got "fr"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := validEnv()
+			env["LANGUAGE"] = tc.value
+			c, err := loadConfig(mapLookup(env))
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, c.Language)
+		})
 	}
 }
 
