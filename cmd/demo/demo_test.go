@@ -130,7 +130,7 @@ func demoScenes(t *testing.T, out string) []demoSceneOutput {
 func playDemoForTest(t *testing.T) string {
 	t.Helper()
 	r := demoRun()
-	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Equal(t, 0, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
 	require.Empty(t, r.stderr, "the demo's logs must not leak onto stderr")
 	return r.stdout
 }

@@ -65,8 +65,10 @@ func (st *stage) playStep(ctx context.Context, s demoStep) error {
 	}
 	if text, _ := ack.Text(); text != "" {
 		printLines(st.out, "  (only you see) ", text)
-		return nil
 	}
+	// A command answered in its ack (bad input, help) is audited after the
+	// ack: a step that did not wait for that record would let it end the
+	// next step's wait, and every later step would print too early.
 	if err := st.audits.waitAbove(ctx, seen); err != nil {
 		return fmt.Errorf("the bot did not finish in %s", demoStepTimeout)
 	}
