@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -77,8 +78,10 @@ const (
 	demoAlice   = "U0ALICE"   // in ALLOWED_USERS
 	demoCarol   = "U0CAROL"   // in the on-call user group
 	demoBob     = "U0BOB"     // in ALLOWED_USERS; runs the burst
+	demoDave    = "U0DAVE"    // in ALLOWED_USERS; stops the pushed stream
 	demoMallory = "U0MALLORY" // allowed nowhere
 	demoGroup   = "S0ONCALL"
+	demoTeam    = "T0DEMO"
 	demoAppID   = "demoAppId"
 	// demoRefused is the Polyv channel the fake Polyv refuses to stop.
 	demoRefused = 10003
@@ -88,6 +91,7 @@ const (
 
 var demoNames = map[string]string{
 	demoChannel: "#incident", demoAudit: "#polyv-audit", demoAlice: "@alice", demoCarol: "@carol", demoBob: "@bob",
+	demoDave:    "@dave",
 	demoMallory: "@mallory", demoGroup: "@oncall",
 }
 
@@ -103,9 +107,12 @@ type demoScene struct {
 // says is what the bot runs with.
 var demoSettings = map[string]string{
 	"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
-	"ALLOWED_USERS": demoAlice + "," + demoBob, "ALLOWED_USERGROUPS": demoGroup,
-	"RATE_LIMIT_PER_MINUTE": "600", "RATE_LIMIT_BURST": "50",
+	"ALLOWED_USERS": demoAlice + "," + demoBob + "," + demoDave, "ALLOWED_USERGROUPS": demoGroup,
+	// Channel names take at most a tenth of the global bucket (5/s, bursts
+	// of 10): this one is large enough that every scene shows them.
+	"RATE_LIMIT_PER_MINUTE": "3000", "RATE_LIMIT_BURST": "100",
 	"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
+	"APPROVAL_CHANNELS": strconv.Itoa(demoKeynote),
 }
 
 // setting is NAME=value as the demo sets it.
@@ -134,15 +141,11 @@ func runDemo(ctx context.Context, lang string, stdout, stderr io.Writer) int {
 }
 
 func playDemo(ctx context.Context, lang string, out io.Writer) error {
-	sl := slacktest.NewServer(slacktest.WithTeam("T0DEMO", "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
+	sl := slacktest.NewServer(slacktest.WithTeam(demoTeam, "Demo Workspace"), slacktest.WithBotUser("U0POLYVBOT", "polyvbot"))
 	defer sl.Close()
 	pv := polyvtest.NewServer(demoAppID, "demo-secret-not-a-real-one")
 	defer pv.Close()
-	sl.SetUserGroup(demoGroup, "oncall", demoCarol)
-	// The app manifest leaves out channels:read, so Slack refuses
-	// conversations.info, and the preflight shows what -check really shows.
-	sl.FailAlways("conversations.info", slacktest.Failure{Error: "missing_scope"})
-	pv.Script(demoRefused, polyvtest.InvalidSignature())
+	stageFakes(sl, pv)
 
 	audits := newAuditCounter()
 	a, err := demoApp(sl, pv, audits, lang)
@@ -153,18 +156,8 @@ func playDemo(ctx context.Context, lang string, out io.Writer) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	if err := waitConnected(ctx, sl); err != nil {
+	if err := playScenes(ctx, newStage(out, sl, audits), a); err != nil {
 		return err
-	}
-	printDemoIntro(out, a)
-	fmt.Fprintln(out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
-	if !a.Preflight(ctx, out) {
-		return fmt.Errorf("the preflight failed against the fakes")
-	}
-	for i, sc := range demoScript {
-		if err := playScene(ctx, out, sl, audits, i+1, sc); err != nil {
-			return err
-		}
 	}
 	// Stopping the bot waits for everything it started, the audit
 	// channel's lines included.
@@ -173,7 +166,26 @@ func playDemo(ctx context.Context, lang string, out io.Writer) error {
 		return fmt.Errorf("the bot stopped with an error: %w", err)
 	}
 	printAuditChannel(out, sl)
-	fmt.Fprintf(out, "\n%d stop call(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n", countStops(pv))
+	printPolyvCalls(out, pv)
+	return nil
+}
+
+// playScenes plays the preflight and every scene, once the bot is
+// connected.
+func playScenes(ctx context.Context, st *stage, a *app.App) error {
+	if err := waitConnected(ctx, st.sl); err != nil {
+		return err
+	}
+	printDemoIntro(st.out, a)
+	fmt.Fprintln(st.out, "\n── 0. The preflight, `-check`, against the fakes (with the scopes of deploy/slack-app-manifest.yaml)")
+	if !a.Preflight(ctx, st.out) {
+		return fmt.Errorf("the preflight failed against the fakes")
+	}
+	for i, act := range demoActs {
+		if err := st.playAct(ctx, i+1, act); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -217,64 +229,12 @@ func waitConnected(ctx context.Context, sl *slacktest.Server) error {
 
 func printDemoIntro(out io.Writer, a *app.App) {
 	fmt.Fprintln(out, "polyvbot demo: the real bot against a fake Slack and a fake Polyv on this machine (no tokens, no network).")
-	fmt.Fprintf(out, "Cast: @alice (%s) and @bob (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
-		demoAlice, demoBob, demoCarol, demoGroup, demoMallory)
+	fmt.Fprintf(out, "Cast: @alice (%s), @bob (%s) and @dave (%s) are in ALLOWED_USERS; @carol (%s) is in the user group @oncall (%s, ALLOWED_USERGROUPS); @mallory (%s) is in neither.\n",
+		demoAlice, demoBob, demoDave, demoCarol, demoGroup, demoMallory)
 	fmt.Fprintf(out, "Commands are typed in %s (%s); the audit channel, AUDIT_CHANNEL, is %s (%s).\n",
 		demoNames[demoChannel], demoChannel, demoNames[demoAudit], a.AuditChannel())
 	fmt.Fprintf(out, "Who may stop: %s. Per-user budget: %s at once, then %s a minute.\n",
 		a.WhoMayStop(), setting("USER_RATE_LIMIT_BURST"), setting("USER_RATE_LIMIT_PER_MINUTE"))
-}
-
-// playScene sends one command, waits until the bot is done with it and
-// prints everything Slack would show because of it.
-func playScene(ctx context.Context, out io.Writer, sl *slacktest.Server, audits *auditCounter, n int, sc demoScene) error {
-	fmt.Fprintf(out, "\n── %d. %s\n", n, sc.title)
-	fmt.Fprintf(out, "%s in %s types: /polyv %s\n", demoNames[sc.user], demoNames[demoChannel], sc.text)
-	before := len(sl.ChannelMessages(demoChannel))
-	sctx, cancel := context.WithTimeout(ctx, demoStepTimeout)
-	defer cancel()
-	seen := audits.count()
-	env, responseURL, err := sl.SendSlashCommand(sctx, slacktest.SlashCommand{
-		Command: "/polyv", Text: sc.text, UserID: sc.user, UserName: strings.TrimPrefix(demoNames[sc.user], "@"),
-		ChannelID: demoChannel, ChannelName: "incident",
-	})
-	if err != nil {
-		return fmt.Errorf("scene %d: %w", n, err)
-	}
-	ack, err := sl.WaitAck(sctx, env)
-	if err != nil {
-		return fmt.Errorf("scene %d: no ack: %w", n, err)
-	}
-	if text, _ := ack.Text(); text != "" {
-		printLines(out, "  (only you see) ", text)
-		return nil
-	}
-	if err := audits.waitAbove(sctx, seen); err != nil {
-		return fmt.Errorf("scene %d: the bot did not finish in %s", n, demoStepTimeout)
-	}
-	printSlack(out, sl, before, responseURL)
-	return nil
-}
-
-// printSlack prints the channel messages posted since before, with their
-// threads, and the private answers sent to responseURL.
-func printSlack(out io.Writer, sl *slacktest.Server, before int, responseURL string) {
-	for _, p := range sl.ResponsePosts() {
-		if p.URL == responseURL {
-			prefix := "  (only you see) "
-			if p.ResponseType == "in_channel" {
-				prefix = "  " + demoNames[demoChannel] + " › polyvbot: "
-			}
-			printLines(out, prefix, p.Text)
-		}
-	}
-	msgs := sl.ChannelMessages(demoChannel)
-	for _, m := range msgs[min(before, len(msgs)):] {
-		printLines(out, "  "+demoNames[demoChannel]+" › polyvbot: ", m.Latest())
-		for _, r := range sl.Thread(demoChannel, m.TS) {
-			printLines(out, "      ↳ in thread: ", r.Text)
-		}
-	}
 }
 
 func printLines(out io.Writer, prefix, text string) {
@@ -288,12 +248,13 @@ func printLines(out io.Writer, prefix, text string) {
 	}
 }
 
-// slackMarkup matches mentions (<@U…>, <#C…>, <!subteam^S…>) and links
-// (<https://…|label>); other text in angle brackets is left alone.
-var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
+// slackMarkup matches mentions (<@U…>, <#C…>, <!subteam^S…>), dates
+// (<!date^…|fallback>) and links (<https://…|label>); other text in angle
+// brackets is left alone.
+var slackMarkup = regexp.MustCompile(`<([@#]|!subteam\^|!date\^|https?://)([^>|]*)(?:\|([^>]*))?>`)
 
 // render turns Slack markup into what a reader sees: <@U0ALICE> → @alice,
-// <https://…|thread> → thread, &lt; → <.
+// <https://…|thread> → thread, a date → its fallback, &lt; → <.
 func render(text string) string {
 	text = slackMarkup.ReplaceAllStringFunc(text, func(m string) string {
 		g := slackMarkup.FindStringSubmatch(m)
@@ -313,12 +274,13 @@ func render(text string) string {
 // slackEntities are the three escapes Slack shows as plain characters.
 var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
-func countStops(pv *polyvtest.Server) int {
-	n := 0
+// printPolyvCalls ends the transcript with the actions that reached the
+// fake Polyv, refused ones included.
+func printPolyvCalls(out io.Writer, pv *polyvtest.Server) {
+	n := map[polyvtest.Op]int{}
 	for _, c := range pv.Calls() {
-		if strings.HasSuffix(c.Path, "stop-pull-stream") {
-			n++
-		}
+		n[c.Op]++
 	}
-	return n
+	fmt.Fprintf(out, "\n%d stop call(s), %d cut-off(s) and %d resume(s) reached the fake Polyv. That is the whole product; next: create the Slack app (README, Quickstart).\n",
+		n[polyvtest.OpStop], n[polyvtest.OpCutoff], n[polyvtest.OpResume])
 }

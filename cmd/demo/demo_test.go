@@ -40,9 +40,13 @@ func TestDemoPlaysEveryScene(t *testing.T) {
 		"↳ in thread: ❌ Polyv channel 10003", "Polyv rejected the signature",
 		"⏳ Polyv channel 10007", "not sent, your per-user limit",
 		"(only you see) ⏳ You have used your stop budget",
+		"/polyv status 10009 10010",
+		"/polyv stop 10010", "[Cut off the push]", "@dave clicks [Cut off the push]", "banned from pushing",
+		"/polyv resume 10010", "resumed",
+		"/polyv stop 10009", "[Approve] [Cancel]", "🚫 You asked for this", "approved by @carol",
 		"#polyv-audit (AUDIT_CHANNEL) got one line per action",
 		"@alice is stopping Polyv channel 10001", "in #incident",
-		"6 stop call(s) reached the fake Polyv",
+		"8 stop call(s), 1 cut-off(s) and 1 resume(s) reached the fake Polyv",
 	}
 	last := 0
 	for _, w := range wants {
@@ -87,7 +91,7 @@ func TestDemoNamesTheAuditChannelOnce(t *testing.T) {
 func TestDemoHeadingsMatchTheConfiguration(t *testing.T) {
 	t.Parallel()
 	scenes := demoScenes(t, playDemoForTest(t))
-	require.Len(t, scenes, len(demoScript))
+	require.Len(t, scenes, len(demoActs))
 	setting := regexp.MustCompile(`\b([A-Z][A-Z_]+)=([^\s,;)]+)`)
 	rateVar := regexp.MustCompile(`\b(?:USER_)?RATE_LIMIT_[A-Z_]+`)
 	for i, sc := range scenes {
@@ -126,7 +130,7 @@ func demoScenes(t *testing.T, out string) []demoSceneOutput {
 func playDemoForTest(t *testing.T) string {
 	t.Helper()
 	r := demoRun()
-	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Equal(t, 0, r.code, "stderr: %s\nstdout: %s", r.stderr, r.stdout)
 	require.Empty(t, r.stderr, "the demo's logs must not leak onto stderr")
 	return r.stdout
 }
@@ -152,6 +156,7 @@ func TestRenderSlackMarkup(t *testing.T) {
 		{"`stop <channelId>…`", "`stop <channelId>…`"},
 		{"member ID `U0MALLORY`", "member ID `U0MALLORY`"},
 		{"stop &lt;channelId&gt;… a &amp; b", "stop <channelId>… a & b"},
+		{"expires <!date^1796648607^{date_short_pretty} at {time}|2026-12-07 13:03 UTC> (in", "expires 2026-12-07 13:03 UTC (in"},
 	}
 	for _, tc := range tests {
 		require.Equal(t, tc.want, render(tc.in), "render(%q)", tc.in)
@@ -199,16 +204,18 @@ func TestDemoPlaysInChinese(t *testing.T) {
 	require.Equal(t, 0, run(context.Background(), []string{"-lang", "zh-CN"}, &stdout, &stderr), "stderr: %s", stderr.String())
 	out := stdout.String()
 	for _, want := range []string{
-		"#incident › polyvbot: ✅ 已停止 1 个 — @alice 要求停止保利威频道 10001 «polyvtest channel 10001» 的拉流",
-		"↳ in thread: ✅ 保利威频道 10001 «polyvtest channel 10001»：已停止拉流",
+		"#incident › polyvbot: ✅ 已停止 1 个 — @alice 要求停止保利威频道 " + named(t, 10001) + " 的拉流",
+		"↳ in thread: ✅ 保利威频道 " + named(t, 10001) + "：已停止拉流",
 		"(only you see) 🚫 没有权限：",
 		"(only you see) ⚠️ `abc` 不是保利威频道号",
-		"❌ 保利威频道 10003 «polyvtest channel 10003»：保利威拒绝了签名",
+		"❌ 保利威频道 " + named(t, 10003) + "：保利威拒绝了签名",
 		"在 #incident 请求 `stop` 保利威频道 10001",
+		"[禁止推流]\n", "@dave clicks [禁止推流] in the thread", "已验证，不再直播（已禁推）",
+		"[批准] [取消]\n", "(only you see) 🚫 这是你自己发起的请求，你不能批准", "由 @carol 批准",
 	} {
 		require.Contains(t, out, want)
 	}
-	require.Equal(t, len(demoScript), len(demoScenes(t, out)), "the same script")
+	require.Equal(t, len(demoActs), len(demoScenes(t, out)), "the same script")
 	require.NotContains(t, out, "Polyv channel 10001:", "no English thread line")
 }
 
