@@ -88,10 +88,12 @@ const (
 
 // The names' budget. Polyv's quota is one bucket for every call; stops
 // wait in it, names never do (TryChannelInfo). On top of that:
-//   - names take at most a tenth of the global rate (and of its burst, at
-//     least 1), never more than 5/s with bursts of 10: in a long burst of
-//     stops at the global rate, at most one call in eleven is a name's,
-//     so calls per stop stay within 1.1;
+//   - names refill at most a tenth of the global rate, never more than 5/s:
+//     in a long burst of stops at the global rate, at most one call in
+//     eleven is a name's, so calls per stop stay within 1.1; their own
+//     burst is the half of the global burst the reserve leaves (at most
+//     10), so that one command naming a few channels shows every name
+//     with the default bucket (60/min, burst 10: five names at once);
 //   - a lookup starts only while more than half the global burst is free:
 //     stops arriving together always find that half, and while stops keep
 //     the bucket low (they wait in it), names make no calls at all.
@@ -209,7 +211,7 @@ func budget(global *rate.Limiter) (*rate.Limiter, float64) {
 		return rate.NewLimiter(nameRate, nameBurst), 0
 	}
 	r := min(rate.Limit(nameRate), global.Limit()/nameShare)
-	b := min(nameBurst, max(1, global.Burst()/nameShare))
+	b := min(nameBurst, max(1, int(float64(global.Burst())*(1-reserveShare))))
 	return rate.NewLimiter(r, b), float64(global.Burst()) * reserveShare
 }
 

@@ -159,7 +159,7 @@ func TestNamesBudget(t *testing.T) {
 		{"only the reserve free", func() *rate.Limiter { return drained(rate.NewLimiter(100, 100), 50) }, 1, 0},
 		{"nearly empty", func() *rate.Limiter { return drained(rate.NewLimiter(1, 10), 9) }, 1, 0},
 		{"stops waiting in the bucket", func() *rate.Limiter { return drained(rate.NewLimiter(1, 10), 15) }, 1, 0},
-		{"a tenth of a small global burst", func() *rate.Limiter { return rate.NewLimiter(1, 10) }, 5, 1},
+		{"the default bucket: five names at once, half left to stops", func() *rate.Limiter { return rate.NewLimiter(1, 10) }, 8, 5},
 		{"no limit at all", func() *rate.Limiter { return rate.NewLimiter(rate.Inf, 0) }, 20, nameBurst},
 	}
 	for _, tc := range tests {

@@ -108,8 +108,9 @@ type demoScene struct {
 var demoSettings = map[string]string{
 	"POLYV_TIMEOUT": "3s", "AUDIT_CHANNEL": demoAudit,
 	"ALLOWED_USERS": demoAlice + "," + demoBob + "," + demoDave, "ALLOWED_USERGROUPS": demoGroup,
-	// Channel names take at most a tenth of the global bucket (5/s, bursts
-	// of 10): this one is large enough that every scene shows them.
+	// Channel names refill at a tenth of the global bucket's rate (at most
+	// 5/s, bursts of half its burst): this one is large enough that every
+	// scene, the burst of stops included, shows them.
 	"RATE_LIMIT_PER_MINUTE": "3000", "RATE_LIMIT_BURST": "100",
 	"USER_RATE_LIMIT_PER_MINUTE": "1", "USER_RATE_LIMIT_BURST": "3",
 	"APPROVAL_CHANNELS": strconv.Itoa(demoKeynote),
