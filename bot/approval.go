@@ -181,7 +181,8 @@ func (p *pipeline) postApprovalRequest(ctx context.Context, req Request, gated [
 	expires := p.approval.tickets.now().Add(p.approval.tickets.ttl)
 	// What will stop, as the confirmation prompt shows it: the approver
 	// approves an event, not a number.
-	text := p.words.approvalRequestText(asked, p.promptStories(ctx, gated), expires, p.approval.tickets.ttl, p.set.DryRun)
+	stories := p.promptStories(ctx, gated)
+	text := p.words.approvalRequestText(asked, stories, expires, p.approval.tickets.ttl, p.set.DryRun)
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	_, link, err = p.slack.Post(pctx, req.Channel, slackclient.Message{Text: text, Blocks: approvalBlocks(p.words, text, token)})
@@ -189,7 +190,7 @@ func (p *pipeline) postApprovalRequest(ctx context.Context, req Request, gated [
 		p.log.Error("approval request not posted", "request_id", req.ID, "channel", req.Channel, "err", err)
 		return "", err
 	}
-	p.auditPost(ctx, req, p.words.approvalRequestedLine(asked, link))
+	p.auditPost(ctx, req, p.words.approvalRequestedLine(asked, link, stories[0].names))
 	return link, nil
 }
 

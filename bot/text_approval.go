@@ -118,10 +118,10 @@ func (wd words) approvalClockAheadText() string {
 }
 
 // approvalRequestedLine is the audit channel's line for a request.
-func (wd words) approvalRequestedLine(req Request, link string) string {
+func (wd words) approvalRequestedLine(req Request, link string, names channelNames) string {
 	w := wordsOf(req.Command.Verb)
 	return wd.f("✋ <@%s> asked to %s in <#%s>: waiting for a second person's approval%s", req.User,
-		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, nil)), req.Channel, wd.linkSuffix(link))
+		wd.f(w.act, wd.channelsText(req.Command.ChannelIDs, names)), req.Channel, wd.linkSuffix(link))
 }
 
 // approvalCancelledLine is the audit channel's line for a cancelled request.
