@@ -294,10 +294,17 @@ func (st *state) pick(to int) (c *wsConn, aimed bool, err error) {
 		}
 		return c, true, nil
 	}
+	return st.spread(), false, nil
+}
+
+// spread is the ready connection an unaimed payload goes to, as the
+// routing says; nil when none is ready.
+func (st *state) spread() *wsConn {
 	ready := st.readyConns()
 	if len(ready) == 0 {
-		return nil, false, nil
+		return nil
 	}
+	var c *wsConn
 	switch st.routing {
 	case Newest:
 		c = ready[len(ready)-1]
@@ -313,7 +320,7 @@ func (st *state) pick(to int) (c *wsConn, aimed bool, err error) {
 		}
 	}
 	st.lastRouted = c.id
-	return c, false, nil
+	return c
 }
 
 func (s *Server) liveConn(id int) (*wsConn, error) {
