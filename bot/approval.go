@@ -266,7 +266,9 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 	}
 	orig.ApprovedBy, orig.ResponseURL, orig.Received = c.User, c.ResponseURL, c.Received
 	p.replaceRequest(ctx, c, p.words.approvingText(wordsOf(orig.Command.Verb), orig))
-	pr := parent{channel: orig.Channel, ts: c.Click.MessageTS}
+	// The request is the approved command's parent: its thread is where
+	// the records and the audit channel point.
+	pr := parent{channel: orig.Channel, ts: c.Click.MessageTS, link: p.slack.Permalink(orig.Channel, c.Click.MessageTS)}
 	orig.approval = &approvalRun{parent: &pr, settled: p.notLive(ctx, orig.Command.ChannelIDs)}
 	out := Record{Request: orig, Decision: Allowed}
 	p.runAction(ctx, spec.action, orig, &out)

@@ -366,6 +366,8 @@ func TestApprovalOnAnotherReplica(t *testing.T) {
 		require.Equal(t, []State{Stopped}, states(rec))
 		require.Equal(t, "CEO keynote <leaked>", rec.Command.Reason)
 		require.Equal(t, approver, rec.ApprovedBy)
+		require.Equal(t, "https://test.slack.com/archives/"+opsChannel+"/p"+strings.Replace(msg.TS, ".", "", 1), rec.Thread,
+			"the record points at the request's thread, though another replica posted it")
 		require.Equal(t, Used, b.approvalClicked(approver, ActionApprove, token, msg.TS).Decision, "approved on this replica")
 		require.Empty(t, actionCalls(a.polyv.Calls()), "the replica that asked ran nothing")
 		require.Equal(t, 1, b.stopCalls(10001))

@@ -212,7 +212,11 @@ func (f *fakeSlack) Post(ctx context.Context, channel string, m slackclient.Mess
 	f.ts++
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
 	f.msgs = append(f.msgs, fakeMsg{Channel: channel, TS: ts, ThreadTS: m.ThreadTS, Text: m.Text, Blocks: m.Blocks})
-	return ts, "https://test.slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1), nil
+	return ts, f.Permalink(channel, ts), nil
+}
+
+func (f *fakeSlack) Permalink(channel, ts string) string {
+	return "https://test.slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1)
 }
 
 func (f *fakeSlack) Update(ctx context.Context, channel, ts string, m slackclient.Message) error {

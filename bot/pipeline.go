@@ -21,6 +21,9 @@ type Slack interface {
 	Update(ctx context.Context, channel, ts string, m slackclient.Message) error
 	PostEphemeral(ctx context.Context, channel, user string, m slackclient.Message) error
 	Respond(ctx context.Context, responseURL string, r slackclient.Response) error
+	// Permalink is the link to the message at ts in channel, without a
+	// call to Slack; "" when it cannot be known.
+	Permalink(channel, ts string) string
 }
 
 // Polyv is what the bot needs from the Polyv client.

@@ -216,6 +216,10 @@ func ErrorCode(err error) string {
 	return ""
 }
 
+// Permalink is the link to the message at ts in channel, as Post returns
+// it: "" until the workspace URL is known (from auth.test).
+func (c *Client) Permalink(channel, ts string) string { return c.permalink(channel, ts) }
+
 // permalink builds the link to a message from the workspace URL, which saves
 // a chat.getPermalink call per action.
 func (c *Client) permalink(channel, ts string) string {
