@@ -326,3 +326,33 @@ func (f *fakeSlack) messages() []fakeMsg {
 	defer f.mu.Unlock()
 	return append([]fakeMsg(nil), f.msgs...)
 }
+
+// Once its requester clicks the cut-off, the offer in the stop's thread
+// says who did, without the button: it could only answer "used" now.
+func TestCutoffOfferIsRetiredWhenClicked(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		e.polyv.SetStreamType(10001, polyv.StreamClient)
+		e.run("stop 10001 -- leaked stream")
+		_, thread := e.parent()
+		btn := offerButton(t, e, thread[2])
+		var offer fakeMsg
+		for _, m := range e.slack.messages() {
+			if m.Text == thread[2] {
+				offer = m
+			}
+		}
+		rec := e.handle(Request{ID: envelopeID("cut-off retire"), User: responder, Channel: opsChannel, ResponseURL: responseURL + "/click",
+			Command: Command{Verb: VerbBan}, Click: &Click{Action: ActionCutoff, Value: btn.Value, MessageTS: offer.TS}, Received: time.Now()})
+		if rec.Pending() {
+			rec = e.verdict(rec.ID)
+		}
+		require.Equal(t, []State{Stopped}, states(rec))
+		for _, m := range e.slack.messages() {
+			if m.TS == offer.TS {
+				require.Equal(t, []string{english.offerTakenText(responder)}, m.Updates)
+			}
+		}
+	})
+}

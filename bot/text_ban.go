@@ -161,6 +161,11 @@ func (wd words) offerExpiredText(ttl time.Duration) string {
 	return wd.f("⌛ This cut-off button expired after %s; nothing was sent to Polyv. If the channel is still live, type the `ban` command its line shows.", wd.humanDuration(ttl))
 }
 
+// offerTakenText replaces a cut-off offer once its requester clicked it.
+func (wd words) offerTakenText(user string) string {
+	return wd.f("✂️ <@%s> clicked Cut off the push; the cut-off has a message of its own in this channel, with the outcome in its thread.", user)
+}
+
 func (wd words) offerUsedText() string {
 	return wd.f("This cut-off button was already used; this click sent nothing to Polyv. The cut-off's own thread in the channel says what happened.")
 }

@@ -280,6 +280,7 @@ func banSamples(wd words, apiErr func(string) error) []sample {
 	add("cut-off button", dialogSample(wd, cutoffButtonWords(), wd.channelsText([]int64{10002}, nil)))
 	add("cut-off not yours", wd.offerNotYoursText())
 	add("cut-off expired", wd.offerExpiredText(CutoffOfferTTL))
+	add("cut-off taken", wd.offerTakenText("U0ALICE"))
 	add("cut-off used", wd.offerUsedText())
 	add("cut-off altered", wd.offerAlteredText())
 	return out

@@ -240,6 +240,7 @@ var zhCN = map[string]string{
 	"Cut the push off: type %s; the host cannot push again for %d h or until %s.":                                                                                                     "禁止推流：输入 %s；%d 小时内或 %s 之前主播无法再推流。",
 	"🚫 This cut-off button is only for the person who ran the stop; nothing was sent to Polyv. If you may cut the push off, type the `ban` command its line shows.":                   "🚫 这个禁推按钮只给发起停止的人用；没有向保利威发送任何请求。如果你有权限禁推，请输入那一行给出的 `ban` 命令。",
 	"⌛ This cut-off button expired after %s; nothing was sent to Polyv. If the channel is still live, type the `ban` command its line shows.":                                         "⌛ 这个禁推按钮已过期（有效期 %s）；没有向保利威发送任何请求。如果频道仍在直播，请输入那一行给出的 `ban` 命令。",
+	"✂️ <@%s> clicked Cut off the push; the cut-off has a message of its own in this channel, with the outcome in its thread.":                                                        "✂️ <@%s> 点了「禁止推流」；这次禁推在这个频道里有自己的主消息，结果在它的 thread 里。",
 	"This cut-off button was already used; this click sent nothing to Polyv. The cut-off's own thread in the channel says what happened.":                                             "这个禁推按钮已经用过了；这次点击没有向保利威发送任何请求。Slack 频道里那次禁推自己的 thread 会说明结果。",
 	"⚠️ This cut-off button could not be checked (it was changed, or comes from a bot with another configuration); nothing was sent to Polyv. Type the `ban` command its line shows.": "⚠️ 无法校验这个禁推按钮（它被改过，或者来自配置不同的机器人）；没有向保利威发送任何请求。请输入那一行给出的 `ban` 命令。",
 
