@@ -178,7 +178,7 @@ func (p *pipeline) checking() bool { return p.set.VerifyStop && !p.set.DryRun }
 // in a State.
 func (p *pipeline) call(ctx context.Context, a *action, id int64) ChannelResult {
 	start := time.Now()
-	stats, err := a.call(ctx, p.polyv, id)
+	stats, err := a.call(p.polyv, ctx, id)
 	r := ChannelResult{ID: id, Err: err, Elapsed: time.Since(start), Wait: stats.LimiterWait, Attempts: stats.Attempts}
 	switch {
 	case err == nil && p.set.DryRun:

@@ -30,7 +30,6 @@ var resumeWords = actionWords{emoji: "▶️",
 	dryRun:  phrase("🧪 Polyv channel %s: dry run (DRY_RUN=true): the signed resume call was logged, not sent"),
 	confirm: phrase("Confirmed: resuming Polyv %s…"),
 	act:     phrase("resume Polyv %s"), acting: phrase("resuming Polyv %s"),
-	may:  phrase("Anyone else allowed to resume streams can approve it"),
 	note: words.resumeNote,
 	prompt: promptWords{question: phrase("Lift the cut-off of Polyv %s?"), title: phrase("Lift the cut-off?"), body: words.resumeDialog,
 		button: phrase("Resume"), keep: phrase("Keep it cut off")}}

@@ -284,7 +284,6 @@ var zhCN = map[string]string{
 	"resuming Polyv %s":    "正在恢复保利威%s 推流",
 	"Anyone else allowed to stop streams can approve it":                                                       "其他有停止权限的人都可以批准",
 	"Anyone else allowed to cut off streams can approve it":                                                    "其他有禁推权限的人都可以批准",
-	"Anyone else allowed to resume streams can approve it":                                                     "其他有恢复推流权限的人都可以批准",
 	"✋ <@%s> asks for a second person's approval to %s":                                                        "✋ <@%s> 请求第二个人批准：%s",
 	"%s; nothing is sent to Polyv until then. It expires <!date^%d^{date_short_pretty} at {time}|%s> (in %s).": "%s；批准之前不会向保利威发送任何请求。<!date^%d^{date_short_pretty} {time}|%s> 过期（%s后）。",
 	"Approve":                                "批准",

@@ -29,7 +29,7 @@ type verbSpec struct {
 // every action (act, in stop.go); these fields are what differs.
 type action struct {
 	// call sends the verb's Polyv call for one channel.
-	call func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error)
+	call func(pv Polyv, ctx context.Context, id int64) (polyv.CallStats, error)
 	// bucket is the per-user token bucket it takes one token from per
 	// channel (the global bucket is the Polyv client's, for every call).
 	bucket func(*pipeline) UserThrottle
@@ -62,9 +62,7 @@ var verbs = []verbSpec{
 		hint:   "stop <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
-			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
-				return pv.StopPullStream(ctx, id)
-			},
+			call:         Polyv.StopPullStream,
 			bucket:       func(p *pipeline) UserThrottle { return p.users },
 			confirms:     true,
 			approvable:   true,
@@ -80,9 +78,7 @@ var verbs = []verbSpec{
 		hint:   "ban <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
-			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
-				return pv.Cutoff(ctx, id)
-			},
+			call:       Polyv.Cutoff,
 			bucket:     func(p *pipeline) UserThrottle { return p.users },
 			confirms:   true,
 			approvable: true,
@@ -100,9 +96,7 @@ var verbs = []verbSpec{
 		hint:   "resume <channelId>… [-- reason]",
 		policy: func(p *pipeline) Authorizer { return p.stopPolicy },
 		action: &action{
-			call: func(ctx context.Context, pv Polyv, id int64) (polyv.CallStats, error) {
-				return pv.Resume(ctx, id)
-			},
+			call:     Polyv.Resume,
 			bucket:   func(p *pipeline) UserThrottle { return p.users },
 			confirms: true,
 			// Not verified: a resume shows in the live status only once the

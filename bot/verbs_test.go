@@ -64,7 +64,7 @@ func TestActingEntriesCallTheirPolyvCall(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				e := newEnv(t, noVerify)
-				_, err := specOf(verb).action.call(context.Background(), e.p.polyv, 10001)
+				_, err := specOf(verb).action.call(e.p.polyv, context.Background(), 10001)
 				require.NoError(t, err)
 				calls := e.polyv.Calls()
 				require.Len(t, calls, 1)
