@@ -50,27 +50,12 @@ func (e *env) approvalRequest() (fakeMsg, string) {
 // clicked, it returns the last record written.
 func (e *env) approvalClicked(user, action, token, ts string) Record {
 	e.t.Helper()
-	rec := e.handle(Request{ID: envelopeID("approval-" + user + "-" + action), User: user, Channel: opsChannel,
-		ResponseURL: responseURL + "/" + user, Command: Command{Verb: VerbStop},
-		Click: &Click{Action: action, Value: token, MessageTS: ts}, Received: time.Now()})
-	if rec.Pending() {
-		return e.verdict(rec.ID)
-	}
-	return rec
+	return e.press("approval-"+user+"-"+action, user, responseURL+"/"+user, VerbStop, Click{Action: action, Value: token, MessageTS: ts})
 }
 
 func approvalButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockElement {
 	t.Helper()
-	var out []*slack.ButtonBlockElement
-	for _, b := range blocks {
-		if a, ok := b.(*slack.ActionBlock); ok {
-			for _, el := range a.Elements.ElementSet {
-				out = append(out, el.(*slack.ButtonBlockElement))
-			}
-		}
-	}
-	require.Len(t, out, 2, "Approve and Cancel")
-	return out
+	return buttons(t, blocks, 2, "Approve and Cancel")
 }
 
 // privateTo are the texts sent only to user.

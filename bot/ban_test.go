@@ -259,12 +259,7 @@ func TestStopOfAChannelNotPulling(t *testing.T) {
 // verified, the verdict's.
 func (e *env) cutoffClick(user, token, seed string) Record {
 	e.t.Helper()
-	rec := e.handle(Request{ID: envelopeID("cut-off " + seed), User: user, Channel: opsChannel, ResponseURL: responseURL + "/click",
-		Command: Command{Verb: VerbBan}, Click: &Click{Action: ActionCutoff, Value: token}, Received: time.Now()})
-	if rec.Pending() {
-		return e.verdict(rec.ID)
-	}
-	return rec
+	return e.press("cut-off "+seed, user, responseURL+"/click", VerbBan, Click{Action: ActionCutoff, Value: token})
 }
 
 // offerButton is the cut-off button of the thread message whose text is
@@ -343,11 +338,7 @@ func TestCutoffOfferIsRetiredWhenClicked(t *testing.T) {
 				offer = m
 			}
 		}
-		rec := e.handle(Request{ID: envelopeID("cut-off retire"), User: responder, Channel: opsChannel, ResponseURL: responseURL + "/click",
-			Command: Command{Verb: VerbBan}, Click: &Click{Action: ActionCutoff, Value: btn.Value, MessageTS: offer.TS}, Received: time.Now()})
-		if rec.Pending() {
-			rec = e.verdict(rec.ID)
-		}
+		rec := e.press("cut-off retire", responder, responseURL+"/click", VerbBan, Click{Action: ActionCutoff, Value: btn.Value, MessageTS: offer.TS})
 		require.Equal(t, []State{Stopped}, states(rec))
 		for _, m := range e.slack.messages() {
 			if m.TS == offer.TS {

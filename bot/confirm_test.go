@@ -29,8 +29,16 @@ func (e *env) prompt(text string) (Record, string) {
 // request, a click that cannot be honoured under its own.
 func (e *env) clicked(user, action, token string) Record {
 	e.t.Helper()
-	rec := e.handle(Request{ID: envelopeID("click-" + user + "-" + action), User: user, Channel: opsChannel,
-		ResponseURL: responseURL, Command: Command{Verb: VerbStop}, Click: &Click{Action: action, Value: token}, Received: time.Now()})
+	return e.press("click-"+user+"-"+action, user, responseURL, VerbStop, Click{Action: action, Value: token})
+}
+
+// press is a click by user on a button of the bot's, as the transport
+// hands it on (id seeds its envelope id). It returns the last record
+// written: for an action being verified, the verdict's.
+func (e *env) press(id, user, url string, verb Verb, c Click) Record {
+	e.t.Helper()
+	rec := e.handle(Request{ID: envelopeID(id), User: user, Channel: opsChannel, ResponseURL: url,
+		Command: Command{Verb: verb}, Click: &c, Received: time.Now()})
 	if rec.Pending() {
 		return e.verdict(rec.ID)
 	}
@@ -38,6 +46,13 @@ func (e *env) clicked(user, action, token string) Record {
 }
 
 func promptButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockElement {
+	t.Helper()
+	return buttons(t, blocks, 2, "Stop stream and Cancel")
+}
+
+// buttons are the buttons in blocks' action blocks: want of them, as what
+// names them.
+func buttons(t *testing.T, blocks []slack.Block, want int, what string) []*slack.ButtonBlockElement {
 	t.Helper()
 	var out []*slack.ButtonBlockElement
 	for _, b := range blocks {
@@ -47,7 +62,7 @@ func promptButtons(t *testing.T, blocks []slack.Block) []*slack.ButtonBlockEleme
 			}
 		}
 	}
-	require.Len(t, out, 2, "Stop stream and Cancel")
+	require.Len(t, out, want, what)
 	return out
 }
 
