@@ -275,15 +275,21 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 	return out
 }
 
+// approvedReadWait bounds the live-status read an approved action waits
+// for: one attempt, only with a global token free at once, so that a slow
+// or busy Polyv delays the approved call by this much at most, and the
+// read never waits in the global bucket ahead of it.
+const approvedReadWait = 1500 * time.Millisecond
+
 // notLive reads the live status of an approved action's channels before
 // it runs: a request may wait minutes for its approval, and a channel
 // someone stopped meanwhile is said to be so rather than stopped twice. A
 // status Polyv does not give, or a failed read, sends the action: it is
 // what two people asked for.
 func (p *pipeline) notLive(ctx context.Context, ids []int64) []ChannelResult {
-	cctx, cancel := context.WithTimeout(ctx, p.set.PolyvTimeout)
+	cctx, cancel := context.WithTimeout(ctx, approvedReadWait)
 	defer cancel()
-	statuses, err := p.polyv.LiveStatus(cctx, ids...)
+	statuses, err := p.polyv.TryLiveStatus(cctx, ids...)
 	if err != nil {
 		p.log.Warn("live status not read before an approved action; sending it", "err", err)
 		return nil

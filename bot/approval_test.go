@@ -444,3 +444,21 @@ func actionCalls(calls []polyvtest.Call) []polyvtest.Call {
 	}
 	return out
 }
+
+// The live-status read before an approved stop is bounded: a Polyv whose
+// status never answers delays the stop by approvedReadWait, then it goes.
+func TestApprovedStopWaitsBoundedForItsRead(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, withApproval(10001), noVerify)
+		e.run("stop 10001 -- CEO keynote")
+		msg, token := e.approvalRequest()
+		e.polyv.Always(polyvtest.OpStatus, 10001, polyvtest.Hang())
+		clicked := time.Now()
+		rec := e.approvalClicked(approver, ActionApprove, token, msg.TS)
+		require.Equal(t, []State{Stopped}, states(rec))
+		stops := actionCalls(e.polyv.Calls())
+		require.Len(t, stops, 1)
+		require.Equal(t, approvedReadWait, stops[0].At.Sub(clicked), "the stop went once the read's bound was over")
+	})
+}
