@@ -221,25 +221,8 @@ func (h *harness) audit(r bot.Record) {
 // done with that command.
 func (h *harness) waitRecord(id string) bot.Record {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		h.mu.Lock()
-		changed := h.changed
-		for _, r := range h.records {
-			// A stop being verified is done with its verdict's record.
-			if r.ID == id && !r.Pending() {
-				h.mu.Unlock()
-				return r
-			}
-		}
-		h.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			h.t.Fatalf("no audit record for %s", id)
-		}
-	}
+	// A stop being verified is done with its verdict's record.
+	return h.waitRecordWhere(func(r bot.Record) bool { return r.ID == id })
 }
 
 func noVerify(c *bot.Config) { c.VerifyStop = false }
