@@ -265,7 +265,7 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
 	orig.ApprovedBy, orig.ResponseURL, orig.Received = c.User, c.ResponseURL, c.Received
-	p.replaceRequest(ctx, c, p.words.approvingText(wordsOf(orig.Command.Verb), orig))
+	p.replaceClicked(ctx, c, p.words.approvingText(wordsOf(orig.Command.Verb), orig))
 	// The request is the approved command's parent: its thread is where
 	// the records and the audit channel point.
 	pr := parent{channel: orig.Channel, ts: c.Click.MessageTS, link: p.slack.Permalink(orig.Channel, c.Click.MessageTS)}
@@ -314,7 +314,7 @@ func (p *pipeline) cancelApproval(ctx context.Context, c, orig Request, key stri
 	if end, first := p.approval.ends.end(key, ApprovalCancelled, c.User); !first {
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
-	p.replaceRequest(ctx, c, p.words.approvalCancelledText(wordsOf(orig.Command.Verb), orig))
+	p.replaceClicked(ctx, c, p.words.approvalCancelledText(wordsOf(orig.Command.Verb), orig))
 	p.auditPost(ctx, orig, p.words.approvalCancelledLine(wordsOf(orig.Command.Verb), orig))
 	rec.Decision = ApprovalCancelled
 	return rec
@@ -333,7 +333,7 @@ func (p *pipeline) approvalExpired(ctx context.Context, c, orig Request, key str
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
 	ttl, w := p.approval.tickets.ttl, wordsOf(orig.Command.Verb)
-	p.replaceRequest(ctx, c, p.words.approvalExpiredText(w, orig, ttl))
+	p.replaceClicked(ctx, c, p.words.approvalExpiredText(w, orig, ttl))
 	p.private(ctx, c, p.words.approvalExpiredText(w, orig, ttl))
 	p.auditPost(ctx, orig, p.words.approvalExpiredLine(w, orig, ttl))
 	rec.Event = EventApprovalExpired
@@ -350,9 +350,9 @@ func (p *pipeline) alreadyEnded(ctx context.Context, c Request, end ending, rec 
 	return rec
 }
 
-// replaceRequest rewrites the approval request the clicked button sat in,
-// without its buttons.
-func (p *pipeline) replaceRequest(ctx context.Context, c Request, text string) {
+// replaceClicked rewrites the message the clicked button sat in (an
+// approval request, a cut-off offer), without its buttons.
+func (p *pipeline) replaceClicked(ctx context.Context, c Request, text string) {
 	pctx, cancel := postCtx(ctx)
 	defer cancel()
 	m := slackclient.Message{Text: text, Blocks: textBlocks(text)}
@@ -363,7 +363,7 @@ func (p *pipeline) replaceRequest(ctx context.Context, c Request, text string) {
 		err = p.slack.Respond(pctx, c.ResponseURL, slackclient.Response{Message: m, Replace: true})
 	}
 	if err != nil {
-		p.log.Warn("approval request not updated", "user", c.User, "err", err)
+		p.log.Warn("clicked message not updated", "user", c.User, "action", c.Click.Action, "err", err)
 	}
 }
 

@@ -142,7 +142,8 @@ func (p *pipeline) cutoffClick(ctx context.Context, c Request) Record {
 		p.log.Warn("cut-off ticket names another verb", "user", c.User, "verb", stop.Command.Verb)
 		return p.offerRefused(ctx, c, Altered, nil)
 	}
-	p.retireOffer(ctx, c, stop.Channel)
+	// The offer could only answer "used" now: it says who clicked it.
+	p.replaceClicked(ctx, c, p.words.offerTakenText(c.User))
 	ban := Request{ID: c.ID, User: c.User, UserName: cmp.Or(c.UserName, stop.UserName), Channel: stop.Channel,
 		ResponseURL: c.ResponseURL, Slash: stop.Slash, Command: stop.Command, Received: c.Received}
 	rec := Record{Request: ban, ForRequest: stop.ID}
@@ -152,22 +153,6 @@ func (p *pipeline) cutoffClick(ctx context.Context, c Request) Record {
 		p.carryOut(ctx, spec.action, ban, &rec)
 	}
 	return rec
-}
-
-// retireOffer replaces the offer the requester clicked with who clicked
-// it, so that the thread no longer shows a button that can only answer
-// "used". On another replica than the one that offered it the click still
-// runs; a failed update is only logged.
-func (p *pipeline) retireOffer(ctx context.Context, c Request, channel string) {
-	if c.Click.MessageTS == "" {
-		return
-	}
-	pctx, cancel := postCtx(ctx)
-	defer cancel()
-	text := p.words.offerTakenText(c.User)
-	if err := p.slack.Update(pctx, channel, c.Click.MessageTS, slackclient.Message{Text: text, Blocks: textBlocks(text)}); err != nil {
-		p.log.Warn("cut-off offer not updated", "user", c.User, "err", err)
-	}
 }
 
 // offerRefused answers a click on a cut-off button that runs nothing.
