@@ -80,6 +80,10 @@ func (ap *approvals) split(a *action, ids []int64) (gated, free []int64) {
 type approvalRun struct {
 	settled []ChannelResult
 	parent  *parent // nil: the command's own parent is posted
+	// opening is the parent's first write ("Approved by…"), made by the
+	// command's poster so that it comes before the outcome's update and
+	// never delays a Polyv call.
+	opening func()
 }
 
 // results are the settled results; none without an approval.
@@ -265,11 +269,12 @@ func (p *pipeline) approve(ctx context.Context, c, orig Request, key string, rec
 		return p.alreadyEnded(ctx, c, end, rec)
 	}
 	orig.ApprovedBy, orig.ResponseURL, orig.Received = c.User, c.ResponseURL, c.Received
-	p.replaceClicked(ctx, c, p.words.approvingText(wordsOf(orig.Command.Verb), orig))
+	approving := p.words.approvingText(wordsOf(orig.Command.Verb), orig)
 	// The request is the approved command's parent: its thread is where
 	// the records and the audit channel point.
 	pr := parent{channel: orig.Channel, ts: c.Click.MessageTS, link: p.slack.Permalink(orig.Channel, c.Click.MessageTS)}
-	orig.approval = &approvalRun{parent: &pr, settled: p.notLive(ctx, orig.Command.ChannelIDs)}
+	orig.approval = &approvalRun{parent: &pr, settled: p.notLive(ctx, orig.Command.ChannelIDs),
+		opening: func() { p.replaceClicked(ctx, c, approving) }}
 	out := Record{Request: orig, Decision: Allowed}
 	p.runAction(ctx, spec.action, orig, &out)
 	return out

@@ -86,7 +86,8 @@ func (p *pipeline) click(ctx context.Context, c Request) Record {
 		return Record{Request: c, Decision: Altered}
 	}
 	rec := Record{Request: orig}
-	p.replacePrompt(ctx, c, p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs, p.knownNames(orig.Command.ChannelIDs)))
+	confirmed := p.words.confirmedText(spec.action.words, orig.Command.ChannelIDs, p.knownNames(orig.Command.ChannelIDs))
+	defer beside(func() { p.replacePrompt(ctx, c, confirmed) })()
 	if p.authorize(ctx, orig, spec.policy(p), &rec) && !p.unavailable(ctx, spec.action, orig, &rec) {
 		p.carryOut(ctx, spec.action, orig, &rec)
 	}

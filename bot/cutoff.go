@@ -143,7 +143,7 @@ func (p *pipeline) cutoffClick(ctx context.Context, c Request) Record {
 		return p.offerRefused(ctx, c, Altered, nil)
 	}
 	// The offer could only answer "used" now: it says who clicked it.
-	p.replaceClicked(ctx, c, p.words.offerTakenText(c.User))
+	defer beside(func() { p.replaceClicked(ctx, c, p.words.offerTakenText(c.User)) })()
 	ban := Request{ID: c.ID, User: c.User, UserName: cmp.Or(c.UserName, stop.UserName), Channel: stop.Channel,
 		ResponseURL: c.ResponseURL, Slash: stop.Slash, Command: stop.Command, Received: c.Received}
 	rec := Record{Request: ban, ForRequest: stop.ID}

@@ -53,7 +53,8 @@
 //  2. An errgroup per command (stop.go, status.go, approval.go): a
 //     command's Polyv calls go out together, so three channels cost one
 //     round trip, not three; status reads its parts side by side; a mixed
-//     command posts its approval request beside its calls.
+//     command posts its approval request beside its calls, and a click
+//     rewrites the prompt or offer it came from beside the call it runs.
 //  3. A poster per command (thread.go): one goroutine makes the command's
 //     Slack writes in order (parent, a line per channel in the command's
 //     order, the update, the audit channel's lines), so that a slow Slack

@@ -164,6 +164,15 @@ func (p *pipeline) resolveAll(ctx context.Context, a *action, th *thread, asked 
 	return results
 }
 
+// beside makes a Slack write while the action that follows runs, so that a
+// slow Slack never delays a Polyv call (the clicked prompt or offer being
+// replaced); the returned wait ends once the write has.
+func beside(write func()) (wait func()) {
+	var g errgroup.Group
+	g.Go(func() error { write(); return nil })
+	return func() { _ = g.Wait() }
+}
+
 // refused reports a channel Polyv definitely did not stop: nothing was
 // sent, or Polyv said no.
 func refused(r ChannelResult) bool {

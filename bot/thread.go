@@ -64,6 +64,9 @@ func (t *thread) open(ctx context.Context) {
 	if pr, ok := t.req.approval.at(); ok { // an approval request, already posted
 		t.parent = pr
 		t.giveUp()
+		if open := t.req.approval.opening; open != nil {
+			t.then(open)
+		}
 		return
 	}
 	t.then(func() {
